@@ -1,0 +1,8 @@
+//! Audio codecs: one encoder/decoder pair per format, found through the
+//! [`CodecRegistry`] by SDP encoding name and clock rate.
+//!
+//! Buffers are owned by the caller so that the per-packet path allocates nothing.
+
+mod traits;
+
+pub use traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};

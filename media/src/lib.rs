@@ -1,0 +1,8 @@
+//! # openphone-media — the media engine
+//!
+//! RTP/RTCP sessions, the adaptive jitter buffer, codecs behind
+//! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, and SDP
+//! with RFC 3264 offer/answer.
+#![warn(missing_docs)]
+
+pub mod codec;

@@ -1,0 +1,2 @@
+//! # openphone-sip — the SIP stack
+#![warn(missing_docs)]

@@ -1,0 +1,3 @@
+//! # OpenPhone
+#![warn(missing_docs)]
+pub use openphone_sal::*;

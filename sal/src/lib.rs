@@ -24,3 +24,8 @@ pub use stack::{
     AccountConfig, BoxFuture, Capabilities, Stack, StackCommand, StackEvent, StackEventSink,
     StackInfo, StackIo,
 };
+
+mod event_queue;
+mod phone;
+
+pub use phone::{Account, Call, CallDirection, Phone, PhoneBuilder};

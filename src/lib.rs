@@ -1,3 +1,49 @@
-//! # OpenPhone
+//! # OpenPhone — an embeddable telephony SDK
+//!
+//! One call API ([`Phone`], [`Call`], [`PhoneEvent`]) over pluggable
+//! signalling stacks, a media engine (RTP/RTCP, jitter buffer, codecs, DTMF)
+//! and audio drivers. Pick protocols with Cargo features:
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `sip` (default) | the SIP stack: [`sip::SipStack`] |
+//! | `wav` (default) | WAV file audio source and sink in [`hal`] |
+//! | `opus`, `speex` | those codecs in the media engine |
+//! | `h323`, `mgcp`, `alsa`, `tls`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
+//!
+//! ```no_run
+//! use openphone::{media::{Engine, EngineConfig}, sip::{SipConfig, SipStack}, Phone, PhoneEvent};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let phone = Phone::builder()
+//!     .stack(SipStack::new(SipConfig::default()))
+//!     .media_engine(Engine::new(EngineConfig::default()))
+//!     .build()
+//!     .await?;
+//! let call = phone.call("sip:bob@127.0.0.1:5062")?;
+//! while let Some(event) = phone.next_event().await {
+//!     if let PhoneEvent::CallEnded { call: id, reason } = event {
+//!         if id == call.id() { println!("ended: {reason:?}"); break; }
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
 #![warn(missing_docs)]
+
 pub use openphone_sal::*;
+
+/// Audio devices and drivers (re-export of `openphone-hal`).
+pub mod hal {
+    pub use openphone_hal::*;
+}
+
+/// The media engine: RTP, codecs, jitter buffer, SDP (re-export of `openphone-media`).
+pub mod media {
+    pub use openphone_media::*;
+}
+
+/// The SIP stack (re-export of `openphone-sip`).
+#[cfg(feature = "sip")]
+pub mod sip {
+    pub use openphone_sip::*;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian 12 machine (as root):
+# C libraries for the codec FFI (speex, opus) and the reference tools and real
+# peers the tests compare against or call (SIPp, Kamailio, baresip, toast,
+# spandsp, ffmpeg, sox, espeak-ng, PESQ). Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+PKGS=(
+  pkg-config
+  sip-tester kamailio baresip
+  ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools
+  libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
+  python3-pip
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}"
+fi
+
+if ! python3 -c 'import pesq, numpy' 2>/dev/null; then
+  echo "install-deps: pip install pesq numpy"
+  python3 -m pip install -q pesq numpy || python3 -m pip install -q --break-system-packages pesq numpy
+fi
+echo "install-deps: ok"

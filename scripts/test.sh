@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, interop with real peers included.
+#   bash scripts/test.sh
+# Installs its dependencies first (Debian; apt-get needs root), then checks
+# formatting and lints, and runs every test. An interop test whose peer is
+# missing fails; nothing is skipped silently.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+
+export CARGO_TERM_COLOR=never
+FEATURES="openphone/opus,openphone/speex"
+
+echo "== cargo fmt"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --features "$FEATURES" -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --features "$FEATURES" --no-fail-fast 2>&1 | tee /tmp/openphone-test.log

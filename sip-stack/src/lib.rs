@@ -1,2 +1,4 @@
 //! # openphone-sip — the SIP stack
 #![warn(missing_docs)]
+
+pub mod auth;

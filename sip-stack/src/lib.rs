@@ -2,3 +2,6 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod transaction;
+
+pub use transaction::TimerConfig;

@@ -156,7 +156,10 @@ pub(crate) fn parse_auth_params(s: &str) -> Result<Vec<(String, String)>, AuthEr
                     }
                     _ => {
                         // copy one UTF-8 character
-                        let ch = s[i..].chars().next().ok_or(AuthError::Malformed("bad text"))?;
+                        let ch = s[i..]
+                            .chars()
+                            .next()
+                            .ok_or(AuthError::Malformed("bad text"))?;
                         v.push(ch);
                         i += ch.len_utf8();
                     }

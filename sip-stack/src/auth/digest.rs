@@ -138,7 +138,10 @@ impl DigestInput<'_> {
     /// ```
     pub fn response(&self) -> String {
         let h = |s: &str| self.algorithm.hash_hex(s.as_bytes());
-        let mut ha1 = h(&format!("{}:{}:{}", self.username, self.realm, self.password));
+        let mut ha1 = h(&format!(
+            "{}:{}:{}",
+            self.username, self.realm, self.password
+        ));
         if self.algorithm.is_sess() {
             ha1 = h(&format!("{ha1}:{}:{}", self.nonce, self.cnonce));
         }

@@ -254,12 +254,14 @@ mod tests {
             "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
         );
         assert_eq!(h.len(), 1, "one answer per realm, strongest algorithm");
-        assert!(h[0]
-            .1
-            .contains(r#"response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1""#));
+        assert!(h[0].1.contains(
+            r#"response="753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1""#
+        ));
         assert!(h[0].1.contains("algorithm=SHA-256"));
         assert!(h[0].1.contains("nc=00000001"));
-        assert!(h[0].1.contains(r#"opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#));
+        assert!(h[0]
+            .1
+            .contains(r#"opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#));
     }
 
     #[test]
@@ -272,8 +274,11 @@ mod tests {
         let h = c.authorize("INVITE", "sip:b@x", b"", "c");
         assert!(h[0].1.contains("nc=00000002"));
         // stale: accept the new nonce
-        c.on_challenge(&[], &[r#"Digest realm="p", nonce="b", qop="auth", stale=true"#])
-            .unwrap();
+        c.on_challenge(
+            &[],
+            &[r#"Digest realm="p", nonce="b", qop="auth", stale=true"#],
+        )
+        .unwrap();
         let h = c.authorize("INVITE", "sip:b@x", b"", "c");
         assert!(h[0].1.contains("nc=00000001"));
         // same nonce again, not stale: rejected
@@ -286,10 +291,13 @@ mod tests {
     #[test]
     fn fresh_nonce_after_fresh_answer_is_rejection() {
         let mut c = client();
-        c.on_challenge(&[r#"Digest realm="r", nonce="a""#], &[]).unwrap();
+        c.on_challenge(&[r#"Digest realm="r", nonce="a""#], &[])
+            .unwrap();
         let h = c.authorize("REGISTER", "sip:x", b"", "c");
         assert!(!h[0].1.contains("qop="), "legacy RFC 2069 mode without qop");
-        assert!(c.on_challenge(&[r#"Digest realm="r", nonce="z""#], &[]).is_err());
+        assert!(c
+            .on_challenge(&[r#"Digest realm="r", nonce="z""#], &[])
+            .is_err());
     }
 
     #[test]

@@ -1,0 +1,90 @@
+//! Short-term (LPC) part shared by encoder and decoder: decoding of the LAR
+//! codes (§4.2.8), their interpolation between frames and conversion to
+//! reflection coefficients (§4.2.9), and the lattice filters (§4.2.10,
+//! §4.3.4).
+
+use crate::ops::{add, mult_r, sub};
+use crate::tables::{B, INVA, MIC};
+
+/// Decodes LARc\[1..8\] into LARpp\[1..8\] (§4.2.8).
+pub(crate) fn decode_lar(larc: &[u8; 8]) -> [i16; 8] {
+    let mut larpp = [0i16; 8];
+    for i in 0..8 {
+        // Undo the positive offset, then the B offset and the A scaling.
+        let t = add(larc[i] as i16, MIC[i]) << 10;
+        let t = sub(t, B[i] << 1);
+        let t = mult_r(INVA[i], t);
+        larpp[i] = add(t, t);
+    }
+    larpp
+}
+
+/// Interpolated LARp → reflection coefficients rp (§4.2.9.2).
+#[inline]
+fn lar_to_rp(larp: &mut [i16; 8]) {
+    for v in larp.iter_mut() {
+        let a = v.saturating_abs();
+        let t = if a < 11059 {
+            a << 1
+        } else if a < 20070 {
+            add(a, 11059)
+        } else {
+            add(a >> 2, 26112)
+        };
+        *v = if *v < 0 { sub(0, t) } else { t };
+    }
+}
+
+/// The four interpolation segments of a frame and their sample counts.
+pub(crate) const SEGMENTS: [usize; 4] = [13, 14, 13, 120];
+
+/// Reflection coefficients rp for each of the four segments of a frame
+/// (k = 0..12, 13..26, 27..39, 40..159), interpolated between the previous
+/// frame's LARpp and the current one (§4.2.9.1).
+pub(crate) fn segment_coefficients(prev: &[i16; 8], cur: &[i16; 8]) -> [[i16; 8]; 4] {
+    let mut out = [[0i16; 8]; 4];
+    for i in 0..8 {
+        let (p, c) = (prev[i], cur[i]);
+        out[0][i] = add(add(p >> 2, c >> 2), p >> 1);
+        out[1][i] = add(p >> 1, c >> 1);
+        out[2][i] = add(add(p >> 2, c >> 2), c >> 1);
+        out[3][i] = c;
+    }
+    for rp in &mut out {
+        lar_to_rp(rp);
+    }
+    out
+}
+
+/// Short-term analysis (inverse lattice) filter, in place (§4.2.10).
+#[inline]
+pub(crate) fn analysis_filter(u: &mut [i16; 8], rp: &[i16; 8], s: &mut [i16]) {
+    for x in s.iter_mut() {
+        let mut di = *x;
+        let mut sav = di;
+        for i in 0..8 {
+            let ui = u[i];
+            let temp = add(ui, mult_r(rp[i], di));
+            di = add(di, mult_r(rp[i], ui));
+            u[i] = sav;
+            sav = temp;
+        }
+        *x = di;
+    }
+}
+
+/// Short-term synthesis (lattice) filter from `wt` into `sr` (§4.3.4).
+/// `v` holds v\[0..8\] of the standard.
+#[inline]
+pub(crate) fn synthesis_filter(v: &mut [i16; 9], rrp: &[i16; 8], wt: &[i16], sr: &mut [i16]) {
+    for (out, &w) in sr.iter_mut().zip(wt.iter()) {
+        let mut sri = w;
+        for i in (0..8).rev() {
+            // i = 8 - standard's loop index; rrp[i] is rrp(i+1).
+            sri = sub(sri, mult_r(rrp[i], v[i]));
+            v[i + 1] = add(v[i], mult_r(rrp[i], sri));
+        }
+        *out = sri;
+        v[0] = sri;
+    }
+}

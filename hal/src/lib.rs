@@ -2,9 +2,49 @@
 //!
 //! Audio moves as frames of signed 16-bit mono PCM. A call's media session
 //! pulls frames from an [`AudioSource`] (microphone, file, tone) and pushes
-//! decoded frames into an [`AudioSink`] (speaker, file, memory).
+//! decoded frames into an [`AudioSink`] (speaker, file, memory). Frames may
+//! have any length; the media path uses one codec frame, usually 20 ms.
+//!
+//! Drivers:
+//! - [`NullSource`] / [`NullSink`]: silence in, audio discarded (and counted).
+//! - [`WavSource`] / [`WavSink`] (feature `wav`): play and record WAV files.
+//! - [`MemorySource`] / [`MemorySink`] and [`memory::loopback`]: buffers for
+//!   tests and demos.
+//! - [`ToneSource`]: single and dual sine tones.
+//!
+//! [`analysis`] checks recorded audio for tones.
+//!
+//! ```
+//! use openphone_hal::{analysis, AudioSink, AudioSource, MemorySink, ToneSource};
+//!
+//! // Play one second of a 1 kHz tone through 20 ms frames into memory…
+//! let mut tone = ToneSource::new(8000, 1000.0, 0.5);
+//! let mut sink = MemorySink::new(8000);
+//! let recording = sink.handle();
+//! let mut frame = [0i16; 160];
+//! for _ in 0..50 {
+//!     tone.read(&mut frame)?;
+//!     sink.write(&frame)?;
+//! }
+//! // …and check what arrived.
+//! let samples = recording.samples();
+//! assert_eq!(samples.len(), 8000);
+//! assert!(analysis::tone_present(&samples, 8000, 1000.0, 5.0));
+//! # Ok::<(), openphone_hal::AudioError>(())
+//! ```
 #![warn(missing_docs)]
 
+pub mod analysis;
+pub mod memory;
+mod null;
+mod tone;
 mod traits;
+#[cfg(feature = "wav")]
+mod wav;
 
+pub use memory::{LoopbackSink, LoopbackSource, MemoryHandle, MemorySink, MemorySource};
+pub use null::{NullSink, NullSource};
+pub use tone::ToneSource;
 pub use traits::{AudioError, AudioSink, AudioSource};
+#[cfg(feature = "wav")]
+pub use wav::{WavSink, WavSource};

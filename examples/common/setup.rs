@@ -1,0 +1,146 @@
+//! Building blocks shared by the bundled phones: a phone on loopback with a
+//! given codec and audio devices, statistics printing, a tee sink.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use openphone::hal::{AudioError, AudioSink, AudioSource, NullSink, NullSource};
+use openphone::media::{AudioFactory, Engine, EngineConfig};
+use openphone::sip::{SipConfig, SipStack};
+use openphone::{CallId, MediaError, MediaStats, Phone};
+
+/// Audio devices for the calls of one phone: each is used by the first call
+/// that starts; later calls get silence and a discarding sink.
+pub struct Audio {
+    source: Mutex<Option<Box<dyn AudioSource>>>,
+    sink: Mutex<Option<Box<dyn AudioSink>>>,
+}
+
+impl Audio {
+    pub fn source(source: Box<dyn AudioSource>) -> Self {
+        Audio {
+            source: Mutex::new(Some(source)),
+            sink: Mutex::new(None),
+        }
+    }
+    pub fn sink(sink: Box<dyn AudioSink>) -> Self {
+        Audio {
+            source: Mutex::new(None),
+            sink: Mutex::new(Some(sink)),
+        }
+    }
+    pub fn factory(self, rate: u32) -> AudioFactory {
+        let me = Arc::new(self);
+        Arc::new(move |_call: CallId| -> Result<_, MediaError> {
+            let src = me
+                .source
+                .lock()
+                .map_err(|_| MediaError::Device("audio lock poisoned".into()))?
+                .take()
+                .unwrap_or_else(|| Box::new(NullSource::new(rate)));
+            let sink = me
+                .sink
+                .lock()
+                .map_err(|_| MediaError::Device("audio lock poisoned".into()))?
+                .take()
+                .unwrap_or_else(|| Box::new(NullSink::new(rate)));
+            Ok((src, sink))
+        })
+    }
+}
+
+/// Maps the tool names users type (`gsm`, `g726-32`, `ilbc`) to registry names.
+pub fn codec_names(codec: &str) -> Vec<String> {
+    match codec {
+        "ilbc" => vec!["ilbc30".into(), "ilbc20".into()],
+        "speex" => vec!["speex-nb".into()],
+        other => vec![other.to_string()],
+    }
+}
+
+/// A phone with SIP on 127.0.0.1 (a free UDP port) and RTP on 127.0.0.1,
+/// offering only `codec`.
+pub async fn loopback_phone(codec: &str, audio: Audio) -> Result<Phone, Box<dyn std::error::Error>> {
+    let engine = EngineConfig::builder()
+        .bind_ip("127.0.0.1".parse()?)
+        .codecs(&codec_names(codec))?
+        .audio(audio.factory(8000))
+        .build();
+    let sip = SipConfig::builder()
+        .udp_bind("127.0.0.1:0".parse()?)
+        .user_agent("OpenPhone call-demo")
+        .build();
+    Ok(Phone::builder()
+        .stack(SipStack::new(sip))
+        .media_engine(Engine::new(engine))
+        .build()
+        .await?)
+}
+
+/// The phone's SIP UDP address, from what the stack reported at start.
+pub fn sip_udp_addr(phone: &Phone) -> Result<SocketAddr, String> {
+    phone
+        .listening()
+        .iter()
+        .find_map(|l| {
+            let mut parts = l.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("sip"), Some(t), Some(a)) if t.eq_ignore_ascii_case("udp") => a.parse().ok(),
+                _ => None,
+            }
+        })
+        .ok_or_else(|| format!("no SIP UDP listener in {:?}", phone.listening()))
+}
+
+pub fn print_stats(who: &str, s: &MediaStats) {
+    println!(
+        "{who}: codec {} | sent {} pkts | received {} pkts | lost {} ({:.1}%) | jitter {:.2} ms | jitter buffer {:.0} ms | late {} | concealed {} | RTCP {}/{}",
+        s.codec,
+        s.packets_sent,
+        s.packets_received,
+        s.packets_lost,
+        s.fraction_lost * 100.0,
+        s.jitter_ms,
+        s.jitter_buffer_delay_ms,
+        s.late_frames,
+        s.concealed_frames,
+        s.rtcp_sent,
+        s.rtcp_received,
+    );
+}
+
+/// Writes every frame to two sinks.
+pub struct Tee<A, B> {
+    a: A,
+    b: B,
+}
+
+impl<A: AudioSink, B: AudioSink> Tee<A, B> {
+    pub fn new(a: A, b: B) -> Self {
+        Tee { a, b }
+    }
+}
+
+impl<A: AudioSink, B: AudioSink> AudioSink for Tee<A, B> {
+    fn sample_rate(&self) -> u32 {
+        self.a.sample_rate()
+    }
+    fn write(&mut self, frame: &[i16]) -> Result<(), AudioError> {
+        self.a.write(frame)?;
+        self.b.write(frame)
+    }
+    fn flush(&mut self) -> Result<(), AudioError> {
+        self.a.flush()?;
+        self.b.flush()
+    }
+}
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+}

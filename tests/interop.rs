@@ -1,0 +1,74 @@
+//! Interop with real, independent peers (SIPp, Kamailio, baresip) through the
+//! shell scripts in `tests/interop/`. A missing peer fails the test: run
+//! `scripts/install-deps.sh` first (`scripts/test.sh` does).
+//!
+//! The scripts drive the `softphone` example, which `cargo test` builds
+//! beside the test binary. They share ports, so they run one at a time.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn softphone() -> PathBuf {
+    // target/<profile>/deps/interop-<hash> → target/<profile>/examples/softphone
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target/<profile> directory");
+    profile_dir.join("examples").join("softphone")
+}
+
+fn run_script(name: &str, args: &[&str]) {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/interop")
+        .join(name);
+    let sp = softphone();
+    assert!(
+        sp.exists(),
+        "{} not built: run `cargo build --example softphone` (cargo test builds it)",
+        sp.display()
+    );
+    let out = Command::new("timeout")
+        .arg("-k")
+        .arg("5")
+        .arg("300")
+        .arg("bash")
+        .arg(&script)
+        .args(args)
+        .env("SOFTPHONE", &sp)
+        .output()
+        .expect("run bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed ({:?})",
+        out.status
+    );
+}
+
+#[test]
+fn sipp_uac_500_calls_to_softphone() {
+    run_script("sipp_uac_to_softphone.sh", &[]);
+}
+
+#[test]
+fn softphone_calls_sipp_uas() {
+    run_script("softphone_to_sipp_uas.sh", &[]);
+}
+
+#[test]
+fn kamailio_auth_softphone_calls_baresip() {
+    run_script("kamailio_baresip.sh", &["to-baresip", "pcmu"]);
+}
+
+#[test]
+fn kamailio_auth_baresip_calls_softphone() {
+    run_script("kamailio_baresip.sh", &["from-baresip", "pcmu"]);
+}

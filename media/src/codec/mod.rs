@@ -2,9 +2,22 @@
 //! [`CodecRegistry`] by SDP encoding name and clock rate.
 //!
 //! Buffers are owned by the caller so that the per-packet path allocates nothing.
+//!
+//! Layout: `traits` (the shared traits), `registry` (lookup and preference
+//! order), one module per codec adapter (`g711`, and the adapters over the
+//! codec crates). A new adapter adds its `mod` line here and an entry in
+//! `CodecRegistry::with_builtin`.
 
-mod gsm;
 mod traits;
 
+pub mod g711;
+mod gsm;
+mod registry;
+
+pub use g711::{G711Decoder, G711Encoder, Pcma, Pcmu};
 pub use gsm::{gsm_info, GsmDecoder, GsmEncoder};
+pub use registry::{
+    CodecEntry, CodecRegistry, DecoderFactory, EncoderFactory, FmtpMatcher, FIRST_DYNAMIC_PT,
+    TELEPHONE_EVENT_PT,
+};
 pub use traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};

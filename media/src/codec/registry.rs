@@ -1,0 +1,347 @@
+//! The codec registry: finds encoders and decoders by SDP encoding name,
+//! clock rate and channels (+ format parameters for codecs with variants,
+//! such as iLBC's `mode=20`/`mode=30`), and lists what we offer in
+//! preference order with payload types.
+//!
+//! Adding a codec: write an adapter module in `codec/` and add a
+//! [`CodecEntry`] for it in [`CodecRegistry::with_builtin`] (in the default
+//! preference position).
+//!
+//! ```
+//! use openphone_media::codec::CodecRegistry;
+//! use openphone_sal::CodecDescriptor;
+//! let reg = CodecRegistry::with_builtin();
+//! let offered = reg.supported();
+//! assert_eq!(offered[0].encoding, "PCMU");
+//! assert!(offered.iter().any(|c| c.is_telephone_event() && c.payload_type == 101));
+//! let mut enc = reg.encoder(&CodecDescriptor::new(8, "pcma", 8000)).unwrap();
+//! assert_eq!(enc.info().name, "pcma");
+//! ```
+
+use openphone_sal::CodecDescriptor;
+
+use super::g711::{Pcma, Pcmu};
+use super::traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
+
+/// Builds an encoder for a negotiated descriptor (its fmtp may select a variant).
+pub type EncoderFactory = fn(&CodecDescriptor) -> Result<Box<dyn AudioEncoder>, CodecError>;
+/// Builds a decoder for a negotiated descriptor.
+pub type DecoderFactory = fn(&CodecDescriptor) -> Result<Box<dyn AudioDecoder>, CodecError>;
+/// Says whether an entry serves a descriptor's format parameters.
+pub type FmtpMatcher = fn(Option<&str>) -> bool;
+
+/// RTP payload type we use for RFC 4733 telephone-event.
+pub const TELEPHONE_EVENT_PT: u8 = 101;
+/// First dynamic payload type (RFC 3551 §3).
+pub const FIRST_DYNAMIC_PT: u8 = 96;
+
+/// One registered codec (one variant of it).
+#[derive(Clone)]
+pub struct CodecEntry {
+    /// Static facts (encoding name, rates, frame size, fmtp we advertise…).
+    pub info: CodecInfo,
+    /// Makes an encoder.
+    pub encoder: EncoderFactory,
+    /// Makes a decoder.
+    pub decoder: DecoderFactory,
+    /// Whether this entry serves a peer's fmtp; `None` accepts any.
+    pub fmtp_matches: Option<FmtpMatcher>,
+}
+
+impl std::fmt::Debug for CodecEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodecEntry")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CodecEntry {
+    /// An entry that accepts any fmtp.
+    pub fn new(info: CodecInfo, encoder: EncoderFactory, decoder: DecoderFactory) -> Self {
+        CodecEntry {
+            info,
+            encoder,
+            decoder,
+            fmtp_matches: None,
+        }
+    }
+
+    /// Restricts the entry to descriptors whose fmtp `m` accepts.
+    pub fn with_fmtp_matcher(mut self, m: FmtpMatcher) -> Self {
+        self.fmtp_matches = Some(m);
+        self
+    }
+
+    /// True when this entry serves `d` (name case-insensitive, clock rate, channels, fmtp).
+    pub fn serves(&self, d: &CodecDescriptor) -> bool {
+        self.info.encoding.eq_ignore_ascii_case(&d.encoding)
+            && self.info.rtp_clock_rate == d.clock_rate
+            && d.channels.max(1) == 1
+            && self.fmtp_matches.is_none_or(|m| m(d.fmtp.as_deref()))
+    }
+
+    /// True when `name` designates this entry: its tool name (`gsm`, `ilbc20`),
+    /// its encoding name (`GSM`), or `encoding/rate` (`speex/16000`), case-insensitively.
+    pub fn named(&self, name: &str) -> bool {
+        if name.eq_ignore_ascii_case(self.info.name)
+            || name.eq_ignore_ascii_case(self.info.encoding)
+        {
+            return true;
+        }
+        match name.split_once('/') {
+            Some((enc, rate)) => {
+                enc.eq_ignore_ascii_case(self.info.encoding)
+                    && rate.trim().parse::<u32>().ok() == Some(self.info.rtp_clock_rate)
+            }
+            None => false,
+        }
+    }
+}
+
+/// The set of codecs this build can use, in preference order.
+#[derive(Debug, Clone, Default)]
+pub struct CodecRegistry {
+    /// Every registered entry, in default preference order.
+    entries: Vec<CodecEntry>,
+    /// Indices into `entries` that we offer, in order.
+    enabled: Vec<usize>,
+    /// Whether to offer telephone-event/8000.
+    telephone_event: bool,
+}
+
+impl CodecRegistry {
+    /// An empty registry (telephone-event still offered).
+    pub fn new() -> Self {
+        CodecRegistry {
+            entries: Vec::new(),
+            enabled: Vec::new(),
+            telephone_event: true,
+        }
+    }
+
+    /// Every codec built into this crate (and enabled by features), in
+    /// default preference order: G.711 first because every peer has it.
+    pub fn with_builtin() -> Self {
+        let mut r = CodecRegistry::new();
+        r.register(CodecEntry::new(
+            Pcmu::info(),
+            |_| Ok(Box::new(Pcmu::encoder())),
+            |_| Ok(Box::new(Pcmu::decoder())),
+        ));
+        r.register(CodecEntry::new(
+            Pcma::info(),
+            |_| Ok(Box::new(Pcma::encoder())),
+            |_| Ok(Box::new(Pcma::decoder())),
+        ));
+        r
+    }
+
+    /// Adds an entry at the end of the preference order (and enables it).
+    pub fn register(&mut self, entry: CodecEntry) {
+        self.entries.push(entry);
+        self.enabled.push(self.entries.len() - 1);
+    }
+
+    /// Chooses which codecs to offer and in which order, by name (see
+    /// [`CodecEntry::named`]; a name matching several variants enables all of
+    /// them in registration order). Codecs not named are not offered.
+    /// `telephone-event` in the list is accepted and ignored (see
+    /// [`set_telephone_event`](Self::set_telephone_event)).
+    pub fn set_preference<S: AsRef<str>>(&mut self, names: &[S]) -> Result<(), CodecError> {
+        let mut enabled = Vec::new();
+        for name in names {
+            let name = name.as_ref().trim();
+            if name.eq_ignore_ascii_case("telephone-event") {
+                continue;
+            }
+            let mut found = false;
+            for (i, e) in self.entries.iter().enumerate() {
+                if e.named(name) {
+                    found = true;
+                    if !enabled.contains(&i) {
+                        enabled.push(i);
+                    }
+                }
+            }
+            if !found {
+                return Err(CodecError::Unsupported(format!(
+                    "unknown codec {name:?} (known: {})",
+                    self.entries
+                        .iter()
+                        .map(|e| e.info.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+        if enabled.is_empty() {
+            return Err(CodecError::Unsupported(
+                "codec preference list names no audio codec".into(),
+            ));
+        }
+        self.enabled = enabled;
+        Ok(())
+    }
+
+    /// Whether `telephone-event/8000` is offered (default: yes).
+    pub fn set_telephone_event(&mut self, on: bool) {
+        self.telephone_event = on;
+    }
+
+    /// What we offer, in preference order, with payload types: static ones
+    /// where RFC 3551 assigns one, dynamic ones from 96 otherwise (skipping
+    /// 101), then telephone-event/8000 on 101 with fmtp `0-16`.
+    pub fn supported(&self) -> Vec<CodecDescriptor> {
+        let mut out = Vec::with_capacity(self.enabled.len() + 1);
+        let mut next_dyn = FIRST_DYNAMIC_PT;
+        for &i in &self.enabled {
+            let Some(e) = self.entries.get(i) else {
+                continue;
+            };
+            let pt = match e.info.static_payload_type {
+                Some(pt) => pt,
+                None => {
+                    if next_dyn == TELEPHONE_EVENT_PT {
+                        next_dyn += 1;
+                    }
+                    if next_dyn > 127 {
+                        // Out of dynamic payload types: offer no more.
+                        continue;
+                    }
+                    let pt = next_dyn;
+                    next_dyn += 1;
+                    pt
+                }
+            };
+            let mut d = CodecDescriptor::new(pt, e.info.encoding, e.info.rtp_clock_rate);
+            d.fmtp = e.info.fmtp.clone();
+            out.push(d);
+        }
+        if self.telephone_event {
+            out.push(
+                CodecDescriptor::new(TELEPHONE_EVENT_PT, "telephone-event", 8000).with_fmtp("0-16"),
+            );
+        }
+        out
+    }
+
+    /// The entry serving a negotiated descriptor, if any.
+    pub fn find(&self, d: &CodecDescriptor) -> Option<&CodecEntry> {
+        self.entries.iter().find(|e| e.serves(d))
+    }
+
+    /// An encoder for a negotiated descriptor.
+    pub fn encoder(&self, d: &CodecDescriptor) -> Result<Box<dyn AudioEncoder>, CodecError> {
+        let e = self.find(d).ok_or_else(|| not_found(d))?;
+        (e.encoder)(d)
+    }
+
+    /// A decoder for a negotiated descriptor.
+    pub fn decoder(&self, d: &CodecDescriptor) -> Result<Box<dyn AudioDecoder>, CodecError> {
+        let e = self.find(d).ok_or_else(|| not_found(d))?;
+        (e.decoder)(d)
+    }
+
+    /// The first entry called `name` (tool name, encoding, or `encoding/rate`).
+    pub fn by_name(&self, name: &str) -> Option<&CodecEntry> {
+        self.entries.iter().find(|e| e.named(name))
+    }
+
+    /// Every registered entry, in default preference order.
+    pub fn list(&self) -> impl Iterator<Item = &CodecEntry> {
+        self.entries.iter()
+    }
+
+    /// The descriptor we would offer for `entry` (its payload type as in
+    /// [`supported`](Self::supported)), for tools that start from a name.
+    pub fn descriptor_for(&self, entry: &CodecEntry) -> CodecDescriptor {
+        let offered = self
+            .supported()
+            .into_iter()
+            .find(|d| entry.serves(d) && d.fmtp == entry.info.fmtp);
+        offered.unwrap_or_else(|| {
+            let mut d = CodecDescriptor::new(
+                entry.info.static_payload_type.unwrap_or(FIRST_DYNAMIC_PT),
+                entry.info.encoding,
+                entry.info.rtp_clock_rate,
+            );
+            d.fmtp = entry.info.fmtp.clone();
+            d
+        })
+    }
+}
+
+fn not_found(d: &CodecDescriptor) -> CodecError {
+    CodecError::Unsupported(format!(
+        "no codec {}/{}{} in this build",
+        d.encoding,
+        d.clock_rate,
+        if d.channels > 1 {
+            format!("/{}", d.channels)
+        } else {
+            String::new()
+        }
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_order_and_pts() {
+        let r = CodecRegistry::with_builtin();
+        let s = r.supported();
+        assert_eq!(s[0], CodecDescriptor::new(0, "PCMU", 8000));
+        assert_eq!(s[1], CodecDescriptor::new(8, "PCMA", 8000));
+        let te = s.last().unwrap();
+        assert!(te.is_telephone_event());
+        assert_eq!(te.payload_type, 101);
+        assert_eq!(te.fmtp.as_deref(), Some("0-16"));
+    }
+
+    #[test]
+    fn lookup_case_insensitive_and_rate_checked() {
+        let r = CodecRegistry::with_builtin();
+        assert!(r.encoder(&CodecDescriptor::new(0, "pcmu", 8000)).is_ok());
+        assert!(r.decoder(&CodecDescriptor::new(8, "PcMa", 8000)).is_ok());
+        assert!(matches!(
+            r.encoder(&CodecDescriptor::new(0, "PCMU", 16000)),
+            Err(CodecError::Unsupported(_))
+        ));
+        assert!(r
+            .encoder(&CodecDescriptor::new(0, "PCMU", 8000).with_channels(2))
+            .is_err());
+        assert!(r.by_name("PCMA").is_some());
+        assert!(r.by_name("pcmu/8000").is_some());
+        assert!(r.by_name("nope").is_none());
+    }
+
+    #[test]
+    fn preference_reorders_and_restricts() {
+        let mut r = CodecRegistry::with_builtin();
+        r.set_preference(&["pcma", "telephone-event"]).unwrap();
+        let s = r.supported();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].encoding, "PCMA");
+        assert!(r.set_preference(&["foo"]).is_err());
+        assert!(r.set_preference::<&str>(&[]).is_err());
+    }
+
+    #[test]
+    fn dynamic_pts_skip_101() {
+        let mut r = CodecRegistry::new();
+        for _ in 0..8 {
+            let mut info = Pcmu::info();
+            info.static_payload_type = None;
+            r.register(CodecEntry::new(
+                info,
+                |_| Ok(Box::new(Pcmu::encoder())),
+                |_| Ok(Box::new(Pcmu::decoder())),
+            ));
+        }
+        let pts: Vec<u8> = r.supported().iter().map(|d| d.payload_type).collect();
+        assert_eq!(pts, vec![96, 97, 98, 99, 100, 102, 103, 104, 101]);
+    }
+}

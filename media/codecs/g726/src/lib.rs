@@ -41,7 +41,7 @@ mod packing;
 mod rate;
 
 pub use codec::{Decoder, Encoder};
-pub use packing::G726Packing;
+pub use packing::{pack_codewords, unpack_codewords, G726Packing};
 pub use rate::G726Rate;
 
 /// Errors from [`Encoder::encode`] and [`Decoder::decode`].

@@ -1,5 +1,7 @@
 //! Codeword packing: how consecutive 2- to 5-bit codewords share octets.
 
+use crate::{G726Error, G726Rate};
+
 /// The order in which codewords fill an octet.
 ///
 /// ```
@@ -30,6 +32,72 @@ impl G726Packing {
             Self::Aal2 => (first << 4) | second,
         }
     }
+}
+
+/// Packs codewords (one per octet, low bits) into `out` for `rate`,
+/// returning the number of octets written. Useful to convert between the
+/// two packings without decoding.
+///
+/// ```
+/// use openphone_g726::{pack_codewords, unpack_codewords, G726Packing, G726Rate};
+/// let codes = [1, 2, 3, 4, 5, 6, 7, 0];
+/// let mut aal2 = [0u8; 3];
+/// pack_codewords(G726Packing::Aal2, G726Rate::Kbps24, &codes, &mut aal2)?;
+/// assert_eq!(aal2, [0b001_010_01, 0b1_100_101_1, 0b10_111_000]);
+/// let mut back = [0u8; 8];
+/// unpack_codewords(G726Packing::Aal2, G726Rate::Kbps24, &aal2, &mut back)?;
+/// assert_eq!(back, codes);
+/// # Ok::<(), openphone_g726::G726Error>(())
+/// ```
+pub fn pack_codewords(
+    packing: G726Packing,
+    rate: G726Rate,
+    codes: &[u8],
+    out: &mut [u8],
+) -> Result<usize, G726Error> {
+    let group = rate.samples_per_group();
+    if codes.len() % group != 0 {
+        return Err(G726Error::PartialGroup {
+            samples: codes.len(),
+            group,
+        });
+    }
+    let need = codes.len() / group * rate.bytes_per_group();
+    let have = out.len();
+    let out = out
+        .get_mut(..need)
+        .ok_or(G726Error::BufferTooSmall { need, have })?;
+    pack(packing, rate.bits_per_sample(), codes, out);
+    Ok(need)
+}
+
+/// Unpacks a payload into codewords (one per octet) in `out`, returning
+/// their number. The payload must be whole codeword groups.
+pub fn unpack_codewords(
+    packing: G726Packing,
+    rate: G726Rate,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, G726Error> {
+    let bytes = rate.bytes_per_group();
+    if payload.len() % bytes != 0 {
+        return Err(G726Error::PartialPayload {
+            len: payload.len(),
+            group: bytes,
+        });
+    }
+    let need = payload.len() / bytes * rate.samples_per_group();
+    let have = out.len();
+    let out = out
+        .get_mut(..need)
+        .ok_or(G726Error::BufferTooSmall { need, have })?;
+    let mut slots = out.iter_mut();
+    unpack(packing, rate.bits_per_sample(), payload, |c| {
+        if let Some(slot) = slots.next() {
+            *slot = c;
+        }
+    });
+    Ok(need)
 }
 
 /// Packs `codes` (each `bits` wide) into `out`, which must hold exactly

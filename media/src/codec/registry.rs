@@ -21,6 +21,7 @@
 use openphone_sal::CodecDescriptor;
 
 use super::g711::{Pcma, Pcmu};
+use super::gsm::{gsm_info, GsmDecoder, GsmEncoder};
 use super::traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
 
 /// Builds an encoder for a negotiated descriptor (its fmtp may select a variant).
@@ -133,6 +134,11 @@ impl CodecRegistry {
             Pcma::info(),
             |_| Ok(Box::new(Pcma::encoder())),
             |_| Ok(Box::new(Pcma::decoder())),
+        ));
+        r.register(CodecEntry::new(
+            gsm_info(),
+            |_| Ok(Box::new(GsmEncoder::new())),
+            |_| Ok(Box::new(GsmDecoder::new())),
         ));
         r
     }
@@ -295,6 +301,7 @@ mod tests {
         let s = r.supported();
         assert_eq!(s[0], CodecDescriptor::new(0, "PCMU", 8000));
         assert_eq!(s[1], CodecDescriptor::new(8, "PCMA", 8000));
+        assert_eq!(s[2], CodecDescriptor::new(3, "GSM", 8000));
         let te = s.last().unwrap();
         assert!(te.is_telephone_event());
         assert_eq!(te.payload_type, 101);

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod message;
 pub mod transaction;
 
 pub use transaction::TimerConfig;

@@ -1,0 +1,136 @@
+//! Header names: long forms, compact forms (RFC 3261 §7.3.3 and the
+//! extensions that define one), and the typed kinds this crate parses.
+
+/// Header fields that get a typed representation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub enum HeaderKind {
+    Via,
+    From,
+    To,
+    CallId,
+    CSeq,
+    Contact,
+    MaxForwards,
+    ContentLength,
+    ContentType,
+    Expires,
+    MinExpires,
+    Route,
+    RecordRoute,
+    Allow,
+    Supported,
+    Require,
+    Unsupported,
+    ProxyRequire,
+    WwwAuthenticate,
+    ProxyAuthenticate,
+    Authorization,
+    ProxyAuthorization,
+    Accept,
+    Event,
+    ReferTo,
+    UserAgent,
+    Server,
+    RetryAfter,
+    Date,
+}
+
+use HeaderKind as K;
+
+/// (long name, compact form, kind)
+const TYPED: &[(&str, Option<u8>, HeaderKind)] = &[
+    ("Via", Some(b'v'), K::Via),
+    ("From", Some(b'f'), K::From),
+    ("To", Some(b't'), K::To),
+    ("Call-ID", Some(b'i'), K::CallId),
+    ("CSeq", None, K::CSeq),
+    ("Contact", Some(b'm'), K::Contact),
+    ("Max-Forwards", None, K::MaxForwards),
+    ("Content-Length", Some(b'l'), K::ContentLength),
+    ("Content-Type", Some(b'c'), K::ContentType),
+    ("Expires", None, K::Expires),
+    ("Min-Expires", None, K::MinExpires),
+    ("Route", None, K::Route),
+    ("Record-Route", None, K::RecordRoute),
+    ("Allow", None, K::Allow),
+    ("Supported", Some(b'k'), K::Supported),
+    ("Require", None, K::Require),
+    ("Unsupported", None, K::Unsupported),
+    ("Proxy-Require", None, K::ProxyRequire),
+    ("WWW-Authenticate", None, K::WwwAuthenticate),
+    ("Proxy-Authenticate", None, K::ProxyAuthenticate),
+    ("Authorization", None, K::Authorization),
+    ("Proxy-Authorization", None, K::ProxyAuthorization),
+    ("Accept", None, K::Accept),
+    ("Event", Some(b'o'), K::Event),
+    ("Refer-To", Some(b'r'), K::ReferTo),
+    ("User-Agent", None, K::UserAgent),
+    ("Server", None, K::Server),
+    ("Retry-After", None, K::RetryAfter),
+    ("Date", None, K::Date),
+];
+
+/// Compact forms of headers we keep untyped.
+const COMPACT_UNTYPED: &[(u8, &str)] = &[
+    (b's', "Subject"),
+    (b'e', "Content-Encoding"),
+    (b'u', "Allow-Events"),
+    (b'b', "Referred-By"),
+    (b'x', "Session-Expires"),
+    (b'y', "Identity"),
+    (b'n', "Identity-Info"),
+    (b'a', "Accept-Contact"),
+    (b'j', "Reject-Contact"),
+    (b'd', "Request-Disposition"),
+];
+
+impl HeaderKind {
+    /// Looks a received name up (case-insensitive, compact forms too).
+    pub fn lookup(name: &str) -> Option<HeaderKind> {
+        if let [c] = name.as_bytes() {
+            let c = c.to_ascii_lowercase();
+            return TYPED
+                .iter()
+                .find(|(_, short, _)| *short == Some(c))
+                .map(|t| t.2);
+        }
+        TYPED
+            .iter()
+            .find(|(long, _, _)| long.eq_ignore_ascii_case(name))
+            .map(|t| t.2)
+    }
+
+    /// Canonical long name.
+    pub fn name(self) -> &'static str {
+        TYPED.iter().find(|t| t.2 == self).map_or("", |t| t.0)
+    }
+}
+
+/// Expands a compact form of an untyped header to its long name; other
+/// names come back unchanged.
+pub(crate) fn expand_compact(name: &str) -> &str {
+    if let [c] = name.as_bytes() {
+        let c = c.to_ascii_lowercase();
+        if let Some((_, long)) = COMPACT_UNTYPED.iter().find(|(s, _)| *s == c) {
+            return long;
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        assert_eq!(HeaderKind::lookup("v"), Some(K::Via));
+        assert_eq!(HeaderKind::lookup("ViA"), Some(K::Via));
+        assert_eq!(HeaderKind::lookup("L"), Some(K::ContentLength));
+        assert_eq!(HeaderKind::lookup("C%6Fntact"), None);
+        assert_eq!(HeaderKind::name(K::CallId), "Call-ID");
+        assert_eq!(expand_compact("s"), "Subject");
+    }
+}

@@ -1,0 +1,356 @@
+//! Byte-level lexing helpers shared by every header and URI parser.
+//!
+//! Everything here works on `&str` slices whose cut points are ASCII
+//! delimiters, and uses `get()` rather than indexing, so no input can make
+//! it panic.
+
+/// RFC 3261 `token` characters.
+pub(crate) fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+        )
+}
+
+/// RFC 3261 `unreserved` = alphanum / mark.
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        )
+}
+
+/// RFC 3261 `reserved`.
+pub(crate) fn is_reserved(b: u8) -> bool {
+    matches!(
+        b,
+        b';' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b','
+    )
+}
+
+/// Space or horizontal tab.
+pub(crate) fn is_ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// Strips leading and trailing SP/HTAB.
+pub(crate) fn trim_ws(s: &str) -> &str {
+    s.trim_matches(|c| c == ' ' || c == '\t')
+}
+
+/// True when every byte is either accepted by `allowed` or part of a
+/// well-formed `%HH` escape.
+pub(crate) fn valid_escaped(s: &str, allowed: impl Fn(u8) -> bool) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            match (b.get(i + 1), b.get(i + 2)) {
+                (Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => i += 3,
+                _ => return false,
+            }
+        } else if allowed(c) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+fn hex_val(b: u8) -> u8 {
+    match b {
+        b'0'..=b'9' => b - b'0',
+        b'a'..=b'f' => b - b'a' + 10,
+        b'A'..=b'F' => b - b'A' + 10,
+        _ => 0,
+    }
+}
+
+/// Decodes `%HH` escapes. Malformed escapes are kept literally (callers
+/// validate first).
+pub(crate) fn unescape(s: &str) -> std::borrow::Cow<'_, [u8]> {
+    if !s.as_bytes().contains(&b'%') {
+        return std::borrow::Cow::Borrowed(s.as_bytes());
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            if let (Some(&h), Some(&l)) = (b.get(i + 1), b.get(i + 2)) {
+                if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() {
+                    out.push(hex_val(h) << 4 | hex_val(l));
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes `s` escaping every byte not accepted by `allowed`; existing
+/// well-formed `%HH` escapes pass through unchanged.
+pub(crate) fn write_escaped(
+    f: &mut impl std::fmt::Write,
+    s: &str,
+    allowed: impl Fn(u8) -> bool,
+) -> std::fmt::Result {
+    if valid_escaped(s, &allowed) {
+        return f.write_str(s);
+    }
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let good_escape = c == b'%'
+            && matches!((b.get(i + 1), b.get(i + 2)), (Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit());
+        if good_escape || (c != b'%' && allowed(c)) {
+            f.write_char(c as char)?;
+        } else {
+            write!(f, "%{c:02X}")?;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Writes `s` as a `quoted-string`, escaping `"` and `\`.
+pub(crate) fn write_quoted(f: &mut impl std::fmt::Write, s: &str) -> std::fmt::Result {
+    f.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                f.write_char('\\')?;
+                f.write_char(c)?;
+            }
+            // CR/LF cannot appear even escaped; drop them rather than emit
+            // a broken header.
+            '\r' | '\n' => {}
+            _ => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
+}
+
+/// Splits `s` at top-level commas, ignoring commas inside quoted strings
+/// and `<...>`. Returns `None` for unbalanced quotes or brackets.
+pub(crate) fn split_commas(s: &str, max: usize) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let (mut in_q, mut in_a, mut esc) = (false, false, false);
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if in_q {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_q = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_q = true,
+            b'<' if !in_a => in_a = true,
+            b'>' if in_a => in_a = false,
+            b',' if !in_a => {
+                out.push(s.get(start..i)?);
+                start = i + 1;
+                if out.len() >= max {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    if in_q || in_a {
+        return None;
+    }
+    out.push(s.get(start..)?);
+    Some(out)
+}
+
+/// Parses an unsigned decimal of at most `max_digits` digits; rejects
+/// empty input, signs and overflow.
+pub(crate) fn parse_u32(s: &str) -> Option<u32> {
+    if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for b in s.bytes() {
+        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+        if v > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    u32::try_from(v).ok()
+}
+
+/// A forward-only cursor over a header value.
+pub(crate) struct Scanner<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(src: &'a str) -> Self {
+        Scanner { src, pos: 0 }
+    }
+
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn set_pos(&mut self, pos: usize) {
+        self.pos = pos.min(self.src.len());
+    }
+
+    pub(crate) fn rest(&self) -> &'a str {
+        self.src.get(self.pos..).unwrap_or("")
+    }
+
+    pub(crate) fn slice(&self, from: usize, to: usize) -> &'a str {
+        self.src.get(from..to).unwrap_or("")
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.src.as_bytes().get(self.pos).copied()
+    }
+
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.src.len()
+    }
+
+    /// Skips SP/HTAB; true when something was skipped.
+    pub(crate) fn skip_ws(&mut self) -> bool {
+        let start = self.pos;
+        while self.peek().is_some_and(is_ws) {
+            self.pos += 1;
+        }
+        self.pos > start
+    }
+
+    pub(crate) fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// `SWS b SWS`; leaves the cursor untouched when `b` is absent.
+    pub(crate) fn eat_sep(&mut self, b: u8) -> bool {
+        let save = self.pos;
+        self.skip_ws();
+        if self.eat(b) {
+            self.skip_ws();
+            true
+        } else {
+            self.pos = save;
+            false
+        }
+    }
+
+    /// Consumes bytes while `f` holds. `f` must only accept whole UTF-8
+    /// sequences (ASCII predicates, or all bytes >= 0x80 together).
+    pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
+        let start = self.pos;
+        while self.peek().is_some_and(&f) {
+            self.pos += 1;
+        }
+        match self.src.get(start..self.pos) {
+            Some(s) => s,
+            None => {
+                self.pos = start;
+                ""
+            }
+        }
+    }
+
+    pub(crate) fn token(&mut self) -> Option<&'a str> {
+        let t = self.take_while(is_token);
+        (!t.is_empty()).then_some(t)
+    }
+
+    /// Parses a `quoted-string` at the cursor. Returns the raw text
+    /// (with quotes) and the unescaped content.
+    pub(crate) fn quoted(&mut self) -> Option<(&'a str, String)> {
+        let start = self.pos;
+        if !self.eat(b'"') {
+            return None;
+        }
+        let bytes = self.src.as_bytes();
+        let mut out = Vec::new();
+        loop {
+            let c = *bytes.get(self.pos)?;
+            self.pos += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let n = *bytes.get(self.pos)?;
+                    // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+                    if n > 0x7f || n == b'\r' || n == b'\n' {
+                        self.pos = start;
+                        return None;
+                    }
+                    out.push(n);
+                    self.pos += 1;
+                }
+                // qdtext excludes CTLs other than LWS.
+                0x00..=0x08 | 0x0a..=0x1f | 0x7f => {
+                    self.pos = start;
+                    return None;
+                }
+                _ => out.push(c),
+            }
+        }
+        let raw = self.src.get(start..self.pos)?;
+        let text = String::from_utf8(out).ok()?;
+        Some((raw, text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commas_respect_quotes_and_angles() {
+        let v = split_commas(r#""a,b" <sip:x;a=1,2>, c"#, 10).unwrap();
+        assert_eq!(v, vec![r#""a,b" <sip:x;a=1,2>"#, " c"]);
+        assert!(split_commas("\"abc", 10).is_none());
+    }
+
+    #[test]
+    fn u32_bounds() {
+        assert_eq!(parse_u32("0009"), Some(9));
+        assert_eq!(parse_u32("4294967295"), Some(u32::MAX));
+        assert_eq!(parse_u32("4294967296"), None);
+        assert_eq!(parse_u32("-1"), None);
+        assert_eq!(parse_u32(""), None);
+    }
+
+    #[test]
+    fn quoted_string_escapes() {
+        let mut s = Scanner::new(r#""J Rosenberg \\\"" rest"#);
+        let (raw, text) = s.quoted().unwrap();
+        assert_eq!(raw, r#""J Rosenberg \\\"""#);
+        assert_eq!(text, r#"J Rosenberg \""#);
+        assert_eq!(s.rest(), " rest");
+    }
+
+    #[test]
+    fn escapes_roundtrip() {
+        assert_eq!(&*unescape("a%41%zz"), b"aA%zz");
+        let mut out = String::new();
+        write_escaped(&mut out, "a b%41", is_unreserved).unwrap();
+        assert_eq!(out, "a%20b%41");
+    }
+}

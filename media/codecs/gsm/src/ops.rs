@@ -19,21 +19,15 @@ pub(crate) fn sub(a: i16, b: i16) -> i16 {
 /// Q15 multiplication, truncating (`mult`); `mult(-32768, -32768) = 32767`.
 #[inline(always)]
 pub(crate) fn mult(a: i16, b: i16) -> i16 {
-    if a == i16::MIN && b == i16::MIN {
-        i16::MAX
-    } else {
-        ((a as i32 * b as i32) >> 15) as i16
-    }
+    // Only -32768 * -32768 exceeds the range; a branch-free clamp covers it.
+    ((a as i32 * b as i32) >> 15).min(i16::MAX as i32) as i16
 }
 
 /// Q15 multiplication with rounding (`mult_r`); `mult_r(-32768, -32768) = 32767`.
 #[inline(always)]
 pub(crate) fn mult_r(a: i16, b: i16) -> i16 {
-    if a == i16::MIN && b == i16::MIN {
-        i16::MAX
-    } else {
-        ((a as i32 * b as i32 + 16384) >> 15) as i16
-    }
+    // As in `mult`, the clamp only ever acts on -32768 * -32768.
+    ((a as i32 * b as i32 + 16384) >> 15).min(i16::MAX as i32) as i16
 }
 
 /// Absolute value with `abs(-32768) = 32767`.
@@ -122,6 +116,9 @@ mod tests {
         assert_eq!(mult(-32768, -32768), 32767);
         assert_eq!(mult_r(-32768, -32768), 32767);
         assert_eq!(mult_r(16384, 3), 2);
+        assert_eq!(mult_r(-32768, 32767), -32767);
+        assert_eq!(mult(-32768, 32767), -32767);
+        assert_eq!(mult(-1, 1), -1);
         assert_eq!(abs(-32768), 32767);
         assert_eq!(l_mult(-32768, -32768), i32::MAX);
         assert_eq!(l_add(i32::MAX, 1), i32::MAX);

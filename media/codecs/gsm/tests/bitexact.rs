@@ -135,7 +135,7 @@ fn impulses_match_libgsm() {
 #[test]
 fn random_frames_decode_like_libgsm() {
     let mut r = Lcg(0xC0DEC);
-    let mut frames = vec![0u8; 500 * FRAME_BYTES];
+    let mut frames = vec![0u8; 5000 * FRAME_BYTES];
     for b in frames.iter_mut() {
         *b = r.next_u32() as u8;
     }
@@ -150,4 +150,73 @@ fn random_frames_decode_like_libgsm() {
         f[0] = 0xD0 | (f[0] & 0x0F);
     }
     check_decode("edge frames", &edge);
+}
+
+#[test]
+fn varied_voices_match_libgsm() {
+    // Different pitches move the LTP lag over its whole 40..120 range.
+    for (voice, pitch, tag) in [
+        ("en+f3", "99", "high"),
+        ("en+m1", "0", "low"),
+        ("de", "50", "de"),
+    ] {
+        let dir =
+            std::env::temp_dir().join(format!("openphone-gsm-voice-{}-{tag}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let wav = dir.join("v.wav");
+        let st = std::process::Command::new("espeak-ng")
+            .args(["-v", voice, "-p", pitch, "-s", "150", "-w"])
+            .arg(&wav)
+            .arg("Zwei Stimmen, hoch und tief: a e i o u, sieben acht neun zehn.")
+            .status()
+            .expect("espeak-ng (install espeak-ng)");
+        assert!(st.success());
+        let raw = dir.join("v.raw");
+        let st = std::process::Command::new("sox")
+            .arg(&wav)
+            .args([
+                "-r", "8000", "-c", "1", "-b", "16", "-e", "signed", "-t", "raw",
+            ])
+            .arg(&raw)
+            .status()
+            .expect("sox (install sox)");
+        assert!(st.success());
+        let bytes = std::fs::read(&raw).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut pcm: Vec<i16> = bytes
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        common::pad(&mut pcm);
+        check(&format!("voice {voice} pitch {pitch}"), &pcm);
+    }
+}
+
+#[test]
+fn long_mixed_stream_matches_libgsm() {
+    // 40 s of speech, tones and noise with a random gain per frame, so state
+    // carries across very different frames.
+    let base = speech(
+        "Mixing speech with tones and noise for a long stream test.",
+        "mixed",
+    );
+    let mut r = Lcg(2024);
+    let mut pcm = Vec::with_capacity(2000 * 160);
+    let sw = sweep(60.0, 3900.0, 20000.0, 200);
+    let nz = noise(11, 200, 32768);
+    for f in 0..2000usize {
+        let gain = (r.next_u32() % 1000) as i32; // 0..10x in 1/100 steps
+        let src: &[i16] = match r.next_u32() % 3 {
+            0 => &base,
+            1 => &sw,
+            _ => &nz,
+        };
+        let off = (f * 160) % (src.len() - 160);
+        pcm.extend(
+            src[off..off + 160]
+                .iter()
+                .map(|&v| (v as i32 * gain / 100).clamp(-32768, 32767) as i16),
+        );
+    }
+    check("mixed stream", &pcm);
 }

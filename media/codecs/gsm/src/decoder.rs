@@ -3,7 +3,7 @@
 
 use crate::frame::{FrameParams, SubframeParams, FRAME_BYTES};
 use crate::ops::{add, mult_r};
-use crate::short_term::{self, SEGMENTS};
+use crate::short_term::{self, sat16, SEGMENTS};
 use crate::tables::QLB;
 use crate::{rpe, Error, FRAME_SAMPLES};
 
@@ -240,9 +240,13 @@ impl Decoder {
         }
 
         // §4.3.5–4.3.7: de-emphasis, upscaling and truncation to 13 bits.
+        // 32-bit form of add(s, mult_r(msr, 28180)) and add(msr, msr): the
+        // positive constant keeps mult_r from ever needing its clamp.
+        let mut msr = self.msr as i32;
         for s in out.iter_mut() {
-            self.msr = add(*s, mult_r(self.msr, 28180));
-            *s = add(self.msr, self.msr) & !7;
+            msr = sat16(*s as i32 + ((msr * 28180 + 16384) >> 15));
+            *s = (sat16(msr + msr) & !7) as i16;
         }
+        self.msr = msr as i16;
     }
 }

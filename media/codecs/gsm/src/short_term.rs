@@ -75,16 +75,71 @@ pub(crate) fn analysis_filter(u: &mut [i16; 8], rp: &[i16; 8], s: &mut [i16]) {
 
 /// Short-term synthesis (lattice) filter from `wt` into `sr` (§4.3.4).
 /// `v` holds v\[0..8\] of the standard.
+///
+/// This is the decoder's hot loop, so it works on 32-bit copies of the
+/// state: `sat16` after each sum is the standard's saturating `add`/`sub`,
+/// and `mult_r` needs no overflow clamp because `lar_to_rp` never yields
+/// -32768 (its results lie in -32767..=32767).
 #[inline]
 pub(crate) fn synthesis_filter(v: &mut [i16; 9], rrp: &[i16; 8], wt: &[i16], sr: &mut [i16]) {
+    let r: [i32; 8] = rrp.map(i32::from);
+    let mut vv: [i32; 9] = v.map(i32::from);
     for (out, &w) in sr.iter_mut().zip(wt.iter()) {
-        let mut sri = w;
+        let mut sri = w as i32;
         for i in (0..8).rev() {
-            // i = 8 - standard's loop index; rrp[i] is rrp(i+1).
-            sri = sub(sri, mult_r(rrp[i], v[i]));
-            v[i + 1] = add(v[i], mult_r(rrp[i], sri));
+            // i = 8 - standard's loop index; r[i] is rrp(i+1).
+            sri = sat16(sri - ((r[i] * vv[i] + 16384) >> 15));
+            vv[i + 1] = sat16(vv[i] + ((r[i] * sri + 16384) >> 15));
         }
-        *out = sri;
-        v[0] = sri;
+        *out = sri as i16;
+        vv[0] = sri;
+    }
+    *v = vv.map(|x| x as i16);
+}
+
+/// Saturates a 32-bit intermediate to the 16-bit range.
+#[inline(always)]
+pub(crate) fn sat16(x: i32) -> i32 {
+    x.clamp(i16::MIN as i32, i16::MAX as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast filter equals the literal transcription of §4.3.4.
+    #[test]
+    fn synthesis_matches_standard_ops() {
+        let mut seed = 7u32;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) as i16
+        };
+        for _ in 0..200 {
+            let mut rrp = [0i16; 8];
+            for r in &mut rrp {
+                *r = rnd().max(-32767);
+            }
+            let wt: Vec<i16> = (0..40).map(|_| rnd()).collect();
+            let mut v1 = [0i16; 9];
+            for x in &mut v1 {
+                *x = rnd();
+            }
+            let mut v2 = v1;
+            let mut fast = [0i16; 40];
+            synthesis_filter(&mut v1, &rrp, &wt, &mut fast);
+            let mut slow = [0i16; 40];
+            for (o, &w) in slow.iter_mut().zip(&wt) {
+                let mut sri = w;
+                for i in (0..8).rev() {
+                    sri = sub(sri, mult_r(rrp[i], v2[i]));
+                    v2[i + 1] = add(v2[i], mult_r(rrp[i], sri));
+                }
+                *o = sri;
+                v2[0] = sri;
+            }
+            assert_eq!(fast, slow);
+            assert_eq!(v1, v2);
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! Parse errors, and what was salvaged so the stack can still answer 400.
 
 use super::headers::{Header, Headers};
-use super::sip_message::Response;
 use super::method::Method;
+use super::sip_message::Response;
 use super::uri::Uri;
 
 /// What went wrong.

@@ -4,8 +4,8 @@
 use bytes::{Buf, BytesMut};
 
 use super::error::ParseError;
-use super::sip_message::SipMessage;
 use super::parse::{parse, Mode, Outcome, ParseLimits};
+use super::sip_message::SipMessage;
 
 /// Accumulates bytes from a stream and yields whole messages.
 ///

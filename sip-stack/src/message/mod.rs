@@ -47,13 +47,13 @@
 mod error;
 mod framing;
 mod headers;
-mod sip_message;
 mod method;
 mod name_addr;
 mod params;
 mod parse;
 mod print;
 mod scan;
+mod sip_message;
 mod uri;
 
 pub use error::{ParseError, ParseErrorKind, PartialRequest};
@@ -62,9 +62,9 @@ pub use headers::{
     CSeq, CallId, Challenge, Contact, Credentials, Event, Header, HeaderKind, Headers, MediaType,
     RetryAfter, SipDate, Transport, Via,
 };
-pub use sip_message::{Request, Response, SipMessage, ValidationError};
 pub use method::{InvalidMethod, Method};
 pub use name_addr::NameAddr;
 pub use params::{unquote, Param, Params};
 pub use parse::{parse_stream, ParseLimits};
+pub use sip_message::{Request, Response, SipMessage, ValidationError};
 pub use uri::{Host, HostPort, SipUri, Uri, UriError};

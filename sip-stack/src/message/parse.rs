@@ -11,9 +11,9 @@ use bytes::Bytes;
 
 use super::error::{ParseError, ParseErrorKind as K, PartialRequest};
 use super::headers::{parse_typed, Header, HeaderKind, Headers};
-use super::sip_message::{Request, Response, SipMessage};
 use super::method::Method;
 use super::scan::{is_token, is_ws};
+use super::sip_message::{Request, Response, SipMessage};
 use super::uri::Uri;
 
 /// Resource limits applied while parsing.

@@ -124,7 +124,8 @@ pub(crate) fn write_quoted(f: &mut impl std::fmt::Write, s: &str) -> std::fmt::R
     f.write_char('"')?;
     for c in s.chars() {
         match c {
-            '"' | '\\' => {
+            // quoted-pair covers the controls qdtext forbids (RFC 3261 §25.1).
+            '"' | '\\' | '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\x7f' => {
                 f.write_char('\\')?;
                 f.write_char(c)?;
             }

@@ -90,14 +90,15 @@ pub fn quant_gain(g: f32, stage: usize, prev: f32) -> (u16, f32) {
         1 => (&GAIN_SQ4, prev.abs().max(0.1)),
         _ => (&GAIN_SQ3, prev.abs().max(0.1)),
     };
-    let mut best = (f32::MAX, 0usize);
-    for (i, &t) in table.iter().enumerate() {
-        let e = (g - scale * t) * (g - scale * t);
-        if e < best.0 {
-            best = (e, i);
-        }
-    }
-    (best.1 as u16, scale * table[best.1])
+    // Tables are sorted: the nearest entry is next to the insertion point.
+    let x = g / scale;
+    let hi = table.partition_point(|&t| t < x).min(table.len() - 1);
+    let i = if hi > 0 && (x - table[hi - 1]) <= (table[hi] - x) {
+        hi - 1
+    } else {
+        hi
+    };
+    (i as u16, scale * table[i])
 }
 
 /// Builds the excitation for one target from its three codebook indices and

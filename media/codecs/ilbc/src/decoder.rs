@@ -85,7 +85,9 @@ impl Decoder {
         let (params, empty) = unpack(self.mode, frame);
         let mut residual = [0.0f32; 240];
         let mut syn = [LPC_ONE; 6];
-        let good = !empty && self.decode_params(&params, &mut residual[..n], &mut syn);
+        let good = !empty
+            && excitation::params_valid(self.mode, &params)
+            && self.decode_params(&params, &mut residual[..n], &mut syn);
         if !good {
             return self.conceal(out);
         }

@@ -19,6 +19,16 @@ pub fn stream_to_cb(p: &FrameParams) -> [[u16; 3]; 4] {
     cb
 }
 
+/// Whether every index of `p` addresses something that exists (the start
+/// position and the 7-bit codebook index of the short block can exceed
+/// their ranges; all other fields are full-range by their bit widths).
+pub fn params_valid(mode: IlbcMode, p: &FrameParams) -> bool {
+    let start = usize::from(p.start);
+    let diff = STATE_LEN - mode.state_short_len();
+    let size = crate::codebook::cb_size(ST_MEML, diff);
+    (1..mode.nsub()).contains(&start) && p.extra_cb.iter().all(|&i| usize::from(i) < size)
+}
+
 /// Decodes the frame's excitation into `out` (160/240 samples), using the
 /// synthesis predictors `syn` (one per sub-block). Returns `false` if the
 /// frame's indices are invalid.

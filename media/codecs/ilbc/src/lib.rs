@@ -46,6 +46,25 @@ pub use decoder::Decoder;
 pub use encoder::Encoder;
 pub use mode::IlbcMode;
 
+/// Whether `frame` is a well-formed frame of `mode` that a decoder decodes
+/// (rather than conceals): right length, empty-frame flag clear, and every
+/// index in range.
+///
+/// ```
+/// use openphone_ilbc::{is_valid_frame, IlbcMode};
+/// let mut frame = [0u8; 38];
+/// assert!(!is_valid_frame(IlbcMode::Ms20, &frame)); // start position 0 is invalid
+/// frame[2] = 0x04; // start position field (bits 20-21, after the LSFs) = 1
+/// assert!(is_valid_frame(IlbcMode::Ms20, &frame));
+/// ```
+pub fn is_valid_frame(mode: IlbcMode, frame: &[u8]) -> bool {
+    if frame.len() != mode.frame_bytes() {
+        return false;
+    }
+    let (p, empty) = bits::unpack(mode, frame);
+    !empty && excitation::params_valid(mode, &p)
+}
+
 /// Errors of the iLBC encoder and decoder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

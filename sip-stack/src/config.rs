@@ -1,0 +1,162 @@
+//! Configuration of the SIP stack (driver) and of its sans-IO core.
+
+use std::net::{IpAddr, SocketAddr};
+
+use crate::transaction::TimerConfig;
+
+/// Default maximum size of one SIP message (datagram or framed stream message).
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 65_535;
+
+/// How to run a [`SipStack`](crate::SipStack).
+///
+/// ```
+/// use openphone_sip::SipConfig;
+/// let cfg = SipConfig::builder()
+///     .udp_bind("127.0.0.1:0".parse().unwrap())
+///     .tcp_bind("127.0.0.1:0".parse().unwrap())
+///     .user_agent("my-phone/1.0")
+///     .build();
+/// assert_eq!(cfg.user_agent, "my-phone/1.0");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SipConfig {
+    /// UDP listening address (`None`: no UDP).
+    pub udp_bind: Option<SocketAddr>,
+    /// TCP listening address (`None`: no TCP).
+    pub tcp_bind: Option<SocketAddr>,
+    /// `User-Agent` / `Server` header value.
+    pub user_agent: String,
+    /// Address to put in Via and Contact when bound to a wildcard address.
+    pub public_address: Option<IpAddr>,
+    /// Transaction timer base values.
+    pub timers: TimerConfig,
+    /// Largest message accepted or sent.
+    pub max_message_size: usize,
+    /// Seed for tags, branches and Call-IDs (`None`: from the OS).
+    pub rng_seed: Option<u64>,
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        SipConfig {
+            udp_bind: Some(SocketAddr::from(([0, 0, 0, 0], 5060))),
+            tcp_bind: None,
+            user_agent: concat!("OpenPhone/", env!("CARGO_PKG_VERSION")).to_string(),
+            public_address: None,
+            timers: TimerConfig::default(),
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            rng_seed: None,
+        }
+    }
+}
+
+impl SipConfig {
+    /// Starts from the defaults (UDP on 0.0.0.0:5060, no TCP).
+    pub fn builder() -> SipConfigBuilder {
+        SipConfigBuilder(SipConfig::default())
+    }
+}
+
+/// Builder for [`SipConfig`].
+#[derive(Debug, Clone)]
+pub struct SipConfigBuilder(SipConfig);
+
+impl SipConfigBuilder {
+    /// Listens on UDP at `addr` (port 0 picks a free port).
+    pub fn udp_bind(mut self, addr: SocketAddr) -> Self {
+        self.0.udp_bind = Some(addr);
+        self
+    }
+    /// Disables UDP.
+    pub fn no_udp(mut self) -> Self {
+        self.0.udp_bind = None;
+        self
+    }
+    /// Listens on TCP at `addr`.
+    pub fn tcp_bind(mut self, addr: SocketAddr) -> Self {
+        self.0.tcp_bind = Some(addr);
+        self
+    }
+    /// Sets the User-Agent string.
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.0.user_agent = ua.into();
+        self
+    }
+    /// Sets the address advertised in Via/Contact.
+    pub fn public_address(mut self, ip: IpAddr) -> Self {
+        self.0.public_address = Some(ip);
+        self
+    }
+    /// Sets the timer base values.
+    pub fn timers(mut self, timers: TimerConfig) -> Self {
+        self.0.timers = timers;
+        self
+    }
+    /// Sets the message size limit.
+    pub fn max_message_size(mut self, n: usize) -> Self {
+        self.0.max_message_size = n;
+        self
+    }
+    /// Seeds the random generator (tests).
+    pub fn rng_seed(mut self, seed: u64) -> Self {
+        self.0.rng_seed = Some(seed);
+        self
+    }
+    /// Finishes.
+    pub fn build(self) -> SipConfig {
+        self.0
+    }
+}
+
+/// Configuration of a [`SipCore`](crate::SipCore): the addresses its transports are bound
+/// to (known after binding) and the protocol settings.
+///
+/// ```
+/// use openphone_sip::CoreConfig;
+/// let c = CoreConfig::new(Some("127.0.0.1:5060".parse().unwrap()), None);
+/// assert_eq!(c.seed, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoreConfig {
+    /// Bound UDP address, if UDP is in use.
+    pub udp: Option<SocketAddr>,
+    /// Bound TCP listening address, if TCP is in use.
+    pub tcp: Option<SocketAddr>,
+    /// Advertised address replacing a wildcard bind.
+    pub public_address: Option<IpAddr>,
+    /// User-Agent / Server header.
+    pub user_agent: String,
+    /// Timers.
+    pub timers: TimerConfig,
+    /// Largest message accepted.
+    pub max_message_size: usize,
+    /// RNG seed for tags, branches, Call-IDs and cnonces.
+    pub seed: u64,
+}
+
+impl CoreConfig {
+    /// Defaults with the given bound addresses and seed 0.
+    pub fn new(udp: Option<SocketAddr>, tcp: Option<SocketAddr>) -> Self {
+        CoreConfig {
+            udp,
+            tcp,
+            public_address: None,
+            user_agent: concat!("OpenPhone/", env!("CARGO_PKG_VERSION")).to_string(),
+            timers: TimerConfig::default(),
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            seed: 0,
+        }
+    }
+
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the timers.
+    pub fn with_timers(mut self, timers: TimerConfig) -> Self {
+        self.timers = timers;
+        self
+    }
+}

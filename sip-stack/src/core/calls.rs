@@ -1,0 +1,769 @@
+//! Commands from the phone, and the UAC side of calls (RFC 3261 §13.2, §9.1, §15).
+
+use std::str::FromStr;
+
+use openphone_sal::{AccountId, Address, CallId, EndReason, MediaOffer, StackCommand, StackEvent};
+use tracing::{debug, info_span, warn};
+
+use super::build::OutRequest;
+use super::dialog::{Call, Phase};
+use super::sdp_glue::{self, Origin};
+use super::target::{bracketed, parse_uri_text};
+use super::view::InResponse;
+use super::{client_key, ClientEntry, Owner, SipCore, ALLOW};
+use crate::auth::{Credentials, DigestClient};
+use crate::message::{NameAddr, Uri};
+use crate::transaction::ClientTransaction;
+
+/// Turns a proxy given as `host:port`, `sip:host` or `<sip:host;lr>` into a loose-routing
+/// Route value.
+pub(crate) fn route_value(proxy: &str) -> String {
+    let t = proxy.trim().trim_start_matches('<').trim_end_matches('>');
+    let t = if t.contains(':') && (t.starts_with("sip:") || t.starts_with("sips:")) {
+        t.to_string()
+    } else {
+        format!("sip:{t}")
+    };
+    if t.split(';').skip(1).any(|p| p.eq_ignore_ascii_case("lr")) {
+        format!("<{t}>")
+    } else {
+        format!("<{t};lr>")
+    }
+}
+
+impl SipCore {
+    pub(super) fn command(&mut self, cmd: StackCommand) {
+        match cmd {
+            StackCommand::AddAccount { account, config } => self.add_account(account, config),
+            StackCommand::RemoveAccount { account } => self.remove_account(account),
+            StackCommand::Dial {
+                call,
+                account,
+                to,
+                offer,
+            } => self.dial(call, account, to, offer),
+            StackCommand::Answer { call, media } => self.answer(call, media),
+            StackCommand::Reject { call, code } => self.reject(call, code),
+            StackCommand::Redirect { call, targets } => self.redirect(call, targets),
+            StackCommand::Hangup { call } => self.hangup(call),
+            StackCommand::UpdateMedia { call, media } => self.update_media(call, media),
+            StackCommand::Transfer { call, to } => self.transfer(call, to),
+            StackCommand::SendDtmf { call, digits } => self.send_dtmf(call, &digits),
+            StackCommand::SendMessage {
+                account,
+                to,
+                content_type,
+                body,
+            } => self.send_message(account, to, content_type, body),
+            StackCommand::Shutdown => self.shutdown(),
+            other => warn!(?other, "command not supported by the SIP stack"),
+        }
+    }
+
+    /// Reports a call that could not even start.
+    fn fail_call(&mut self, call: CallId, why: String) {
+        warn!(%call, %why, "call failed");
+        self.emit(StackEvent::CallEnded {
+            call,
+            reason: EndReason::Failed(why),
+        });
+    }
+
+    /// Identity of an account (or an anonymous one): local name-addr, user part, proxy.
+    fn identity(
+        &self,
+        account: Option<AccountId>,
+    ) -> (String, Option<String>, Option<String>, Option<Credentials>) {
+        if let Some(a) = account.and_then(|a| self.accounts.get(&a)) {
+            return (
+                a.local_name_addr(),
+                a.user.clone(),
+                a.config.outbound_proxy.clone(),
+                a.credentials(),
+            );
+        }
+        let host = Self::host_text(self.local_addr(crate::transport::TransportKind::Udp));
+        (
+            format!("<sip:openphone@{host}>"),
+            Some("openphone".into()),
+            None,
+            None,
+        )
+    }
+
+    fn dial(&mut self, id: CallId, account: Option<AccountId>, to: Address, offer: MediaOffer) {
+        let span = info_span!("sip_call", call = %id);
+        let _g = span.clone().entered();
+        if to.scheme() != "sip" {
+            return self.fail_call(
+                id,
+                format!("the SIP stack cannot call {} URIs", to.scheme()),
+            );
+        }
+        let Ok(uri) = Uri::parse(to.uri()) else {
+            return self.fail_call(id, format!("invalid SIP URI {}", to.uri()));
+        };
+        let (local, user, proxy, creds) = self.identity(account);
+        let route: Vec<String> = proxy.iter().map(|p| route_value(p)).collect();
+        let next_hop = match route.first() {
+            Some(r) => self.resolve_text(r),
+            None => self.resolve_uri(&uri),
+        };
+        let Some((transport, dst)) = next_hop else {
+            return self.fail_call(id, format!("cannot resolve the next hop for {}", to.uri()));
+        };
+        let call_id = self.ids.call_id();
+        let local_tag = self.ids.tag();
+        let mut origin = Origin {
+            session_id: u64::from(self.ids.u32()),
+            version: 0,
+            address: self.local_addr(transport).ip(),
+        };
+        let body = origin.encode(&offer);
+        let contact = self.contact_uri(user.as_deref(), transport);
+        let remote = to.to_string();
+        let req = OutRequest {
+            method: "INVITE".into(),
+            uri: uri.to_string(),
+            from: format!("{local};tag={local_tag}"),
+            to: remote.clone(),
+            call_id: call_id.clone(),
+            cseq: 1,
+            route: route.clone(),
+            contact: Some(format!("<{contact}>")),
+            extra: vec![("Allow".into(), ALLOW.into())],
+            content_type: Some("application/sdp".into()),
+            body,
+        };
+        let key = self.start_client(Owner::Invite(id), req, transport, dst, &[]);
+        self.calls.insert(
+            id,
+            Call {
+                id,
+                account,
+                outgoing: true,
+                phase: Phase::Calling,
+                ended: false,
+                span: span.clone(),
+                call_id,
+                local_tag,
+                remote_tag: None,
+                local,
+                remote,
+                local_cseq: 1,
+                remote_cseq: None,
+                remote_target: uri.to_string(),
+                route_set: route,
+                contact,
+                transport,
+                peer: dst,
+                local_media: Some(offer.clone()),
+                our_offer: Some(offer),
+                remote_offer: None,
+                negotiated: None,
+                origin,
+                remote_held: false,
+                invite_key: Some(key),
+                invite_cseq: 1,
+                got_provisional: false,
+                cancel_wanted: false,
+                cancel_sent: false,
+                ack: None,
+                auth_tries: 0,
+                auth: creds.map(DigestClient::new),
+                reinvite_key: None,
+                invite_server_key: None,
+                reply_to: dst,
+                uas_2xx: None,
+                bye_after_ack: false,
+                offer_in_2xx: false,
+                pending_negotiated: None,
+                pending_hold: None,
+            },
+        );
+    }
+
+    /// Sends CANCEL for the call's INVITE (§9.1): same Request-URI, Call-ID, From, To,
+    /// CSeq number and top Via (branch) as the INVITE.
+    fn send_cancel(&mut self, call: CallId) {
+        let Some(key) = self.calls.get(&call).and_then(|c| c.invite_key.clone()) else {
+            return;
+        };
+        let Some(entry) = self.clients.get(&key) else {
+            return;
+        };
+        let req = entry.req.clone();
+        let via = entry.via.clone();
+        let (transport, dst) = (entry.transport, entry.dst);
+        let bytes = req.render_as("CANCEL", req.cseq, &via, &self.cfg.user_agent, &[], false);
+        let tx = ClientTransaction::new(
+            self.now,
+            false,
+            bytes.clone(),
+            transport.is_reliable(),
+            self.cfg.timers,
+        );
+        self.send(transport, dst, bytes);
+        let branch = via
+            .split(";branch=")
+            .nth(1)
+            .and_then(|b| b.split(';').next())
+            .unwrap_or("")
+            .to_string();
+        let mut cancel_req = req;
+        cancel_req.method = "CANCEL".into();
+        self.clients.insert(
+            client_key(&branch, "CANCEL"),
+            ClientEntry {
+                tx,
+                owner: Owner::Cancel(call),
+                req: cancel_req,
+                via,
+                transport,
+                dst,
+            },
+        );
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.cancel_sent = true;
+        }
+    }
+
+    /// Re-sends a challenged request with credentials (§22.2). Returns `false` when the
+    /// challenge cannot or must not be answered.
+    fn retry_invite_with_auth(
+        &mut self,
+        call: CallId,
+        entry: &ClientEntry,
+        resp: &InResponse,
+    ) -> bool {
+        let cnonce = self.ids.cnonce();
+        let Some(c) = self.calls.get_mut(&call) else {
+            return false;
+        };
+        if c.auth_tries >= 3 {
+            return false;
+        }
+        let Some(auth) = c.auth.as_mut() else {
+            return false;
+        };
+        let www: Vec<&str> = resp.headers.all("www-authenticate").collect();
+        let proxy: Vec<&str> = resp.headers.all("proxy-authenticate").collect();
+        if let Err(e) = auth.on_challenge(&www, &proxy) {
+            debug!(error = %e, "challenge not answered");
+            return false;
+        }
+        c.auth_tries += 1;
+        c.local_cseq = c.local_cseq.wrapping_add(1);
+        let mut req = entry.req.clone();
+        req.cseq = c.local_cseq;
+        let headers = auth.authorize(&req.method, &req.uri, &req.body, &cnonce);
+        let reinvite = matches!(entry.owner, Owner::ReInvite(_));
+        if !reinvite {
+            c.invite_cseq = req.cseq;
+            c.got_provisional = false;
+        }
+        let owner = entry.owner.clone();
+        let key = self.start_client(owner, req, entry.transport, entry.dst, &headers);
+        if let Some(c) = self.calls.get_mut(&call) {
+            if reinvite {
+                c.reinvite_key = Some(key);
+            } else {
+                c.invite_key = Some(key);
+            }
+        }
+        true
+    }
+
+    /// Learns the dialog from a response that creates or refreshes it (§12.1.2):
+    /// remote tag, remote target from Contact, route set from Record-Route reversed.
+    fn learn_dialog(&mut self, call: CallId, resp: &InResponse, set_route: bool) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        if let Some(tag) = resp.to_tag() {
+            c.remote_tag = Some(tag.to_string());
+        }
+        if let Some(contact) = resp.contacts().first() {
+            c.remote_target = contact.uri.to_string();
+        }
+        if set_route {
+            let mut rr = resp.record_route();
+            rr.reverse();
+            c.route_set = rr;
+        }
+    }
+
+    pub(super) fn on_invite_response(
+        &mut self,
+        call: CallId,
+        entry: &ClientEntry,
+        resp: &InResponse,
+    ) {
+        let code = resp.code;
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let _g = c.span.clone().entered();
+        if Some(entry).map(|e| e.req.cseq) != Some(c.invite_cseq) {
+            return; // an old, superseded (challenged) INVITE
+        }
+        if code < 200 {
+            if code == 100 {
+                return;
+            }
+            c.got_provisional = true;
+            let ended = c.ended;
+            let cancel_now = c.cancel_wanted && !c.cancel_sent;
+            if resp.to_tag().is_some() && c.phase == Phase::Calling {
+                self.learn_dialog(call, resp, true);
+            }
+            if cancel_now {
+                self.send_cancel(call);
+            }
+            if !ended {
+                self.emit(StackEvent::Ringing {
+                    call,
+                    early_media: code == 183 && !resp.body.is_empty(),
+                });
+            }
+            return;
+        }
+        if code < 300 {
+            return self.on_invite_2xx(call, resp);
+        }
+        let (ended, cancel_sent) = (c.ended, c.cancel_sent);
+        if (code == 401 || code == 407) && !ended && self.retry_invite_with_auth(call, entry, resp)
+        {
+            return;
+        }
+        self.calls.remove(&call);
+        if !ended {
+            let reason = if code == 487 && cancel_sent {
+                EndReason::Cancelled
+            } else {
+                EndReason::Rejected {
+                    code,
+                    reason: resp.reason.clone(),
+                }
+            };
+            self.emit(StackEvent::CallEnded { call, reason });
+        }
+    }
+
+    /// Builds and sends the ACK for a 2xx (§13.2.2.4), remembering it for retransmitted 2xx.
+    fn send_2xx_ack(&mut self, call: CallId, cseq: u32, body: Option<Vec<u8>>) {
+        let Some((mut req, t, dst)) = self.dialog_request(call, "ACK", Some(cseq)) else {
+            return;
+        };
+        if let Some(b) = body {
+            req.content_type = Some("application/sdp".into());
+            req.body = b;
+        }
+        let (via, _) = self.new_via(t);
+        let bytes = req.render_as("ACK", cseq, &via, &self.cfg.user_agent, &[], true);
+        self.send(t, dst, bytes.clone());
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.ack = Some((cseq, bytes));
+        }
+    }
+
+    fn on_invite_2xx(&mut self, call: CallId, resp: &InResponse) {
+        self.learn_dialog(call, resp, true);
+        let cseq = resp.cseq;
+        self.send_2xx_ack(call, cseq, None);
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        c.phase = Phase::Confirmed;
+        c.invite_key = None;
+        if c.ended {
+            // Hung up while the INVITE was pending: the 2xx still needs ACK, then BYE.
+            return self.end_call_with_bye(call, EndReason::LocalHangup);
+        }
+        let outcome = match (&c.our_offer, resp.body.is_empty()) {
+            (Some(ours), false) => {
+                sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(ours, &theirs))
+            }
+            _ => Err("the 2xx carried no SDP answer".to_string()),
+        };
+        match outcome {
+            Ok(neg) => {
+                c.our_offer = None;
+                c.negotiated = Some(neg.clone());
+                self.emit(StackEvent::Connected { call });
+                self.emit(StackEvent::MediaNegotiated { call, media: neg });
+            }
+            Err(why) => {
+                self.emit(StackEvent::Connected { call });
+                self.end_call_with_bye(
+                    call,
+                    EndReason::Failed(format!("media negotiation failed: {why}")),
+                );
+            }
+        }
+    }
+
+    /// A 2xx to INVITE without a transaction: a retransmission (re-ACK) or another fork
+    /// (ACK then BYE, §13.2.2.4).
+    pub(super) fn stray_invite_2xx(&mut self, resp: &InResponse) {
+        let found = self
+            .calls
+            .values()
+            .find(|c| c.call_id == resp.call_id && c.outgoing)
+            .map(|c| {
+                (
+                    c.id,
+                    c.remote_tag.clone(),
+                    c.ack.clone(),
+                    c.transport,
+                    c.peer,
+                )
+            });
+        let Some((call, remote_tag, ack, transport, peer)) = found else {
+            debug!("2xx for an unknown call dropped");
+            return;
+        };
+        if remote_tag.as_deref() == resp.to_tag() {
+            if let Some((cseq, bytes)) = ack {
+                if cseq == resp.cseq {
+                    let dst = self
+                        .calls
+                        .get(&call)
+                        .and_then(|c| {
+                            let hop = c
+                                .route_set
+                                .first()
+                                .cloned()
+                                .unwrap_or_else(|| c.remote_target.clone());
+                            self.resolve_text(&hop)
+                        })
+                        .unwrap_or((transport, peer));
+                    self.send(dst.0, dst.1, bytes);
+                }
+            }
+            return;
+        }
+        // A second fork answered: confirm and immediately end that dialog.
+        let Some(contact) = resp.contacts().first().map(|c| c.uri.to_string()) else {
+            return;
+        };
+        let mut route = resp.record_route();
+        route.reverse();
+        let hop = route.first().cloned().unwrap_or_else(|| contact.clone());
+        let (t, dst) = self.resolve_text(&hop).unwrap_or((transport, peer));
+        let mut req = OutRequest {
+            method: "ACK".into(),
+            uri: contact,
+            from: resp.from_raw.clone(),
+            to: resp.to_raw.clone(),
+            call_id: resp.call_id.clone(),
+            cseq: resp.cseq,
+            route,
+            contact: None,
+            extra: Vec::new(),
+            content_type: None,
+            body: Vec::new(),
+        };
+        let (via, _) = self.new_via(t);
+        let ack = req.render_as("ACK", resp.cseq, &via, &self.cfg.user_agent, &[], false);
+        self.send(t, dst, ack);
+        req.method = "BYE".into();
+        req.cseq = resp.cseq.wrapping_add(1);
+        self.start_client(Owner::Bye(None), req, t, dst, &[]);
+    }
+
+    pub(super) fn invite_failed_timeout(&mut self, call: CallId) {
+        if let Some(c) = self.calls.remove(&call) {
+            if !c.ended {
+                self.emit(StackEvent::CallEnded {
+                    call,
+                    reason: EndReason::Timeout,
+                });
+            }
+        }
+    }
+
+    /// Ends a call: BYE if the dialog is confirmed, CallEnded if not yet reported.
+    pub(super) fn end_call_with_bye(&mut self, call: CallId, reason: EndReason) {
+        let Some(c) = self.calls.get(&call) else {
+            return;
+        };
+        let (confirmed, ended) = (c.phase == Phase::Confirmed, c.ended);
+        if confirmed {
+            if let Some((req, t, dst)) = self.dialog_request(call, "BYE", None) {
+                self.start_client(Owner::Bye(Some(call)), req, t, dst, &[]);
+            }
+        }
+        self.calls.remove(&call);
+        if !ended {
+            self.emit(StackEvent::CallEnded { call, reason });
+        }
+    }
+
+    fn hangup(&mut self, call: CallId) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            warn!(%call, "hang-up of an unknown call");
+            return;
+        };
+        let _g = c.span.clone().entered();
+        match c.phase {
+            Phase::Calling => {
+                if c.ended {
+                    return;
+                }
+                c.ended = true;
+                let provisional = c.got_provisional;
+                c.cancel_wanted = true;
+                if provisional {
+                    self.send_cancel(call);
+                }
+                // The INVITE transaction finishes the rest (487, or 2xx → ACK + BYE).
+                self.emit(StackEvent::CallEnded {
+                    call,
+                    reason: EndReason::Cancelled,
+                });
+            }
+            Phase::Incoming => {
+                self.final_to_incoming(call, 603, &[]);
+                self.calls.remove(&call);
+                self.emit(StackEvent::CallEnded {
+                    call,
+                    reason: EndReason::LocalHangup,
+                });
+            }
+            Phase::Answered => {
+                // §15: no BYE before the ACK (or the 2xx retransmission timeout).
+                if !c.ended {
+                    c.ended = true;
+                    c.bye_after_ack = true;
+                    self.emit(StackEvent::CallEnded {
+                        call,
+                        reason: EndReason::LocalHangup,
+                    });
+                }
+            }
+            Phase::Confirmed => {
+                if c.uas_2xx.is_some() {
+                    c.bye_after_ack = true;
+                    if !c.ended {
+                        c.ended = true;
+                        self.emit(StackEvent::CallEnded {
+                            call,
+                            reason: EndReason::LocalHangup,
+                        });
+                    }
+                } else {
+                    self.end_call_with_bye(call, EndReason::LocalHangup);
+                }
+            }
+        }
+    }
+
+    fn update_media(&mut self, call: CallId, media: MediaOffer) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            warn!(%call, "media update for an unknown call");
+            return;
+        };
+        if c.phase != Phase::Confirmed || c.reinvite_key.is_some() || c.uas_2xx.is_some() || c.ended
+        {
+            warn!(%call, phase = ?c.phase, "media update refused: an offer/answer exchange is pending or the call is not established");
+            return;
+        }
+        let body = c.origin.encode(&media);
+        c.local_media = Some(media.clone());
+        c.our_offer = Some(media);
+        let Some((mut req, t, dst)) = self.dialog_request(call, "INVITE", None) else {
+            return;
+        };
+        req.content_type = Some("application/sdp".into());
+        req.body = body;
+        req.extra.push(("Allow".into(), ALLOW.into()));
+        let key = self.start_client(Owner::ReInvite(call), req, t, dst, &[]);
+        if let Some(c) = self.calls.get_mut(&call) {
+            c.reinvite_key = Some(key);
+        }
+    }
+
+    pub(super) fn on_reinvite_response(
+        &mut self,
+        call: CallId,
+        entry: &ClientEntry,
+        resp: &InResponse,
+    ) {
+        let code = resp.code;
+        if code < 200 {
+            return;
+        }
+        if (code == 401 || code == 407) && self.retry_invite_with_auth(call, entry, resp) {
+            return;
+        }
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
+        };
+        c.reinvite_key = None;
+        if code >= 300 {
+            // §14.1: a failed re-INVITE leaves the session as it was.
+            warn!(%call, code, "re-INVITE refused; media unchanged");
+            c.our_offer = None;
+            return;
+        }
+        if let Some(contact) = resp.contacts().first() {
+            c.remote_target = contact.uri.to_string();
+        }
+        let outcome = match (&c.our_offer, resp.body.is_empty()) {
+            (Some(ours), false) => {
+                sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(ours, &theirs))
+            }
+            _ => Err("no SDP answer".to_string()),
+        };
+        c.our_offer = None;
+        self.send_2xx_ack(call, resp.cseq, None);
+        match outcome {
+            Ok(neg) => {
+                if let Some(c) = self.calls.get_mut(&call) {
+                    c.negotiated = Some(neg.clone());
+                }
+                self.emit(StackEvent::MediaNegotiated { call, media: neg });
+            }
+            Err(why) => {
+                self.end_call_with_bye(call, EndReason::Failed(format!("re-INVITE: {why}")))
+            }
+        }
+    }
+
+    fn transfer(&mut self, call: CallId, to: Address) {
+        if !self
+            .calls
+            .get(&call)
+            .is_some_and(|c| c.phase == Phase::Confirmed && !c.ended)
+        {
+            warn!(%call, "transfer of a call that is not established");
+            return;
+        }
+        let Some((mut req, t, dst)) = self.dialog_request(call, "REFER", None) else {
+            return;
+        };
+        req.extra.push(("Refer-To".into(), bracketed(to.uri())));
+        let local = self
+            .calls
+            .get(&call)
+            .map(|c| c.local.clone())
+            .unwrap_or_default();
+        req.extra.push(("Referred-By".into(), local));
+        self.start_client(Owner::Refer(call), req, t, dst, &[]);
+    }
+
+    fn send_dtmf(&mut self, call: CallId, digits: &str) {
+        if !self
+            .calls
+            .get(&call)
+            .is_some_and(|c| c.phase == Phase::Confirmed && !c.ended)
+        {
+            warn!(%call, "DTMF on a call that is not established");
+            return;
+        }
+        for d in digits.chars() {
+            if !matches!(d, '0'..='9' | '*' | '#' | 'A'..='D' | 'a'..='d') {
+                warn!(digit = %d, "not a DTMF digit; skipped");
+                continue;
+            }
+            let Some((mut req, t, dst)) = self.dialog_request(call, "INFO", None) else {
+                return;
+            };
+            req.content_type = Some("application/dtmf-relay".into());
+            req.body =
+                format!("Signal={}\r\nDuration=160\r\n", d.to_ascii_uppercase()).into_bytes();
+            self.start_client(Owner::InDialog(call), req, t, dst, &[]);
+        }
+    }
+
+    fn send_message(
+        &mut self,
+        account: Option<AccountId>,
+        to: Address,
+        content_type: String,
+        body: Vec<u8>,
+    ) {
+        let Ok(uri) = Uri::parse(to.uri()) else {
+            warn!(to = %to.uri(), "MESSAGE to an invalid URI not sent");
+            return;
+        };
+        let (local, _, proxy, _) = self.identity(account);
+        let route: Vec<String> = proxy.iter().map(|p| route_value(p)).collect();
+        let hop = match route.first() {
+            Some(r) => self.resolve_text(r),
+            None => self.resolve_uri(&uri),
+        };
+        let Some((t, dst)) = hop else {
+            warn!(to = %to.uri(), "MESSAGE: cannot resolve the next hop");
+            return;
+        };
+        let tag = self.ids.tag();
+        let req = OutRequest {
+            method: "MESSAGE".into(),
+            uri: uri.to_string(),
+            from: format!("{local};tag={tag}"),
+            to: to.to_string(),
+            call_id: self.ids.call_id(),
+            cseq: 1,
+            route,
+            contact: None,
+            extra: Vec::new(),
+            content_type: Some(content_type),
+            body,
+        };
+        self.start_client(Owner::Message(account), req, t, dst, &[]);
+    }
+
+    pub(super) fn on_message_response(
+        &mut self,
+        account: Option<AccountId>,
+        entry: &ClientEntry,
+        resp: &InResponse,
+    ) {
+        if (resp.code == 401 || resp.code == 407) && entry.req.cseq < 3 {
+            let cnonce = self.ids.cnonce();
+            if let Some(acc) = account.and_then(|a| self.accounts.get_mut(&a)) {
+                if let Some(auth) = acc.auth.as_mut() {
+                    let www: Vec<&str> = resp.headers.all("www-authenticate").collect();
+                    let proxy: Vec<&str> = resp.headers.all("proxy-authenticate").collect();
+                    if auth.on_challenge(&www, &proxy).is_ok() {
+                        let mut req = entry.req.clone();
+                        req.cseq += 1;
+                        let h = auth.authorize("MESSAGE", &req.uri, &req.body, &cnonce);
+                        self.start_client(entry.owner.clone(), req, entry.transport, entry.dst, &h);
+                        return;
+                    }
+                }
+            }
+        }
+        if resp.code >= 300 {
+            warn!(code = resp.code, reason = %resp.reason, "MESSAGE not delivered");
+        }
+    }
+
+    fn shutdown(&mut self) {
+        self.shutting_down = true;
+        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        for c in calls {
+            self.hangup(c);
+        }
+        let accounts: Vec<AccountId> = self.accounts.keys().copied().collect();
+        for a in accounts {
+            self.remove_account(a);
+        }
+    }
+}
+
+/// An [`Address`] for a name-addr or URI text, if it parses.
+pub(crate) fn address_of(text: &str) -> Option<Address> {
+    if let Ok(na) = NameAddr::parse(text) {
+        let mut a = Address::new(na.uri.to_string()).ok()?;
+        if let Some(d) = na.display_name {
+            a = a.with_display_name(d);
+        }
+        return Some(a);
+    }
+    let uri = parse_uri_text(text)?;
+    Address::from_str(&uri.to_string()).ok()
+}

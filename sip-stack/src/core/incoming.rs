@@ -1,0 +1,191 @@
+//! From bytes to the UA core: parsing, the transport-layer checks of §18.1.2/§18.2.1,
+//! and error replies to requests that cannot be parsed.
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use tracing::debug;
+
+use super::build::{self, Echo};
+use super::view::{Headers, InRequest, InResponse, ViewError};
+use super::SipCore;
+use crate::message::{Header, Method, ParseError, ParseLimits, SipMessage, Via};
+use crate::transport::TransportKind;
+
+/// Converts the message layer's header list to the core's text view.
+pub(crate) fn text_headers(h: &crate::message::Headers) -> Headers {
+    let mut out = Vec::with_capacity(h.len());
+    for hd in h.iter() {
+        let mut v = Vec::new();
+        hd.write_value(&mut v);
+        out.push((
+            hd.name().to_string(),
+            String::from_utf8_lossy(&v).into_owned(),
+        ));
+    }
+    Headers::from_pairs(out.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+}
+
+/// Updates the top Via of a received request (§18.2.1, RFC 3581 §4) and returns where
+/// responses go (§18.2.2): the connection for streams, else the source IP and either
+/// the source port (`rport`) or the sent-by port.
+pub(crate) fn stamp_via(via: &mut Via, transport: TransportKind, source: SocketAddr) -> SocketAddr {
+    let sent_by_ip = via.host.ip();
+    if sent_by_ip != Some(source.ip()) {
+        via.set_received(source.ip());
+    }
+    let rport = via.rport().is_some();
+    if rport {
+        via.set_received(source.ip());
+        via.set_rport(source.port());
+    }
+    if transport.is_reliable() || rport {
+        source
+    } else {
+        SocketAddr::new(source.ip(), via.port.unwrap_or(5060))
+    }
+}
+
+impl SipCore {
+    pub(super) fn limits(&self) -> ParseLimits {
+        ParseLimits {
+            max_message: self.cfg.max_message_size,
+            ..ParseLimits::default()
+        }
+    }
+
+    /// One datagram or framed stream message.
+    pub(super) fn handle_bytes(&mut self, transport: TransportKind, from: SocketAddr, data: &[u8]) {
+        let limits = self.limits();
+        match SipMessage::parse_datagram_bytes(Bytes::copy_from_slice(data), &limits) {
+            Ok(m) => self.handle_message(transport, from, m),
+            Err(e) => self.handle_parse_error(transport, from, &e),
+        }
+    }
+
+    pub(super) fn handle_message(
+        &mut self,
+        transport: TransportKind,
+        from: SocketAddr,
+        msg: SipMessage,
+    ) {
+        match msg {
+            SipMessage::Request(req) => {
+                let headers = text_headers(&req.headers);
+                let uri_raw = req.uri.to_string();
+                match InRequest::new(
+                    req.method.clone(),
+                    &uri_raw,
+                    headers,
+                    req.body.to_vec(),
+                    transport,
+                    from,
+                ) {
+                    Ok(mut r) => {
+                        let reply_to = match r.common.vias.first_mut() {
+                            Some(v) => stamp_via(v, transport, from),
+                            None => return,
+                        };
+                        self.on_request(r, reply_to);
+                    }
+                    Err((e, headers)) => {
+                        debug!(%from, error = %e, "unusable request");
+                        if req.method != Method::Ack {
+                            self.reply_from_headers(transport, from, &headers, 400, &e);
+                        }
+                    }
+                }
+            }
+            SipMessage::Response(resp) => {
+                // §18.1.2: more than one Via means it was not meant for us.
+                let headers = text_headers(&resp.headers);
+                match InResponse::new(resp.status, &resp.reason, headers, resp.body.to_vec()) {
+                    Ok(r) if r.vias.len() == 1 => self.on_response(r),
+                    Ok(_) => debug!("response with several Vias dropped"),
+                    Err(e) => debug!(error = %e, "unusable response dropped"),
+                }
+            }
+        }
+    }
+
+    fn handle_parse_error(&mut self, transport: TransportKind, from: SocketAddr, e: &ParseError) {
+        debug!(%from, error = %e, "unparsable message");
+        let Some(partial) = e.partial_request() else {
+            return; // a response, or not even a request line: drop (§16.3 / §18.1.2)
+        };
+        if partial.method == Method::Ack {
+            return;
+        }
+        let code = e.response_code();
+        let headers = text_headers(&partial.headers);
+        self.reply_from_headers(
+            transport,
+            from,
+            &headers,
+            code,
+            &ViewError::Malformed("message"),
+        );
+    }
+
+    /// Sends an error response built from whatever headers parsed: needs at least a
+    /// Via to know where to send it; echoes From/To/Call-ID/CSeq when present.
+    pub(super) fn reply_from_headers(
+        &mut self,
+        transport: TransportKind,
+        from: SocketAddr,
+        headers: &Headers,
+        code: u16,
+        why: &ViewError,
+    ) {
+        let mut vias: Vec<Via> = headers
+            .list("via")
+            .into_iter()
+            .filter_map(|v| Via::parse(v).ok())
+            .collect();
+        let Some(top) = vias.first_mut() else {
+            debug!("no Via: cannot answer");
+            return;
+        };
+        let dst = stamp_via(top, transport, from);
+        let first = |n: &str| headers.all(n).next().unwrap_or("").to_string();
+        let echo = Echo {
+            vias: vias.iter().map(|v| v.to_string()).collect(),
+            from: first("from"),
+            to: first("to"),
+            call_id: first("call-id"),
+            cseq: first("cseq"),
+        };
+        let _ = why;
+        let bytes = build::response_partial(&echo, code, &self.cfg.user_agent);
+        self.send(transport, dst, bytes);
+    }
+
+    /// Feeds a stream framer and handles each message; `false` means close.
+    pub(super) fn drain_framer(
+        &mut self,
+        framer: &mut crate::message::StreamFramer,
+        remote: SocketAddr,
+    ) -> bool {
+        loop {
+            match framer.next_message() {
+                Ok(Some(m)) => self.handle_message(TransportKind::Tcp, remote, m),
+                Ok(None) => break,
+                Err(e) => {
+                    self.handle_parse_error(TransportKind::Tcp, remote, &e);
+                    if e.breaks_framing() {
+                        return false;
+                    }
+                }
+            }
+        }
+        for _ in 0..framer.take_pings() {
+            // RFC 5626 §4.4.1: answer a CRLFCRLF ping with a CRLF pong.
+            self.send(TransportKind::Tcp, remote, b"\r\n".to_vec());
+        }
+        true
+    }
+
+    /// Silences unused-variant lints for headers we may add later.
+    #[allow(dead_code)]
+    fn _header_kinds(_: &Header) {}
+}

@@ -1,0 +1,484 @@
+//! The sans-IO SIP user agent core: transports in, transactions, dialogs, calls and
+//! registrations, and SAL commands and events out.
+//!
+//! It never reads the clock or touches a socket. Feed it datagrams, stream bytes,
+//! commands and timeouts; drain [`poll_transmit`](SipCore::poll_transmit),
+//! [`poll_event`](SipCore::poll_event) and ask [`poll_timeout`](SipCore::poll_timeout)
+//! when to call [`handle_timeout`](SipCore::handle_timeout) next.
+
+mod build;
+mod calls;
+mod dialog;
+mod ids;
+mod incoming;
+mod register;
+mod sdp_glue;
+mod target;
+mod uas;
+mod validate;
+mod view;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use openphone_sal::{AccountId, CallId, StackCommand, StackEvent};
+use tracing::{debug, warn};
+
+use crate::config::CoreConfig;
+use crate::message::Method;
+use crate::transaction::{
+    ClientTimerAction, ClientTransaction, ResponseVerdict, ServerTimerAction, ServerTransaction,
+};
+use crate::transport::{ConnId, Transmit, TransportKind};
+
+use build::{Echo, OutRequest};
+use dialog::Call;
+use ids::IdGen;
+use register::Account;
+use view::InResponse;
+
+/// Methods this UA accepts (the `Allow` header).
+pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE";
+/// Body types this UA accepts (the `Accept` header).
+pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay, text/plain";
+
+/// Who waits for the responses of a client transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Owner {
+    Register(AccountId),
+    Invite(CallId),
+    ReInvite(CallId),
+    Cancel(CallId),
+    Bye(Option<CallId>),
+    InDialog(CallId),
+    Refer(CallId),
+    Message(Option<AccountId>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ClientEntry {
+    pub tx: ClientTransaction,
+    pub owner: Owner,
+    pub req: OutRequest,
+    pub via: String,
+    pub transport: TransportKind,
+    pub dst: SocketAddr,
+}
+
+#[derive(Debug)]
+pub(crate) struct ServerEntry {
+    pub tx: ServerTransaction,
+    pub transport: TransportKind,
+    pub reply_to: SocketAddr,
+    pub echo: Echo,
+    pub call: Option<CallId>,
+}
+
+#[derive(Debug, Default)]
+struct StreamConn {
+    remote: Option<SocketAddr>,
+    framer: crate::message::StreamFramer,
+}
+
+/// The SIP core. See the module docs.
+///
+/// ```
+/// use std::time::Instant;
+/// use openphone_sip::{CoreConfig, SipCore};
+/// let now = Instant::now();
+/// let local = "127.0.0.1:5060".parse().unwrap();
+/// let mut core = SipCore::new(CoreConfig::new(Some(local), None), now);
+/// let options = b"OPTIONS sip:ua@127.0.0.1 SIP/2.0\r\n\
+///     Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bKabc;rport\r\n\
+///     Max-Forwards: 70\r\nFrom: <sip:x@127.0.0.1>;tag=1\r\nTo: <sip:ua@127.0.0.1>\r\n\
+///     Call-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+/// core.handle_datagram(now, local, "127.0.0.1:5070".parse().unwrap(), options);
+/// let reply = core.poll_transmit().unwrap();
+/// assert!(reply.bytes.starts_with(b"SIP/2.0 200 OK"));
+/// assert_eq!(reply.dst, "127.0.0.1:5070".parse().unwrap());
+/// ```
+#[derive(Debug)]
+pub struct SipCore {
+    cfg: CoreConfig,
+    ids: IdGen,
+    now: Instant,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<StackEvent>,
+    clients: HashMap<String, ClientEntry>,
+    servers: HashMap<String, ServerEntry>,
+    calls: HashMap<CallId, Call>,
+    accounts: HashMap<AccountId, Account>,
+    streams: HashMap<ConnId, StreamConn>,
+    hosts: HashMap<String, IpAddr>,
+    shutting_down: bool,
+}
+
+impl SipCore {
+    /// A core whose transports are bound as `config` says.
+    pub fn new(config: CoreConfig, now: Instant) -> Self {
+        SipCore {
+            ids: IdGen::new(config.seed),
+            cfg: config,
+            now,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            clients: HashMap::new(),
+            servers: HashMap::new(),
+            calls: HashMap::new(),
+            accounts: HashMap::new(),
+            streams: HashMap::new(),
+            hosts: HashMap::new(),
+            shutting_down: false,
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &CoreConfig {
+        &self.cfg
+    }
+
+    /// Teaches the core a host name's address (the driver resolves names the core meets
+    /// in commands; the core itself does no DNS).
+    pub fn add_host(&mut self, name: &str, ip: IpAddr) {
+        self.hosts.insert(name.to_ascii_lowercase(), ip);
+    }
+
+    /// A datagram arrived on the UDP socket bound to `local` from `from`.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        local: SocketAddr,
+        from: SocketAddr,
+        data: &[u8],
+    ) {
+        self.now = now;
+        let _ = local;
+        if data.len() > self.cfg.max_message_size {
+            debug!(%from, len = data.len(), "oversized datagram dropped");
+            return;
+        }
+        self.handle_bytes(TransportKind::Udp, from, data);
+    }
+
+    /// A stream connection to or from `remote` was opened (inbound accept or outbound connect).
+    pub fn handle_connection_opened(&mut self, conn: ConnId, remote: SocketAddr) {
+        let framer = crate::message::StreamFramer::with_limits(self.limits());
+        self.streams.insert(
+            conn,
+            StreamConn {
+                remote: Some(remote),
+                framer,
+            },
+        );
+    }
+
+    /// A stream connection closed.
+    pub fn handle_connection_closed(&mut self, conn: ConnId) {
+        self.streams.remove(&conn);
+    }
+
+    /// Bytes arrived on a stream connection. Returns `false` when the connection must be
+    /// closed because framing was lost (RFC 3261 §18.3).
+    pub fn handle_stream_data(&mut self, now: Instant, conn: ConnId, data: &[u8]) -> bool {
+        self.now = now;
+        let Some(mut entry) = self.streams.remove(&conn) else {
+            warn!(
+                ?conn,
+                "stream data on a connection the core was not told about"
+            );
+            return false;
+        };
+        let Some(remote) = entry.remote else {
+            return false;
+        };
+        entry.framer.push(data);
+        let keep = self.drain_framer(&mut entry.framer, remote);
+        if keep {
+            self.streams.insert(conn, entry);
+        }
+        keep
+    }
+
+    /// A command from the phone.
+    pub fn handle_command(&mut self, now: Instant, cmd: StackCommand) {
+        self.now = now;
+        self.command(cmd);
+    }
+
+    /// Runs every timer due at `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        self.client_timers(now);
+        self.server_timers(now);
+        self.call_timers(now);
+        self.account_timers(now);
+    }
+
+    /// Next message to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// Next event for the phone.
+    pub fn poll_event(&mut self) -> Option<StackEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let c = self.clients.values().filter_map(|e| e.tx.next_deadline());
+        let s = self.servers.values().filter_map(|e| e.tx.next_deadline());
+        let k = self.calls.values().filter_map(|c| c.next_deadline());
+        let a = self.accounts.values().filter_map(|a| a.refresh_at);
+        c.chain(s).chain(k).chain(a).min()
+    }
+
+    /// Whether nothing is pending (no transaction, call or registration): a stack
+    /// that is shutting down can stop.
+    pub fn is_idle(&self) -> bool {
+        self.clients.is_empty()
+            && self.calls.is_empty()
+            && self.accounts.is_empty()
+            && self.transmits.is_empty()
+    }
+
+    /// Whether [`StackCommand::Shutdown`] was received.
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down
+    }
+
+    // ----- plumbing shared by the submodules -----
+
+    fn send(&mut self, transport: TransportKind, dst: SocketAddr, bytes: Vec<u8>) {
+        self.transmits.push_back(Transmit {
+            transport,
+            dst,
+            bytes,
+        });
+    }
+
+    fn emit(&mut self, ev: StackEvent) {
+        self.events.push_back(ev);
+    }
+
+    /// Our advertised address for `transport`.
+    fn local_addr(&self, transport: TransportKind) -> SocketAddr {
+        let bound = match transport {
+            TransportKind::Udp => self.cfg.udp.or(self.cfg.tcp),
+            TransportKind::Tcp => self.cfg.tcp.or(self.cfg.udp),
+        }
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060)));
+        let ip = match self.cfg.public_address {
+            Some(ip) => ip,
+            None if bound.ip().is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+            None => bound.ip(),
+        };
+        SocketAddr::new(ip, bound.port())
+    }
+
+    fn host_text(addr: SocketAddr) -> String {
+        match addr {
+            SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+        }
+    }
+
+    /// A fresh Via value for a request we send.
+    fn new_via(&mut self, transport: TransportKind) -> (String, String) {
+        let branch = self.ids.branch();
+        let via = format!(
+            "SIP/2.0/{} {};branch={branch};rport",
+            transport.as_str(),
+            Self::host_text(self.local_addr(transport))
+        );
+        (via, branch)
+    }
+
+    /// Our Contact URI for `user` on `transport`.
+    fn contact_uri(&self, user: Option<&str>, transport: TransportKind) -> String {
+        let host = Self::host_text(self.local_addr(transport));
+        let user = user.map(|u| format!("{u}@")).unwrap_or_default();
+        match transport {
+            TransportKind::Udp => format!("sip:{user}{host}"),
+            TransportKind::Tcp => format!("sip:{user}{host};transport=tcp"),
+        }
+    }
+
+    /// Starts a client transaction for `req` and sends it.
+    fn start_client(
+        &mut self,
+        owner: Owner,
+        req: OutRequest,
+        transport: TransportKind,
+        dst: SocketAddr,
+        auth: &[(&'static str, String)],
+    ) -> String {
+        let (via, branch) = self.new_via(transport);
+        let bytes = req.render(&via, &self.cfg.user_agent, auth);
+        let invite = req.method == "INVITE";
+        let tx = ClientTransaction::new(
+            self.now,
+            invite,
+            bytes.clone(),
+            transport.is_reliable(),
+            self.cfg.timers,
+        );
+        self.send(transport, dst, bytes);
+        let key = client_key(&branch, &req.method);
+        self.clients.insert(
+            key.clone(),
+            ClientEntry {
+                tx,
+                owner,
+                req,
+                via,
+                transport,
+                dst,
+            },
+        );
+        key
+    }
+
+    fn client_timers(&mut self, now: Instant) {
+        let due: Vec<String> = self
+            .clients
+            .iter()
+            .filter(|(_, e)| e.tx.next_deadline().is_some_and(|d| d <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            let Some(entry) = self.clients.get_mut(&key) else {
+                continue;
+            };
+            match entry.tx.on_timeout(now) {
+                ClientTimerAction::None => {}
+                ClientTimerAction::Retransmit(bytes) => {
+                    let (t, d) = (entry.transport, entry.dst);
+                    self.send(t, d, bytes);
+                }
+                ClientTimerAction::Terminated => {
+                    self.clients.remove(&key);
+                }
+                ClientTimerAction::TimedOut => {
+                    if let Some(e) = self.clients.remove(&key) {
+                        self.on_client_timeout(e.owner);
+                    }
+                }
+            }
+        }
+    }
+
+    fn server_timers(&mut self, now: Instant) {
+        let due: Vec<String> = self
+            .servers
+            .iter()
+            .filter(|(_, e)| e.tx.next_deadline().is_some_and(|d| d <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            let Some(entry) = self.servers.get_mut(&key) else {
+                continue;
+            };
+            match entry.tx.on_timeout(now) {
+                ServerTimerAction::None => {}
+                ServerTimerAction::Retransmit(bytes) => {
+                    let (t, d) = (entry.transport, entry.reply_to);
+                    self.send(t, d, bytes);
+                }
+                ServerTimerAction::AckTimeout | ServerTimerAction::Terminated => {
+                    self.servers.remove(&key);
+                }
+            }
+        }
+        // Server transactions that finished without timers (2xx to INVITE, reliable).
+        self.servers
+            .retain(|_, e| e.tx.state() != crate::transaction::ServerState::Terminated);
+    }
+
+    fn on_client_timeout(&mut self, owner: Owner) {
+        match owner {
+            Owner::Register(acc) => self.register_failed(acc, 0, "no response (timeout)".into()),
+            Owner::Invite(call) => self.invite_failed_timeout(call),
+            Owner::ReInvite(call) => {
+                // §14.1: a re-INVITE timeout ends the dialog.
+                self.end_call_with_bye(call, openphone_sal::EndReason::Timeout);
+            }
+            Owner::Bye(_) | Owner::Cancel(_) | Owner::Message(_) => {}
+            Owner::InDialog(call) | Owner::Refer(call) => {
+                // §12.2.1.2: 408 for an in-dialog request ends the dialog.
+                self.end_call_with_bye(call, openphone_sal::EndReason::Timeout);
+            }
+        }
+    }
+
+    /// A parsed response: find its client transaction (§17.1.3).
+    fn on_response(&mut self, resp: InResponse) {
+        let Some(branch) = resp.branch().map(str::to_string) else {
+            debug!("response without branch dropped");
+            return;
+        };
+        let key = client_key(&branch, resp.cseq_method.as_str());
+        let now = self.now;
+        let Some(entry) = self.clients.get_mut(&key) else {
+            // No transaction: a retransmitted 2xx to INVITE is the UAC core's (§13.2.2.4).
+            if resp.cseq_method == Method::Invite && (200..300).contains(&resp.code) {
+                self.stray_invite_2xx(&resp);
+            } else {
+                debug!(code = resp.code, "stray response dropped");
+            }
+            return;
+        };
+        let code = resp.code;
+        let (req, via) = (entry.req.clone(), entry.via.clone());
+        let ua = self.cfg.user_agent.clone();
+        let to = resp.to_raw.clone();
+        let verdict = entry.tx.on_response(now, code, || {
+            // §17.1.1.3: ACK for a non-2xx final, same branch, To from the response.
+            let mut ack = req.clone();
+            ack.to = to;
+            ack.render_as("ACK", req.cseq, &via, &ua, &[], false)
+        });
+        let (transport, dst) = (entry.transport, entry.dst);
+        let owner = entry.owner.clone();
+        let done = entry.tx.state() == crate::transaction::ClientState::Terminated;
+        match verdict {
+            ResponseVerdict::Absorb => return,
+            ResponseVerdict::Reack(ack) => {
+                self.send(transport, dst, ack);
+                return;
+            }
+            ResponseVerdict::PassUpAndAck(ack) => self.send(transport, dst, ack),
+            ResponseVerdict::PassUp => {}
+        }
+        let entry = if done {
+            self.clients.remove(&key)
+        } else {
+            self.clients.get(&key).cloned()
+        };
+        let Some(entry) = entry else { return };
+        match owner {
+            Owner::Register(acc) => self.on_register_response(acc, &entry, &resp),
+            Owner::Invite(call) => self.on_invite_response(call, &entry, &resp),
+            Owner::ReInvite(call) => self.on_reinvite_response(call, &entry, &resp),
+            Owner::Cancel(_) | Owner::Bye(_) => {}
+            Owner::InDialog(call) | Owner::Refer(call) => {
+                if matches!(resp.code, 408 | 481) {
+                    self.end_call_with_bye(
+                        call,
+                        openphone_sal::EndReason::Failed(format!(
+                            "in-dialog request answered {}",
+                            resp.code
+                        )),
+                    );
+                }
+            }
+            Owner::Message(acc) => self.on_message_response(acc, &entry, &resp),
+        }
+    }
+}
+
+/// Client transaction key (§17.1.3): branch plus CSeq method.
+pub(crate) fn client_key(branch: &str, method: &str) -> String {
+    format!("{branch}|{method}")
+}

@@ -1,0 +1,106 @@
+//! UAS request inspection (RFC 3261 §8.2.1–§8.2.3): which requests are refused before
+//! the UA core acts on them, and with what.
+
+use super::view::InRequest;
+use super::{ACCEPT, ALLOW};
+use crate::message::Method;
+
+/// A refusal: status code and extra header fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub code: u16,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+fn refuse(code: u16) -> Option<Refusal> {
+    Some(Refusal {
+        code,
+        headers: Vec::new(),
+    })
+}
+
+/// Option tags we support (none: no 100rel, timers, replaces…).
+const SUPPORTED_TAGS: [&str; 0] = [];
+
+/// Checks a new (non-ACK, non-CANCEL) request. `None` means go ahead.
+pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
+    // §16.3 step 3 applies to proxies; RFC 4475 §3.3.11 expects a UAS to still answer
+    // OPTIONS itself, and we refuse anything else that has run out of hops.
+    if req.number("max-forwards") == Some(0) && req.method != Method::Options {
+        return refuse(483);
+    }
+    // §8.2.1 method inspection.
+    match &req.method {
+        Method::Invite
+        | Method::Ack
+        | Method::Cancel
+        | Method::Bye
+        | Method::Options
+        | Method::Info
+        | Method::Refer
+        | Method::Notify
+        | Method::Message => {}
+        Method::Extension(_) => {
+            return Some(Refusal {
+                code: 501,
+                headers: vec![("Allow", ALLOW.to_string())],
+            })
+        }
+        _ => {
+            return Some(Refusal {
+                code: 405,
+                headers: vec![("Allow", ALLOW.to_string())],
+            })
+        }
+    }
+    // §8.2.2.1: only sip: Request-URIs (sips needs TLS, which this stack lacks).
+    if !req.uri.scheme().eq_ignore_ascii_case("sip") {
+        return refuse(416);
+    }
+    // §8.2.2.3: Require with option tags we do not know.
+    let unknown: Vec<String> = req
+        .headers
+        .tokens("require")
+        .into_iter()
+        .filter(|t| !SUPPORTED_TAGS.iter().any(|s| s.eq_ignore_ascii_case(t)))
+        .collect();
+    if !unknown.is_empty() {
+        return Some(Refusal {
+            code: 420,
+            headers: vec![("Unsupported", unknown.join(", "))],
+        });
+    }
+    // §8.2.3 content processing, for requests whose body we interpret as a session.
+    if req.method == Method::Invite {
+        if !req.body.is_empty() {
+            match req.content_type() {
+                Some(ct) if ct == "application/sdp" => {}
+                _ => {
+                    return Some(Refusal {
+                        code: 415,
+                        headers: vec![("Accept", "application/sdp".to_string())],
+                    })
+                }
+            }
+        }
+        // RFC 4475 §3.3.15: an Accept we cannot answer in.
+        let accept = req.headers.tokens("accept");
+        if !accept.is_empty()
+            && !accept.iter().any(|a| {
+                let t = a
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
+                t == "application/sdp" || t == "application/*" || t == "*/*"
+            })
+        {
+            return Some(Refusal {
+                code: 406,
+                headers: vec![("Accept", ACCEPT.to_string())],
+            });
+        }
+    }
+    None
+}

@@ -1,0 +1,469 @@
+//! The tokio driver: one task owning the sockets and a [`SipCore`], selecting over
+//! UDP, TCP accept and connection traffic, the phone's commands and the core's timer.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use openphone_sal::{
+    BoxFuture, Capabilities, Stack, StackCommand, StackError, StackEventSink, StackInfo, StackIo,
+};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use crate::config::{CoreConfig, SipConfig};
+use crate::core::SipCore;
+use crate::transport::{ConnId, Transmit, TransportKind};
+
+/// How long a shutting-down stack waits for unregistrations and BYEs to complete.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// Outbound TCP connect timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Addresses a started [`SipStack`] is bound to (useful with port 0).
+///
+/// ```
+/// let stack = openphone_sip::SipStack::new(openphone_sip::SipConfig::default());
+/// let addrs = stack.local_addrs();
+/// assert!(addrs.udp().is_none()); // not started yet
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct LocalAddrs(Arc<OnceLock<(Option<SocketAddr>, Option<SocketAddr>)>>);
+
+impl LocalAddrs {
+    /// The bound UDP address, once started.
+    pub fn udp(&self) -> Option<SocketAddr> {
+        self.0.get().and_then(|(u, _)| *u)
+    }
+    /// The bound TCP listening address, once started.
+    pub fn tcp(&self) -> Option<SocketAddr> {
+        self.0.get().and_then(|(_, t)| *t)
+    }
+}
+
+/// The SIP stack: implements [`openphone_sal::Stack`] for `sip:` URIs over UDP and TCP.
+///
+/// ```no_run
+/// use openphone_sal::{Stack, StackEventSink, StackIo};
+/// use openphone_sip::{SipConfig, SipStack};
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let stack = SipStack::new(
+///     SipConfig::builder().udp_bind("127.0.0.1:0".parse()?).user_agent("demo/1.0").build(),
+/// );
+/// let addrs = stack.local_addrs();
+/// let (cmd_tx, commands) = tokio::sync::mpsc::channel(64);
+/// let (ev_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+/// let info = Box::new(stack)
+///     .start(StackIo { commands, events: StackEventSink::new(0, ev_tx) })
+///     .await?;
+/// println!("listening on {:?} (udp {:?})", info.listening, addrs.udp());
+/// # drop(cmd_tx); Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct SipStack {
+    config: SipConfig,
+    addrs: LocalAddrs,
+}
+
+impl SipStack {
+    /// A stack that will bind as `config` says when started.
+    pub fn new(config: SipConfig) -> Self {
+        SipStack {
+            config,
+            addrs: LocalAddrs::default(),
+        }
+    }
+
+    /// A handle that reports the bound addresses after [`Stack::start`].
+    pub fn local_addrs(&self) -> LocalAddrs {
+        self.addrs.clone()
+    }
+}
+
+impl Stack for SipStack {
+    fn name(&self) -> &'static str {
+        "sip"
+    }
+
+    /// `sip` only: `sips` needs TLS, which this stack does not implement yet.
+    fn schemes(&self) -> &'static [&'static str] {
+        &["sip"]
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            register: true,
+            hold: true,
+            transfer: true,
+            redirect: true,
+            dtmf_out_of_band: true,
+            message: true,
+            subscribe: false,
+        }
+    }
+
+    fn start(self: Box<Self>, io: StackIo) -> BoxFuture<'static, Result<StackInfo, StackError>> {
+        Box::pin(async move {
+            let cfg = self.config;
+            if cfg.udp_bind.is_none() && cfg.tcp_bind.is_none() {
+                return Err(StackError::Config("neither UDP nor TCP is enabled".into()));
+            }
+            let udp = match cfg.udp_bind {
+                Some(a) => Some(
+                    UdpSocket::bind(a)
+                        .await
+                        .map_err(|source| StackError::Bind {
+                            addr: format!("udp {a}"),
+                            source,
+                        })?,
+                ),
+                None => None,
+            };
+            let tcp = match cfg.tcp_bind {
+                Some(a) => Some(
+                    TcpListener::bind(a)
+                        .await
+                        .map_err(|source| StackError::Bind {
+                            addr: format!("tcp {a}"),
+                            source,
+                        })?,
+                ),
+                None => None,
+            };
+            let udp_addr = udp.as_ref().and_then(|s| s.local_addr().ok());
+            let tcp_addr = tcp.as_ref().and_then(|s| s.local_addr().ok());
+            let _ = self.addrs.0.set((udp_addr, tcp_addr));
+            let mut listening = Vec::new();
+            if let Some(a) = udp_addr {
+                listening.push(format!("udp {a}"));
+            }
+            if let Some(a) = tcp_addr {
+                listening.push(format!("tcp {a}"));
+            }
+            let seed = cfg.rng_seed.unwrap_or_else(rand::random);
+            let core_cfg = CoreConfig {
+                udp: udp_addr,
+                tcp: tcp_addr,
+                public_address: cfg.public_address,
+                user_agent: cfg.user_agent.clone(),
+                timers: cfg.timers,
+                max_message_size: cfg.max_message_size,
+                seed,
+            };
+            let core = SipCore::new(core_cfg, Instant::now());
+            info!(?listening, "SIP stack started");
+            tokio::spawn(Driver::new(core, udp, tcp, io).run());
+            Ok(StackInfo { listening })
+        })
+    }
+}
+
+enum ConnMsg {
+    Data(ConnId, Vec<u8>),
+    Closed(ConnId),
+    Connected(SocketAddr, TcpStream),
+    ConnectFailed(SocketAddr),
+}
+
+struct Conn {
+    remote: SocketAddr,
+    writer: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+struct Driver {
+    core: SipCore,
+    udp: Option<UdpSocket>,
+    tcp: Option<TcpListener>,
+    commands: mpsc::Receiver<StackCommand>,
+    events: StackEventSink,
+    conns: HashMap<ConnId, Conn>,
+    by_remote: HashMap<SocketAddr, ConnId>,
+    pending: HashMap<SocketAddr, Vec<Vec<u8>>>,
+    conn_tx: mpsc::Sender<ConnMsg>,
+    conn_rx: mpsc::Receiver<ConnMsg>,
+    next_conn: u64,
+    stop_at: Option<Instant>,
+}
+
+impl Driver {
+    fn new(core: SipCore, udp: Option<UdpSocket>, tcp: Option<TcpListener>, io: StackIo) -> Self {
+        let (conn_tx, conn_rx) = mpsc::channel(256);
+        Driver {
+            core,
+            udp,
+            tcp,
+            commands: io.commands,
+            events: io.events,
+            conns: HashMap::new(),
+            by_remote: HashMap::new(),
+            pending: HashMap::new(),
+            conn_tx,
+            conn_rx,
+            next_conn: 1,
+            stop_at: None,
+        }
+    }
+
+    async fn run(mut self) {
+        let mut buf = vec![0u8; 65_536];
+        let mut commands_open = true;
+        loop {
+            if !self.flush().await {
+                debug!("event sink closed; SIP stack stopping");
+                break;
+            }
+            if let Some(stop) = self.stop_at {
+                if self.core.is_idle() || Instant::now() >= stop {
+                    break;
+                }
+            }
+            let deadline = [self.core.poll_timeout(), self.stop_at]
+                .into_iter()
+                .flatten()
+                .min();
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let udp = self.udp.as_ref();
+            let tcp = self.tcp.as_ref();
+            tokio::select! {
+                r = async { match udp { Some(s) => s.recv_from(&mut buf).await, None => std::future::pending().await } } => {
+                    match r {
+                        Ok((n, from)) => {
+                            let local = udp.and_then(|s| s.local_addr().ok()).unwrap_or(from);
+                            let data = buf.get(..n).unwrap_or(&[]);
+                            self.core.handle_datagram(Instant::now(), local, from, data);
+                        }
+                        Err(e) => debug!(error = %e, "UDP receive error"),
+                    }
+                }
+                r = async { match tcp { Some(l) => l.accept().await, None => std::future::pending().await } } => {
+                    match r {
+                        Ok((stream, remote)) => { self.add_conn(stream, remote); }
+                        Err(e) => warn!(error = %e, "TCP accept failed"),
+                    }
+                }
+                Some(m) = self.conn_rx.recv() => self.on_conn_msg(m),
+                cmd = self.commands.recv(), if commands_open => {
+                    match cmd {
+                        Some(cmd) => {
+                            let shutdown = matches!(cmd, StackCommand::Shutdown);
+                            self.resolve_names(&cmd).await;
+                            self.core.handle_command(Instant::now(), cmd);
+                            if shutdown {
+                                self.stop_at = Some(Instant::now() + SHUTDOWN_GRACE);
+                            }
+                        }
+                        None => {
+                            commands_open = false;
+                            self.core.handle_command(Instant::now(), StackCommand::Shutdown);
+                            self.stop_at = Some(Instant::now() + SHUTDOWN_GRACE);
+                        }
+                    }
+                }
+                _ = sleep => self.core.handle_timeout(Instant::now()),
+            }
+        }
+        info!("SIP stack stopped");
+    }
+
+    /// Sends what the core produced and delivers its events. `false` once the phone is gone.
+    async fn flush(&mut self) -> bool {
+        while let Some(t) = self.core.poll_transmit() {
+            self.transmit(t).await;
+        }
+        while let Some(e) = self.core.poll_event() {
+            if !self.events.send(e) {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn transmit(&mut self, t: Transmit) {
+        match t.transport {
+            TransportKind::Udp => {
+                if let Some(s) = &self.udp {
+                    if let Err(e) = s.send_to(&t.bytes, t.dst).await {
+                        debug!(dst = %t.dst, error = %e, "UDP send failed");
+                    }
+                }
+            }
+            TransportKind::Tcp => {
+                let mut bytes = t.bytes;
+                if let Some(c) = self.by_remote.get(&t.dst).and_then(|id| self.conns.get(id)) {
+                    match c.writer.send(bytes) {
+                        Ok(()) => return,
+                        Err(e) => bytes = e.0,
+                    }
+                }
+                let first = !self.pending.contains_key(&t.dst);
+                self.pending.entry(t.dst).or_default().push(bytes);
+                if first {
+                    let tx = self.conn_tx.clone();
+                    let dst = t.dst;
+                    tokio::spawn(async move {
+                        let msg =
+                            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(dst))
+                                .await
+                            {
+                                Ok(Ok(s)) => ConnMsg::Connected(dst, s),
+                                _ => ConnMsg::ConnectFailed(dst),
+                            };
+                        let _ = tx.send(msg).await;
+                    });
+                }
+            }
+        }
+    }
+
+    fn add_conn(&mut self, stream: TcpStream, remote: SocketAddr) -> ConnId {
+        let id = ConnId(self.next_conn);
+        self.next_conn += 1;
+        let _ = stream.set_nodelay(true);
+        let (mut rd, mut wr) = stream.into_split();
+        let (wtx, mut wrx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let tx = self.conn_tx.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 16_384];
+            loop {
+                match rd.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let chunk = buf.get(..n).unwrap_or(&[]).to_vec();
+                        if tx.send(ConnMsg::Data(id, chunk)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            let _ = tx.send(ConnMsg::Closed(id)).await;
+        });
+        tokio::spawn(async move {
+            while let Some(b) = wrx.recv().await {
+                if wr.write_all(&b).await.is_err() {
+                    break;
+                }
+            }
+            let _ = wr.shutdown().await;
+        });
+        self.conns.insert(
+            id,
+            Conn {
+                remote,
+                writer: wtx,
+            },
+        );
+        self.by_remote.insert(remote, id);
+        self.core.handle_connection_opened(id, remote);
+        debug!(%remote, ?id, "TCP connection up");
+        id
+    }
+
+    fn on_conn_msg(&mut self, m: ConnMsg) {
+        match m {
+            ConnMsg::Data(id, data) => {
+                if !self.core.handle_stream_data(Instant::now(), id, &data) {
+                    self.drop_conn(id);
+                }
+            }
+            ConnMsg::Closed(id) => {
+                self.core.handle_connection_closed(id);
+                self.drop_conn(id);
+            }
+            ConnMsg::Connected(dst, stream) => {
+                let id = self.add_conn(stream, dst);
+                if let (Some(c), Some(queued)) = (self.conns.get(&id), self.pending.remove(&dst)) {
+                    for b in queued {
+                        let _ = c.writer.send(b);
+                    }
+                }
+            }
+            ConnMsg::ConnectFailed(dst) => {
+                let n = self.pending.remove(&dst).map_or(0, |v| v.len());
+                warn!(%dst, dropped = n, "TCP connect failed");
+            }
+        }
+    }
+
+    fn drop_conn(&mut self, id: ConnId) {
+        if let Some(c) = self.conns.remove(&id) {
+            if self.by_remote.get(&c.remote) == Some(&id) {
+                self.by_remote.remove(&c.remote);
+            }
+        }
+    }
+
+    /// Resolves host names found in a command so the core (which does no DNS) can route.
+    async fn resolve_names(&mut self, cmd: &StackCommand) {
+        let mut texts: Vec<String> = Vec::new();
+        match cmd {
+            StackCommand::Dial { to, .. } => texts.push(to.uri().to_string()),
+            StackCommand::SendMessage { to, .. } => texts.push(to.uri().to_string()),
+            StackCommand::Transfer { to, .. } => texts.push(to.uri().to_string()),
+            StackCommand::AddAccount { config, .. } => {
+                texts.push(config.aor.uri().to_string());
+                texts.extend(config.registrar.clone());
+                texts.extend(config.outbound_proxy.clone());
+            }
+            _ => {}
+        }
+        for t in texts {
+            let Some(host) = host_of(&t) else { continue };
+            if host.parse::<IpAddr>().is_ok() || host.eq_ignore_ascii_case("localhost") {
+                continue;
+            }
+            let lookup = tokio::net::lookup_host(format!("{host}:5060"));
+            match tokio::time::timeout(Duration::from_secs(5), lookup).await {
+                Ok(Ok(mut addrs)) => {
+                    if let Some(a) = addrs.next() {
+                        self.core.add_host(&host, a.ip());
+                    }
+                }
+                _ => debug!(%host, "host name did not resolve"),
+            }
+        }
+    }
+}
+
+/// The host part of `sip:user@host:port;params`, `<sip:host>` or `host:port`.
+fn host_of(text: &str) -> Option<String> {
+    let t = text.trim().trim_start_matches('<');
+    let t = t.split('>').next().unwrap_or(t);
+    let t = t
+        .strip_prefix("sip:")
+        .or_else(|| t.strip_prefix("sips:"))
+        .unwrap_or(t);
+    let t = t.rsplit_once('@').map_or(t, |(_, h)| h);
+    let t = t.split([';', '?']).next().unwrap_or(t);
+    if let Some(v6) = t.strip_prefix('[') {
+        return v6.split(']').next().map(str::to_string);
+    }
+    let h = t.split(':').next().unwrap_or(t);
+    (!h.is_empty()).then(|| h.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            host_of("sip:alice@example.com:5070;transport=tcp").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            host_of("<sip:proxy.example.org;lr>").as_deref(),
+            Some("proxy.example.org")
+        );
+        assert_eq!(host_of("10.0.0.1:5060").as_deref(), Some("10.0.0.1"));
+        assert_eq!(host_of("sip:[::1]:5060").as_deref(), Some("::1"));
+    }
+}

@@ -97,7 +97,7 @@ impl Call {
     }
 
     /// From/To values for a request we send in this dialog.
-    pub(crate) fn from_to(&self) -> (String, String) {
+    pub(crate) fn tags_pair(&self) -> (String, String) {
         let from = format!("{};tag={}", self.local, self.local_tag);
         let to = match &self.remote_tag {
             Some(t) => format!("{};tag={t}", self.remote),
@@ -123,7 +123,7 @@ impl SipCore {
                 c.local_cseq
             }
         };
-        let (from, to) = c.from_to();
+        let (from, to) = c.tags_pair();
         // Loose routing if the first route has `lr`; strict routing otherwise (§12.2.1.1).
         let strict = c
             .route_set

@@ -9,7 +9,7 @@ use tracing::debug;
 use super::build::{self, Echo};
 use super::view::{Headers, InRequest, InResponse, ViewError};
 use super::SipCore;
-use crate::message::{Header, Method, ParseError, ParseLimits, SipMessage, Via};
+use crate::message::{Method, ParseError, ParseLimits, SipMessage, Via};
 use crate::transport::TransportKind;
 
 /// Converts the message layer's header list to the core's text view.
@@ -59,7 +59,7 @@ impl SipCore {
         let limits = self.limits();
         match SipMessage::parse_datagram_bytes(Bytes::copy_from_slice(data), &limits) {
             Ok(m) => self.handle_message(transport, from, m),
-            Err(e) => self.handle_parse_error(transport, from, &e),
+            Err(e) => self.handle_parse_error(transport, from, data, &e),
         }
     }
 
@@ -108,16 +108,25 @@ impl SipCore {
         }
     }
 
-    fn handle_parse_error(&mut self, transport: TransportKind, from: SocketAddr, e: &ParseError) {
+    fn handle_parse_error(
+        &mut self,
+        transport: TransportKind,
+        from: SocketAddr,
+        data: &[u8],
+        e: &ParseError,
+    ) {
         debug!(%from, error = %e, "unparsable message");
-        let Some(partial) = e.partial_request() else {
-            return; // a response, or not even a request line: drop (§16.3 / §18.1.2)
-        };
-        if partial.method == Method::Ack {
-            return;
-        }
         let code = e.response_code();
-        let headers = text_headers(&partial.headers);
+        let headers = match e.partial_request() {
+            Some(p) if p.method == Method::Ack => return,
+            Some(p) if p.headers.top_via().is_some() => text_headers(&p.headers),
+            // The parser gave up before the header section (e.g. a bad request line):
+            // salvage the fields a response needs, leniently (§8.2.6 asks for them).
+            _ => match salvage_headers(data) {
+                Some(h) => h,
+                None => return,
+            },
+        };
         self.reply_from_headers(
             transport,
             from,
@@ -142,14 +151,25 @@ impl SipCore {
             .into_iter()
             .filter_map(|v| Via::parse(v).ok())
             .collect();
-        let Some(top) = vias.first_mut() else {
-            debug!("no Via: cannot answer");
-            return;
+        let (dst, via_text) = match vias.first_mut() {
+            Some(top) => {
+                let dst = stamp_via(top, transport, from);
+                (dst, vias.iter().map(|v| v.to_string()).collect())
+            }
+            None => {
+                // The Via itself is what is broken (RFC 4475 §3.1.2.1): answer the packet's
+                // source, echoing the Via text as received.
+                let raw: Vec<String> = headers.all("via").map(str::to_string).collect();
+                if raw.is_empty() {
+                    debug!("no Via: cannot answer");
+                    return;
+                }
+                (from, raw)
+            }
         };
-        let dst = stamp_via(top, transport, from);
         let first = |n: &str| headers.all(n).next().unwrap_or("").to_string();
         let echo = Echo {
-            vias: vias.iter().map(|v| v.to_string()).collect(),
+            vias: via_text,
             from: first("from"),
             to: first("to"),
             call_id: first("call-id"),
@@ -171,7 +191,7 @@ impl SipCore {
                 Ok(Some(m)) => self.handle_message(TransportKind::Tcp, remote, m),
                 Ok(None) => break,
                 Err(e) => {
-                    self.handle_parse_error(TransportKind::Tcp, remote, &e);
+                    self.handle_parse_error(TransportKind::Tcp, remote, &[], &e);
                     if e.breaks_framing() {
                         return false;
                     }
@@ -184,8 +204,45 @@ impl SipCore {
         }
         true
     }
+}
 
-    /// Silences unused-variant lints for headers we may add later.
-    #[allow(dead_code)]
-    fn _header_kinds(_: &Header) {}
+/// Extracts Via, From, To, Call-ID and CSeq from a request the parser rejected, so a
+/// 400/505 can still be sent. Responses and ACKs yield `None` (never answered).
+pub(crate) fn salvage_headers(data: &[u8]) -> Option<Headers> {
+    let head_end = data
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(data.len());
+    let head = String::from_utf8_lossy(data.get(..head_end)?);
+    let mut lines = head.split("\r\n");
+    let start = lines.next()?;
+    if start.starts_with("SIP/") || start.trim_start().starts_with("ACK ") {
+        return None;
+    }
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in lines {
+        if line.starts_with([' ', '\t']) {
+            // folded continuation of the previous field
+            if let Some(last) = fields.last_mut() {
+                last.1.push(' ');
+                last.1
+                    .extend(line.trim().chars().filter(|c| !c.is_control()));
+            }
+            continue;
+        }
+        if let Some((n, v)) = line.split_once(':') {
+            // Never echo control characters (a bare CR or LF would inject header lines).
+            let v: String = v.trim().chars().filter(|c| !c.is_control()).collect();
+            fields.push((n.trim().to_string(), v));
+        }
+    }
+    let keep = ["via", "from", "to", "call-id", "cseq"];
+    let h = Headers::from_pairs(fields.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let h = Headers(
+        h.0.into_iter()
+            .filter(|(n, _)| keep.contains(&n.as_str()))
+            .collect(),
+    );
+    h.all("via").next()?;
+    Some(h)
 }

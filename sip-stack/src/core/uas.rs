@@ -36,7 +36,7 @@ pub(crate) fn server_key(req: &InRequest, method: &Method) -> String {
             "2543|{}|{}|{}|{sent_by}|{method}",
             req.call_id,
             req.cseq,
-            req.from_tag().unwrap_or("")
+            req.tag_of_from().unwrap_or("")
         ),
     }
 }
@@ -144,7 +144,7 @@ impl SipCore {
     }
 
     fn dialog_of(&self, req: &InRequest) -> Option<CallId> {
-        self.find_dialog(&req.call_id, req.to_tag(), req.from_tag())
+        self.find_dialog(&req.call_id, req.to_tag(), req.tag_of_from())
     }
 
     fn on_new_invite(&mut self, req: InRequest, key: &str, reply_to: SocketAddr) {
@@ -153,7 +153,7 @@ impl SipCore {
         if let Some(c) = self.calls.values().find(|c| {
             !c.outgoing
                 && c.call_id == req.call_id
-                && c.remote_tag.as_deref() == req.from_tag()
+                && c.remote_tag.as_deref() == req.tag_of_from()
                 && c.remote_cseq == Some(req.cseq)
         }) {
             let resend = c.uas_2xx.as_ref().map(|(_, r)| r.bytes().to_vec());
@@ -213,7 +213,7 @@ impl SipCore {
                 span: span.clone(),
                 call_id: req.call_id.clone(),
                 local_tag: local_tag.clone(),
-                remote_tag: req.from_tag().map(str::to_string),
+                remote_tag: req.tag_of_from().map(str::to_string),
                 local: req.to_raw.clone(),
                 remote: remote.to_string(),
                 local_cseq: 0,

@@ -24,11 +24,8 @@ const SUPPORTED_TAGS: [&str; 0] = [];
 
 /// Checks a new (non-ACK, non-CANCEL) request. `None` means go ahead.
 pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
-    // §16.3 step 3 applies to proxies; RFC 4475 §3.3.11 expects a UAS to still answer
-    // OPTIONS itself, and we refuse anything else that has run out of hops.
-    if req.number("max-forwards") == Some(0) && req.method != Method::Options {
-        return refuse(483);
-    }
+    // Max-Forwards: 0 is not checked. §16.3 step 3 (483) is a proxy rule; RFC 4475
+    // §3.3.11 says an endpoint processes the request as if the value were positive.
     // §8.2.1 method inspection.
     match &req.method {
         Method::Invite

@@ -184,7 +184,7 @@ impl Common {
     }
 
     /// `tag` of From.
-    pub(crate) fn from_tag(&self) -> Option<&str> {
+    pub(crate) fn tag_of_from(&self) -> Option<&str> {
         self.from.tag()
     }
 

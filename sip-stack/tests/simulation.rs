@@ -1,0 +1,307 @@
+//! Two SIP cores and a small digest-challenging registrar on a simulated network with
+//! seeded 10 % packet loss and random latency, under virtual time: REGISTER (401 →
+//! authenticated REGISTER → 200), then INVITE/180/200/ACK and BYE, all through
+//! retransmissions. Bounded in steps; no sleeping.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use openphone_sal::{
+    AccountConfig, AccountId, Address, CallId, CodecDescriptor, EndReason, MediaOffer,
+    RegistrationState, StackCommand, StackEvent,
+};
+use openphone_sip::auth::{Algorithm, DigestInput};
+use openphone_sip::message::{Header, Method, Request, SipMessage};
+use openphone_sip::{CoreConfig, SipCore, TransportKind};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const A: &str = "10.0.0.1:5060";
+const B: &str = "10.0.0.2:5060";
+const REG: &str = "10.0.0.3:5060";
+const REALM: &str = "sim.example";
+const NONCE: &str = "c2ltdWxhdGVkLW5vbmNl";
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+/// The network: packets in flight, ordered by delivery time, 10 % lost.
+struct Net {
+    rng: StdRng,
+    in_flight: BTreeMap<(Instant, u64), (SocketAddr, SocketAddr, Vec<u8>)>,
+    seq: u64,
+    sent: u64,
+    lost: u64,
+}
+
+impl Net {
+    fn send(&mut self, now: Instant, from: SocketAddr, to: SocketAddr, bytes: Vec<u8>) {
+        self.sent += 1;
+        if self.rng.gen_bool(0.10) {
+            self.lost += 1;
+            return;
+        }
+        let delay = Duration::from_millis(self.rng.gen_range(5..80));
+        self.seq += 1;
+        self.in_flight
+            .insert((now + delay, self.seq), (from, to, bytes));
+    }
+}
+
+/// A stateless registrar that challenges every REGISTER lacking valid credentials.
+fn registrar(bytes: &[u8], passwords: &BTreeMap<&str, &str>) -> Option<Vec<u8>> {
+    let msg = SipMessage::parse_datagram(bytes).ok()?;
+    let req: &Request = msg.as_request()?;
+    if req.method != Method::Register {
+        return None;
+    }
+    let user = req.headers.to()?.uri.as_sip()?.user.clone()?;
+    let password = passwords.get(user.as_str())?;
+    let authorized = req.headers.authorization().any(|c| {
+        let p = |n: &str| {
+            c.params
+                .get(n)
+                .and_then(|x| x.unquoted())
+                .unwrap_or_default()
+        };
+        let expected = DigestInput {
+            algorithm: Algorithm::Md5,
+            username: &p("username"),
+            password,
+            realm: REALM,
+            nonce: NONCE,
+            method: "REGISTER",
+            uri: &p("uri"),
+            qop: Some("auth"),
+            nc: u32::from_str_radix(&p("nc"), 16).unwrap_or(0),
+            cnonce: &p("cnonce"),
+            body: b"",
+        }
+        .response();
+        p("username") == user && p("nonce") == NONCE && p("response") == expected
+    });
+    let resp = if authorized {
+        let mut r = req.response(200, "OK").with_to_tag("reg1");
+        for c in req.headers.contacts() {
+            r.headers
+                .push(Header::other("Contact", &format!("{c};expires=120")));
+        }
+        r
+    } else {
+        let mut r = req.response(401, "Unauthorized").with_to_tag("reg1");
+        r.headers.push(Header::other(
+            "WWW-Authenticate",
+            &format!("Digest realm=\"{REALM}\", nonce=\"{NONCE}\", qop=\"auth\", algorithm=MD5"),
+        ));
+        r
+    };
+    Some(resp.to_bytes())
+}
+
+fn media(port: u16) -> MediaOffer {
+    MediaOffer::new(format!("10.9.9.9:{port}").parse().unwrap())
+        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
+        .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
+}
+
+#[derive(Default, Debug)]
+struct Seen {
+    registered: bool,
+    incoming: Option<CallId>,
+    ringing: bool,
+    connected: bool,
+    negotiated: bool,
+    ended: Option<EndReason>,
+}
+
+fn run(seed: u64) -> (u64, u64, usize) {
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut net = Net {
+        rng: StdRng::seed_from_u64(seed),
+        in_flight: BTreeMap::new(),
+        seq: 0,
+        sent: 0,
+        lost: 0,
+    };
+    let mut a = SipCore::new(
+        CoreConfig::new(Some(addr(A)), None).with_seed(seed * 2 + 1),
+        t0,
+    );
+    let mut b = SipCore::new(
+        CoreConfig::new(Some(addr(B)), None).with_seed(seed * 2 + 2),
+        t0,
+    );
+    let passwords = BTreeMap::from([("alice", "wonderland"), ("bob", "builder")]);
+
+    let (acc_a, acc_b) = (AccountId::next(), AccountId::next());
+    for (core, acc, user, pw) in [
+        (&mut a, acc_a, "alice", "wonderland"),
+        (&mut b, acc_b, "bob", "builder"),
+    ] {
+        let cfg = AccountConfig::new(Address::new(format!("sip:{user}@{REG}")).unwrap())
+            .with_password(pw)
+            .with_expires(Duration::from_secs(600));
+        core.handle_command(
+            now,
+            StackCommand::AddAccount {
+                account: acc,
+                config: cfg,
+            },
+        );
+    }
+
+    let call = CallId::next();
+    let (mut sa, mut sb) = (Seen::default(), Seen::default());
+    let mut dialed = false;
+    let mut hung_up = false;
+    let mut steps = 0;
+    while steps < 20_000 {
+        steps += 1;
+        // Outputs onto the wire.
+        for (core, me) in [(&mut a, addr(A)), (&mut b, addr(B))] {
+            while let Some(t) = core.poll_transmit() {
+                assert_eq!(t.transport, TransportKind::Udp);
+                net.send(now, me, t.dst, t.bytes);
+            }
+        }
+        // Events drive the scenario.
+        while let Some(e) = a.poll_event() {
+            match e {
+                StackEvent::Registration {
+                    state: RegistrationState::Registered { expires },
+                    ..
+                } => {
+                    assert_eq!(
+                        expires,
+                        Duration::from_secs(120),
+                        "registrar's lifetime wins"
+                    );
+                    sa.registered = true
+                }
+                StackEvent::Registration {
+                    state: RegistrationState::Failed { code, reason },
+                    ..
+                } => {
+                    panic!("seed {seed}: A registration failed {code} {reason}")
+                }
+                StackEvent::Ringing { .. } => sa.ringing = true,
+                StackEvent::Connected { .. } => sa.connected = true,
+                StackEvent::MediaNegotiated { media, .. } => {
+                    assert_eq!(media.remote_rtp.port(), 6000);
+                    sa.negotiated = true
+                }
+                StackEvent::CallEnded { reason, .. } => sa.ended = Some(reason),
+                _ => {}
+            }
+        }
+        while let Some(e) = b.poll_event() {
+            match e {
+                StackEvent::Registration {
+                    state: RegistrationState::Registered { .. },
+                    ..
+                } => sb.registered = true,
+                StackEvent::Registration {
+                    state: RegistrationState::Failed { code, reason },
+                    ..
+                } => {
+                    panic!("seed {seed}: B registration failed {code} {reason}")
+                }
+                StackEvent::IncomingCall { call, offer, .. } => {
+                    assert_eq!(offer.expect("offer").rtp.port(), 4000);
+                    assert!(sb.incoming.is_none(), "seed {seed}: one incoming call only");
+                    sb.incoming = Some(call);
+                    b.handle_command(
+                        now,
+                        StackCommand::Answer {
+                            call,
+                            media: media(6000),
+                        },
+                    );
+                }
+                StackEvent::Connected { .. } => sb.connected = true,
+                StackEvent::MediaNegotiated { media, .. } => {
+                    assert_eq!(media.remote_rtp.port(), 4000);
+                    sb.negotiated = true
+                }
+                StackEvent::CallEnded { reason, .. } => sb.ended = Some(reason),
+                _ => {}
+            }
+        }
+        if sa.registered && sb.registered && !dialed {
+            dialed = true;
+            a.handle_command(
+                now,
+                StackCommand::Dial {
+                    call,
+                    account: Some(acc_a),
+                    to: Address::new(format!("sip:bob@{B}")).unwrap(),
+                    offer: media(4000),
+                },
+            );
+            continue;
+        }
+        if sa.negotiated && sb.negotiated && !hung_up {
+            hung_up = true;
+            a.handle_command(now, StackCommand::Hangup { call });
+            continue;
+        }
+        if sa.ended.is_some() && sb.ended.is_some() {
+            break;
+        }
+        // Advance virtual time to the next thing that happens.
+        let next = [
+            a.poll_timeout(),
+            b.poll_timeout(),
+            net.in_flight.keys().next().map(|k| k.0),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or_else(|| panic!("seed {seed}: nothing left to happen; A {sa:?} B {sb:?}"));
+        now = now.max(next);
+        while let Some((&key, _)) = net.in_flight.iter().next() {
+            if key.0 > now {
+                break;
+            }
+            let (from, to, bytes) = net.in_flight.remove(&key).unwrap();
+            if to == addr(A) {
+                a.handle_datagram(now, to, from, &bytes);
+            } else if to == addr(B) {
+                b.handle_datagram(now, to, from, &bytes);
+            } else if to == addr(REG) {
+                if let Some(reply) = registrar(&bytes, &passwords) {
+                    net.send(now, to, from, reply);
+                }
+            }
+        }
+        a.handle_timeout(now);
+        b.handle_timeout(now);
+        assert!(
+            now - t0 < Duration::from_secs(120),
+            "seed {seed}: took too long"
+        );
+    }
+    assert!(sa.ringing || sa.connected, "seed {seed}");
+    assert!(
+        sa.connected && sb.connected,
+        "seed {seed}: A {sa:?} B {sb:?}"
+    );
+    assert_eq!(sa.ended, Some(EndReason::LocalHangup), "seed {seed}");
+    assert_eq!(sb.ended, Some(EndReason::RemoteHangup), "seed {seed}");
+    (net.sent, net.lost, steps)
+}
+
+#[test]
+fn register_call_and_hang_up_over_a_lossy_network() {
+    let mut total_lost = 0;
+    for seed in 1..=12 {
+        let (sent, lost, steps) = run(seed);
+        assert!(steps < 20_000);
+        assert!(sent > 10);
+        total_lost += lost;
+    }
+    assert!(total_lost > 0, "the network did lose packets");
+}

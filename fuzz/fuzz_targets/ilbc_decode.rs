@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, rest)) = data.split_first() else {
         return;
     };
-    let mode = if sel & 1 == 0 { IlbcMode::Ms20 } else { IlbcMode::Ms30 };
+    let mode = if sel & 1 == 0 {
+        IlbcMode::Ms20
+    } else {
+        IlbcMode::Ms30
+    };
     let mut dec = Decoder::new(mode);
     let mut pcm = [0i16; 240];
     let _ = dec.decode(rest, &mut pcm);

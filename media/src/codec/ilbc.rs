@@ -138,10 +138,16 @@ mod tests {
     #[test]
     fn info_per_mode() {
         let i20 = ilbc_info(IlbcMode::Ms20);
-        assert_eq!((i20.name, i20.frame_samples, i20.max_payload_bytes), ("ilbc20", 160, 38));
+        assert_eq!(
+            (i20.name, i20.frame_samples, i20.max_payload_bytes),
+            ("ilbc20", 160, 38)
+        );
         assert_eq!(i20.frame_ms(), 20);
         let i30 = ilbc_info(IlbcMode::Ms30);
-        assert_eq!((i30.name, i30.frame_samples, i30.max_payload_bytes), ("ilbc30", 240, 50));
+        assert_eq!(
+            (i30.name, i30.frame_samples, i30.max_payload_bytes),
+            ("ilbc30", 240, 50)
+        );
         assert_eq!(i30.fmtp.as_deref(), Some("mode=30"));
         assert_eq!(i30.rtp_timestamp_step(), 240);
     }
@@ -150,8 +156,14 @@ mod tests {
     fn wrong_lengths_refused() {
         let mut dec = IlbcDecoder::new(IlbcMode::Ms30);
         let mut out = [0i16; 480];
-        assert!(matches!(dec.decode(&[], &mut out), Err(CodecError::Malformed(_))));
-        assert!(matches!(dec.decode(&[0; 38], &mut out), Err(CodecError::Malformed(_))));
+        assert!(matches!(
+            dec.decode(&[], &mut out),
+            Err(CodecError::Malformed(_))
+        ));
+        assert!(matches!(
+            dec.decode(&[0; 38], &mut out),
+            Err(CodecError::Malformed(_))
+        ));
         assert!(matches!(
             dec.decode(&[0; 150], &mut out),
             Err(CodecError::BufferTooSmall { need: 720, .. })
@@ -160,7 +172,10 @@ mod tests {
         let mut enc = IlbcEncoder::new(IlbcMode::Ms30);
         assert!(matches!(
             enc.encode(&[0; 160], &mut [0; 50]),
-            Err(CodecError::FrameSize { expected: 240, got: 160 })
+            Err(CodecError::FrameSize {
+                expected: 240,
+                got: 160
+            })
         ));
     }
 }

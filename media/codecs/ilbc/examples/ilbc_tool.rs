@@ -10,7 +10,11 @@ fn main() {
         eprintln!("usage: ilbc_tool dec|enc 20|30 in out");
         std::process::exit(2);
     }
-    let mode = if args[2] == "20" { IlbcMode::Ms20 } else { IlbcMode::Ms30 };
+    let mode = if args[2] == "20" {
+        IlbcMode::Ms20
+    } else {
+        IlbcMode::Ms30
+    };
     let input = fs::read(&args[3]).expect("read input");
     let mut output = Vec::new();
     if args[1] == "dec" {
@@ -24,7 +28,10 @@ fn main() {
         }
     } else {
         let mut enc = Encoder::new(mode);
-        let samples: Vec<i16> = input.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+        let samples: Vec<i16> = input
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
         let mut frame = vec![0u8; mode.frame_bytes()];
         for chunk in samples.chunks_exact(mode.frame_samples()) {
             enc.encode(chunk, &mut frame).expect("encode");

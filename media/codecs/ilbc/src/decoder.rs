@@ -80,7 +80,10 @@ impl Decoder {
             });
         }
         if out.len() < n {
-            return Err(Error::BufferTooSmall { need: n, have: out.len() });
+            return Err(Error::BufferTooSmall {
+                need: n,
+                have: out.len(),
+            });
         }
         let (params, empty) = unpack(self.mode, frame);
         let mut residual = [0.0f32; 240];
@@ -91,7 +94,8 @@ impl Decoder {
         if !good {
             return self.conceal(out);
         }
-        self.plc.good_frame(&residual[..n], &syn[self.mode.nsub() - 1]);
+        self.plc
+            .good_frame(&residual[..n], &syn[self.mode.nsub() - 1]);
         self.finish(&residual[..n], &syn, false, out);
         Ok(n)
     }
@@ -100,7 +104,10 @@ impl Decoder {
     pub fn conceal(&mut self, out: &mut [i16]) -> Result<usize, Error> {
         let n = self.mode.frame_samples();
         if out.len() < n {
-            return Err(Error::BufferTooSmall { need: n, have: out.len() });
+            return Err(Error::BufferTooSmall {
+                need: n,
+                have: out.len(),
+            });
         }
         let mut residual = [0.0f32; 240];
         let lpc = self.plc.conceal(&mut residual[..n], self.last_lag);
@@ -144,7 +151,9 @@ impl Decoder {
         let mut data = [0.0f32; 240];
         let data = &mut data[..n];
         if self.enhance {
-            self.last_lag = self.enh.process(self.mode, residual, data, self.prev_concealed);
+            self.last_lag = self
+                .enh
+                .process(self.mode, residual, data, self.prev_concealed);
             // The enhancer delays by 1 (20 ms) or 2 (30 ms) sub-blocks: those
             // sub-blocks still belong to the previous frame's predictors.
             let delay = match self.mode {
@@ -173,7 +182,11 @@ impl Decoder {
             self.last_lag = lag;
             data.copy_from_slice(residual);
             for i in 0..nsub {
-                synth(&mut data[i * SUBL..(i + 1) * SUBL], &syn[i], &mut self.syn_mem);
+                synth(
+                    &mut data[i * SUBL..(i + 1) * SUBL],
+                    &syn[i],
+                    &mut self.syn_mem,
+                );
             }
         }
         self.hp.run(data, &HPO_ZERO, &HPO_POLE);

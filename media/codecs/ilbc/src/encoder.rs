@@ -63,10 +63,16 @@ impl Encoder {
         let n = self.mode.frame_samples();
         let nb = self.mode.frame_bytes();
         if pcm.len() != n {
-            return Err(Error::FrameSamples { expected: n, got: pcm.len() });
+            return Err(Error::FrameSamples {
+                expected: n,
+                got: pcm.len(),
+            });
         }
         if out.len() < nb {
-            return Err(Error::BufferTooSmall { need: nb, have: out.len() });
+            return Err(Error::BufferTooSmall {
+                need: nb,
+                have: out.len(),
+            });
         }
         let params = self.analyse(pcm);
         pack(self.mode, &params, &mut out[..nb]);
@@ -182,17 +188,32 @@ impl Encoder {
         p.idx_vec = idx_vec;
         let mut dec = [0.0f32; 240];
         let dec = &mut dec[..n];
-        state::construct(idx_max, &idx_vec[..short], &syn[start - 1], &mut dec[start_pos..start_pos + short]);
+        state::construct(
+            idx_max,
+            &idx_vec[..short],
+            &syn[start - 1],
+            &mut dec[start_pos..start_pos + short],
+        );
 
         // The rest of the state's two sub-blocks.
         let mut mem = [0.0f32; CB_MEML];
         if first {
             mem[CB_MEML - short..].copy_from_slice(&dec[start_pos..start_pos + short]);
             let pos = start_pos + short;
-            let r = search(&res[pos..pos + diff], &mem[CB_MEML - ST_MEML..], &weight[start], false);
+            let r = search(
+                &res[pos..pos + diff],
+                &mem[CB_MEML - ST_MEML..],
+                &weight[start],
+                false,
+            );
             p.extra_cb = r.cb;
             p.extra_gain = r.gain;
-            construct(&mut dec[pos..pos + diff], &mem[CB_MEML - ST_MEML..], &r.cb, &r.gain);
+            construct(
+                &mut dec[pos..pos + diff],
+                &mem[CB_MEML - ST_MEML..],
+                &r.cb,
+                &r.gain,
+            );
         } else {
             for k in 0..short {
                 mem[CB_MEML - 1 - k] = dec[start_pos + k];
@@ -201,7 +222,12 @@ impl Encoder {
             for k in 0..diff {
                 target[k] = res[start_pos - 1 - k];
             }
-            let r = search(&target[..diff], &mem[CB_MEML - ST_MEML..], &weight[start - 1], false);
+            let r = search(
+                &target[..diff],
+                &mem[CB_MEML - ST_MEML..],
+                &weight[start - 1],
+                false,
+            );
             p.extra_cb = r.cb;
             p.extra_gain = r.gain;
             let mut rev = [0.0f32; 23];
@@ -218,7 +244,12 @@ impl Encoder {
             mem[CB_MEML - STATE_LEN..].copy_from_slice(&dec[pair..pair + STATE_LEN]);
             for k in 0..nfor {
                 let pos = (start + 1 + k) * SUBL;
-                let r = search(&res[pos..pos + SUBL], &mem, &weight[start + 1 + k], sub == 0);
+                let r = search(
+                    &res[pos..pos + SUBL],
+                    &mem,
+                    &weight[start + 1 + k],
+                    sub == 0,
+                );
                 self.store(&mut p, sub, &r.cb, &r.gain);
                 construct(&mut dec[pos..pos + SUBL], &mem, &r.cb, &r.gain);
                 mem.copy_within(SUBL.., 0);
@@ -286,7 +317,13 @@ fn classify(mode: IlbcMode, res: &[f32]) -> usize {
             e += v * v * if i < 5 { EDGE[i] } else { 1.0 };
         }
         for (i, v) in b.iter().enumerate() {
-            e += v * v * if i >= SUBL - 5 { EDGE[SUBL - 1 - i] } else { 1.0 };
+            e += v
+                * v
+                * if i >= SUBL - 5 {
+                    EDGE[SUBL - 1 - i]
+                } else {
+                    1.0
+                };
         }
         let e = e * POS_WIN[n - 1 + woff];
         if e > best.0 {

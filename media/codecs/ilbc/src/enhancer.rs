@@ -125,7 +125,10 @@ impl Enhancer {
         match mode {
             IlbcMode::Ms20 => {
                 for ib in 0..2 {
-                    self.enhance_block(&mut out[ib * BLOCKL..(ib + 1) * BLOCKL], (5 + ib) * BLOCKL + 40);
+                    self.enhance_block(
+                        &mut out[ib * BLOCKL..(ib + 1) * BLOCKL],
+                        (5 + ib) * BLOCKL + 40,
+                    );
                 }
             }
             IlbcMode::Ms30 => {
@@ -269,7 +272,11 @@ impl Enhancer {
         let fraction = tloc2 * UPS - tloc;
         let filt = &POLYPHASER[fraction];
         for (i, s) in seg.iter_mut().enumerate() {
-            *s = vect[i..i + 2 * FL0 + 1].iter().zip(filt).map(|(a, b)| a * b).sum();
+            *s = vect[i..i + 2 * FL0 + 1]
+                .iter()
+                .zip(filt)
+                .map(|(a, b)| a * b)
+                .sum();
         }
         new_pos
     }

@@ -27,6 +27,9 @@
 //! ```
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
+// Filter and codebook loops index several arrays in lockstep, as the RFC's
+// equations do; iterator chains would hide that.
+#![allow(clippy::needless_range_loop)]
 
 mod bits;
 mod codebook;

@@ -195,6 +195,7 @@ pub fn interpolate(a: &Lsf, b: &Lsf, coef: f32) -> Lsf {
 pub fn lsf_check(lsf: &mut Lsf) {
     const EPS: f32 = 0.039;
     const EPS2: f32 = 0.0195;
+    #[allow(clippy::approx_constant)] // the RFC's limit, just below pi
     const MAXLSF: f32 = 3.14;
     const MINLSF: f32 = 0.01;
     for _ in 0..2 {
@@ -249,7 +250,11 @@ pub fn lsf_quant(lsf: &Lsf) -> [u16; 3] {
         let mut best = (f32::MAX, 0usize);
         for i in 0..LSF_SIZE[s] {
             let cand = &LSF_CB[offs[s] + i * d..offs[s] + (i + 1) * d];
-            let e: f32 = target.iter().zip(cand).map(|(t, c)| (t - c) * (t - c)).sum();
+            let e: f32 = target
+                .iter()
+                .zip(cand)
+                .map(|(t, c)| (t - c) * (t - c))
+                .sum();
             if e < best.0 {
                 best = (e, i);
             }

@@ -54,7 +54,10 @@ pub fn search(target: &[f32], mem: &[f32], weight: &Lpc, restricted: bool) -> Se
         energy[i] = dot(v, v);
     }
 
-    let mut res = SearchResult { cb: [0; 3], gain: [0; 3] };
+    let mut res = SearchResult {
+        cb: [0; 3],
+        gain: [0; 3],
+    };
     let mut prev_gain = 1.0f32;
     for stage in 0..CB_NSTAGES {
         let mut best: (f32, usize, u16, f32) = (0.0, 0, 0, 0.0);

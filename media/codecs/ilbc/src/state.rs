@@ -58,7 +58,10 @@ pub fn search(
     for k in 0..len {
         x[k] = f[k] + f[k + len];
     }
-    let max = x[..len].iter().fold(0.0f32, |m, v| m.max(v.abs())).max(10.0);
+    let max = x[..len]
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()))
+        .max(10.0);
     let idx_max = nearest(max.log10(), &STATE_FRGQ);
     let scal = 4.5 / 10f32.powf(STATE_FRGQ[idx_max]);
     for v in x[..len].iter_mut() {

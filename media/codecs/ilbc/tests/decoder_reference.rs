@@ -26,7 +26,10 @@ fn decoder_matches_reference_output() {
             assert_eq!(ours.len(), reference.len());
             let snr = seg_snr(&reference, &ours);
             let q = pesq(&reference, &ours);
-            println!("{file} {}ms: segmental SNR {snr:.2} dB, PESQ vs reference output {q:.3}", ms(mode));
+            println!(
+                "{file} {}ms: segmental SNR {snr:.2} dB, PESQ vs reference output {q:.3}",
+                ms(mode)
+            );
             let (snr_floor, pesq_floor) = floors(file);
             assert!(snr > snr_floor, "{file} {}ms segSNR {snr}", ms(mode));
             assert!(q >= pesq_floor, "{file} {}ms PESQ {q}", ms(mode));

@@ -19,7 +19,11 @@ fn encoder_quality_matches_reference_codec() {
                 "{file} {}ms: PESQ vs input: ours {q_ours:.3}, reference codec {q_ref:.3}",
                 ms(mode)
             );
-            assert!(q_ours >= q_ref - 0.1, "{file} {}ms: {q_ours} vs {q_ref}", ms(mode));
+            assert!(
+                q_ours >= q_ref - 0.1,
+                "{file} {}ms: {q_ours} vs {q_ref}",
+                ms(mode)
+            );
         }
     }
 }
@@ -35,7 +39,10 @@ fn bitstream_compared_with_reference_encoder() {
             let nb = mode.frame_bytes();
             let (mut identical, mut frames, mut lsf_same) = (0, 0, 0);
             for (a, b) in ours.chunks_exact(nb).zip(reference.chunks_exact(nb)) {
-                assert!(is_valid_frame(mode, a), "our encoder produced an invalid frame");
+                assert!(
+                    is_valid_frame(mode, a),
+                    "our encoder produced an invalid frame"
+                );
                 frames += 1;
                 identical += usize::from(a == b);
                 // the first 20 bits are the first LSF set's indices
@@ -45,7 +52,10 @@ fn bitstream_compared_with_reference_encoder() {
                 "{file} {}ms: {identical}/{frames} frames bit-identical, first LSF set identical in {lsf_same}",
                 ms(mode)
             );
-            assert!(lsf_same * 2 > frames, "LPC analysis/quantisation diverges from the reference");
+            assert!(
+                lsf_same * 2 > frames,
+                "LPC analysis/quantisation diverges from the reference"
+            );
         }
     }
 }
@@ -67,7 +77,11 @@ fn ffmpeg_decodes_our_bitstream() {
                 "{file} {}ms via ffmpeg: PESQ ours {q_ours:.3}, reference encoder {q_ref:.3}",
                 ms(mode)
             );
-            assert!(q_ours >= q_ref - 0.1, "{file} {}ms: {q_ours} vs {q_ref}", ms(mode));
+            assert!(
+                q_ours >= q_ref - 0.1,
+                "{file} {}ms: {q_ours} vs {q_ref}",
+                ms(mode)
+            );
         }
     }
 }

@@ -41,7 +41,10 @@ fn concealment_with_five_percent_loss() {
                 for edge in [i * n, (i + 1) * n] {
                     if edge >= 1 && edge + 1 < out.len() {
                         let step = max_step(&out[edge - 1..edge + 1]);
-                        assert!(step <= clean_step, "{file}: jump {step} > {clean_step} at frame {i}");
+                        assert!(
+                            step <= clean_step,
+                            "{file}: jump {step} > {clean_step} at frame {i}"
+                        );
                     }
                 }
             }

@@ -8,7 +8,10 @@ const MODES: [IlbcMode; 2] = [IlbcMode::Ms20, IlbcMode::Ms30];
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u8 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 56) as u8
     }
 }
@@ -44,16 +47,25 @@ fn wrong_sizes_are_errors() {
                 continue;
             }
             let got = dec.decode(&vec![0u8; len], &mut pcm);
-            assert!(matches!(got, Err(Error::FrameLength { .. })), "{len}: {got:?}");
+            assert!(
+                matches!(got, Err(Error::FrameLength { .. })),
+                "{len}: {got:?}"
+            );
         }
         let mut small = vec![0i16; 10];
         assert!(matches!(
             dec.decode(&vec![0u8; mode.frame_bytes()], &mut small),
             Err(Error::BufferTooSmall { .. })
         ));
-        assert!(matches!(dec.conceal(&mut small), Err(Error::BufferTooSmall { .. })));
+        assert!(matches!(
+            dec.conceal(&mut small),
+            Err(Error::BufferTooSmall { .. })
+        ));
         let mut out = vec![0u8; 60];
-        assert!(matches!(enc.encode(&[0i16; 100], &mut out), Err(Error::FrameSamples { .. })));
+        assert!(matches!(
+            enc.encode(&[0i16; 100], &mut out),
+            Err(Error::FrameSamples { .. })
+        ));
         assert!(matches!(
             enc.encode(&pcm, &mut [0u8; 5]),
             Err(Error::BufferTooSmall { .. })
@@ -74,8 +86,12 @@ fn encoder_handles_extreme_input() {
             vec![0; n],
             vec![i16::MAX; n],
             vec![i16::MIN; n],
-            (0..n).map(|i| if i % 2 == 0 { i16::MAX } else { i16::MIN }).collect(),
-            (0..n).map(|_| i16::from_le_bytes([rng.next(), rng.next()])).collect(),
+            (0..n)
+                .map(|i| if i % 2 == 0 { i16::MAX } else { i16::MIN })
+                .collect(),
+            (0..n)
+                .map(|_| i16::from_le_bytes([rng.next(), rng.next()]))
+                .collect(),
             (0..n).map(|i| if i == 7 { 30000 } else { 0 }).collect(),
         ];
         for pcm in inputs.iter().cycle().take(60) {

@@ -141,5 +141,8 @@ pub fn ffmpeg_decode(mode: IlbcMode, bits: &[u8]) -> Vec<i16> {
     let bytes = std::fs::read(&output).expect("ffmpeg output");
     let _ = std::fs::remove_file(&input);
     let _ = std::fs::remove_file(&output);
-    bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect()
+    bytes
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
 }

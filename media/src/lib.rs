@@ -8,4 +8,3 @@
 pub mod codec;
 pub mod resample;
 pub mod sdp;
-pub mod rtp;

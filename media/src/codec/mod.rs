@@ -13,6 +13,10 @@ mod traits;
 pub mod g711;
 mod gsm;
 mod registry;
+#[cfg(feature = "speex")]
+pub mod speex;
+#[cfg(feature = "speex")]
+mod speex_ffi;
 
 pub use g711::{G711Decoder, G711Encoder, Pcma, Pcmu};
 pub use gsm::{gsm_info, GsmDecoder, GsmEncoder};

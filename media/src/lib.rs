@@ -8,3 +8,4 @@
 pub mod codec;
 pub mod resample;
 pub mod sdp;
+pub mod rtp;

@@ -1,0 +1,878 @@
+//! The UA core against a scripted peer: each test writes the peer's messages by hand
+//! (as RFC 3261 describes them) and checks what the core answers and reports.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use openphone_sal::{
+    AccountConfig, AccountId, Address, CallId, CodecDescriptor, EndReason, MediaDirection,
+    MediaOffer, RegistrationState, StackCommand, StackEvent,
+};
+use openphone_sip::message::{Method, Response, SipMessage};
+use openphone_sip::{CoreConfig, SipCore, Transmit};
+
+const ME: &str = "127.0.0.1:5060";
+const PEER: &str = "127.0.0.1:5070";
+
+fn me() -> SocketAddr {
+    ME.parse().unwrap()
+}
+fn peer() -> SocketAddr {
+    PEER.parse().unwrap()
+}
+
+fn core() -> (SipCore, Instant) {
+    let now = Instant::now();
+    (
+        SipCore::new(CoreConfig::new(Some(me()), None).with_seed(7), now),
+        now,
+    )
+}
+
+fn drain(core: &mut SipCore) -> Vec<Transmit> {
+    std::iter::from_fn(|| core.poll_transmit()).collect()
+}
+
+fn events(core: &mut SipCore) -> Vec<StackEvent> {
+    std::iter::from_fn(|| core.poll_event()).collect()
+}
+
+fn parse(t: &Transmit) -> SipMessage {
+    SipMessage::parse_datagram(&t.bytes).unwrap_or_else(|e| {
+        panic!(
+            "core sent unparsable bytes ({e}):\n{}",
+            String::from_utf8_lossy(&t.bytes)
+        )
+    })
+}
+
+fn responses(ts: &[Transmit]) -> Vec<Response> {
+    ts.iter().filter_map(|t| parse(t).into_response()).collect()
+}
+
+fn codes(ts: &[Transmit]) -> Vec<u16> {
+    responses(ts).iter().map(|r| r.status).collect()
+}
+
+fn text(t: &Transmit) -> String {
+    String::from_utf8_lossy(&t.bytes).into_owned()
+}
+
+fn sdp(port: u16, direction: &str) -> String {
+    format!(
+        "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n\
+         a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na={direction}\r\n"
+    )
+}
+
+fn media(port: u16) -> MediaOffer {
+    MediaOffer::new(format!("127.0.0.1:{port}").parse().unwrap())
+        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
+        .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16"))
+}
+
+/// A request from the peer.
+#[allow(clippy::too_many_arguments)]
+fn request(
+    method: &str,
+    branch: &str,
+    call_id: &str,
+    cseq: u32,
+    to_tag: Option<&str>,
+    extra: &str,
+    body: &str,
+    ct: &str,
+) -> Vec<u8> {
+    let to = match to_tag {
+        Some(t) => format!("<sip:ua@{ME}>;tag={t}"),
+        None => format!("<sip:ua@{ME}>"),
+    };
+    let ctype = if body.is_empty() {
+        String::new()
+    } else {
+        format!("Content-Type: {ct}\r\n")
+    };
+    format!(
+        "{method} sip:ua@{ME} SIP/2.0\r\nVia: SIP/2.0/UDP {PEER};branch={branch};rport\r\n\
+         Max-Forwards: 70\r\nFrom: \"Peer\" <sip:peer@{PEER}>;tag=ptag\r\nTo: {to}\r\n\
+         Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\nContact: <sip:peer@{PEER}>\r\n{extra}{ctype}\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn invite(call_id: &str, body: &str) -> Vec<u8> {
+    request(
+        "INVITE",
+        "z9hG4bKinv1",
+        call_id,
+        1,
+        None,
+        "",
+        body,
+        "application/sdp",
+    )
+}
+
+/// Delivers an incoming INVITE and returns (call, to-tag of the 180).
+fn ring(core: &mut SipCore, now: Instant, call_id: &str, body: &str) -> (CallId, String) {
+    core.handle_datagram(now, me(), peer(), &invite(call_id, body));
+    let out = drain(core);
+    assert_eq!(codes(&out), vec![100, 180]);
+    for t in &out {
+        assert_eq!(t.dst, peer(), "rport: reply to the source");
+    }
+    let ringing = responses(&out).remove(1);
+    let via = ringing.headers.top_via().unwrap();
+    assert_eq!(via.rport(), Some(Some(5070)), "rport filled in");
+    let tag = ringing.headers.to().unwrap().tag().unwrap().to_string();
+    let call = match events(core).as_slice() {
+        [StackEvent::IncomingCall { call, offer, .. }] => {
+            assert_eq!(offer.is_some(), !body.is_empty());
+            *call
+        }
+        e => panic!("expected IncomingCall, got {e:?}"),
+    };
+    (call, tag)
+}
+
+#[test]
+fn answered_call_retransmits_2xx_until_ack_then_ends_on_bye() {
+    let (mut core, t0) = core();
+    let (call, tag) = ring(&mut core, t0, "c1", &sdp(7000, "sendrecv"));
+    core.handle_command(
+        t0,
+        StackCommand::Answer {
+            call,
+            media: media(8000),
+        },
+    );
+    let out = drain(&mut core);
+    let ok = responses(&out).remove(0);
+    assert_eq!(ok.status, 200);
+    assert!(ok.headers.contacts().next().is_some());
+    assert!(String::from_utf8_lossy(&ok.body).contains("m=audio 8000 RTP/AVP 0"));
+    // No ACK: the UAS core retransmits the 2xx at T1, 2·T1…
+    let d = core.poll_timeout().unwrap();
+    assert_eq!(d - t0, Duration::from_millis(500));
+    core.handle_timeout(d);
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+    // The INVITE retransmitted meanwhile gets the 2xx again, not a second call.
+    core.handle_datagram(d, me(), peer(), &invite("c1", &sdp(7000, "sendrecv")));
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+    assert!(events(&mut core).is_empty());
+    // ACK confirms.
+    core.handle_datagram(
+        d,
+        me(),
+        peer(),
+        &request("ACK", "z9hG4bKack1", "c1", 1, Some(&tag), "", "", ""),
+    );
+    let ev = events(&mut core);
+    assert!(matches!(ev[0], StackEvent::Connected { .. }));
+    match &ev[1] {
+        StackEvent::MediaNegotiated { media, .. } => {
+            assert_eq!(media.remote_rtp.port(), 7000);
+            assert_eq!(media.send_telephone_event, Some(101));
+        }
+        e => panic!("{e:?}"),
+    }
+    core.handle_timeout(d + Duration::from_secs(2));
+    assert!(
+        drain(&mut core).is_empty(),
+        "retransmissions stop after the ACK"
+    );
+    // BYE from the peer.
+    core.handle_datagram(
+        d,
+        me(),
+        peer(),
+        &request("BYE", "z9hG4bKbye1", "c1", 2, Some(&tag), "", "", ""),
+    );
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::CallEnded {
+            reason: EndReason::RemoteHangup,
+            ..
+        }]
+    ));
+    // A second BYE: the dialog is gone.
+    core.handle_datagram(
+        d,
+        me(),
+        peer(),
+        &request("BYE", "z9hG4bKbye2", "c1", 3, Some(&tag), "", "", ""),
+    );
+    assert_eq!(codes(&drain(&mut core)), vec![481]);
+}
+
+#[test]
+fn cancel_before_answer() {
+    let (mut core, t0) = core();
+    let (_call, _) = ring(&mut core, t0, "c2", &sdp(7000, "sendrecv"));
+    let cancel = request("CANCEL", "z9hG4bKinv1", "c2", 1, None, "", "", "");
+    core.handle_datagram(t0, me(), peer(), &cancel);
+    assert_eq!(codes(&drain(&mut core)), vec![200, 487]);
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::CallEnded {
+            reason: EndReason::RemoteCancelled,
+            ..
+        }]
+    ));
+    // The 487 is retransmitted until the ACK (timer G), which the transaction absorbs.
+    core.handle_timeout(t0 + Duration::from_millis(500));
+    assert_eq!(codes(&drain(&mut core)), vec![487]);
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("ACK", "z9hG4bKinv1", "c2", 1, Some("x"), "", "", ""),
+    );
+    core.handle_timeout(t0 + Duration::from_secs(2));
+    assert!(drain(&mut core).is_empty());
+    // CANCEL for nothing.
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("CANCEL", "z9hG4bKnone", "c9", 1, None, "", "", ""),
+    );
+    assert_eq!(codes(&drain(&mut core)), vec![481]);
+}
+
+#[test]
+fn reject_and_redirect() {
+    let (mut core, t0) = core();
+    let (call, _) = ring(&mut core, t0, "c3", "");
+    core.handle_command(t0, StackCommand::Reject { call, code: 486 });
+    assert_eq!(codes(&drain(&mut core)), vec![486]);
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::CallEnded {
+            reason: EndReason::LocalReject { code: 486 },
+            ..
+        }]
+    ));
+    let (mut core, t0) = self::core();
+    let (call, _) = ring(&mut core, t0, "c4", "");
+    let targets = vec![Address::new("sip:voicemail@127.0.0.1").unwrap()];
+    core.handle_command(t0, StackCommand::Redirect { call, targets });
+    let out = drain(&mut core);
+    let r = responses(&out).remove(0);
+    assert_eq!(r.status, 302);
+    assert!(text(&out[0]).contains("Contact: <sip:voicemail@127.0.0.1>"));
+}
+
+#[test]
+fn no_common_codec_is_488() {
+    let (mut core, t0) = core();
+    let (call, _) = ring(&mut core, t0, "c5", &sdp(7000, "sendrecv"));
+    let g722_only = MediaOffer::new("127.0.0.1:8000".parse().unwrap())
+        .with_codec(CodecDescriptor::new(9, "G722", 8000));
+    core.handle_command(
+        t0,
+        StackCommand::Answer {
+            call,
+            media: g722_only,
+        },
+    );
+    assert_eq!(codes(&drain(&mut core)), vec![488]);
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::CallEnded {
+            reason: EndReason::LocalReject { code: 488 },
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn offerless_invite_gets_offer_in_200_and_answer_in_ack() {
+    let (mut core, t0) = core();
+    let (call, tag) = ring(&mut core, t0, "c6", "");
+    core.handle_command(
+        t0,
+        StackCommand::Answer {
+            call,
+            media: media(8000),
+        },
+    );
+    let ok = responses(&drain(&mut core)).remove(0);
+    assert!(String::from_utf8_lossy(&ok.body).contains("m=audio 8000"));
+    let ack = request(
+        "ACK",
+        "z9hG4bKack6",
+        "c6",
+        1,
+        Some(&tag),
+        "",
+        &sdp(7100, "sendrecv"),
+        "application/sdp",
+    );
+    core.handle_datagram(t0, me(), peer(), &ack);
+    match events(&mut core).as_slice() {
+        [StackEvent::Connected { .. }, StackEvent::MediaNegotiated { media, .. }] => {
+            assert_eq!(media.remote_rtp.port(), 7100)
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+/// Establishes a call the peer placed and returns (core, now, call, our tag).
+fn established(call_id: &str) -> (SipCore, Instant, CallId, String) {
+    let (mut core, t0) = core();
+    let (call, tag) = ring(&mut core, t0, call_id, &sdp(7000, "sendrecv"));
+    core.handle_command(
+        t0,
+        StackCommand::Answer {
+            call,
+            media: media(8000),
+        },
+    );
+    drain(&mut core);
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("ACK", "z9hG4bKa", call_id, 1, Some(&tag), "", "", ""),
+    );
+    events(&mut core);
+    (core, t0, call, tag)
+}
+
+#[test]
+fn reinvite_hold_and_resume() {
+    let (mut core, t0, _call, tag) = established("c7");
+    let hold = request(
+        "INVITE",
+        "z9hG4bKre1",
+        "c7",
+        2,
+        Some(&tag),
+        "",
+        &sdp(7000, "sendonly"),
+        "application/sdp",
+    );
+    core.handle_datagram(t0, me(), peer(), &hold);
+    let ok = responses(&drain(&mut core)).remove(0);
+    assert_eq!(ok.status, 200);
+    assert!(
+        String::from_utf8_lossy(&ok.body).contains("a=recvonly"),
+        "answer to sendonly is recvonly"
+    );
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("ACK", "z9hG4bKa2", "c7", 2, Some(&tag), "", "", ""),
+    );
+    match events(&mut core).as_slice() {
+        [StackEvent::MediaNegotiated { media, .. }, StackEvent::RemoteHold { held: true, .. }] => {
+            assert_eq!(media.direction, MediaDirection::RecvOnly)
+        }
+        e => panic!("{e:?}"),
+    }
+    let resume = request(
+        "INVITE",
+        "z9hG4bKre2",
+        "c7",
+        3,
+        Some(&tag),
+        "",
+        &sdp(7000, "sendrecv"),
+        "application/sdp",
+    );
+    core.handle_datagram(t0, me(), peer(), &resume);
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("ACK", "z9hG4bKa3", "c7", 3, Some(&tag), "", "", ""),
+    );
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [
+            StackEvent::MediaNegotiated { .. },
+            StackEvent::RemoteHold { held: false, .. }
+        ]
+    ));
+    // A stale CSeq is refused (§12.2.2).
+    let old = request("INFO", "z9hG4bKold", "c7", 2, Some(&tag), "", "", "");
+    core.handle_datagram(t0, me(), peer(), &old);
+    assert_eq!(codes(&drain(&mut core)), vec![500]);
+}
+
+#[test]
+fn info_dtmf_and_refer() {
+    let (mut core, t0, call, tag) = established("c8");
+    let info = request(
+        "INFO",
+        "z9hG4bKi1",
+        "c8",
+        2,
+        Some(&tag),
+        "",
+        "Signal=7\r\nDuration=200\r\n",
+        "application/dtmf-relay",
+    );
+    core.handle_datagram(t0, me(), peer(), &info);
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+    match events(&mut core).as_slice() {
+        [StackEvent::Dtmf {
+            call: c,
+            digit: '7',
+            duration,
+        }] => {
+            assert_eq!(*c, call);
+            assert_eq!(*duration, Duration::from_millis(200));
+        }
+        e => panic!("{e:?}"),
+    }
+    let refer = request(
+        "REFER",
+        "z9hG4bKr1",
+        "c8",
+        3,
+        Some(&tag),
+        "Refer-To: <sip:carol@127.0.0.1:5080>\r\n",
+        "",
+        "",
+    );
+    core.handle_datagram(t0, me(), peer(), &refer);
+    let out = drain(&mut core);
+    assert_eq!(codes(&out), vec![202]);
+    let notify = out
+        .iter()
+        .map(parse)
+        .find_map(|m| m.into_request())
+        .expect("NOTIFY sent");
+    assert_eq!(notify.method, Method::Notify);
+    assert_eq!(
+        notify.headers.event().map(|e| e.to_string()).as_deref(),
+        Some("refer")
+    );
+    assert_eq!(&notify.body[..], b"SIP/2.0 100 Trying\r\n");
+    match events(&mut core).as_slice() {
+        [StackEvent::TransferRequested { target, .. }] => {
+            assert_eq!(target.uri(), "sip:carol@127.0.0.1:5080")
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn options_and_unknown_method() {
+    let (mut core, t0) = core();
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("OPTIONS", "z9hG4bKo", "c9", 1, None, "", "", ""),
+    );
+    let out = drain(&mut core);
+    let r = responses(&out).remove(0);
+    assert_eq!(r.status, 200);
+    assert!(r.headers.allows(&Method::Invite));
+    assert!(r.headers.to().unwrap().tag().is_some());
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("FROB", "z9hG4bKf", "c10", 1, None, "", "", ""),
+    );
+    let r = responses(&drain(&mut core)).remove(0);
+    assert_eq!(r.status, 501);
+    assert!(r.headers.allows(&Method::Bye));
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("SUBSCRIBE", "z9hG4bKs", "c11", 1, None, "", "", ""),
+    );
+    assert_eq!(codes(&drain(&mut core)), vec![405]);
+}
+
+fn answer_to(req: &str, code: u16, to_tag: Option<&str>, extra: &str, body: &str) -> Vec<u8> {
+    let msg = SipMessage::parse_datagram(req.as_bytes()).unwrap();
+    let req = msg.as_request().unwrap();
+    let mut r = req.response(code, Response::default_reason(code));
+    if let Some(t) = to_tag {
+        r = r.with_to_tag(t);
+    }
+    let mut s = String::from_utf8(r.to_bytes()).unwrap();
+    // Put extra headers and a body in (before the final CRLF).
+    let cut = s.find("Content-Length: 0\r\n\r\n").unwrap();
+    s.truncate(cut);
+    if !body.is_empty() {
+        s.push_str("Content-Type: application/sdp\r\n");
+    }
+    s.push_str(extra);
+    s.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.into_bytes()
+}
+
+fn dial(core: &mut SipCore, now: Instant, account: Option<AccountId>) -> (CallId, String) {
+    let call = CallId::next();
+    let to = Address::new(format!("sip:bob@{PEER}")).unwrap();
+    core.handle_command(
+        now,
+        StackCommand::Dial {
+            call,
+            account,
+            to,
+            offer: media(4000),
+        },
+    );
+    let out = drain(core);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].dst, peer());
+    let inv = text(&out[0]);
+    assert!(inv.starts_with(&format!("INVITE sip:bob@{PEER} SIP/2.0")));
+    assert!(inv.contains(";rport"));
+    (call, inv)
+}
+
+#[test]
+fn outgoing_call_with_proxy_auth_and_forked_2xx() {
+    let (mut core, t0) = core();
+    let acc = AccountId::next();
+    let cfg = AccountConfig::new(Address::new(format!("sip:alice@{PEER}")).unwrap())
+        .with_password("pw")
+        .with_register(false);
+    core.handle_command(
+        t0,
+        StackCommand::AddAccount {
+            account: acc,
+            config: cfg,
+        },
+    );
+    let (call, inv) = dial(&mut core, t0, Some(acc));
+    // 407: the transaction ACKs it, the core re-sends with credentials and CSeq 2.
+    let challenge = "Proxy-Authenticate: Digest realm=\"p\", nonce=\"n1\", qop=\"auth\"\r\n";
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &answer_to(&inv, 407, Some("px"), challenge, ""),
+    );
+    let out = drain(&mut core);
+    assert_eq!(out.len(), 2);
+    assert!(text(&out[0]).starts_with("ACK "));
+    let inv2 = text(&out[1]);
+    assert!(inv2.starts_with("INVITE ") && inv2.contains("CSeq: 2 INVITE"));
+    assert!(inv2.contains("Proxy-Authorization: Digest username=\"alice\""));
+    // 180, then 200 from one fork, then 200 from another fork.
+    core.handle_datagram(t0, me(), peer(), &answer_to(&inv2, 180, Some("f1"), "", ""));
+    let contact = format!("Contact: <sip:bob@{PEER}>\r\n");
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &answer_to(&inv2, 200, Some("f1"), &contact, &sdp(7000, "sendrecv")),
+    );
+    let out = drain(&mut core);
+    assert_eq!(out.len(), 1);
+    assert!(text(&out[0]).starts_with(&format!("ACK sip:bob@{PEER}")));
+    assert!(text(&out[0]).contains("CSeq: 2 ACK"));
+    let ev = events(&mut core);
+    assert!(matches!(ev[0], StackEvent::Ringing { .. }));
+    assert!(matches!(ev[1], StackEvent::Connected { .. }));
+    assert!(matches!(ev[2], StackEvent::MediaNegotiated { .. }));
+    // The same 200 retransmitted: ACK again, nothing new for the phone.
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &answer_to(&inv2, 200, Some("f1"), &contact, &sdp(7000, "sendrecv")),
+    );
+    let out = drain(&mut core);
+    assert_eq!(out.len(), 1);
+    assert!(text(&out[0]).starts_with("ACK "));
+    // Another fork answers: ACK it, then BYE it.
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &answer_to(&inv2, 200, Some("f2"), &contact, &sdp(7002, "sendrecv")),
+    );
+    let out = drain(&mut core);
+    assert_eq!(out.len(), 2);
+    assert!(text(&out[0]).starts_with("ACK ") && text(&out[0]).contains("tag=f2"));
+    assert!(text(&out[1]).starts_with("BYE ") && text(&out[1]).contains("tag=f2"));
+    assert!(events(&mut core).is_empty());
+    // Our hang-up sends BYE in the first dialog.
+    core.handle_command(t0, StackCommand::Hangup { call });
+    let out = drain(&mut core);
+    assert!(text(&out[0]).starts_with("BYE ") && text(&out[0]).contains("tag=f1"));
+    assert!(text(&out[0]).contains("CSeq: 3 BYE"));
+}
+
+#[test]
+fn hangup_before_provisional_cancels_after_it() {
+    let (mut core, t0) = core();
+    let (call, inv) = dial(&mut core, t0, None);
+    core.handle_command(t0, StackCommand::Hangup { call });
+    assert!(
+        drain(&mut core).is_empty(),
+        "§9.1: no CANCEL before a provisional response"
+    );
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::CallEnded {
+            reason: EndReason::Cancelled,
+            ..
+        }]
+    ));
+    core.handle_datagram(t0, me(), peer(), &answer_to(&inv, 180, Some("t"), "", ""));
+    let out = drain(&mut core);
+    let cancel = text(&out[0]);
+    assert!(cancel.starts_with(&format!("CANCEL sip:bob@{PEER}")));
+    let branch = |s: &str| {
+        s.split("branch=")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        branch(&cancel),
+        branch(&inv),
+        "CANCEL shares the INVITE's branch"
+    );
+    core.handle_datagram(t0, me(), peer(), &answer_to(&inv, 487, Some("t"), "", ""));
+    let out = drain(&mut core);
+    assert!(
+        text(&out[0]).starts_with("ACK "),
+        "the transaction ACKs the 487"
+    );
+    assert!(events(&mut core).is_empty(), "CallEnded was reported once");
+}
+
+#[test]
+fn invite_timeout_and_rejection() {
+    let (mut core, t0) = core();
+    let (_call, _) = dial(&mut core, t0, None);
+    let mut now = t0;
+    let mut sends = 0;
+    while let Some(d) = core.poll_timeout() {
+        now = d;
+        core.handle_timeout(now);
+        sends += drain(&mut core).len();
+        if !events(&mut core).is_empty() {
+            break;
+        }
+    }
+    assert_eq!(now - t0, Duration::from_secs(32), "timer B");
+    assert_eq!(sends, 6, "timer A retransmissions");
+
+    let (mut core, t0) = self::core();
+    let (call, inv) = dial(&mut core, t0, None);
+    core.handle_datagram(t0, me(), peer(), &answer_to(&inv, 486, Some("b"), "", ""));
+    drain(&mut core);
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded {
+            call: c,
+            reason: EndReason::Rejected { code: 486, .. },
+        }] => assert_eq!(*c, call),
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn registration_refresh_423_and_rejected_credentials() {
+    let (mut core, t0) = core();
+    let acc = AccountId::next();
+    let cfg = AccountConfig::new(Address::new(format!("sip:alice@{PEER}")).unwrap())
+        .with_password("pw")
+        .with_expires(Duration::from_secs(60));
+    core.handle_command(
+        t0,
+        StackCommand::AddAccount {
+            account: acc,
+            config: cfg,
+        },
+    );
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::Registration {
+            state: RegistrationState::Registering,
+            ..
+        }]
+    ));
+    let reg = text(&drain(&mut core)[0]);
+    assert!(reg.contains("Expires: 60"));
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &answer_to(&reg, 423, Some("r"), "Min-Expires: 300\r\n", ""),
+    );
+    let reg = text(&drain(&mut core)[0]);
+    assert!(reg.contains("Expires: 300") && reg.contains("CSeq: 2 REGISTER"));
+    let ch =
+        "WWW-Authenticate: Digest realm=\"r\", nonce=\"abc\", algorithm=SHA-256, qop=\"auth\"\r\n";
+    core.handle_datagram(t0, me(), peer(), &answer_to(&reg, 401, Some("r"), ch, ""));
+    let reg = text(&drain(&mut core)[0]);
+    assert!(reg.contains("Authorization: Digest") && reg.contains("algorithm=SHA-256"));
+    let granted = format!("Contact: <sip:alice@{ME}>;expires=200\r\n");
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &answer_to(&reg, 200, Some("r"), &granted, ""),
+    );
+    match events(&mut core).as_slice() {
+        [StackEvent::Registration {
+            state: RegistrationState::Registered { expires },
+            ..
+        }] => {
+            assert_eq!(*expires, Duration::from_secs(200))
+        }
+        e => panic!("{e:?}"),
+    }
+    // Refresh 30 s before expiry, reusing the nonce (nc=2).
+    core.handle_timeout(t0 + Duration::from_secs(169));
+    assert!(
+        drain(&mut core).is_empty(),
+        "no refresh before expires − 30 s"
+    );
+    core.handle_timeout(t0 + Duration::from_secs(170));
+    let reg = text(&drain(&mut core)[0]);
+    assert!(reg.contains("nc=00000002"));
+    // The registrar now rejects the same nonce: no loop, a failure.
+    core.handle_datagram(t0, me(), peer(), &answer_to(&reg, 401, Some("r"), ch, ""));
+    assert!(drain(&mut core).is_empty());
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::Registration {
+            state: RegistrationState::Failed { code: 401, .. },
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn tcp_stream_is_framed_and_answered_on_the_connection() {
+    let now = Instant::now();
+    let tcp: SocketAddr = "127.0.0.1:5060".parse().unwrap();
+    let mut core = SipCore::new(CoreConfig::new(None, Some(tcp)), now);
+    let conn = openphone_sip::ConnId(1);
+    core.handle_connection_opened(conn, peer());
+    let msg = String::from_utf8(request("OPTIONS", "z9hG4bKt", "ct", 1, None, "", "", ""))
+        .unwrap()
+        .replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+    let (a, b) = msg.as_bytes().split_at(40);
+    assert!(core.handle_stream_data(now, conn, a));
+    assert!(drain(&mut core).is_empty());
+    assert!(core.handle_stream_data(now, conn, b));
+    let out = drain(&mut core);
+    assert_eq!(codes(&out), vec![200]);
+    assert_eq!(out[0].transport, openphone_sip::TransportKind::Tcp);
+    assert_eq!(out[0].dst, peer());
+    // A negative Content-Length loses framing: close.
+    let bad = msg.replace("Content-Length: 0", "Content-Length: -5");
+    assert!(!core.handle_stream_data(now, conn, bad.as_bytes()));
+}
+
+#[test]
+fn outgoing_dtmf_transfer_and_message() {
+    let (mut core, t0) = core();
+    let (call, inv) = dial(&mut core, t0, None);
+    let contact = format!("Contact: <sip:bob@{PEER}>\r\nRecord-Route: <sip:proxy.invalid;lr>\r\n");
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &answer_to(&inv, 200, Some("b1"), &contact, &sdp(7000, "sendrecv")),
+    );
+    drain(&mut core);
+    events(&mut core);
+    core.handle_command(
+        t0,
+        StackCommand::SendDtmf {
+            call,
+            digits: "1#".into(),
+        },
+    );
+    let out = drain(&mut core);
+    assert_eq!(out.len(), 2);
+    let info = text(&out[0]);
+    assert!(info.starts_with(&format!("INFO sip:bob@{PEER}")));
+    assert!(
+        info.contains("Route: <sip:proxy.invalid;lr>"),
+        "route set from Record-Route"
+    );
+    assert!(info.contains("Content-Type: application/dtmf-relay") && info.contains("Signal=1"));
+    assert!(text(&out[1]).contains("Signal=#"));
+    core.handle_command(
+        t0,
+        StackCommand::Transfer {
+            call,
+            to: Address::new("sip:carol@127.0.0.1").unwrap(),
+        },
+    );
+    let refer = text(&drain(&mut core)[0]);
+    assert!(refer.starts_with("REFER ") && refer.contains("Refer-To: <sip:carol@127.0.0.1>"));
+    core.handle_command(
+        t0,
+        StackCommand::SendMessage {
+            account: None,
+            to: Address::new(format!("sip:bob@{PEER}")).unwrap(),
+            content_type: "text/plain".into(),
+            body: b"hello".to_vec(),
+        },
+    );
+    let m = text(&drain(&mut core)[0]);
+    assert!(m.starts_with("MESSAGE ") && m.ends_with("\r\n\r\nhello"));
+    // Incoming MESSAGE.
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("MESSAGE", "z9hG4bKm", "cm", 1, None, "", "hi", "text/plain"),
+    );
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+    match events(&mut core).as_slice() {
+        [StackEvent::Message {
+            body, content_type, ..
+        }] => {
+            assert_eq!(body, b"hi");
+            assert_eq!(content_type, "text/plain");
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn random_datagrams_never_panic() {
+    use rand::{Rng, SeedableRng};
+    let (mut core, t0) = core();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(99);
+    let base = invite("cf", &sdp(7000, "sendrecv"));
+    for i in 0..3000 {
+        let mut m = base.clone();
+        for _ in 0..rng.gen_range(1..8) {
+            let p = rng.gen_range(0..m.len());
+            match rng.gen_range(0..3) {
+                0 => m[p] = rng.gen(),
+                1 => {
+                    m.remove(p);
+                }
+                _ => m.insert(p, rng.gen()),
+            }
+        }
+        core.handle_datagram(t0, me(), peer(), &m);
+        if i % 50 == 0 {
+            core.handle_timeout(t0 + Duration::from_secs(i / 50));
+        }
+        drain(&mut core);
+        events(&mut core);
+    }
+}

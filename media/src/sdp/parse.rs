@@ -43,6 +43,13 @@ impl SessionDescription {
         let (ln, o) = lines.expect('o')?;
         let origin = parse_origin(ln, &o)?;
         let (_, s) = lines.expect('s')?;
+        // `s=` and `s= ` (RFC 8866's "no name") are stored as `-`, the other
+        // spelling of no name, so the model prints and re-parses unchanged.
+        let s = if s.trim().is_empty() {
+            "-".to_string()
+        } else {
+            s
+        };
 
         let mut sd = SessionDescription {
             version: 0,

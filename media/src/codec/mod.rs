@@ -11,6 +11,7 @@
 mod traits;
 
 pub mod g711;
+mod g726;
 mod gsm;
 mod registry;
 #[cfg(feature = "speex")]
@@ -19,6 +20,7 @@ pub mod speex;
 mod speex_ffi;
 
 pub use g711::{G711Decoder, G711Encoder, Pcma, Pcmu};
+pub use g726::{g726_info, g726_info_with, G726Decoder, G726Encoder, G726Packing, G726Rate};
 pub use gsm::{gsm_info, GsmDecoder, GsmEncoder};
 pub use registry::{
     CodecEntry, CodecRegistry, DecoderFactory, EncoderFactory, FmtpMatcher, FIRST_DYNAMIC_PT,

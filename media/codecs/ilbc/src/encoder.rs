@@ -296,9 +296,9 @@ impl Encoder {
     }
 }
 
-/// Picks the pair of sub-blocks (1-based index of the second... of the
-/// first+1) with the most energy, tapering the pair's edges and favouring
-/// the frame centre (RFC 3951 §3.5.1).
+/// Picks the pair of adjacent sub-blocks `(n-1, n)` with the most residual
+/// energy, tapering the pair's outer 5 samples and favouring the frame
+/// centre (RFC 3951 §3.5.1). Returns `n` (1-based start position).
 fn classify(mode: IlbcMode, res: &[f32]) -> usize {
     const EDGE: [f32; 5] = [1.0 / 6.0, 2.0 / 6.0, 3.0 / 6.0, 4.0 / 6.0, 5.0 / 6.0];
     const POS_WIN: [f32; 5] = [0.8, 0.9, 1.0, 0.9, 0.8];

@@ -81,8 +81,7 @@ impl Plc {
             }
             (best.1, best.2)
         };
-        // Attenuation by burst length: 1 for the first 40 ms, then a
-        // per-sample ramp to silence over the following 100 ms.
+        // Share of pitch repetition versus noise, from the periodicity.
         let pitchfact = {
             let r = per.sqrt();
             if r > 0.7 {
@@ -116,6 +115,9 @@ impl Plc {
         if (energy / blockl as f32).sqrt() < 30.0 {
             out[..blockl].copy_from_slice(&noise[..blockl]);
         }
+        // Attenuation by burst length: a gentle 10 % over the first 40 ms,
+        // then a per-sample ramp to silence over the following 100 ms (the
+        // repetition of already attenuated excitation compounds it).
         for (i, v) in out.iter_mut().enumerate().take(blockl) {
             let t = self.lost_samples + i;
             let g = if t < 320 {

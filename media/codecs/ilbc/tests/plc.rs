@@ -60,3 +60,38 @@ fn concealment_with_five_percent_loss() {
         }
     }
 }
+
+/// A long burst fades to silence instead of buzzing on, and decoding
+/// recovers afterwards.
+#[test]
+fn long_burst_fades_and_recovers() {
+    for mode in MODES {
+        let bits = read_bytes(&format!("F01.BIT{}", ms(mode)));
+        let clean = decode_all(mode, &bits);
+        let n = mode.frame_samples();
+        let fb = mode.frame_bytes();
+        let frames: Vec<&[u8]> = bits.chunks_exact(fb).collect();
+        let mut dec = Decoder::new(mode);
+        let mut pcm = vec![0i16; n];
+        let mut out = Vec::new();
+        let (lose_from, lose_to) = (60, 60 + 2000 / mode.frame_ms() as usize / 4); // 500 ms
+        for (i, frame) in frames.iter().enumerate() {
+            if (lose_from..lose_to).contains(&i) {
+                dec.conceal(&mut pcm).expect("conceal");
+            } else {
+                dec.decode(frame, &mut pcm).expect("decode");
+            }
+            out.extend_from_slice(&pcm);
+        }
+        let rms = |x: &[i16]| (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+        let last_lost = &out[(lose_to - 1) * n..lose_to * n];
+        let before = rms(&clean[(lose_from - 3) * n..lose_from * n]);
+        println!("{}ms: rms before loss {before:.0}, last concealed frame {:.0}", ms(mode), rms(last_lost));
+        assert!(rms(last_lost) < 0.05 * before.max(100.0));
+        // two frames after the burst the decoder tracks the loss-free output
+        let from = (lose_to + 2) * n;
+        let snr = seg_snr(&clean[from..], &out[from..]);
+        println!("{}ms: segmental SNR after recovery {snr:.1} dB", ms(mode));
+        assert!(snr > 20.0, "{snr}");
+    }
+}

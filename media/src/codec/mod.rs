@@ -13,6 +13,7 @@ mod traits;
 pub mod g711;
 mod g726;
 mod gsm;
+mod ilbc;
 mod registry;
 #[cfg(feature = "speex")]
 pub mod speex;
@@ -22,6 +23,7 @@ mod speex_ffi;
 pub use g711::{G711Decoder, G711Encoder, Pcma, Pcmu};
 pub use g726::{g726_info, g726_info_with, G726Decoder, G726Encoder, G726Packing, G726Rate};
 pub use gsm::{gsm_info, GsmDecoder, GsmEncoder};
+pub use ilbc::{ilbc_info, IlbcDecoder, IlbcEncoder, IlbcMode};
 pub use registry::{
     CodecEntry, CodecRegistry, DecoderFactory, EncoderFactory, FmtpMatcher, FIRST_DYNAMIC_PT,
     TELEPHONE_EVENT_PT,

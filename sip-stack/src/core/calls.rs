@@ -321,10 +321,14 @@ impl SipCore {
                 self.send_cancel(call);
             }
             if !ended {
+                let early = code == 183 && !resp.body.is_empty();
                 self.emit(StackEvent::Ringing {
                     call,
-                    early_media: code == 183 && !resp.body.is_empty(),
+                    early_media: early,
                 });
+                if early {
+                    self.early_media(call, resp);
+                }
             }
             return;
         }
@@ -347,6 +351,18 @@ impl SipCore {
                 }
             };
             self.emit(StackEvent::CallEnded { call, reason });
+        }
+    }
+
+    /// A 183 with SDP: the answer arrives early (RFC 3261 §13.2.1, RFC 3264); media can
+    /// start. The 2xx repeats the answer and completes again.
+    fn early_media(&mut self, call: CallId, resp: &InResponse) {
+        let Some(ours) = self.calls.get(&call).and_then(|c| c.our_offer.clone()) else {
+            return;
+        };
+        match sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(&ours, &theirs)) {
+            Ok(media) => self.emit(StackEvent::MediaNegotiated { call, media }),
+            Err(why) => debug!(%why, "unusable early-media answer ignored"),
         }
     }
 

@@ -139,6 +139,10 @@ impl SipCore {
             return None;
         }
         let (t, d) = (e.transport, e.reply_to);
+        if e.tx.state() == crate::transaction::ServerState::Terminated {
+            // 2xx to INVITE: the transaction ends here (§17.2.1); the UAS core retransmits.
+            self.servers.remove(key);
+        }
         self.send(t, d, bytes.clone());
         Some(bytes)
     }

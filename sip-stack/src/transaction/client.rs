@@ -235,8 +235,7 @@ mod tests {
             ClientTransaction::new(t0, true, b"INV".to_vec(), false, TimerConfig::default());
         let mut sends = vec![];
         let mut now = t0;
-        loop {
-            let Some(d) = tx.next_deadline() else { break };
+        while let Some(d) = tx.next_deadline() {
             now = d;
             match tx.on_timeout(now) {
                 ClientTimerAction::Retransmit(_) => sends.push(now - t0),

@@ -40,6 +40,11 @@ use view::InResponse;
 
 /// Methods this UA accepts (the `Allow` header).
 pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE";
+/// Most calls at once; further INVITEs get 503 (bounds memory under floods).
+pub(crate) const MAX_CALLS: usize = 512;
+/// Most server transactions at once; further new requests are dropped.
+pub(crate) const MAX_SERVER_TRANSACTIONS: usize = 8192;
+
 /// Body types this UA accepts (the `Accept` header).
 pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay, text/plain";
 
@@ -237,8 +242,14 @@ impl SipCore {
     /// Whether nothing is pending (no transaction, call or registration): a stack
     /// that is shutting down can stop.
     pub fn is_idle(&self) -> bool {
-        self.clients.is_empty()
-            && self.calls.is_empty()
+        // Transactions that only absorb retransmissions (Completed) do not count.
+        self.clients.values().all(|e| {
+            matches!(
+                e.tx.state(),
+                crate::transaction::ClientState::Completed
+                    | crate::transaction::ClientState::Terminated
+            )
+        }) && self.calls.is_empty()
             && self.accounts.is_empty()
             && self.transmits.is_empty()
     }

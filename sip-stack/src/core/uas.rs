@@ -58,6 +58,10 @@ impl SipCore {
             }
             return;
         }
+        if self.servers.len() >= super::MAX_SERVER_TRANSACTIONS {
+            warn!("server transaction table full; request dropped");
+            return;
+        }
         self.servers.insert(
             key.clone(),
             ServerEntry {
@@ -166,6 +170,11 @@ impl SipCore {
             if let Some(b) = resend {
                 self.send(t, d, b);
             }
+            return;
+        }
+        if self.calls.len() >= super::MAX_CALLS {
+            let tag = self.ids.tag();
+            self.respond(key, 503, Some(&tag), &[("Retry-After", "30".to_string())], None);
             return;
         }
         let offer = if req.body.is_empty() {

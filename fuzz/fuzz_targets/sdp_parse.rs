@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
         .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16"));
     if let Ok((answer, _)) = sdp::answer(&local, &remote) {
         for c in &answer.codecs {
-            assert!(remote.codecs.iter().any(|r| r.payload_type == c.payload_type));
+            assert!(remote
+                .codecs
+                .iter()
+                .any(|r| r.payload_type == c.payload_type));
         }
         let origin = SdpOrigin {
             username: "-".into(),

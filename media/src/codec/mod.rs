@@ -11,6 +11,7 @@
 mod traits;
 
 pub mod g711;
+mod g722;
 mod g726;
 mod gsm;
 mod ilbc;
@@ -21,6 +22,7 @@ pub mod speex;
 mod speex_ffi;
 
 pub use g711::{G711Decoder, G711Encoder, Pcma, Pcmu};
+pub use g722::{g722_info, G722Decoder, G722Encoder};
 pub use g726::{g726_info, g726_info_with, G726Decoder, G726Encoder, G726Packing, G726Rate};
 pub use gsm::{gsm_info, GsmDecoder, GsmEncoder};
 pub use ilbc::{ilbc_info, IlbcDecoder, IlbcEncoder, IlbcMode};

@@ -318,11 +318,14 @@ fn multicast_connection_suffixes() {
     assert_eq!(sd.times[0].repeats, ["7d 1h 0 25h"]);
 }
 
+/// An input and a check of the error it must give.
+type Case = (&'static str, fn(&SdpError) -> bool);
+
 #[test]
 fn strictness() {
     let ok = "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nt=0 0\n";
     assert!(SessionDescription::parse(ok.as_bytes()).is_ok());
-    let cases: &[(&str, fn(&SdpError) -> bool)] = &[
+    let cases: &[Case] = &[
         ("", |e| matches!(e, SdpError::Missing { expected: 'v', .. })),
         ("v=1\n", |e| {
             matches!(e, SdpError::InvalidField { line: 1, .. })

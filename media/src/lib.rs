@@ -9,3 +9,7 @@ pub mod codec;
 pub mod resample;
 pub mod sdp;
 pub mod rtp;
+pub mod jitter;
+pub mod dtmf;
+pub mod engine;
+pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

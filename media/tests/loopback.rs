@@ -1,0 +1,225 @@
+//! Two engines on 127.0.0.1 exchange real RTP for about a second: one sends
+//! a 1 kHz tone, the other records; the recording's dominant frequency must
+//! be the tone (Goertzel scan below), counters must agree, and RFC 4733
+//! digits must arrive once each, in order.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use openphone_hal::{AudioSink, AudioSource, MemorySink, NullSink, NullSource, ToneSource};
+use openphone_media::{Engine, EngineConfig};
+use openphone_sal::{
+    CallId, CallMedia, CodecDescriptor, MediaEngine, MediaEvent, MediaEventSink, MediaOffer,
+    NegotiatedMedia,
+};
+use tokio::sync::mpsc;
+
+type Events = mpsc::UnboundedReceiver<(CallId, MediaEvent)>;
+
+fn engine(source_tone: bool, record: Option<Arc<Mutex<Vec<i16>>>>, codecs: &[&str]) -> Engine {
+    let cfg = EngineConfig::builder()
+        .bind_ip("127.0.0.1".parse().unwrap())
+        .port_range(42000, 42999)
+        .codecs(codecs.iter().copied())
+        .audio_factory(Arc::new(move |_call| {
+            let src: Box<dyn AudioSource> = if source_tone {
+                Box::new(ToneSource::new(8000, 1000.0, 0.5))
+            } else {
+                Box::new(NullSource::new(8000))
+            };
+            let sink: Box<dyn AudioSink> = match &record {
+                Some(buf) => Box::new(MemorySink::with_buffer(8000, buf.clone())),
+                None => Box::new(NullSink::new(8000)),
+            };
+            Ok((src, sink))
+        }))
+        .build()
+        .unwrap();
+    Engine::new(cfg)
+}
+
+fn session(e: &Engine) -> (Box<dyn CallMedia>, Events) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let call = CallId::next();
+    (
+        e.create_session(call, MediaEventSink::new(call, tx))
+            .unwrap(),
+        rx,
+    )
+}
+
+/// What offer/answer would agree, for `local` talking to `remote`.
+fn negotiated(local: &MediaOffer, remote: &MediaOffer, codec: &str) -> NegotiatedMedia {
+    let send = remote
+        .codecs
+        .iter()
+        .find(|c| c.encoding.eq_ignore_ascii_case(codec))
+        .cloned()
+        .unwrap();
+    NegotiatedMedia {
+        local_rtp: local.rtp,
+        remote_rtp: remote.rtp,
+        remote_rtcp: remote.rtcp_addr(),
+        send_codec: send,
+        recv_codecs: local.codecs.clone(),
+        send_telephone_event: remote.telephone_event().map(|c| c.payload_type),
+        recv_telephone_event: local.telephone_event().map(|c| c.payload_type),
+        direction: Default::default(),
+        ptime: Duration::from_millis(20),
+    }
+}
+
+/// Goertzel power of `freq` in `x`.
+fn goertzel(x: &[i16], rate: f64, freq: f64) -> f64 {
+    let w = 2.0 * std::f64::consts::PI * freq / rate;
+    let c = 2.0 * w.cos();
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &v in x {
+        let s0 = v as f64 + c * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    s1 * s1 + s2 * s2 - c * s1 * s2
+}
+
+/// Frequency (25 Hz grid, 100–3900 Hz) with the most power.
+fn dominant(x: &[i16]) -> f64 {
+    (4..=156)
+        .map(|k| k as f64 * 25.0)
+        .map(|f| (f, goertzel(x, 8000.0, f)))
+        .fold((0.0, -1.0), |a, b| if b.1 > a.1 { b } else { a })
+        .0
+}
+
+async fn tone_call(codec: &str) {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let ea = engine(true, None, &[codec]);
+    let eb = engine(false, Some(recorded.clone()), &[codec]);
+    let (mut a, _ra) = session(&ea);
+    let (mut b, _rb) = session(&eb);
+    let (oa, ob) = (a.local_offer(), b.local_offer());
+    assert_eq!(oa.audio_codecs().next().unwrap().encoding, codec);
+    a.apply(&negotiated(&oa, &ob, codec)).unwrap();
+    b.apply(&negotiated(&ob, &oa, codec)).unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    a.stop();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (sa, sb) = (a.stats(), b.stats());
+    b.stop();
+    eprintln!("{codec}: sender {sa:?}\nreceiver {sb:?}");
+    assert_eq!(sa.codec, codec);
+    // ~50 packets in 1 s at 20 ms (bounds loose: a loaded CI machine).
+    assert!(
+        sa.packets_sent >= 35 && sa.packets_sent <= 60,
+        "sent {}",
+        sa.packets_sent
+    );
+    assert!(
+        sb.packets_received + 2 >= sa.packets_sent && sb.packets_received <= sa.packets_sent,
+        "received {} of {}",
+        sb.packets_received,
+        sa.packets_sent
+    );
+    assert_eq!(sb.bytes_received, sb.packets_received * 160);
+    assert!(sb.packets_lost <= 1, "lost {}", sb.packets_lost);
+    assert!(sb.jitter_ms < 20.0, "jitter {} ms", sb.jitter_ms);
+    let samples = recorded.lock().unwrap().clone();
+    // Skip the jitter-buffer start-up silence; analyse what is loud.
+    let loud: Vec<i16> = samples
+        .chunks(160)
+        .filter(|c| c.iter().map(|&s| (s as i64).abs()).max().unwrap_or(0) > 4000)
+        .flatten()
+        .copied()
+        .collect();
+    assert!(
+        loud.len() >= 160 * 25,
+        "only {} loud samples recorded",
+        loud.len()
+    );
+    let f = dominant(&loud);
+    assert_eq!(f, 1000.0, "dominant frequency {f} Hz");
+    // Cross-check with hal's analysis.
+    assert!(openphone_hal::analysis::tone_present(
+        &loud, 8000, 1000.0, 10.0
+    ));
+}
+
+#[tokio::test]
+async fn pcmu_tone_loopback() {
+    tone_call("PCMU").await;
+}
+
+#[tokio::test]
+async fn pcma_tone_loopback() {
+    tone_call("PCMA").await;
+}
+
+#[tokio::test]
+async fn dtmf_123_hash() {
+    let ea = engine(false, None, &["PCMU"]);
+    let eb = engine(false, None, &["PCMU"]);
+    let (mut a, _ra) = session(&ea);
+    let (mut b, mut rb) = session(&eb);
+    let (oa, ob) = (a.local_offer(), b.local_offer());
+    assert!(oa.telephone_event().is_some());
+    a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
+    b.apply(&negotiated(&ob, &oa, "PCMU")).unwrap();
+    for d in ['1', '2', '3', '#'] {
+        a.send_dtmf(d, Duration::from_millis(100)).unwrap();
+    }
+    assert!(a.send_dtmf('x', Duration::from_millis(100)).is_err());
+    let mut got = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while got.len() < 4 {
+        match tokio::time::timeout_at(deadline, rb.recv()).await {
+            Ok(Some((_, MediaEvent::Dtmf { digit, duration }))) => {
+                assert!(
+                    duration >= Duration::from_millis(80) && duration <= Duration::from_millis(140),
+                    "duration {duration:?}"
+                );
+                got.push(digit);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    assert_eq!(got, vec!['1', '2', '3', '#']);
+    // Nothing reported twice.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while let Ok((_, ev)) = rb.try_recv() {
+        assert!(!matches!(ev, MediaEvent::Dtmf { .. }), "duplicate {ev:?}");
+    }
+    a.stop();
+    b.stop();
+}
+
+#[tokio::test]
+async fn rtp_timeout_and_errors() {
+    let cfg = EngineConfig::builder()
+        .bind_ip("127.0.0.1".parse().unwrap())
+        .port_range(43000, 43999)
+        .rtp_timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let e = Engine::new(cfg);
+    let (mut a, mut ra) = session(&e);
+    let (b, _rb) = session(&e);
+    assert!(
+        a.send_dtmf('1', Duration::from_millis(100)).is_err(),
+        "not started"
+    );
+    let (oa, ob) = (a.local_offer(), b.local_offer());
+    // Unknown codec: a clear error, nothing started.
+    let mut bad = negotiated(&oa, &ob, "PCMU");
+    bad.send_codec = CodecDescriptor::new(96, "NOPE", 8000);
+    assert!(a.apply(&bad).is_err());
+    // b never sends: a must report RtpTimeout once.
+    a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
+    let ev = tokio::time::timeout(Duration::from_secs(3), ra.recv())
+        .await
+        .expect("timeout event")
+        .unwrap();
+    assert_eq!(ev.1, MediaEvent::RtpTimeout);
+    a.stop();
+    assert!(a.apply(&negotiated(&oa, &ob, "PCMU")).is_err());
+}

@@ -16,6 +16,8 @@ mod g726;
 mod gsm;
 mod ilbc;
 mod registry;
+#[cfg(feature = "opus")]
+pub mod opus;
 #[cfg(feature = "speex")]
 pub mod speex;
 #[cfg(feature = "speex")]

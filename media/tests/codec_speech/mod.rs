@@ -156,3 +156,71 @@ pub fn ogg_packets(data: &[u8]) -> Vec<Vec<u8>> {
     }
     packets
 }
+
+/// Ogg's CRC-32 (RFC 3533 §6: polynomial 0x04C11DB7, MSB first, no
+/// reflection, initial value and final XOR 0).
+fn ogg_crc(data: &[u8]) -> u32 {
+    let mut crc = 0u32;
+    for &b in data {
+        crc ^= u32::from(b) << 24;
+        for _ in 0..8 {
+            crc = if crc & 0x8000_0000 != 0 {
+                (crc << 1) ^ 0x04C1_1DB7
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// One Ogg page holding exactly one packet (< 65025 bytes).
+fn ogg_page(out: &mut Vec<u8>, flags: u8, granule: u64, seq: u32, packet: &[u8]) {
+    let start = out.len();
+    out.extend_from_slice(b"OggS");
+    out.push(0);
+    out.push(flags);
+    out.extend_from_slice(&granule.to_le_bytes());
+    out.extend_from_slice(&0x0F0E_5E5Eu32.to_le_bytes()); // serial
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(&[0; 4]); // CRC, filled below
+    let mut lacing = vec![255u8; packet.len() / 255];
+    lacing.push((packet.len() % 255) as u8);
+    out.push(lacing.len() as u8);
+    out.extend_from_slice(&lacing);
+    out.extend_from_slice(packet);
+    let crc = ogg_crc(&out[start..]);
+    out[start + 22..start + 26].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// An Ogg Opus file (RFC 7845) of mono 20 ms packets with the given
+/// pre-skip, one packet per page, so reference decoders can read our packets.
+pub fn ogg_opus(packets: &[Vec<u8>], pre_skip: u16) -> Vec<u8> {
+    let mut head = b"OpusHead".to_vec();
+    head.push(1); // version
+    head.push(1); // channels
+    head.extend_from_slice(&pre_skip.to_le_bytes());
+    head.extend_from_slice(&48000u32.to_le_bytes());
+    head.extend_from_slice(&0i16.to_le_bytes()); // output gain
+    head.push(0); // mapping family
+    let mut tags = b"OpusTags".to_vec();
+    let vendor = b"openphone-test";
+    tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
+    tags.extend_from_slice(vendor);
+    tags.extend_from_slice(&0u32.to_le_bytes());
+    let mut out = Vec::new();
+    ogg_page(&mut out, 0x02, 0, 0, &head);
+    ogg_page(&mut out, 0x00, 0, 1, &tags);
+    for (i, p) in packets.iter().enumerate() {
+        let last = i + 1 == packets.len();
+        let granule = (i as u64 + 1) * 960;
+        ogg_page(
+            &mut out,
+            if last { 0x04 } else { 0 },
+            granule,
+            i as u32 + 2,
+            p,
+        );
+    }
+    out
+}

@@ -223,3 +223,10 @@ async fn rtp_timeout_and_errors() {
     a.stop();
     assert!(a.apply(&negotiated(&oa, &ob, "PCMU")).is_err());
 }
+
+/// G.722 codes 16 kHz audio: the 8 kHz tone device is resampled up to the
+/// codec and back down to the 8 kHz recorder at the device boundary.
+#[tokio::test]
+async fn g722_tone_loopback_through_resamplers() {
+    tone_call("G722").await;
+}

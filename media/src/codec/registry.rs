@@ -21,7 +21,10 @@
 use openphone_sal::CodecDescriptor;
 
 use super::g711::{Pcma, Pcmu};
+use super::g722::{g722_info, G722Decoder, G722Encoder};
+use super::g726::{g726_info, G726Decoder, G726Encoder, G726Packing, G726Rate};
 use super::gsm::{gsm_info, GsmDecoder, GsmEncoder};
+use super::ilbc::{ilbc_info, IlbcDecoder, IlbcEncoder, IlbcMode};
 use super::traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
 
 /// Builds an encoder for a negotiated descriptor (its fmtp may select a variant).
@@ -47,6 +50,9 @@ pub struct CodecEntry {
     pub decoder: DecoderFactory,
     /// Whether this entry serves a peer's fmtp; `None` accepts any.
     pub fmtp_matches: Option<FmtpMatcher>,
+    /// Channel count as written in SDP (`opus/48000/2` says 2 although we
+    /// code mono, RFC 7587); 1 for every other codec.
+    pub channels: u8,
 }
 
 impl std::fmt::Debug for CodecEntry {
@@ -65,7 +71,14 @@ impl CodecEntry {
             encoder,
             decoder,
             fmtp_matches: None,
+            channels: 1,
         }
+    }
+
+    /// Sets the SDP channel count.
+    pub fn with_channels(mut self, channels: u8) -> Self {
+        self.channels = channels.max(1);
+        self
     }
 
     /// Restricts the entry to descriptors whose fmtp `m` accepts.
@@ -78,7 +91,7 @@ impl CodecEntry {
     pub fn serves(&self, d: &CodecDescriptor) -> bool {
         self.info.encoding.eq_ignore_ascii_case(&d.encoding)
             && self.info.rtp_clock_rate == d.clock_rate
-            && d.channels.max(1) == 1
+            && d.channels.max(1) == self.channels
             && self.fmtp_matches.is_none_or(|m| m(d.fmtp.as_deref()))
     }
 
@@ -122,7 +135,9 @@ impl CodecRegistry {
     }
 
     /// Every codec built into this crate (and enabled by features), in
-    /// default preference order: G.711 first because every peer has it.
+    /// default preference order: G.711 first because every peer has it,
+    /// then wideband (G.722, Opus, Speex-WB), then the low-rate narrowband
+    /// codecs (Speex-NB, GSM, iLBC 30/20 ms, G.726 at 32/24/40/16 kbit/s).
     pub fn with_builtin() -> Self {
         let mut r = CodecRegistry::new();
         r.register(CodecEntry::new(
@@ -136,10 +151,47 @@ impl CodecRegistry {
             |_| Ok(Box::new(Pcma::decoder())),
         ));
         r.register(CodecEntry::new(
+            g722_info(),
+            |_| Ok(Box::new(G722Encoder::new())),
+            |_| Ok(Box::new(G722Decoder::new())),
+        ));
+        register_optional_wideband(&mut r);
+        r.register(CodecEntry::new(
             gsm_info(),
             |_| Ok(Box::new(GsmEncoder::new())),
             |_| Ok(Box::new(GsmDecoder::new())),
         ));
+        // RFC 3952: `mode=20` selects 20 ms frames, anything else 30 ms.
+        r.register(
+            CodecEntry::new(
+                ilbc_info(IlbcMode::Ms30),
+                |_| Ok(Box::new(IlbcEncoder::new(IlbcMode::Ms30))),
+                |_| Ok(Box::new(IlbcDecoder::new(IlbcMode::Ms30))),
+            )
+            .with_fmtp_matcher(|f| IlbcMode::from_fmtp(f) == IlbcMode::Ms30),
+        );
+        r.register(
+            CodecEntry::new(
+                ilbc_info(IlbcMode::Ms20),
+                |_| Ok(Box::new(IlbcEncoder::new(IlbcMode::Ms20))),
+                |_| Ok(Box::new(IlbcDecoder::new(IlbcMode::Ms20))),
+            )
+            .with_fmtp_matcher(|f| IlbcMode::from_fmtp(f) == IlbcMode::Ms20),
+        );
+        macro_rules! g726 {
+            ($rate:expr) => {
+                r.register(CodecEntry::new(
+                    g726_info($rate),
+                    |_| Ok(Box::new(G726Encoder::new($rate, G726Packing::Rfc3551))),
+                    |_| Ok(Box::new(G726Decoder::new($rate, G726Packing::Rfc3551))),
+                ))
+            };
+        }
+        g726!(G726Rate::Kbps32);
+        g726!(G726Rate::Kbps24);
+        g726!(G726Rate::Kbps40);
+        g726!(G726Rate::Kbps16);
+        register_optional_narrowband(&mut r);
         r
     }
 
@@ -220,7 +272,8 @@ impl CodecRegistry {
                     pt
                 }
             };
-            let mut d = CodecDescriptor::new(pt, e.info.encoding, e.info.rtp_clock_rate);
+            let mut d = CodecDescriptor::new(pt, e.info.encoding, e.info.rtp_clock_rate)
+                .with_channels(e.channels);
             d.fmtp = e.info.fmtp.clone();
             out.push(d);
         }
@@ -271,11 +324,50 @@ impl CodecRegistry {
                 entry.info.static_payload_type.unwrap_or(FIRST_DYNAMIC_PT),
                 entry.info.encoding,
                 entry.info.rtp_clock_rate,
-            );
+            )
+            .with_channels(entry.channels);
             d.fmtp = entry.info.fmtp.clone();
             d
         })
     }
+}
+
+/// Speex wideband (feature `speex`).
+fn register_optional_wideband(r: &mut CodecRegistry) {
+    #[cfg(feature = "speex")]
+    {
+        use super::speex::{speex_info, SpeexBand, SpeexDecoder, SpeexEncoder, SpeexParams};
+        r.register(CodecEntry::new(
+            speex_info(SpeexBand::Wide),
+            |d| {
+                let p = SpeexParams::from_fmtp(d.fmtp.as_deref())?;
+                Ok(Box::new(SpeexEncoder::with_params(SpeexBand::Wide, 8, &p)?))
+            },
+            |_| Ok(Box::new(SpeexDecoder::new(SpeexBand::Wide)?)),
+        ));
+    }
+    let _ = r;
+}
+
+/// Speex narrowband (feature `speex`).
+fn register_optional_narrowband(r: &mut CodecRegistry) {
+    #[cfg(feature = "speex")]
+    {
+        use super::speex::{speex_info, SpeexBand, SpeexDecoder, SpeexEncoder, SpeexParams};
+        r.register(CodecEntry::new(
+            speex_info(SpeexBand::Narrow),
+            |d| {
+                let p = SpeexParams::from_fmtp(d.fmtp.as_deref())?;
+                Ok(Box::new(SpeexEncoder::with_params(
+                    SpeexBand::Narrow,
+                    8,
+                    &p,
+                )?))
+            },
+            |_| Ok(Box::new(SpeexDecoder::new(SpeexBand::Narrow)?)),
+        ));
+    }
+    let _ = r;
 }
 
 fn not_found(d: &CodecDescriptor) -> CodecError {
@@ -301,7 +393,14 @@ mod tests {
         let s = r.supported();
         assert_eq!(s[0], CodecDescriptor::new(0, "PCMU", 8000));
         assert_eq!(s[1], CodecDescriptor::new(8, "PCMA", 8000));
-        assert_eq!(s[2], CodecDescriptor::new(3, "GSM", 8000));
+        assert_eq!(s[2], CodecDescriptor::new(9, "G722", 8000));
+        assert!(s.iter().any(|d| *d == CodecDescriptor::new(3, "GSM", 8000)));
+        // Dynamic payload types are unique and never 101.
+        let mut pts: Vec<u8> = s.iter().map(|d| d.payload_type).collect();
+        pts.sort();
+        pts.dedup();
+        assert_eq!(pts.len(), s.len());
+        assert_eq!(s.iter().filter(|d| d.payload_type == 101).count(), 1);
         let te = s.last().unwrap();
         assert!(te.is_telephone_event());
         assert_eq!(te.payload_type, 101);
@@ -334,6 +433,39 @@ mod tests {
         assert_eq!(s[0].encoding, "PCMA");
         assert!(r.set_preference(&["foo"]).is_err());
         assert!(r.set_preference::<&str>(&[]).is_err());
+    }
+
+    #[test]
+    fn variants_by_fmtp_and_name() {
+        let r = CodecRegistry::with_builtin();
+        let ilbc20 = CodecDescriptor::new(97, "iLBC", 8000).with_fmtp("mode=20");
+        let ilbc30 = CodecDescriptor::new(97, "ilbc", 8000).with_fmtp("mode=30");
+        let ilbc_default = CodecDescriptor::new(97, "iLBC", 8000);
+        assert_eq!(r.encoder(&ilbc20).unwrap().info().frame_samples, 160);
+        assert_eq!(r.encoder(&ilbc30).unwrap().info().frame_samples, 240);
+        assert_eq!(r.decoder(&ilbc_default).unwrap().info().frame_samples, 240);
+        assert_eq!(
+            r.by_name("ilbc20").unwrap().info.fmtp.as_deref(),
+            Some("mode=20")
+        );
+        assert_eq!(r.by_name("G726-32").unwrap().info.name, "g726-32");
+        assert!(r
+            .encoder(&CodecDescriptor::new(98, "G726-16", 8000))
+            .is_ok());
+        assert_eq!(
+            r.encoder(&CodecDescriptor::new(9, "g722", 8000))
+                .unwrap()
+                .info()
+                .sample_rate,
+            16000
+        );
+        // Every listed entry builds both halves from its own descriptor.
+        for e in r.list() {
+            let d = r.descriptor_for(e);
+            assert!(r.encoder(&d).is_ok(), "{}", e.info.name);
+            assert!(r.decoder(&d).is_ok(), "{}", e.info.name);
+            assert!(e.serves(&d));
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 /// QMF coefficients h(0), h(2), …, h(22) (× 2^13); the odd ones are these
 /// reversed, the 24-tap filter being symmetric.
-pub(crate) const QMF_EVEN: [i32; 12] = [3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11];
+pub(crate) const QMF_EVEN: [i16; 12] = [3, -11, 12, 32, -210, 951, 3876, -805, 362, -156, 53, -11];
 
 /// QUANTL: the 6-bit quantizer's decision levels (× 2^-12 of DETL),
 /// index `mil` 1..=29 (entry 0 unused).

@@ -125,6 +125,7 @@ impl MediaEngine for Engine {
             running: None,
             stats: Arc::new(Mutex::new(MediaStats::default())),
             stopped: false,
+            device_rates: (8000, 8000),
         }))
     }
 }
@@ -140,6 +141,8 @@ pub struct Session {
     running: Option<NegotiatedMedia>,
     stats: Arc<Mutex<MediaStats>>,
     stopped: bool,
+    /// Device rates (source, sink) of the running task.
+    device_rates: (u32, u32),
 }
 
 impl std::fmt::Debug for Session {
@@ -235,6 +238,7 @@ impl CallMedia for Session {
         match &self.cmds {
             None => {
                 let (source, sink) = (self.config.audio)(self.call)?;
+                self.device_rates = (source.sample_rate(), sink.sample_rate());
                 let pipeline = Pipeline::new(
                     self.config.registry(),
                     n,
@@ -244,14 +248,8 @@ impl CallMedia for Session {
                 self.start(n, pipeline, (source, sink))
             }
             Some(tx) => {
-                // Devices stay; only the codec side is rebuilt. Their rates
-                // are those the running pipeline was built for.
-                let (src_rate, sink_rate) = {
-                    let (s, k) = (self.config.audio)(self.call)
-                        .map(|(s, k)| (s.sample_rate(), k.sample_rate()))
-                        .unwrap_or((8000, 8000));
-                    (s, k)
-                };
+                // Devices stay open; only the codec side is rebuilt.
+                let (src_rate, sink_rate) = self.device_rates;
                 let pipeline = Pipeline::new(self.config.registry(), n, src_rate, sink_rate)?;
                 tx.try_send(Cmd::Apply(Box::new(pipeline)))
                     .map_err(|_| MediaError::Other("media task not responding".into()))?;

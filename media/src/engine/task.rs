@@ -192,7 +192,10 @@ impl Task {
         let s = self.session.stats();
         let j = self.jitter.stats();
         if let Ok(mut m) = self.shared.lock() {
-            m.codec = self.p.negotiated.send_codec.encoding.clone();
+            if m.codec != self.p.negotiated.send_codec.encoding {
+                // Only on a codec change: no allocation per tick.
+                m.codec.clone_from(&self.p.negotiated.send_codec.encoding);
+            }
             m.packets_sent = s.packets_sent;
             m.packets_received = s.packets_received;
             m.bytes_sent = s.bytes_sent;

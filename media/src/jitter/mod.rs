@@ -160,7 +160,6 @@ pub struct JitterBuffer {
     played_bits: u64,
     epoch: Option<Instant>,
     last_transit_ms: Option<f64>,
-    last_seq_for_jitter: Option<u16>,
     jitter_ms: f64,
     above_target_pops: u32,
     stats: JitterStats,
@@ -197,7 +196,6 @@ impl JitterBuffer {
             played_bits: 0,
             epoch: None,
             last_transit_ms: None,
-            last_seq_for_jitter: None,
             jitter_ms: 0.0,
             above_target_pops: 0,
             stats: JitterStats::default(),
@@ -214,7 +212,6 @@ impl JitterBuffer {
         self.concealed_bits = 0;
         self.played_bits = 0;
         self.last_transit_ms = None;
-        self.last_seq_for_jitter = None;
     }
 
     fn frame_ms(&self) -> f64 {
@@ -240,25 +237,23 @@ impl JitterBuffer {
         seq as usize % self.slots.len()
     }
 
-    fn update_jitter(&mut self, now: Instant, seq: u16, ts: u32) {
+    fn update_jitter(&mut self, now: Instant, ts: u32) {
         let epoch = *self.epoch.get_or_insert(now);
         let arrival_ms = now.saturating_duration_since(epoch).as_secs_f64() * 1000.0;
         let ts_ms = ts as f64 * 1000.0 / self.cfg.clock_rate.max(1) as f64;
         let transit = arrival_ms - ts_ms;
-        // Only consecutive packets: a reordered or post-gap packet's
-        // difference mixes in the gap and would inflate the estimate.
-        if let (Some(last), Some(ls)) = (self.last_transit_ms, self.last_seq_for_jitter) {
-            if seq == ls.wrapping_add(1) {
-                let mut d = (transit - last).abs();
-                // Timestamp wrap (2^32 units) shows up as a huge jump: skip it.
-                if d > 10_000.0 {
-                    d = self.jitter_ms;
-                }
-                self.jitter_ms += (d - self.jitter_ms) / 16.0;
+        // RFC 3550 A.8: consecutive arrivals, whatever their sequence
+        // numbers; the timestamps make a loss gap or a reordering cancel out.
+        if let Some(last) = self.last_transit_ms {
+            let mut d = (transit - last).abs();
+            // Timestamp wrap (2^32 units) or a sender restart shows up as a
+            // huge jump: do not let one packet blow up the estimate.
+            if d > 10_000.0 {
+                d = self.jitter_ms;
             }
+            self.jitter_ms += (d - self.jitter_ms) / 16.0;
         }
         self.last_transit_ms = Some(transit);
-        self.last_seq_for_jitter = Some(seq);
     }
 
     /// Stores an arriving packet.
@@ -344,7 +339,7 @@ impl JitterBuffer {
         } else {
             self.highest_seq = seq;
         }
-        self.update_jitter(now, seq, timestamp);
+        self.update_jitter(now, timestamp);
         self.stats.received += 1;
         PushResult::Stored
     }

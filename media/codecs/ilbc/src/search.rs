@@ -1,6 +1,6 @@
 //! Encoder's adaptive codebook search (RFC 3951 §3.6.4): three stages, each
-//! picking the codebook vector and quantised gain that most reduce the
-//! remaining target energy in the perceptually weighted domain.
+//! picking the codebook vector that best matches the remaining target in the
+//! perceptually weighted domain, then quantising its gain.
 
 use crate::codebook::{cb_size, cb_vector, filter_memory, index_to_stream, quant_gain};
 use crate::lpc::Lpc;
@@ -60,8 +60,9 @@ pub fn search(target: &[f32], mem: &[f32], weight: &Lpc, restricted: bool) -> Se
     };
     let mut prev_gain = 1.0f32;
     for stage in 0..CB_NSTAGES {
-        let mut best: (f32, usize, u16, f32) = (0.0, 0, 0, 0.0);
-        let mut found = false;
+        // (measure, index, unquantised gain); index 0 with gain 0 if nothing
+        // qualifies (e.g. all-zero memory)
+        let mut best: (f32, usize, f32) = (f32::MIN, 0, 0.0);
         for i in 0..size {
             if restricted && stage > 0 && index_to_stream(i as u16).is_none() {
                 continue;
@@ -71,16 +72,19 @@ pub fn search(target: &[f32], mem: &[f32], weight: &Lpc, restricted: bool) -> Se
                 continue;
             }
             let c = dot(t, &vecs[i][..len]);
-            let g = (c / e).clamp(-CB_MAXGAIN, CB_MAXGAIN);
-            let (gi, gq) = quant_gain(if stage == 0 { g.max(0.0) } else { g }, stage, prev_gain);
-            // energy removed from the target with the quantised gain
-            let gainm = 2.0 * gq * c - gq * gq * e;
-            if !found || gainm > best.0 {
-                best = (gainm, i, gi, gq);
-                found = true;
+            // RFC 3951 §3.6.4.2: maximise (target . cbvec)^2 / |cbvec|^2
+            // among vectors whose optimal gain is below CB_MAXGAIN in
+            // magnitude (and positive in the first stage).
+            let g = c / e;
+            if g.abs() >= CB_MAXGAIN || (stage == 0 && c <= 0.0) {
+                continue;
+            }
+            if c * g > best.0 {
+                best = (c * g, i, g);
             }
         }
-        let (_, i, gi, gq) = best;
+        let (_, i, g) = best;
+        let (gi, gq) = quant_gain(g, stage, prev_gain);
         res.cb[stage] = i as u16;
         res.gain[stage] = gi;
         for (tv, v) in t.iter_mut().zip(&vecs[i][..len]) {

@@ -103,10 +103,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             audio_for_call(&opts, n)
         })
     };
-    let mut engine = EngineConfig::builder().bind_ip(rtp_ip).audio(factory);
+    let mut engine = EngineConfig::builder().bind_ip(rtp_ip).audio_factory(factory);
     if let Some(c) = args.get("codec") {
         let names: Vec<String> = c.split(',').flat_map(setup::codec_names).collect();
-        engine = engine.codecs(&names)?;
+        engine = engine.codecs(names);
     }
     let mut sip = SipConfig::builder()
         .udp_bind(listen)
@@ -116,7 +116,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let phone = Phone::builder()
         .stack(SipStack::new(sip.build()))
-        .media_engine(Engine::new(engine.build()))
+        .media_engine(Engine::new(engine.build()?))
         .event_capacity(65536)
         .build()
         .await?;

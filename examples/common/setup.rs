@@ -63,9 +63,9 @@ pub fn codec_names(codec: &str) -> Vec<String> {
 pub async fn loopback_phone(codec: &str, audio: Audio) -> Result<Phone, Box<dyn std::error::Error>> {
     let engine = EngineConfig::builder()
         .bind_ip("127.0.0.1".parse()?)
-        .codecs(&codec_names(codec))?
-        .audio(audio.factory(8000))
-        .build();
+        .codecs(codec_names(codec))
+        .audio_factory(audio.factory(8000))
+        .build()?;
     let sip = SipConfig::builder()
         .udp_bind("127.0.0.1:0".parse()?)
         .user_agent("OpenPhone call-demo")

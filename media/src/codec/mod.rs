@@ -22,6 +22,7 @@ pub mod opus;
 pub mod speex;
 #[cfg(feature = "speex")]
 mod speex_ffi;
+pub mod tool;
 
 pub use g711::{G711Decoder, G711Encoder, Pcma, Pcmu};
 pub use g722::{g722_info, G722Decoder, G722Encoder};

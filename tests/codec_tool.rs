@@ -1,0 +1,150 @@
+//! The codec tool (examples/codec.rs → openphone_media::codec::tool):
+//! frame files as the reference tools write them, WAV round trips, loss.
+
+use openphone_media::codec::{tool, CodecRegistry};
+use std::process::{Command, Stdio};
+
+fn tone(rate: u32, n: usize) -> Vec<i16> {
+    (0..n)
+        .map(|i| {
+            ((i as f64 * 2.0 * std::f64::consts::PI * 440.0 / rate as f64).sin() * 8000.0) as i16
+        })
+        .collect()
+}
+
+fn run_stdin(tool: &str, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}); bash scripts/install-deps.sh"));
+    let mut stdin = child.stdin.take().unwrap();
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success(), "{tool} failed");
+    out.stdout
+}
+
+#[test]
+fn list_names_every_registered_codec() {
+    let reg = CodecRegistry::with_builtin();
+    let mut out = Vec::new();
+    tool::run(&reg, &["list"], &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    for (name, sdp) in [
+        ("pcmu", "PCMU/8000"),
+        ("pcma", "PCMA/8000"),
+        ("gsm", "GSM/8000"),
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(name) && l.contains(sdp)),
+            "{name} missing:\n{text}"
+        );
+    }
+    assert_eq!(text.lines().count(), reg.list().count());
+}
+
+#[test]
+fn unknown_codec_lists_known_ones() {
+    let reg = CodecRegistry::with_builtin();
+    let err = tool::encode_pcm(&reg, "mp3", 8000, &[0; 160]).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("mp3") && msg.contains("pcmu") && msg.contains("gsm"),
+        "{msg}"
+    );
+}
+
+/// Our GSM frame file is byte-identical to libgsm's `toast`, and `untoast`
+/// decodes it like our decoder does.
+#[test]
+fn gsm_frames_match_toast() {
+    let reg = CodecRegistry::with_builtin();
+    let pcm = tone(8000, 160 * 50);
+    let ours = tool::encode_pcm(&reg, "gsm", 8000, &pcm).unwrap();
+    let bytes: Vec<u8> = pcm.iter().flat_map(|s| s.to_ne_bytes()).collect();
+    let reference = run_stdin("toast", &["-l"], &bytes);
+    assert_eq!(ours, reference);
+    let (_, decoded) = tool::decode_frames(&reg, "gsm", &ours, None).unwrap();
+    let theirs: Vec<i16> = run_stdin("untoast", &["-l"], &ours)
+        .chunks_exact(2)
+        .map(|c| i16::from_ne_bytes([c[0], c[1]]))
+        .collect();
+    assert_eq!(decoded, theirs);
+}
+
+/// iLBC 20 ms test vector through the tool: the bitstream file splits into
+/// 38-byte frames and decodes to the right length.
+#[test]
+fn ilbc_vector_file_decodes() {
+    let reg = CodecRegistry::with_builtin();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/ilbc");
+    let dir = if dir.exists() {
+        dir
+    } else {
+        "/work/shared/corpora/ilbc".into()
+    };
+    let bits = std::fs::read(dir.join("F00.BIT20")).expect("iLBC vectors in shared/corpora/ilbc");
+    let (rate, pcm) = tool::decode_frames(&reg, "ilbc20", &bits, None).unwrap();
+    assert_eq!(rate, 8000);
+    assert_eq!(pcm.len(), bits.len() / 38 * 160);
+}
+
+/// WAV at 16 kHz into an 8 kHz codec is resampled; the output keeps length.
+#[test]
+fn wav_roundtrip_with_resampling_and_loss() {
+    let reg = CodecRegistry::with_builtin();
+    let dir = std::env::temp_dir().join(format!("openphone-codec-tool-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wav = dir.join("in.wav");
+    tool::write_wav(&wav, 16000, &tone(16000, 16000)).unwrap();
+    let frames = dir.join("x.pcmu");
+    let back = dir.join("back.wav");
+    let mut sink = Vec::new();
+    let (w, f, b) = (
+        wav.to_str().unwrap(),
+        frames.to_str().unwrap(),
+        back.to_str().unwrap(),
+    );
+    tool::run(&reg, &["encode", "--codec", "pcmu", w, f], &mut sink).unwrap();
+    assert_eq!(std::fs::read(&frames).unwrap().len(), 8000);
+    tool::run(
+        &reg,
+        &["decode", "--codec", "pcmu", "--rate", "16000", f, b],
+        &mut sink,
+    )
+    .unwrap();
+    let (rate, pcm) = tool::read_wav(&back).unwrap();
+    assert_eq!((rate, pcm.len()), (16000, 16000));
+    // 10 % loss with a fixed seed is reproducible and changes the output.
+    let loss = Some(tool::Loss {
+        percent: 10.0,
+        seed: 3,
+    });
+    let data = std::fs::read(&frames).unwrap();
+    let a = tool::decode_frames(&reg, "pcmu", &data, loss).unwrap().1;
+    let b2 = tool::decode_frames(&reg, "pcmu", &data, loss).unwrap().1;
+    let clean = tool::decode_frames(&reg, "pcmu", &data, None).unwrap().1;
+    assert_eq!(a, b2);
+    assert_ne!(a, clean);
+    // A truncated fixed-size file is an error, not a panic.
+    assert!(tool::decode_frames(&reg, "gsm", &[0u8; 34], None).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Variable-size codecs: length-prefixed frames.
+#[cfg(feature = "speex")]
+#[test]
+fn speex_frames_are_length_prefixed() {
+    let reg = CodecRegistry::with_builtin();
+    let data = tool::encode_pcm(&reg, "speex-nb", 8000, &tone(8000, 1600)).unwrap();
+    let len = usize::from(u16::from_be_bytes([data[0], data[1]]));
+    assert_eq!(len, 38); // quality 8
+    assert_eq!(data.len(), 10 * (2 + 38));
+    let (_, pcm) = tool::decode_frames(&reg, "speex-nb", &data, None).unwrap();
+    assert_eq!(pcm.len(), 1600);
+}

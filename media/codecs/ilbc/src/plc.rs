@@ -135,3 +135,26 @@ impl Plc {
         self.prev_lpc
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silence_stays_silent_and_bursts_fade() {
+        let mut plc = Plc::default();
+        let mut out = [0.0f32; 160];
+        plc.conceal(&mut out, 40);
+        assert!(out.iter().all(|v| *v == 0.0));
+        let voiced: Vec<f32> = (0..160).map(|i| 2000.0 * (i as f32 * 0.16).sin()).collect();
+        plc.good_frame(&voiced, &LPC_ONE);
+        let mut last = f32::MAX;
+        for _ in 0..12 {
+            plc.conceal(&mut out, 40);
+            let e = out.iter().map(|v| v * v).sum::<f32>();
+            assert!(e.is_finite() && e <= last * 1.05);
+            last = e;
+        }
+        assert!(last < 1.0);
+    }
+}

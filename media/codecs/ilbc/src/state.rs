@@ -97,3 +97,34 @@ pub fn search(
     }
     (idx_max as u16, idx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lpc::{bw_expand, lsf_to_lpc};
+    use crate::tables::{CHIRP_WEIGHT, LSF_MEAN};
+
+    #[test]
+    fn nearest_picks_closest_entry() {
+        assert_eq!(nearest(-10.0, &STATE_SQ3), 0);
+        assert_eq!(nearest(10.0, &STATE_SQ3), 7);
+        assert_eq!(nearest(0.4, &STATE_SQ3), 4);
+        assert_eq!(nearest(0.0, &STATE_SQ3), 3);
+    }
+
+    #[test]
+    fn search_then_construct_approximates_the_residual() {
+        let a = lsf_to_lpc(&LSF_MEAN);
+        let w = bw_expand(&a, CHIRP_WEIGHT);
+        let res: Vec<f32> = (0..57)
+            .map(|i| 3000.0 * ((i as f32) * 0.7).sin() + if i == 20 { 8000.0 } else { 0.0 })
+            .collect();
+        let (m, idx) = search(&res, [&a, &a], [&w, &w], true);
+        let mut out = [0.0f32; 57];
+        construct(m, &idx[..57], &a, &mut out);
+        let es: f32 = res.iter().map(|v| v * v).sum();
+        let ee: f32 = res.iter().zip(&out).map(|(x, y)| (x - y) * (x - y)).sum();
+        let snr = 10.0 * (es / ee).log10();
+        assert!(snr > 8.0, "start state SNR {snr}");
+    }
+}

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use openphone_g726::{unpack_codewords, Decoder, G726Packing, G726Rate};
+use openphone_g726::{unpack_codewords, Decoder, G711Law, G726Packing, G726Rate};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, payload)) = data.split_first() else {
@@ -25,4 +25,11 @@ fuzz_target!(|data: &[u8]| {
     let mut codes = vec![0u8; payload.len() * 4];
     let _ = unpack_codewords(packing, rate, payload, &mut codes);
     let _ = dec.conceal(&mut out);
+    let law = if selector & 0x80 == 0 {
+        G711Law::ULaw
+    } else {
+        G711Law::ALaw
+    };
+    let mut octets = vec![0u8; out.len()];
+    let _ = dec.decode_g711(law, payload, &mut octets);
 });

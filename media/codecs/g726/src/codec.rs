@@ -1,6 +1,7 @@
 //! The public encoder and decoder: per-sample codewords and packed frames.
 
-use crate::adpcm::Adpcm;
+use crate::adpcm::{Adpcm, Estimate};
+use crate::g711::G711Law;
 use crate::packing::{pack, unpack, G726Packing};
 use crate::rate::G726Rate;
 use crate::G726Error;
@@ -87,6 +88,39 @@ impl Encoder {
     /// [`G726Rate::samples_per_group`] so that the packet ends on an octet
     /// boundary (a 20 ms frame of 160 samples always does).
     pub fn encode(&mut self, pcm: &[i16], out: &mut [u8]) -> Result<usize, G726Error> {
+        self.encode_with(pcm, out, |enc, s| enc.encode_sample(s))
+    }
+
+    /// Encodes one G.711 octet (the Recommendation's own interface: block
+    /// EXPAND, then the ADPCM encoder) into one codeword.
+    #[inline]
+    pub fn encode_g711_sample(&mut self, law: G711Law, code: u8) -> u8 {
+        let est = self.state.estimate();
+        let i = self
+            .state
+            .quantize(i32::from(law.to_linear(code)) >> 2, &est);
+        self.state.update(i, &est);
+        i
+    }
+
+    /// Like [`encode`](Self::encode) for G.711 input octets (transcoding
+    /// G.711 to G.726).
+    pub fn encode_g711(
+        &mut self,
+        law: G711Law,
+        g711: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, G726Error> {
+        self.encode_with(g711, out, |enc, c| enc.encode_g711_sample(law, c))
+    }
+
+    fn encode_with<T: Copy>(
+        &mut self,
+        input: &[T],
+        out: &mut [u8],
+        mut sample: impl FnMut(&mut Self, T) -> u8,
+    ) -> Result<usize, G726Error> {
+        let pcm = input;
         let need = packed_len(self.rate, pcm.len())?;
         let Some(out) = out.get_mut(..need) else {
             return Err(G726Error::BufferTooSmall {
@@ -100,7 +134,7 @@ impl Encoder {
         for (samples, chunk) in pcm.chunks_exact(group).zip(out.chunks_exact_mut(bytes)) {
             let mut codes = [0u8; MAX_GROUP];
             for (c, s) in codes.iter_mut().zip(samples) {
-                *c = self.encode_sample(*s);
+                *c = sample(self, *s);
             }
             pack(self.packing, bits, &codes[..group], chunk);
         }
@@ -174,6 +208,69 @@ impl Decoder {
         let est = self.state.estimate();
         // `update` returns a value already wrapped to 16 bits.
         self.state.update(code, &est) as i16
+    }
+
+    /// Decodes one codeword to a G.711 octet: block COMPRESS, then the
+    /// synchronous coding adjustment (SYNC) that nudges the octet to a
+    /// neighbouring level when re-encoding it would not give the same
+    /// codeword, so that tandem G.711/G.726 codings do not accumulate
+    /// distortion.
+    #[inline]
+    pub fn decode_code_g711(&mut self, law: G711Law, code: u8) -> u8 {
+        let est = self.state.estimate();
+        let i = code & self.rate.tables().mask;
+        let sr = self.state.update(i, &est);
+        self.sync(law, sr, i, &est)
+    }
+
+    /// COMPRESS and SYNC for reconstructed signal `sr` of codeword `i`.
+    #[inline]
+    fn sync(&self, law: G711Law, sr: i32, i: u8, est: &Estimate) -> u8 {
+        let linear = if sr <= -0x2000 {
+            -0x8000
+        } else if sr >= 0x1FFF {
+            0x7FFF
+        } else {
+            sr << 2
+        };
+        let sp = law.from_linear(linear as i16);
+        // Re-quantize the difference this octet would give the encoder.
+        let dx = i32::from(law.to_linear(sp)) >> 2;
+        let id = self.state.quantize(dx, est);
+        if id == i {
+            return sp;
+        }
+        // Codewords in two's complement order: flip the sign bit.
+        let sign = 1u8 << (self.rate.bits_per_sample() - 1);
+        if (id ^ sign) > (i ^ sign) {
+            law.next_lower(sp)
+        } else {
+            law.next_higher(sp)
+        }
+    }
+
+    /// Like [`decode`](Self::decode) with G.711 output octets (transcoding
+    /// G.726 to G.711, with synchronous coding adjustment).
+    pub fn decode_g711(
+        &mut self,
+        law: G711Law,
+        payload: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, G726Error> {
+        let need = self.samples_in(payload.len())?;
+        let have = out.len();
+        let out = out
+            .get_mut(..need)
+            .ok_or(G726Error::BufferTooSmall { need, have })?;
+        let mut slots = out.iter_mut();
+        let (packing, bits) = (self.packing, self.rate.bits_per_sample());
+        unpack(packing, bits, payload, |code| {
+            let octet = self.decode_code_g711(law, code);
+            if let Some(slot) = slots.next() {
+                *slot = octet;
+            }
+        });
+        Ok(need)
     }
 
     /// Samples that a payload of `len` octets holds, or an error if it is

@@ -13,6 +13,11 @@
 //!   (`G726-32` etc., first codeword in the low bits) or AAL2
 //!   (`AAL2-G726-32` etc., first codeword in the high bits).
 //!
+//! * The Recommendation's own A-law/µ-law interface is there too
+//!   ([`Encoder::encode_g711`], [`Decoder::decode_g711`], [`G711Law`]), with
+//!   the synchronous coding adjustment that keeps tandem G.711/G.726
+//!   transcoding from accumulating distortion.
+//!
 //! Nothing allocates; state is a few dozen integers.
 //!
 //! ```
@@ -37,10 +42,12 @@
 mod adpcm;
 mod codec;
 mod float11;
+mod g711;
 mod packing;
 mod rate;
 
 pub use codec::{Decoder, Encoder};
+pub use g711::G711Law;
 pub use packing::{pack_codewords, unpack_codewords, G726Packing};
 pub use rate::G726Rate;
 

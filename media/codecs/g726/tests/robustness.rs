@@ -2,7 +2,7 @@
 //! `fuzz/fuzz_targets/g726_decode.rs`, run here on stable Rust).
 
 use openphone_g726::{
-    pack_codewords, unpack_codewords, Decoder, Encoder, G726Error, G726Packing, G726Rate,
+    pack_codewords, unpack_codewords, Decoder, Encoder, G711Law, G726Error, G726Packing, G726Rate,
 };
 use proptest::prelude::*;
 
@@ -45,6 +45,11 @@ proptest! {
             Err(e) => prop_assert!(false, "unexpected error {e}"),
         }
         prop_assert_eq!(dec.conceal(&mut out), out_len);
+        // The G.711 output path accepts exactly the same payloads.
+        let mut octets = vec![0u8; out_len];
+        let law = if selector & 8 == 0 { G711Law::ULaw } else { G711Law::ALaw };
+        let r = dec.decode_g711(law, &payload, &mut octets);
+        prop_assert_eq!(r.is_ok(), whole && samples <= out_len);
     }
 
     #[test]

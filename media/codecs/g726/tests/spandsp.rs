@@ -112,3 +112,56 @@ fn constant_codewords_decode_bit_exact_with_spandsp() {
         }
     }
 }
+
+/// The A-law and µ-law interfaces (EXPAND, COMPRESS and the synchronous
+/// coding adjustment) against spandsp's `G726_ENCODING_ALAW/ULAW`.
+#[test]
+fn g711_interfaces_are_bit_exact_with_spandsp() {
+    use openphone_g726::G711Law;
+    let mut inputs: Vec<(String, Vec<i16>)> = vec![("speech".into(), speech())];
+    inputs.extend(synthetic().into_iter().map(|(n, p)| (n.to_string(), p)));
+    for (law, coding) in [(G711Law::ULaw, "1"), (G711Law::ALaw, "2")] {
+        let mut octet_inputs: Vec<(String, Vec<u8>)> = inputs
+            .iter()
+            .map(|(n, p)| (n.clone(), p.iter().map(|s| law.from_linear(*s)).collect()))
+            .collect();
+        octet_inputs.push(("random octets".into(), random_bytes(7, 20_000)));
+        for rate in G726Rate::ALL {
+            let r = (rate.kbps() * 1000).to_string();
+            for (name, g711) in &octet_inputs {
+                let theirs = run(spandsp_harness(), &["enc", &r, "0", coding], g711);
+                let mut enc = Encoder::new(rate, G726Packing::Rfc3551);
+                let ours: Vec<u8> = g711
+                    .iter()
+                    .map(|c| enc.encode_g711_sample(law, *c))
+                    .collect();
+                if let Some(m) = first_mismatch(&ours, &theirs) {
+                    panic!("{law:?} {name} encode at {rate:?}: {m}");
+                }
+                let theirs_out = run(spandsp_harness(), &["dec", &r, "0", coding], &theirs);
+                let mut dec = Decoder::new(rate, G726Packing::Rfc3551);
+                let ours_out: Vec<u8> = theirs
+                    .iter()
+                    .map(|c| dec.decode_code_g711(law, *c))
+                    .collect();
+                if let Some(m) = first_mismatch(&ours_out, &theirs_out) {
+                    panic!("{law:?} {name} decode at {rate:?}: {m}");
+                }
+            }
+            let mask = (1u8 << rate.bits_per_sample()) - 1;
+            let codes: Vec<u8> = random_bytes(11, 20_000)
+                .into_iter()
+                .map(|b| b & mask)
+                .collect();
+            let theirs_out = run(spandsp_harness(), &["dec", &r, "0", coding], &codes);
+            let mut dec = Decoder::new(rate, G726Packing::Rfc3551);
+            let ours_out: Vec<u8> = codes
+                .iter()
+                .map(|c| dec.decode_code_g711(law, *c))
+                .collect();
+            if let Some(m) = first_mismatch(&ours_out, &theirs_out) {
+                panic!("{law:?} random codes decode at {rate:?}: {m}");
+            }
+        }
+    }
+}

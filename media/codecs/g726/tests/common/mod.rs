@@ -12,8 +12,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 /// spandsp reference: `g726_ref enc|dec <bit_rate> <packing> <coding>`,
-/// raw bytes on stdin and stdout. Linear samples are s16 native-endian;
-/// codewords with packing 0 are one per octet.
+/// raw bytes on stdin and stdout. Linear samples are s16 little-endian,
+/// G.711 samples (coding 1 = µ-law, 2 = A-law) one octet each; codewords
+/// with packing 0 are one per octet.
 const HARNESS_C: &str = r#"
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +43,15 @@ int main(int argc, char **argv) {
     size_t len;
     uint8_t *in = read_all(&len);
     if (enc) {
-        /* Linear: s16 samples. Companded: one G.711 octet per int16 slot. */
+        /* Linear: s16 samples. Companded: spandsp reads the amp[] buffer
+           as an array of G.711 octets. */
         size_t n = coding == 0 ? len / 2 : len;
-        int16_t *amp = malloc(n * sizeof(int16_t) + 1);
-        for (size_t i = 0; i < n; i++)
-            amp[i] = coding == 0 ? (int16_t) (in[2*i] | (in[2*i+1] << 8)) : in[i];
+        int16_t *amp = malloc(n * sizeof(int16_t) + 2);
+        if (coding == 0)
+            for (size_t i = 0; i < n; i++)
+                amp[i] = (int16_t) (in[2*i] | (in[2*i+1] << 8));
+        else
+            memcpy(amp, in, n);
         uint8_t *out = malloc(n + 8);
         int bytes = g726_encode(s, out, amp, (int) n);
         fwrite(out, 1, bytes, stdout);
@@ -58,8 +63,8 @@ int main(int argc, char **argv) {
                 uint8_t b[2] = { (uint8_t) amp[i], (uint8_t) ((uint16_t) amp[i] >> 8) };
                 fwrite(b, 1, 2, stdout);
             } else {
-                uint8_t b = (uint8_t) amp[i];
-                fwrite(&b, 1, 1, stdout);
+                /* spandsp writes G.711 octets into amp[] as bytes. */
+                fwrite((uint8_t *) amp + i, 1, 1, stdout);
             }
         }
     }

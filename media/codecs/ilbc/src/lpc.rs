@@ -190,8 +190,12 @@ pub fn interpolate(a: &Lsf, b: &Lsf, coef: f32) -> Lsf {
     out
 }
 
-/// Stability safeguard (RFC 3951 §3.2.5): keeps LSFs ordered, at least
-/// about 50 Hz apart, and inside (0, pi).
+/// Stability safeguard (RFC 3951 §3.2.5): pushes neighbouring LSFs closer
+/// than about 50 Hz apart, and keeps them inside (0, pi), over two passes.
+/// As in the RFC's reference decoder, an out-of-order pair is repaired by
+/// moving the upper one just above the lower one, and only the first
+/// `ORDER - 1` values are range-clamped (the decoded output depends on
+/// these details for inputs such as pure tones).
 pub fn lsf_check(lsf: &mut Lsf) {
     const EPS: f32 = 0.039;
     const EPS2: f32 = 0.0195;
@@ -202,18 +206,15 @@ pub fn lsf_check(lsf: &mut Lsf) {
         for k in 0..ORDER - 1 {
             if lsf[k + 1] - lsf[k] < EPS {
                 if lsf[k + 1] < lsf[k] {
-                    lsf.swap(k, k + 1);
+                    lsf[k + 1] = lsf[k] + EPS2;
+                } else {
+                    lsf[k] -= EPS2;
+                    lsf[k + 1] += EPS2;
                 }
-                lsf[k] -= EPS2;
-                lsf[k + 1] += EPS2;
             }
             lsf[k] = lsf[k].clamp(MINLSF, MAXLSF);
         }
     }
-    if !lsf[ORDER - 1].is_finite() {
-        lsf[ORDER - 1] = MAXLSF;
-    }
-    lsf[ORDER - 1] = lsf[ORDER - 1].clamp(MINLSF, MAXLSF);
 }
 
 /// Offset of each split's codebook in [`LSF_CB`].
@@ -297,6 +298,18 @@ mod tests {
         for v in &a[2..] {
             assert!(v.abs() < 1e-3);
         }
+    }
+
+    #[test]
+    fn lsf_check_separates_and_orders() {
+        let mut lsf = LSF_MEAN;
+        lsf[3] = 0.6; // below lsf[2] = 0.663
+        lsf[6] = lsf[5] + 0.01; // too close
+        lsf_check(&mut lsf);
+        for k in 0..ORDER - 1 {
+            assert!(lsf[k + 1] > lsf[k], "{lsf:?}");
+        }
+        assert!(lsf[6] - lsf[5] >= 0.039 - 1e-6);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! (default `1234#`, sent by the caller and checked at the callee).
 
 #[path = "common/args.rs"]
+#[allow(dead_code)]
 mod args;
 #[path = "common/setup.rs"]
 mod setup;
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use openphone::hal::{analysis, AudioSink, AudioSource, MemorySink, ToneSource, WavSink, WavSource};
-use openphone::{CallState, Phone, PhoneEvent};
+use openphone::{CallState, PhoneEvent};
 use tokio::time::{timeout, Instant};
 
 const DEVICE_RATE: u32 = 8000;

@@ -72,3 +72,8 @@ fn kamailio_auth_softphone_calls_baresip() {
 fn kamailio_auth_baresip_calls_softphone() {
     run_script("kamailio_baresip.sh", &["from-baresip", "pcmu"]);
 }
+
+#[test]
+fn kamailio_wrong_password_fails_cleanly() {
+    run_script("kamailio_wrong_password.sh", &[]);
+}

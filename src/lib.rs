@@ -17,7 +17,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let phone = Phone::builder()
 //!     .stack(SipStack::new(SipConfig::default()))
-//!     .media_engine(Engine::new(EngineConfig::default()))
+//!     .media_engine(Engine::new(EngineConfig::builder().build()?))
 //!     .build()
 //!     .await?;
 //! let call = phone.call("sip:bob@127.0.0.1:5062")?;
@@ -47,3 +47,8 @@ pub mod media {
 pub mod sip {
     pub use openphone_sip::*;
 }
+
+/// The README's embedding example, compiled as a doc test so it cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

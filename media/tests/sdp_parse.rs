@@ -285,6 +285,10 @@ fn refused_and_dynamic_without_rtpmap() {
     assert_eq!(o.rtp.port(), 0);
     // PT 96 has no rtpmap and cannot be used.
     assert_eq!(o.codecs.len(), 1);
+    // A refused stream with an unresolvable host name is still just refused.
+    let sd =
+        parse("v=0\no=- 1 1 IN IP4 a\ns=-\nc=IN IP4 host.invalid\nt=0 0\nm=audio 0 RTP/AVP 0\n");
+    assert_eq!(sdp::offer_from_sdp(&sd).unwrap().rtp.port(), 0);
     // A live stream without any c= is an error.
     let sd = parse("v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\n");
     assert_eq!(sdp::offer_from_sdp(&sd), Err(SdpError::NoConnection));

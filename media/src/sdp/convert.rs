@@ -76,8 +76,12 @@ pub fn offer_from_sdp_with(
 
     let conn = m.connection.as_ref().or(sd.connection.as_ref());
     let ip = match conn {
-        Some(c) => connection_ip(c, &resolve)?,
-        // A refused stream needs no address.
+        Some(c) => match connection_ip(c, &resolve) {
+            Ok(ip) => ip,
+            // A refused stream needs no address, good or bad.
+            Err(_) if m.port == 0 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            Err(e) => return Err(e),
+        },
         None if m.port == 0 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         None => return Err(SdpError::NoConnection),
     };

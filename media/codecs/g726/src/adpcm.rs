@@ -118,14 +118,13 @@ impl Adpcm {
         let dln = dl - (est.y >> 2);
         // QUAN: |I| is the number of decision levels at or below DLN.
         let t = self.tables;
-        let mut mag = 0u8;
-        for &level in t.decision {
-            if dln >= level {
-                mag += 1;
-            } else {
-                break;
-            }
-        }
+        // (The levels increase, so counting those at or below DLN is the
+        // interval search, and counting is branch-free.)
+        let mag = t
+            .decision
+            .iter()
+            .map(|&level| u8::from(dln >= level))
+            .sum::<u8>();
         if d < 0 {
             t.mask - mag
         } else if mag == 0 && t.zero_to_mask {

@@ -53,27 +53,22 @@ impl Float11 {
 /// complement value.
 #[inline]
 pub(crate) fn fmult(an: i32, s: Float11) -> i32 {
-    let an_neg = an < 0;
     // AnMAG: 13-bit magnitude of An >> 2 (arithmetic).
     let an_mag = ((an >> 2).unsigned_abs()) & 8191;
     let an_exp = 32 - an_mag.leading_zeros();
-    let an_mant = if an_mag == 0 {
-        32
-    } else {
-        (an_mag << 6) >> an_exp
-    };
+    // Mantissa, or 32 for a zero magnitude (written without branches: the
+    // shifted value is 0 exactly when the magnitude is).
+    let an_mant = ((an_mag << 6) >> an_exp) | (u32::from(an_mag == 0) << 5);
     let wa_exp = u32::from(s.exp) + an_exp;
     let wa_mant = (u32::from(s.mant) * an_mant + 48) >> 4;
-    let wa_mag = if wa_exp <= 26 {
-        (wa_mant << 7) >> (26 - wa_exp)
-    } else {
-        ((wa_mant << 7) << (wa_exp - 26)) & 32767
-    } as i32;
-    if (s.sign != 0) != an_neg {
-        -wa_mag
-    } else {
-        wa_mag
-    }
+    // WAnMAG: (WAnMANT << 7) >> (26 - WAnEXP), or shifted left and masked
+    // to 15 bits when WAnEXP > 26. WAnEXP <= 15 + 13 = 28, so one right
+    // shift of (WAnMANT << 9) covers both cases (the mask is a no-op for
+    // WAnEXP <= 26, where the value is below 2^15).
+    let wa_mag = (((wa_mant << 9) >> (28 - wa_exp)) & 32767) as i32;
+    // Conditional negation by the sign XOR.
+    let neg = -(i32::from(s.sign) ^ i32::from(an < 0));
+    (wa_mag ^ neg) - neg
 }
 
 #[cfg(test)]

@@ -24,10 +24,11 @@ pub(crate) struct Band {
     p: [i32; 3],
     /// Pole coefficients a1, a2 at indices 1, 2.
     a: [i32; 3],
-    /// Zero coefficients b1..b6 at indices 1..=6.
-    b: [i32; 7],
-    /// Quantized differences d(n-1)..d(n-6) at indices 1..=6.
-    d: [i32; 7],
+    /// Zero coefficients b1..b6 (at indices 0..6; 16-bit by UPZERO's limit).
+    b: [i16; 6],
+    /// Quantized differences d(n-1)..d(n-6) (at indices 0..6; |d| stays
+    /// below 2^14 since DETL, DETH <= 16384 and |QM4|, |QM2| < 2^15).
+    d: [i16; 6],
     /// Log scale factor nabla.
     nb: i32,
     /// Quantizer scale factor delta.
@@ -43,8 +44,8 @@ impl Band {
             r: [0; 3],
             p: [0; 3],
             a: [0; 3],
-            b: [0; 7],
-            d: [0; 7],
+            b: [0; 6],
+            d: [0; 6],
             nb: 0,
             det,
         }
@@ -70,6 +71,8 @@ impl Band {
     /// computes the next estimate `s`.
     #[inline]
     pub fn update(&mut self, d: i32) {
+        // Callers pass (DET * QM) >> 15 with DET <= 16384: |d| < 2^14.
+        let d = d.clamp(-16384, 16383);
         // RECONS, PARREC.
         let r = sat(self.s + d);
         let p = sat(self.sz + d);
@@ -89,17 +92,21 @@ impl Band {
         let lim = 15360 - ap2;
         let ap1 = ap1.clamp(-lim, lim);
 
-        // UPZERO.
+        // UPZERO (six independent lanes, kept branch-free).
         let step = if d == 0 { 0 } else { 128 };
         let sgd = d >> 15;
-        for i in 1..7 {
-            let g = if self.d[i] >> 15 == sgd { step } else { -step };
-            self.b[i] = sat(g + ((self.b[i] * 32640) >> 15));
+        for (b, &di) in self.b.iter_mut().zip(self.d.iter()) {
+            let g = if i32::from(di) >> 15 == sgd {
+                step
+            } else {
+                -step
+            };
+            *b = sat(g + ((i32::from(*b) * 32640) >> 15)) as i16;
         }
 
         // DELAYA.
-        self.d.copy_within(0..6, 1);
-        self.d[1] = d;
+        self.d.copy_within(0..5, 1);
+        self.d[0] = d as i16;
         self.r = [0, r, self.r[1]];
         self.p = [0, p, self.p[1]];
         self.a = [0, ap1, ap2];
@@ -110,10 +117,12 @@ impl Band {
         let sp = sat(wd1 + wd2);
 
         // FILTEZ.
-        let mut sz = 0;
-        for i in (1..7).rev() {
-            sz += (self.b[i] * sat(self.d[i] + self.d[i])) >> 15;
-        }
+        let sz: i32 = self
+            .b
+            .iter()
+            .zip(self.d.iter())
+            .map(|(&b, &d)| (i32::from(b) * sat(2 * i32::from(d))) >> 15)
+            .sum();
         self.sz = sat(sz);
 
         // PREDIC.

@@ -7,9 +7,9 @@
 
 pub mod codec;
 pub mod resample;
-pub mod sdp;
-pub mod rtp;
-pub mod jitter;
 pub mod dtmf;
 pub mod engine;
+pub mod jitter;
+pub mod rtp;
+pub mod sdp;
 pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

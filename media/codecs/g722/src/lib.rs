@@ -4,7 +4,10 @@
 //! 24-tap QMF splits 16 kHz audio into two 8 kHz sub-bands, coded with 6
 //! (lower) and 2 (higher) bits per sample into one octet per input pair.
 //! Output is verified bit-exact against spandsp's `g722_encode` /
-//! `g722_decode` (16-bit linear at 16 kHz) by the integration tests.
+//! `g722_decode` and against ffmpeg's `g722` encoder and decoder (16-bit
+//! linear at 16 kHz) by the integration tests. The decoder saturates the
+//! output on overload (as ffmpeg does; spandsp wraps);
+//! [`Decoder::decode_octet_wide`] gives the unlimited values.
 //!
 //! In RTP (RFC 3551) G.722 is static payload type 9 with a clock rate of
 //! 8000 although it samples at 16 kHz — a historical error kept for

@@ -230,3 +230,76 @@ async fn rtp_timeout_and_errors() {
 async fn g722_tone_loopback_through_resamplers() {
     tone_call("G722").await;
 }
+
+/// RTCP flows both ways (SR from the sender, RR back), giving RTT and the
+/// peer's view of our stream; re-applying switches codec and direction.
+#[tokio::test]
+async fn rtcp_rtt_reinvite_and_hold() {
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let build = |tone: bool, rec: Option<Arc<Mutex<Vec<i16>>>>| {
+        let cfg = EngineConfig::builder()
+            .bind_ip("127.0.0.1".parse().unwrap())
+            .port_range(44000, 44999)
+            .rtcp_interval(Duration::from_millis(200))
+            .audio_factory(Arc::new(move |_call| {
+                let src: Box<dyn AudioSource> = if tone {
+                    Box::new(ToneSource::new(8000, 1000.0, 0.5))
+                } else {
+                    Box::new(NullSource::new(8000))
+                };
+                let sink: Box<dyn AudioSink> = match &rec {
+                    Some(b) => Box::new(MemorySink::with_buffer(8000, b.clone())),
+                    None => Box::new(NullSink::new(8000)),
+                };
+                Ok((src, sink))
+            }))
+            .build()
+            .unwrap();
+        Engine::new(cfg)
+    };
+    let (ea, eb) = (build(true, None), build(false, Some(recorded.clone())));
+    let (mut a, _ra) = session(&ea);
+    let (mut b, _rb) = session(&eb);
+    let (oa, ob) = (a.local_offer(), b.local_offer());
+    a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
+    b.apply(&negotiated(&ob, &oa, "PCMU")).unwrap();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let (sa, sb) = (a.stats(), b.stats());
+    assert!(sa.rtcp_sent >= 2 && sa.rtcp_received >= 2, "{sa:?}");
+    assert!(sb.rtcp_sent >= 2 && sb.rtcp_received >= 2, "{sb:?}");
+    let rtt = sa.rtt_ms.expect("RTT from B's reports on A's SRs");
+    assert!((0.0..50.0).contains(&rtt), "rtt {rtt} ms on loopback");
+    assert!(sa.remote_jitter_ms.is_some());
+
+    // Re-INVITE: both switch to PCMA.
+    a.apply(&negotiated(&oa, &ob, "PCMA")).unwrap();
+    b.apply(&negotiated(&ob, &oa, "PCMA")).unwrap();
+    recorded.lock().unwrap().clear();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(a.stats().codec, "PCMA");
+    let after: Vec<i16> = recorded.lock().unwrap().clone();
+    let loud: Vec<i16> = after
+        .chunks(160)
+        .filter(|c| c.iter().map(|&s| (s as i64).abs()).max().unwrap_or(0) > 4000)
+        .flatten()
+        .copied()
+        .collect();
+    assert!(
+        loud.len() >= 160 * 10,
+        "tone after the switch: {} samples",
+        loud.len()
+    );
+    assert_eq!(dominant(&loud), 1000.0);
+
+    // Hold: A becomes inactive and stops sending RTP.
+    let mut hold = negotiated(&oa, &ob, "PCMA");
+    hold.direction = openphone_sal::MediaDirection::Inactive;
+    a.apply(&hold).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let sent = a.stats().packets_sent;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(a.stats().packets_sent <= sent + 1, "still sending on hold");
+    assert!(a.send_dtmf('1', Duration::from_millis(100)).is_err());
+    a.stop();
+    b.stop();
+}

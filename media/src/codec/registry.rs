@@ -332,8 +332,28 @@ impl CodecRegistry {
     }
 }
 
-/// Speex wideband (feature `speex`).
+/// Opus (feature `opus`, SDP `opus/48000/2`, RFC 7587) and Speex
+/// wideband (feature `speex`).
 fn register_optional_wideband(r: &mut CodecRegistry) {
+    #[cfg(feature = "opus")]
+    {
+        use super::opus::{opus_info, OpusDecoder, OpusEncoder, OpusParams};
+        // The descriptor's fmtp is the peer's: it steers our encoder.
+        r.register(
+            CodecEntry::new(
+                opus_info(),
+                |d| {
+                    let p = OpusParams::from_fmtp(d.fmtp.as_deref())?;
+                    Ok(Box::new(OpusEncoder::new(&p)?))
+                },
+                |d| {
+                    let p = OpusParams::from_fmtp(d.fmtp.as_deref())?;
+                    Ok(Box::new(OpusDecoder::new(&p)?))
+                },
+            )
+            .with_channels(2),
+        );
+    }
     #[cfg(feature = "speex")]
     {
         use super::speex::{speex_info, SpeexBand, SpeexDecoder, SpeexEncoder, SpeexParams};
@@ -466,6 +486,22 @@ mod tests {
             assert!(r.decoder(&d).is_ok(), "{}", e.info.name);
             assert!(e.serves(&d));
         }
+    }
+
+    #[cfg(feature = "opus")]
+    #[test]
+    fn opus_is_48000_over_2() {
+        let r = CodecRegistry::with_builtin();
+        let d = r
+            .supported()
+            .into_iter()
+            .find(|d| d.encoding == "opus")
+            .unwrap();
+        assert_eq!((d.clock_rate, d.channels), (48000, 2));
+        assert!(r.encoder(&d).is_ok());
+        assert!(r
+            .encoder(&CodecDescriptor::new(111, "OPUS", 48000))
+            .is_err());
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub struct EngineConfig {
     pub(crate) jitter_min: Duration,
     pub(crate) jitter_max: Duration,
     pub(crate) symmetric_rtp: bool,
+    pub(crate) rtcp_interval: Duration,
     pub(crate) cname: Option<String>,
     pub(crate) audio: AudioFactory,
     pub(crate) registry: Arc<CodecRegistry>,
@@ -106,7 +107,7 @@ impl EngineConfig {
 /// Defaults: bind `0.0.0.0` (offer 127.0.0.1 unless `advertised_ip` is
 /// set), RTP ports 16384–32767 (even RTP, RTCP = RTP + 1), the registry's
 /// codec order, telephone-event on, ptime 20 ms, no RTP timeout, jitter
-/// buffer 20–300 ms, no symmetric RTP, audio = hal `NullSource` (silence) +
+/// buffer 20–300 ms, RTCP every 5 s, no symmetric RTP, audio = hal `NullSource` (silence) +
 /// `NullSink` (discard) at 8 kHz.
 #[derive(Clone)]
 pub struct EngineConfigBuilder {
@@ -135,6 +136,7 @@ impl Default for EngineConfigBuilder {
                 jitter_min: Duration::from_millis(20),
                 jitter_max: Duration::from_millis(300),
                 symmetric_rtp: false,
+                rtcp_interval: Duration::from_secs(5),
                 cname: None,
                 audio,
                 registry: Arc::new(CodecRegistry::with_builtin()),
@@ -199,6 +201,12 @@ impl EngineConfigBuilder {
         self.cfg.symmetric_rtp = on;
         self
     }
+    /// Nominal RTCP report interval (default 5 s, RFC 3550 §6.2's minimum;
+    /// randomised ×0.5–1.5). Shorter values are for tests and LANs.
+    pub fn rtcp_interval(mut self, interval: Duration) -> Self {
+        self.cfg.rtcp_interval = interval;
+        self
+    }
     /// RTCP CNAME (default `openphone@<offer ip>`).
     pub fn cname(mut self, cname: impl Into<String>) -> Self {
         self.cfg.cname = Some(cname.into());
@@ -229,6 +237,9 @@ impl EngineConfigBuilder {
                 "ptime {:?} outside 10-200 ms",
                 c.ptime
             )));
+        }
+        if c.rtcp_interval < Duration::from_millis(100) {
+            return Err(MediaError::Other("RTCP interval below 100 ms".into()));
         }
         if c.jitter_min > c.jitter_max || c.jitter_max > Duration::from_secs(2) {
             return Err(MediaError::Other(

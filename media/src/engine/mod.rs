@@ -189,6 +189,7 @@ impl Session {
             .unwrap_or_else(|| format!("openphone@{}", self.config.offer_ip()));
         let mut scfg = SessionConfig::new(cname, pipeline.encoder.info().rtp_clock_rate);
         scfg.local_addr = local_addr;
+        scfg.rtcp_interval = self.config.rtcp_interval;
         let session = RtpSession::new(now, ntp_now(), scfg, rand::random());
         let (source, sink) = source_sink;
         let task = Task::new(

@@ -1,0 +1,117 @@
+//! The `call-demo` example with each registered codec: two phones on
+//! loopback call each other, the caller sends a 1000 Hz tone and DTMF, and
+//! call-demo exits 0 only if the callee heard both. Speex and Opus exist only
+//! with the `speex` / `opus` features (forwarded to openphone-media).
+//!
+//! Runs are serialised: each is a real-time call, and two at once on a loaded
+//! machine would only test the scheduler.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn call_demo() -> PathBuf {
+    // target/<profile>/deps/call_demo_codecs-<hash> → target/<profile>/examples/call-demo
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target/<profile> directory");
+    profile_dir.join("examples").join("call-demo")
+}
+
+/// Runs `call-demo --codec CODEC --seconds 2` and fails unless it exits 0
+/// and the caller's media line names `encoding`.
+fn demo(codec: &str, encoding: &str) {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let bin = call_demo();
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo build --example call-demo` (cargo test builds it)",
+        bin.display()
+    );
+    let out = Command::new("timeout")
+        .args(["-k", "5", "60"])
+        .arg(&bin)
+        .args(["--codec", codec, "--seconds", "2"])
+        .output()
+        .expect("run call-demo");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "call-demo --codec {codec} failed ({:?})",
+        out.status
+    );
+    assert!(
+        stdout.contains("PASS"),
+        "call-demo --codec {codec}: no PASS line"
+    );
+    // The codec asked for is the one the call used.
+    let want = format!("caller: media {} ", encoding.to_ascii_lowercase());
+    assert!(
+        stdout.to_ascii_lowercase().contains(&want),
+        "call-demo --codec {codec}: no {want:?} line"
+    );
+}
+
+#[test]
+fn call_demo_pcmu() {
+    demo("pcmu", "PCMU");
+}
+
+#[test]
+fn call_demo_pcma() {
+    demo("pcma", "PCMA");
+}
+
+#[test]
+fn call_demo_g722() {
+    demo("g722", "G722");
+}
+
+#[test]
+fn call_demo_gsm() {
+    demo("gsm", "GSM");
+}
+
+#[test]
+fn call_demo_g726_32() {
+    demo("g726-32", "G726-32");
+}
+
+#[test]
+fn call_demo_g726_16() {
+    demo("g726-16", "G726-16");
+}
+
+#[test]
+fn call_demo_ilbc20() {
+    demo("ilbc20", "iLBC");
+}
+
+#[test]
+fn call_demo_ilbc30() {
+    demo("ilbc30", "iLBC");
+}
+
+#[cfg(feature = "speex")]
+#[test]
+fn call_demo_speex_nb() {
+    demo("speex-nb", "speex");
+}
+
+#[cfg(feature = "speex")]
+#[test]
+fn call_demo_speex_wb() {
+    demo("speex-wb", "speex");
+}
+
+#[cfg(feature = "opus")]
+#[test]
+fn call_demo_opus() {
+    demo("opus", "opus");
+}

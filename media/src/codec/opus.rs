@@ -29,6 +29,7 @@
 //! assert_eq!(dec.conceal(&mut out).unwrap(), 960);
 //! ```
 
+use super::registry::CodecEntry;
 use super::traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
 
 /// Opus sample rate and RTP clock (RFC 7587 §4.1).
@@ -57,6 +58,24 @@ pub fn opus_info() -> CodecInfo {
         max_payload_bytes: OPUS_MAX_PACKET,
         fmtp: Some("useinbandfec=1".into()),
     }
+}
+
+/// The registry entry for Opus: SDP `opus/48000/2` (RFC 7587 §7), an
+/// encoder configured from the negotiated descriptor's fmtp (the peer's
+/// receive preferences), a mono decoder.
+pub fn opus_entry() -> CodecEntry {
+    CodecEntry::new(
+        opus_info(),
+        |d| {
+            let peer = OpusParams::from_fmtp(d.fmtp.as_deref())?;
+            Ok(Box::new(OpusEncoder::new(&peer)?))
+        },
+        |d| {
+            let peer = OpusParams::from_fmtp(d.fmtp.as_deref())?;
+            Ok(Box::new(OpusDecoder::new(&peer)?))
+        },
+    )
+    .with_channels(2)
 }
 
 /// RFC 7587 format parameters (what the SDP of one side says).
@@ -387,6 +406,20 @@ mod tests {
         assert!(OpusParams::from_fmtp(Some("useinbandfec=yes")).is_err());
         assert!(OpusParams::from_fmtp(Some("maxaveragebitrate=-5")).is_err());
         assert!(OpusParams::from_fmtp(Some("usedtx")).is_err());
+    }
+
+    #[test]
+    fn registry_entry_serves_opus_48000_2() {
+        use openphone_sal::CodecDescriptor;
+        let e = opus_entry();
+        let d = CodecDescriptor::new(111, "opus", 48000)
+            .with_channels(2)
+            .with_fmtp("useinbandfec=1");
+        assert!(e.serves(&d));
+        assert!(!e.serves(&CodecDescriptor::new(111, "opus", 48000)));
+        assert_eq!((e.encoder)(&d).unwrap().info().name, "opus");
+        assert!((e.encoder)(&d.clone().with_fmtp("usedtx=7")).is_err());
+        assert_eq!((e.decoder)(&d).unwrap().info().frame_samples, 960);
     }
 
     #[test]

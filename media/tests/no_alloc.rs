@@ -1,0 +1,109 @@
+//! The per-packet media path allocates nothing: encode → RTP header →
+//! write → parse → session receive accounting → jitter buffer → decode /
+//! conceal, measured with a counting global allocator after warm-up.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use openphone_media::codec::{AudioDecoder, AudioEncoder, Pcmu};
+use openphone_media::dtmf::DtmfReceiver;
+use openphone_media::jitter::{JitterBuffer, JitterConfig, Pop};
+use openphone_media::rtp::{write_packet, RtpPacket, RtpSession, RtpVerdict, SessionConfig};
+
+struct Counting;
+
+thread_local! {
+    static COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
+        System.realloc(ptr, layout, new)
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+fn allocations() -> u64 {
+    COUNT.with(|c| c.get())
+}
+
+#[test]
+fn packet_path_does_not_allocate() {
+    // The counter sees allocations at all.
+    let b = allocations();
+    let v = std::hint::black_box(vec![1u8; 10]);
+    assert!(allocations() > b);
+    drop(v);
+    let t0 = Instant::now();
+    let from: SocketAddr = "127.0.0.1:7000".parse().unwrap();
+    let mut tx = RtpSession::new(t0, 0, SessionConfig::new("tx", 8000), 1);
+    let mut rx = RtpSession::new(t0, 0, SessionConfig::new("rx", 8000), 2);
+    let mut enc = Pcmu::encoder();
+    let mut dec = Pcmu::decoder();
+    let mut jb = JitterBuffer::new(JitterConfig::default());
+    let mut dtmf = DtmfReceiver::new(8000);
+    let pcm: Vec<i16> = (0..160).map(|i| ((i * 37) % 2000) as i16 - 1000).collect();
+    let mut payload = vec![0u8; 160];
+    let mut wire = vec![0u8; 1500];
+    let mut out = vec![0i16; 2048];
+    let mut rtcp = vec![0u8; 1500];
+
+    let mut step = |i: u32, count: bool| -> u64 {
+        let now = t0 + Duration::from_millis(20 * i as u64);
+        let before = allocations();
+        let n = enc.encode(&pcm, &mut payload).unwrap();
+        let h = tx.outgoing(now, 0, i == 0, i * 160, n);
+        let len = write_packet(&mut wire, &h, &payload[..n]).unwrap();
+        // Every 10th packet is lost on the way.
+        if i % 10 != 7 {
+            let p = RtpPacket::parse(&wire[..len]).unwrap();
+            if rx.receive_rtp(now, from, &p, 8000) == RtpVerdict::Accept {
+                jb.push(now, p.header.sequence, p.header.timestamp, 0, p.payload);
+            }
+            let _ = dtmf.receive(p.header.timestamp, &[1, 0x0a, 0, 160]);
+        }
+        match jb.pop(now) {
+            Pop::Frame { payload, .. } => {
+                dec.decode(payload, &mut out).unwrap();
+            }
+            Pop::Lost { .. } => {
+                dec.conceal(&mut out).unwrap();
+            }
+            Pop::Empty => {}
+        }
+        let _ = rx.stats();
+        let _ = jb.stats();
+        while rx.poll_event().is_some() {}
+        if count {
+            allocations() - before
+        } else {
+            0
+        }
+    };
+    // Warm-up: source validation, first events.
+    for i in 0..20 {
+        step(i, false);
+    }
+    let total: u64 = (20..1020).map(|i| step(i, true)).sum();
+    assert_eq!(
+        total, 0,
+        "allocations on the per-packet path over 1000 packets"
+    );
+    // RTCP (every few seconds) may allocate for parsed report lists; it is
+    // off the per-packet path, but writing a report must not.
+    let before = allocations();
+    let _ = tx.poll_rtcp(t0 + Duration::from_secs(30), &mut rtcp);
+    assert_eq!(allocations() - before, 0, "RTCP report writing allocated");
+}

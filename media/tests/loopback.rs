@@ -303,3 +303,46 @@ async fn rtcp_rtt_reinvite_and_hold() {
     a.stop();
     b.stop();
 }
+
+/// With symmetric RTP, B answers to where A's RTP really comes from even
+/// though signalling gave it a dead address; `stop` releases the ports.
+#[tokio::test]
+async fn symmetric_rtp_latches_and_stop_releases_ports() {
+    let cfg = EngineConfig::builder()
+        .bind_ip("127.0.0.1".parse().unwrap())
+        .port_range(45000, 45999)
+        .symmetric_rtp(true)
+        .build()
+        .unwrap();
+    let eb = Engine::new(cfg);
+    let ea = engine(true, None, &["PCMU"]);
+    let (mut a, _ra) = session(&ea);
+    let (mut b, _rb) = session(&eb);
+    let (oa, ob) = (a.local_offer(), b.local_offer());
+    let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let dead_addr = dead.local_addr().unwrap();
+    drop(dead);
+    let mut nb = negotiated(&ob, &oa, "PCMU");
+    nb.remote_rtp = dead_addr;
+    a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
+    b.apply(&nb).unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let sa = a.stats();
+    assert!(
+        sa.packets_received >= 10,
+        "A got {} packets from B",
+        sa.packets_received
+    );
+    a.stop();
+    b.stop();
+    // The sockets close when the tasks end (bounded wait).
+    let mut ok = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        if std::net::UdpSocket::bind(oa.rtp).is_ok() && std::net::UdpSocket::bind(ob.rtp).is_ok() {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "RTP ports still bound after stop");
+}

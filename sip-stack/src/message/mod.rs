@@ -68,3 +68,6 @@ pub use params::{unquote, Param, Params};
 pub use parse::{parse_stream, ParseLimits};
 pub use sip_message::{Request, Response, SipMessage, ValidationError};
 pub use uri::{Host, HostPort, SipUri, Uri, UriError};
+
+#[cfg(test)]
+mod robustness;

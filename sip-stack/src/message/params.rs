@@ -42,7 +42,8 @@ impl Param {
         if self.name.eq_ignore_ascii_case(name) {
             return true;
         }
-        self.name.contains('%') && unescape(&self.name).eq_ignore_ascii_case(name.as_bytes())
+        self.name.as_bytes().contains(&b'%')
+            && unescape(&self.name).eq_ignore_ascii_case(name.as_bytes())
     }
 }
 

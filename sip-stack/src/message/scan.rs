@@ -4,30 +4,108 @@
 //! delimiters, and uses `get()` rather than indexing, so no input can make
 //! it panic.
 
-/// RFC 3261 `token` characters.
-pub(crate) fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
+// Character classes as bit flags in one 256-entry table, so every
+// per-byte test is a single load (the parser's hot loops are all
+// "advance while byte in class").
+pub(crate) const C_TOKEN: u16 = 1;
+pub(crate) const C_UNRESERVED: u16 = 2;
+pub(crate) const C_RESERVED: u16 = 4;
+pub(crate) const C_USER: u16 = 8;
+pub(crate) const C_PASSWORD: u16 = 16;
+pub(crate) const C_PARAM: u16 = 32;
+pub(crate) const C_HNV: u16 = 64;
+pub(crate) const C_WORD: u16 = 128;
+pub(crate) const C_HOST: u16 = 256;
+
+const fn build_classes() -> [u16; 256] {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let alnum = b.is_ascii_alphanumeric();
+        let mut c = 0;
+        let token = alnum
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        let unreserved = alnum
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
+        let reserved = matches!(
             b,
-            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+            b';' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b','
+        );
+        if token {
+            c |= C_TOKEN;
+        }
+        if unreserved {
+            c |= C_UNRESERVED;
+        }
+        if reserved {
+            c |= C_RESERVED;
+        }
+        if unreserved || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/') {
+            c |= C_USER;
+        }
+        if unreserved || matches!(b, b'&' | b'=' | b'+' | b'$' | b',') {
+            c |= C_PASSWORD;
+        }
+        if unreserved || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$') {
+            c |= C_PARAM;
+        }
+        if unreserved || matches!(b, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$') {
+            c |= C_HNV;
+        }
+        if token
+            || matches!(
+                b,
+                b'(' | b')'
+                    | b'<'
+                    | b'>'
+                    | b':'
+                    | b'\\'
+                    | b'"'
+                    | b'/'
+                    | b'['
+                    | b']'
+                    | b'?'
+                    | b'{'
+                    | b'}'
+            )
+        {
+            c |= C_WORD;
+        }
+        if alnum || b == b'-' || b == b'.' {
+            c |= C_HOST;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+}
+
+static CLASSES: [u16; 256] = build_classes();
+
+/// Whether `b` belongs to any of the classes in `mask`.
+#[inline(always)]
+pub(crate) fn class(b: u8, mask: u16) -> bool {
+    CLASSES[b as usize] & mask != 0
+}
+
+/// RFC 3261 `token` characters.
+#[inline(always)]
+pub(crate) fn is_token(b: u8) -> bool {
+    class(b, C_TOKEN)
 }
 
 /// RFC 3261 `unreserved` = alphanum / mark.
+#[cfg(test)]
+#[inline(always)]
 pub(crate) fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-        )
-}
-
-/// RFC 3261 `reserved`.
-pub(crate) fn is_reserved(b: u8) -> bool {
-    matches!(
-        b,
-        b';' | b'/' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b','
-    )
+    class(b, C_UNRESERVED)
 }
 
 /// Space or horizontal tab.
@@ -44,6 +122,9 @@ pub(crate) fn trim_ws(s: &str) -> &str {
 /// well-formed `%HH` escape.
 pub(crate) fn valid_escaped(s: &str, allowed: impl Fn(u8) -> bool) -> bool {
     let b = s.as_bytes();
+    if b.iter().all(|&c| c != b'%' && allowed(c)) {
+        return true;
+    }
     let mut i = 0;
     while let Some(&c) = b.get(i) {
         if c == b'%' {
@@ -141,8 +222,12 @@ pub(crate) fn write_quoted(f: &mut impl std::fmt::Write, s: &str) -> std::fmt::R
 /// Splits `s` at top-level commas, ignoring commas inside quoted strings
 /// and `<...>`. Returns `None` for unbalanced quotes or brackets.
 pub(crate) fn split_commas(s: &str, max: usize) -> Option<Vec<&str>> {
-    let mut out = Vec::new();
     let b = s.as_bytes();
+    if !b.contains(&b',') {
+        // Common case: one element. Still reject unbalanced quotes.
+        return balanced(b).then(|| vec![s]);
+    }
+    let mut out = Vec::new();
     let (mut in_q, mut in_a, mut esc) = (false, false, false);
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
@@ -175,6 +260,33 @@ pub(crate) fn split_commas(s: &str, max: usize) -> Option<Vec<&str>> {
     }
     out.push(s.get(start..)?);
     Some(out)
+}
+
+/// True when quotes (with backslash escapes) and `<>` are balanced.
+fn balanced(b: &[u8]) -> bool {
+    if !b.iter().any(|&c| c == b'"' || c == b'<' || c == b'>') {
+        return true;
+    }
+    let (mut in_q, mut in_a, mut esc) = (false, false, false);
+    for &c in b {
+        if in_q {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_q = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_q = true,
+            b'<' if !in_a => in_a = true,
+            b'>' if in_a => in_a = false,
+            _ => {}
+        }
+    }
+    !in_q && !in_a
 }
 
 /// Parses an unsigned decimal of at most `max_digits` digits; rejects
@@ -263,9 +375,8 @@ impl<'a> Scanner<'a> {
     /// sequences (ASCII predicates, or all bytes >= 0x80 together).
     pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
         let start = self.pos;
-        while self.peek().is_some_and(&f) {
-            self.pos += 1;
-        }
+        let rest = self.src.as_bytes().get(start..).unwrap_or_default();
+        self.pos = start + rest.iter().position(|&b| !f(b)).unwrap_or(rest.len());
         match self.src.get(start..self.pos) {
             Some(s) => s,
             None => {

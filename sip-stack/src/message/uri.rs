@@ -10,7 +10,10 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use super::params::{Param, Params, MAX_PARAMS};
-use super::scan::{is_unreserved, unescape, valid_escaped, write_escaped};
+use super::scan::{
+    class, unescape, valid_escaped, write_escaped, C_HNV, C_PARAM, C_PASSWORD, C_RESERVED,
+    C_UNRESERVED, C_USER,
+};
 
 /// Why a URI did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,7 +60,9 @@ impl Host {
             let inner = inner.strip_suffix(']').ok_or(UriError::Host)?;
             return inner.parse().map(Host::Ipv6).map_err(|_| UriError::Host);
         }
-        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        if s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        {
             return s.parse().map(Host::Ipv4).map_err(|_| UriError::Host);
         }
         if is_hostname(s) {
@@ -108,29 +113,32 @@ impl fmt::Display for Host {
 
 /// `hostname = *( domainlabel "." ) toplabel [ "." ]`.
 fn is_hostname(s: &str) -> bool {
-    let s = s.strip_suffix('.').unwrap_or(s);
-    if s.is_empty() || s.len() > 255 {
+    let b = s.as_bytes();
+    let b = b.strip_suffix(b".").unwrap_or(b);
+    if b.is_empty() || b.len() > 255 {
         return false;
     }
-    let mut labels = s.split('.').peekable();
-    while let Some(label) = labels.next() {
-        let b = label.as_bytes();
-        let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
-            return false;
-        };
-        if !first.is_ascii_alphanumeric()
-            || !last.is_ascii_alphanumeric()
-            || !b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-        {
+    // One pass: each label starts and ends alphanumeric; the last
+    // (toplabel) starts with a letter, which tells a name from a
+    // malformed IPv4 address.
+    let mut label_start = 0;
+    let mut prev = b'.';
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'.' {
+            if prev == b'.' || prev == b'-' {
+                return false;
+            }
+            label_start = i + 1;
+        } else if c == b'-' {
+            if prev == b'.' {
+                return false;
+            }
+        } else if !c.is_ascii_alphanumeric() {
             return false;
         }
-        // toplabel must start with a letter, which is what tells a name
-        // from a malformed IPv4 address.
-        if labels.peek().is_none() && !first.is_ascii_alphabetic() {
-            return false;
-        }
+        prev = c;
     }
-    true
+    prev != b'-' && b.get(label_start).is_some_and(u8::is_ascii_alphabetic)
 }
 
 /// Host plus optional port.
@@ -163,7 +171,7 @@ pub(crate) fn parse_host_port(s: &str) -> Result<HostPort, UriError> {
             None => return Err(UriError::Host),
         }
     } else {
-        match s.find(':') {
+        match memchr::memchr(b':', s.as_bytes()) {
             Some(i) => s.split_at(i),
             None => (s, ""),
         }
@@ -189,23 +197,23 @@ pub(crate) fn parse_port(p: &str) -> Option<u16> {
 }
 
 fn is_user_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/')
+    class(b, C_USER)
 }
 
 fn is_password_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'&' | b'=' | b'+' | b'$' | b',')
+    class(b, C_PASSWORD)
 }
 
 fn is_param_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$')
+    class(b, C_PARAM)
 }
 
 fn is_hnv_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$')
+    class(b, C_HNV)
 }
 
 fn is_uric(b: u8) -> bool {
-    is_unreserved(b) || super::scan::is_reserved(b)
+    class(b, C_UNRESERVED | C_RESERVED)
 }
 
 /// A `sip:` or `sips:` URI.
@@ -441,7 +449,7 @@ pub enum Uri {
 impl Uri {
     /// Parses a URI. The input must not contain whitespace or `<>`.
     pub fn parse(s: &str) -> Result<Uri, UriError> {
-        let colon = s.find(':').ok_or(UriError::Scheme)?;
+        let colon = memchr::memchr(b':', s.as_bytes()).ok_or(UriError::Scheme)?;
         let (scheme, rest) = (
             s.get(..colon).unwrap_or(""),
             s.get(colon + 1..).unwrap_or(""),
@@ -543,14 +551,14 @@ impl fmt::Display for Uri {
 fn parse_sip(s: &str, secure: bool) -> Result<SipUri, UriError> {
     // '@' can only appear as the userinfo terminator: no other component
     // allows it unescaped, while the user part may hold ';' and '?'.
-    let (userinfo, rest) = match s.find('@') {
+    let (userinfo, rest) = match memchr::memchr(b'@', s.as_bytes()) {
         Some(i) => (Some(s.get(..i).unwrap_or("")), s.get(i + 1..).unwrap_or("")),
         None => (None, s),
     };
     let (user, password) = match userinfo {
         None => (None, None),
         Some(ui) => {
-            let (u, p) = match ui.find(':') {
+            let (u, p) = match memchr::memchr(b':', ui.as_bytes()) {
                 Some(i) => (
                     ui.get(..i).unwrap_or(""),
                     Some(ui.get(i + 1..).unwrap_or("")),
@@ -568,7 +576,7 @@ fn parse_sip(s: &str, secure: bool) -> Result<SipUri, UriError> {
             (Some(u.to_owned()), p.map(str::to_owned))
         }
     };
-    let (rest, headers_part) = match rest.find('?') {
+    let (rest, headers_part) = match memchr::memchr(b'?', rest.as_bytes()) {
         Some(i) => (
             rest.get(..i).unwrap_or(""),
             Some(rest.get(i + 1..).unwrap_or("")),
@@ -582,7 +590,7 @@ fn parse_sip(s: &str, secure: bool) -> Result<SipUri, UriError> {
         if params.len() >= MAX_PARAMS {
             return Err(UriError::Param);
         }
-        let (name, value) = match p.find('=') {
+        let (name, value) = match memchr::memchr(b'=', p.as_bytes()) {
             Some(i) => (p.get(..i).unwrap_or(""), Some(p.get(i + 1..).unwrap_or(""))),
             None => (p, None),
         };

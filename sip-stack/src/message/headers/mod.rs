@@ -232,6 +232,10 @@ fn list<T>(
             Err("empty value")
         };
     }
+    if !v.as_bytes().contains(&b',') {
+        // One element: its own parser checks quotes and brackets.
+        return Ok(vec![f(v)?]);
+    }
     let items =
         split_commas(v, MAX_LIST).ok_or("unbalanced quotes or brackets, or too many elements")?;
     items.into_iter().map(f).collect()
@@ -260,6 +264,7 @@ pub(crate) fn parse_typed(
 ) -> Result<(), &'static str> {
     use HeaderKind as K;
     let h = match kind {
+        K::Via if !value.as_bytes().contains(&b',') => Header::Via(Via::parse(value)?),
         K::Via => {
             for v in list(value, false, Via::parse)? {
                 out.push(Header::Via(v));

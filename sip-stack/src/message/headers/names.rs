@@ -96,15 +96,66 @@ impl HeaderKind {
                 .find(|(_, short, _)| *short == Some(c))
                 .map(|t| t.2);
         }
-        TYPED
+        // Narrow by length first: most received names are one or two
+        // candidates away from a decision.
+        let cands: &[HeaderKind] = match name.len() {
+            2 => &[K::To],
+            3 => &[K::Via],
+            4 => &[K::From, K::CSeq, K::Date],
+            5 => &[K::Allow, K::Event, K::Route],
+            6 => &[K::Accept, K::Server],
+            7 => &[K::CallId, K::Contact, K::Expires, K::Require],
+            8 => &[K::ReferTo],
+            9 => &[K::Supported],
+            10 => &[K::UserAgent],
+            11 => &[K::MinExpires, K::RetryAfter, K::Unsupported],
+            12 => &[K::MaxForwards, K::ContentType, K::RecordRoute],
+            13 => &[K::Authorization, K::ProxyRequire],
+            14 => &[K::ContentLength],
+            16 => &[K::WwwAuthenticate],
+            18 => &[K::ProxyAuthenticate],
+            19 => &[K::ProxyAuthorization],
+            _ => &[],
+        };
+        cands
             .iter()
-            .find(|(long, _, _)| long.eq_ignore_ascii_case(name))
-            .map(|t| t.2)
+            .copied()
+            .find(|k| k.name().eq_ignore_ascii_case(name))
     }
 
     /// Canonical long name.
     pub fn name(self) -> &'static str {
-        TYPED.iter().find(|t| t.2 == self).map_or("", |t| t.0)
+        match self {
+            K::Via => "Via",
+            K::From => "From",
+            K::To => "To",
+            K::CallId => "Call-ID",
+            K::CSeq => "CSeq",
+            K::Contact => "Contact",
+            K::MaxForwards => "Max-Forwards",
+            K::ContentLength => "Content-Length",
+            K::ContentType => "Content-Type",
+            K::Expires => "Expires",
+            K::MinExpires => "Min-Expires",
+            K::Route => "Route",
+            K::RecordRoute => "Record-Route",
+            K::Allow => "Allow",
+            K::Supported => "Supported",
+            K::Require => "Require",
+            K::Unsupported => "Unsupported",
+            K::ProxyRequire => "Proxy-Require",
+            K::WwwAuthenticate => "WWW-Authenticate",
+            K::ProxyAuthenticate => "Proxy-Authenticate",
+            K::Authorization => "Authorization",
+            K::ProxyAuthorization => "Proxy-Authorization",
+            K::Accept => "Accept",
+            K::Event => "Event",
+            K::ReferTo => "Refer-To",
+            K::UserAgent => "User-Agent",
+            K::Server => "Server",
+            K::RetryAfter => "Retry-After",
+            K::Date => "Date",
+        }
     }
 }
 
@@ -123,6 +174,18 @@ pub(crate) fn expand_compact(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for (long, short, kind) in TYPED {
+            assert_eq!(HeaderKind::lookup(long), Some(*kind));
+            assert_eq!(HeaderKind::lookup(&long.to_ascii_uppercase()), Some(*kind));
+            assert_eq!(kind.name(), *long);
+            if let Some(c) = short {
+                assert_eq!(HeaderKind::lookup(&(*c as char).to_string()), Some(*kind));
+            }
+        }
+    }
 
     #[test]
     fn lookups() {

@@ -6,7 +6,7 @@ use std::fmt;
 use crate::message::method::Method;
 use crate::message::name_addr::NameAddr;
 use crate::message::params::{parse_generic_params, Params};
-use crate::message::scan::{is_token, parse_u32, trim_ws, Scanner};
+use crate::message::scan::{parse_u32, trim_ws, Scanner};
 
 /// `CSeq: <seq> <method>` (RFC 3261 §20.16).
 ///
@@ -49,22 +49,7 @@ impl fmt::Display for CSeq {
 pub struct CallId(pub String);
 
 fn is_word_char(b: u8) -> bool {
-    is_token(b)
-        || matches!(
-            b,
-            b'(' | b')'
-                | b'<'
-                | b'>'
-                | b':'
-                | b'\\'
-                | b'"'
-                | b'/'
-                | b'['
-                | b']'
-                | b'?'
-                | b'{'
-                | b'}'
-        )
+    crate::message::scan::class(b, crate::message::scan::C_WORD)
 }
 
 impl CallId {

@@ -141,18 +141,18 @@ impl Via {
         }
         for p in params.iter() {
             let v = p.value.as_deref();
-            let ok = if p.is("branch") {
-                v.is_some_and(|v| v.bytes().all(is_token))
-            } else if p.is("received") {
-                v.is_some_and(|v| v.parse::<std::net::IpAddr>().is_ok())
-            } else if p.is("rport") {
-                v.is_none_or(|v| parse_port(v).is_some())
-            } else if p.is("ttl") {
-                v.and_then(parse_u32).is_some_and(|t| t <= 255)
-            } else if p.is("maddr") {
-                v.is_some_and(|v| Host::parse(v).is_ok())
-            } else {
-                true
+            let n = p.name.as_str();
+            let ok = match n.len() {
+                6 if n.eq_ignore_ascii_case("branch") => v.is_some_and(|v| v.bytes().all(is_token)),
+                8 if n.eq_ignore_ascii_case("received") => {
+                    v.is_some_and(|v| v.parse::<std::net::IpAddr>().is_ok())
+                }
+                5 if n.eq_ignore_ascii_case("rport") => v.is_none_or(|v| parse_port(v).is_some()),
+                3 if n.eq_ignore_ascii_case("ttl") => {
+                    v.and_then(parse_u32).is_some_and(|t| t <= 255)
+                }
+                5 if n.eq_ignore_ascii_case("maddr") => v.is_some_and(|v| Host::parse(v).is_ok()),
+                _ => true,
             };
             if !ok {
                 return Err("invalid Via parameter value");

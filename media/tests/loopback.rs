@@ -92,6 +92,10 @@ fn dominant(x: &[i16]) -> f64 {
 }
 
 async fn tone_call(codec: &str) {
+    tone_call_ptime(codec, 20).await
+}
+
+async fn tone_call_ptime(codec: &str, a_ptime_ms: u64) {
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let ea = engine(true, None, &[codec]);
     let eb = engine(false, Some(recorded.clone()), &[codec]);
@@ -99,7 +103,9 @@ async fn tone_call(codec: &str) {
     let (mut b, _rb) = session(&eb);
     let (oa, ob) = (a.local_offer(), b.local_offer());
     assert_eq!(oa.audio_codecs().next().unwrap().encoding, codec);
-    a.apply(&negotiated(&oa, &ob, codec)).unwrap();
+    let mut na = negotiated(&oa, &ob, codec);
+    na.ptime = Duration::from_millis(a_ptime_ms);
+    a.apply(&na).unwrap();
     b.apply(&negotiated(&ob, &oa, codec)).unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
     a.stop();
@@ -109,8 +115,9 @@ async fn tone_call(codec: &str) {
     eprintln!("{codec}: sender {sa:?}\nreceiver {sb:?}");
     assert_eq!(sa.codec, codec);
     // ~50 packets in 1 s at 20 ms (bounds loose: a loaded CI machine).
+    let expect = 1000 / a_ptime_ms;
     assert!(
-        sa.packets_sent >= 35 && sa.packets_sent <= 60,
+        sa.packets_sent >= expect * 7 / 10 && sa.packets_sent <= expect * 12 / 10,
         "sent {}",
         sa.packets_sent
     );
@@ -120,7 +127,8 @@ async fn tone_call(codec: &str) {
         sb.packets_received,
         sa.packets_sent
     );
-    assert_eq!(sb.bytes_received, sb.packets_received * 160);
+    let bytes_per_packet = if codec == "G722" { 160 } else { 8 * a_ptime_ms };
+    assert_eq!(sb.bytes_received, sb.packets_received * bytes_per_packet);
     assert!(sb.packets_lost <= 1, "lost {}", sb.packets_lost);
     assert!(sb.jitter_ms < 20.0, "jitter {} ms", sb.jitter_ms);
     let samples = recorded.lock().unwrap().clone();
@@ -147,6 +155,12 @@ async fn tone_call(codec: &str) {
 #[tokio::test]
 async fn pcmu_tone_loopback() {
     tone_call("PCMU").await;
+}
+
+/// The peer packs 40 ms per packet while we play 20 ms steps.
+#[tokio::test]
+async fn pcmu_40ms_packets_played_in_20ms_steps() {
+    tone_call_ptime("PCMU", 40).await;
 }
 
 #[tokio::test]

@@ -162,6 +162,8 @@ pub struct JitterBuffer {
     last_transit_ms: Option<f64>,
     jitter_ms: f64,
     above_target_pops: u32,
+    learned_frame_ms: Option<f64>,
+    last_pushed: Option<(u16, u32)>,
     stats: JitterStats,
 }
 
@@ -198,6 +200,8 @@ impl JitterBuffer {
             last_transit_ms: None,
             jitter_ms: 0.0,
             above_target_pops: 0,
+            learned_frame_ms: None,
+            last_pushed: None,
             stats: JitterStats::default(),
         }
     }
@@ -212,10 +216,30 @@ impl JitterBuffer {
         self.concealed_bits = 0;
         self.played_bits = 0;
         self.last_transit_ms = None;
+        self.last_pushed = None;
     }
 
+    /// Packet duration: learned from consecutive packets' timestamps (a
+    /// peer may send 10 or 30 ms packets whatever our own ptime), else the
+    /// configured frame.
     fn frame_ms(&self) -> f64 {
-        self.cfg.frame.as_secs_f64() * 1000.0
+        self.learned_frame_ms
+            .unwrap_or_else(|| self.cfg.frame.as_secs_f64() * 1000.0)
+    }
+
+    fn learn_frame(&mut self, seq: u16, ts: u32) {
+        if let Some((ps, pts)) = self.last_pushed {
+            if seq == ps.wrapping_add(1) {
+                let units = ts.wrapping_sub(pts);
+                let rate = self.cfg.clock_rate.max(1);
+                // 5–200 ms packets only; anything else is a jump, not a size.
+                let ms = units as f64 * 1000.0 / rate as f64;
+                if (5.0..=200.0).contains(&ms) {
+                    self.learned_frame_ms = Some(ms);
+                }
+            }
+        }
+        self.last_pushed = Some((seq, ts));
     }
 
     /// Target delay in whole frames.
@@ -340,6 +364,7 @@ impl JitterBuffer {
             self.highest_seq = seq;
         }
         self.update_jitter(now, timestamp);
+        self.learn_frame(seq, timestamp);
         self.stats.received += 1;
         PushResult::Stored
     }
@@ -433,8 +458,9 @@ impl JitterBuffer {
     /// Current figures.
     pub fn stats(&self) -> JitterStats {
         let mut s = self.stats;
-        s.delay = self.cfg.frame * self.level() as u32;
-        s.target = self.cfg.frame * self.target_frames() as u32;
+        let frame = Duration::from_secs_f64(self.frame_ms() / 1000.0);
+        s.delay = frame * self.level() as u32;
+        s.target = frame * self.target_frames() as u32;
         s.jitter_ms = self.jitter_ms as f32;
         s
     }
@@ -513,6 +539,30 @@ mod tests {
             jb.push(t0, s, s as u32 * 160, 0, &[1]);
         }
         assert!(jb.level() <= jb.slots.len());
+    }
+
+    #[test]
+    fn ten_ms_packets_popped_twice_per_20ms() {
+        // The peer sends 10 ms packets; we play in 20 ms steps, taking two.
+        let t0 = Instant::now();
+        let mut jb = JitterBuffer::new(JitterConfig::default());
+        let mut played = 0;
+        for i in 0..1000u16 {
+            let t = t0 + ms(10 * i as u64);
+            jb.push(t, i, i as u32 * 80, 0, &[1; 80]);
+            if i % 2 == 1 {
+                for _ in 0..2 {
+                    if matches!(jb.pop(t), Pop::Frame { .. }) {
+                        played += 1;
+                    }
+                }
+            }
+        }
+        let st = jb.stats();
+        assert_eq!(st.shrink_drops, 0, "{st:?}");
+        assert_eq!(st.lost, 0);
+        assert!(played >= 996, "played {played}");
+        assert!(st.target <= ms(20), "{st:?}");
     }
 
     #[test]

@@ -224,7 +224,7 @@ impl JitterBuffer {
     /// configured frame.
     fn frame_ms(&self) -> f64 {
         self.learned_frame_ms
-            .unwrap_or_else(|| self.cfg.frame.as_secs_f64() * 1000.0)
+            .unwrap_or(self.cfg.frame.as_secs_f64() * 1000.0)
     }
 
     fn learn_frame(&mut self, seq: u16, ts: u32) {

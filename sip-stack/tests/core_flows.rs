@@ -756,6 +756,11 @@ fn registration_refresh_423_and_rejected_credentials() {
             ..
         }]
     ));
+    // It tries again a minute later.
+    core.handle_timeout(t0 + Duration::from_secs(229));
+    assert!(drain(&mut core).iter().all(|t| !text(t).starts_with("REGISTER")));
+    core.handle_timeout(t0 + Duration::from_secs(230));
+    assert!(text(&drain(&mut core)[0]).starts_with("REGISTER "));
 }
 
 #[test]

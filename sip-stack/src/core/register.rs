@@ -51,6 +51,9 @@ impl Account {
     }
 }
 
+/// Delay before registering again after a failure.
+const REGISTER_RETRY: Duration = Duration::from_secs(60);
+
 /// When to refresh a binding granted for `expires` seconds: a margin before expiry
 /// (half the lifetime for short ones).
 fn refresh_after(expires: u32) -> Duration {
@@ -210,7 +213,9 @@ impl SipCore {
             return;
         }
         acc.registered = false;
-        acc.refresh_at = None;
+        // Try again later: the registrar may come back, or the password be fixed.
+        acc.refresh_at = Some(self.now + REGISTER_RETRY);
+        acc.auth_tries = 0;
         self.emit(StackEvent::Registration {
             account: id,
             state: RegistrationState::Failed { code, reason },
@@ -256,8 +261,6 @@ impl SipCore {
                 .or_else(|| resp.number("expires"))
                 .unwrap_or(acc.expires);
             if granted == 0 {
-                acc.registered = false;
-                acc.refresh_at = None;
                 return self.register_failed(id, code, "registrar granted no lifetime".into());
             }
             acc.registered = true;

@@ -747,7 +747,12 @@ fn registration_refresh_423_and_rejected_credentials() {
     let reg = text(&drain(&mut core)[0]);
     assert!(reg.contains("nc=00000002"));
     // The registrar now rejects the same nonce: no loop, a failure.
-    core.handle_datagram(t0, me(), peer(), &answer_to(&reg, 401, Some("r"), ch, ""));
+    core.handle_datagram(
+        t0 + Duration::from_secs(170),
+        me(),
+        peer(),
+        &answer_to(&reg, 401, Some("r"), ch, ""),
+    );
     assert!(drain(&mut core).is_empty());
     assert!(matches!(
         events(&mut core).as_slice(),
@@ -758,7 +763,9 @@ fn registration_refresh_423_and_rejected_credentials() {
     ));
     // It tries again a minute later.
     core.handle_timeout(t0 + Duration::from_secs(229));
-    assert!(drain(&mut core).iter().all(|t| !text(t).starts_with("REGISTER")));
+    assert!(drain(&mut core)
+        .iter()
+        .all(|t| !text(t).starts_with("REGISTER")));
     core.handle_timeout(t0 + Duration::from_secs(230));
     assert!(text(&drain(&mut core)[0]).starts_with("REGISTER "));
 }

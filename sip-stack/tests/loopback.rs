@@ -123,6 +123,155 @@ async fn call(tcp: bool) {
     b.cmd.send(StackCommand::Shutdown).await.unwrap();
 }
 
+/// Hold/resume (re-INVITE), out-of-band DTMF (INFO), blind transfer (REFER) and a
+/// MESSAGE between two real stacks.
+#[tokio::test]
+async fn mid_call_features_over_udp() {
+    let mut a = start(false).await;
+    let mut b = start(false).await;
+    let call = CallId::next();
+    let to = Address::new(format!("sip:bob@{}", b.udp.unwrap())).unwrap();
+    a.cmd
+        .send(StackCommand::Dial {
+            call,
+            account: None,
+            to: to.clone(),
+            offer: media(40000),
+        })
+        .await
+        .unwrap();
+    let incoming = match next(&mut b).await {
+        StackEvent::IncomingCall { call, .. } => call,
+        e => panic!("{e:?}"),
+    };
+    b.cmd
+        .send(StackCommand::Answer {
+            call: incoming,
+            media: media(42000),
+        })
+        .await
+        .unwrap();
+    let mut a_events = Vec::new();
+    while a_events.len() < 3 {
+        a_events.push(next(&mut a).await); // Ringing, Connected, MediaNegotiated
+    }
+    assert!(matches!(next(&mut b).await, StackEvent::Connected { .. }));
+    assert!(matches!(
+        next(&mut b).await,
+        StackEvent::MediaNegotiated { .. }
+    ));
+
+    // Hold: A offers sendonly.
+    let held = media(40000).with_direction(openphone_sal::MediaDirection::SendOnly);
+    a.cmd
+        .send(StackCommand::UpdateMedia { call, media: held })
+        .await
+        .unwrap();
+    match next(&mut a).await {
+        StackEvent::MediaNegotiated { media, .. } => {
+            assert_eq!(media.direction, openphone_sal::MediaDirection::SendOnly)
+        }
+        e => panic!("{e:?}"),
+    }
+    match next(&mut b).await {
+        StackEvent::MediaNegotiated { media, .. } => {
+            assert_eq!(media.direction, openphone_sal::MediaDirection::RecvOnly)
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(matches!(
+        next(&mut b).await,
+        StackEvent::RemoteHold { held: true, .. }
+    ));
+    // Resume.
+    a.cmd
+        .send(StackCommand::UpdateMedia {
+            call,
+            media: media(40000),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        next(&mut a).await,
+        StackEvent::MediaNegotiated { .. }
+    ));
+    assert!(matches!(
+        next(&mut b).await,
+        StackEvent::MediaNegotiated { .. }
+    ));
+    assert!(matches!(
+        next(&mut b).await,
+        StackEvent::RemoteHold { held: false, .. }
+    ));
+
+    // DTMF by INFO.
+    a.cmd
+        .send(StackCommand::SendDtmf {
+            call,
+            digits: "5#".into(),
+        })
+        .await
+        .unwrap();
+    let mut digits = String::new();
+    for _ in 0..2 {
+        match next(&mut b).await {
+            StackEvent::Dtmf { digit, .. } => digits.push(digit),
+            e => panic!("{e:?}"),
+        }
+    }
+    let mut sorted: Vec<char> = digits.chars().collect();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        vec!['#', '5'],
+        "both digits arrive (UDP may reorder)"
+    );
+
+    // Blind transfer request from B to A.
+    let carol = Address::new("sip:carol@127.0.0.1:5099").unwrap();
+    b.cmd
+        .send(StackCommand::Transfer {
+            call: incoming,
+            to: carol.clone(),
+        })
+        .await
+        .unwrap();
+    match next(&mut a).await {
+        StackEvent::TransferRequested { call: c, target } => {
+            assert_eq!(c, call);
+            assert_eq!(target.uri(), carol.uri());
+        }
+        e => panic!("{e:?}"),
+    }
+
+    // An instant message outside the call.
+    a.cmd
+        .send(StackCommand::SendMessage {
+            account: None,
+            to,
+            content_type: "text/plain".into(),
+            body: b"hello bob".to_vec(),
+        })
+        .await
+        .unwrap();
+    match next(&mut b).await {
+        StackEvent::Message { body, .. } => assert_eq!(body, b"hello bob"),
+        e => panic!("{e:?}"),
+    }
+
+    b.cmd
+        .send(StackCommand::Hangup { call: incoming })
+        .await
+        .unwrap();
+    assert!(matches!(
+        next(&mut a).await,
+        StackEvent::CallEnded {
+            reason: EndReason::RemoteHangup,
+            ..
+        }
+    ));
+}
+
 #[tokio::test]
 async fn call_over_udp() {
     call(false).await;

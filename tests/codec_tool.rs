@@ -148,3 +148,14 @@ fn speex_frames_are_length_prefixed() {
     let (_, pcm) = tool::decode_frames(&reg, "speex-nb", &data, None).unwrap();
     assert_eq!(pcm.len(), 1600);
 }
+
+/// With the features off, Speex and Opus are not in the build at all.
+#[test]
+fn optional_codecs_follow_features() {
+    let reg = CodecRegistry::with_builtin();
+    let has = |n: &str| reg.list().any(|e| e.info.name == n);
+    assert_eq!(has("speex-nb") && has("speex-wb"), cfg!(feature = "speex"));
+    if !cfg!(feature = "opus") {
+        assert!(!has("opus"));
+    }
+}

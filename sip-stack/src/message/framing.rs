@@ -3,7 +3,7 @@
 
 use bytes::{Buf, BytesMut};
 
-use super::error::ParseError;
+use super::error::{ParseError, ParseErrorKind};
 use super::parse::{parse, Mode, Outcome, ParseLimits};
 use super::sip_message::SipMessage;
 
@@ -31,6 +31,11 @@ pub struct StreamFramer {
     buf: BytesMut,
     limits: ParseLimits,
     pings: usize,
+    // Work avoided on slow senders (one byte per segment must not make
+    // framing quadratic): bytes already searched for the end of headers,
+    // and the total length the pending message needs.
+    scanned: usize,
+    need: usize,
 }
 
 impl StreamFramer {
@@ -45,6 +50,8 @@ impl StreamFramer {
             buf: BytesMut::new(),
             limits,
             pings: 0,
+            scanned: 0,
+            need: 0,
         }
     }
 
@@ -85,25 +92,57 @@ impl StreamFramer {
         self.buf.advance(drop);
     }
 
+    fn reset(&mut self) {
+        self.buf.clear();
+        self.scanned = 0;
+        self.need = 0;
+    }
+
     /// The next complete message, `Ok(None)` when more bytes are needed.
     pub fn next_message(&mut self) -> Result<Option<SipMessage>, ParseError> {
-        self.skip_crlf();
-        if self.buf.is_empty() {
+        if self.scanned == 0 && self.need == 0 {
+            self.skip_crlf();
+        }
+        if self.buf.is_empty() || self.buf.len() < self.need {
             return Ok(None);
         }
+        if self.scanned > 0 {
+            let from = self.scanned;
+            let rest = self.buf.get(from..).unwrap_or_default();
+            if memchr::memmem::find(rest, b"\r\n\r\n").is_none() {
+                if self.buf.len() > self.limits.max_message {
+                    self.reset();
+                    return Err(ParseError::new(ParseErrorKind::TooLarge));
+                }
+                self.scanned = self.buf.len().saturating_sub(3).max(from);
+                return Ok(None);
+            }
+        }
+        self.scanned = 0;
+        self.need = 0;
         // Parse from a frozen copy of the buffered bytes so header values
         // can share it.
         let data = self.buf.clone().freeze();
         match parse(&data, Mode::Stream, &self.limits) {
             Ok(Outcome::Done(m, n)) => {
                 self.buf.advance(n.min(self.buf.len()));
+                self.scanned = 0;
+                self.need = 0;
                 Ok(Some(m))
             }
-            Ok(Outcome::Incomplete) => Ok(None),
+            Ok(Outcome::Incomplete(need)) => {
+                self.need = need.unwrap_or(0);
+                if need.is_none() {
+                    // No blank line yet: next time, resume the search
+                    // near the end instead of rescanning everything.
+                    self.scanned = self.buf.len().saturating_sub(3).max(1);
+                }
+                Ok(None)
+            }
             Err((e, resync)) => {
                 match resync {
                     Some(n) if !e.breaks_framing() => self.buf.advance(n.min(self.buf.len())),
-                    _ => self.buf.clear(),
+                    _ => self.reset(),
                 }
                 Err(e)
             }

@@ -49,8 +49,9 @@ pub(crate) enum Outcome {
     /// A message and how many bytes of the buffer it used (including any
     /// leading CRLFs that were skipped).
     Done(SipMessage, usize),
-    /// Stream only: need more bytes.
-    Incomplete,
+    /// Stream only: need more bytes; when the header section is complete
+    /// the total length the message needs is known.
+    Incomplete(Option<usize>),
 }
 
 /// An error plus, on streams, how many bytes to drop to resynchronise
@@ -320,7 +321,7 @@ pub(crate) fn parse(buf: &Bytes, mode: Mode, limits: &ParseLimits) -> Result<Out
     if skip == b.len() {
         return match mode {
             Mode::Datagram => Err(fail(K::Empty)),
-            Mode::Stream => Ok(Outcome::Incomplete),
+            Mode::Stream => Ok(Outcome::Incomplete(None)),
         };
     }
     if mode == Mode::Datagram && b.len() > limits.max_message {
@@ -330,7 +331,7 @@ pub(crate) fn parse(buf: &Bytes, mode: Mode, limits: &ParseLimits) -> Result<Out
         Some(p) => (p + 2, p + 4, false),
         None => match mode {
             Mode::Stream if b.len() - skip > limits.max_message => return Err(fail(K::TooLarge)),
-            Mode::Stream => return Ok(Outcome::Incomplete),
+            Mode::Stream => return Ok(Outcome::Incomplete(None)),
             Mode::Datagram => (b.len(), b.len(), true),
         },
     };
@@ -407,7 +408,7 @@ pub(crate) fn parse(buf: &Bytes, mode: Mode, limits: &ParseLimits) -> Result<Out
                 return Err(fail(K::TooLarge));
             }
             if (n as usize) > avail {
-                return Ok(Outcome::Incomplete);
+                return Ok(Outcome::Incomplete(Some(body_start + n as usize)));
             }
             (n as usize, body_start + n as usize)
         }
@@ -505,7 +506,7 @@ impl SipMessage {
     ) -> Result<SipMessage, ParseError> {
         match parse(&data, Mode::Datagram, limits) {
             Ok(Outcome::Done(m, _)) => Ok(m),
-            Ok(Outcome::Incomplete) => Err(ParseError::new(K::Unterminated)),
+            Ok(Outcome::Incomplete(_)) => Err(ParseError::new(K::Unterminated)),
             Err((e, _)) => Err(e),
         }
     }
@@ -520,7 +521,7 @@ pub fn parse_stream(data: &[u8]) -> Result<Option<(SipMessage, usize)>, ParseErr
     let buf = Bytes::copy_from_slice(data);
     match parse(&buf, Mode::Stream, &ParseLimits::default()) {
         Ok(Outcome::Done(m, n)) => Ok(Some((m, n))),
-        Ok(Outcome::Incomplete) => Ok(None),
+        Ok(Outcome::Incomplete(_)) => Ok(None),
         Err((e, _)) => Err(e),
     }
 }

@@ -182,3 +182,24 @@ fn stream_resyncs_after_a_bad_message() {
     f.push(b"OPTIONS sip:a@b SIP/2.0\r\nCSeq: 2 OPTIONS\r\n\r\n");
     assert!(f.next_message().unwrap_err().breaks_framing());
 }
+
+#[test]
+fn byte_by_byte_stream_is_framed() {
+    // One byte per segment: exercises the resumable header search and the
+    // pending-length shortcut.
+    let msg = SEED;
+    let mut f = StreamFramer::new();
+    let mut got = 0;
+    for _ in 0..3 {
+        for b in msg {
+            f.push(std::slice::from_ref(b));
+            while let Some(m) = f.next_message().unwrap() {
+                assert_eq!(&m.body()[..], b"v=0\n");
+                got += 1;
+            }
+        }
+        f.push(b"\r\n\r\n");
+    }
+    assert_eq!(got, 3);
+    assert_eq!(f.take_pings(), 2);
+}

@@ -159,3 +159,22 @@ fn optional_codecs_follow_features() {
         assert!(!has("opus"));
     }
 }
+
+/// Opus through the tool: 48 kHz, length-prefixed frames, 16 kHz WAV in.
+#[cfg(feature = "opus")]
+#[test]
+fn opus_frames_are_length_prefixed() {
+    let reg = CodecRegistry::with_builtin();
+    let data = tool::encode_pcm(&reg, "opus", 16000, &tone(16000, 3200)).unwrap();
+    let mut frames = 0;
+    let mut rest = &data[..];
+    while let [a, b, tail @ ..] = rest {
+        let len = usize::from(u16::from_be_bytes([*a, *b]));
+        assert!((1..=1275).contains(&len));
+        rest = &tail[len..];
+        frames += 1;
+    }
+    assert_eq!(frames, 10);
+    let (rate, pcm) = tool::decode_frames(&reg, "opus", &data, None).unwrap();
+    assert_eq!((rate, pcm.len()), (48000, 9600));
+}

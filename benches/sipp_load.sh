@@ -9,7 +9,7 @@
 set -u
 cd "$(dirname "$0")/.."
 cargo build --release --example softphone -q || exit 2
-SP=$PWD/target/release/examples/softphone
+SP=${CARGO_TARGET_DIR:-$PWD/target}/release/examples/softphone
 RATES=${RATES:-"100 200 400 600 800 1000"}
 RATE_CALLS=${RATE_CALLS:-2000}
 W=$(mktemp -d /tmp/op-load.XXXX); cd "$W" || exit 2

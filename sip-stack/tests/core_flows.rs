@@ -888,3 +888,46 @@ fn random_datagrams_never_panic() {
         events(&mut core);
     }
 }
+
+#[test]
+fn reinvite_glare_491_is_retried() {
+    let (mut core, t0, call, _tag) = established("cg");
+    let hold = media(8000).with_direction(MediaDirection::SendOnly);
+    core.handle_command(t0, StackCommand::UpdateMedia { call, media: hold });
+    let reinvite = text(&drain(&mut core)[0]);
+    assert!(reinvite.starts_with(&format!("INVITE sip:peer@{PEER}")));
+    assert!(reinvite.contains("a=sendonly"));
+    core.handle_datagram(t0, me(), peer(), &answer_to(&reinvite, 491, None, "", ""));
+    let out = drain(&mut core);
+    assert!(
+        text(&out[0]).starts_with("ACK "),
+        "the 491 is ACKed by the transaction"
+    );
+    // We answered the call (do not own the Call-ID): retry within 0–2 s.
+    let mut now = t0;
+    let mut retried = None;
+    while now < t0 + Duration::from_secs(2) {
+        now += Duration::from_millis(100);
+        core.handle_timeout(now);
+        if let Some(t) = drain(&mut core)
+            .into_iter()
+            .find(|t| text(t).starts_with("INVITE "))
+        {
+            retried = Some(text(&t));
+            break;
+        }
+    }
+    let retried = retried.expect("re-INVITE retried after 491");
+    assert!(retried.contains("a=sendonly"));
+    let cseq = |s: &str| {
+        s.split("CSeq: ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+    };
+    assert!(cseq(&retried) > cseq(&reinvite));
+}

@@ -77,7 +77,7 @@ fn protos_c07_cases_never_break_the_core() {
     let t0 = Instant::now();
     let mut core = SipCore::new(CoreConfig::new(Some(local), None), t0);
     let reference = records(&std::fs::read(&names[0]).unwrap());
-    let mut probe = |core: &mut SipCore, now: Instant, n: usize| {
+    let probe = |core: &mut SipCore, now: Instant, n: usize| {
         let inv = substitute(&reference[0], 900_000 + n, "CANCEL");
         core.handle_datagram(now, local, peer, &inv);
         let codes: Vec<u16> = std::iter::from_fn(|| core.poll_transmit())
@@ -99,10 +99,8 @@ fn protos_c07_cases_never_break_the_core() {
     let mut now = t0;
     for (n, path) in names.iter().enumerate() {
         let recs = records(&std::fs::read(path).unwrap());
-        for (i, r) in recs.iter().enumerate() {
-            let method = "CANCEL";
-            let _ = i;
-            core.handle_datagram(now, local, peer, &substitute(r, n, method));
+        for r in &recs {
+            core.handle_datagram(now, local, peer, &substitute(r, n, "CANCEL"));
         }
         while core.poll_transmit().is_some() {}
         while core.poll_event().is_some() {}

@@ -172,6 +172,7 @@ impl SipCore {
                 auth_tries: 0,
                 auth: creds.map(DigestClient::new),
                 reinvite_key: None,
+                reinvite_retry: None,
                 invite_server_key: None,
                 reply_to: dst,
                 uas_2xx: None,
@@ -575,7 +576,7 @@ impl SipCore {
         }
     }
 
-    fn update_media(&mut self, call: CallId, media: MediaOffer) {
+    pub(super) fn update_media(&mut self, call: CallId, media: MediaOffer) {
         let Some(c) = self.calls.get_mut(&call) else {
             warn!(%call, "media update for an unknown call");
             return;
@@ -619,8 +620,22 @@ impl SipCore {
         c.reinvite_key = None;
         if code >= 300 {
             // §14.1: a failed re-INVITE leaves the session as it was.
+            let offer = c.our_offer.take();
+            if code == 491 {
+                // Glare: try again after a random wait, 2.1–4 s if we placed the call
+                // (own the Call-ID), 0–2 s otherwise.
+                let ms = if c.outgoing {
+                    2100 + self.ids.below(1900)
+                } else {
+                    self.ids.below(2000)
+                };
+                let at = self.now + std::time::Duration::from_millis(ms);
+                if let (Some(c), Some(o)) = (self.calls.get_mut(&call), offer) {
+                    c.reinvite_retry = Some((at, o));
+                }
+                return;
+            }
             warn!(%call, code, "re-INVITE refused; media unchanged");
-            c.our_offer = None;
             return;
         }
         if let Some(contact) = resp.contacts().first() {

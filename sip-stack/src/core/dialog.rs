@@ -77,6 +77,8 @@ pub(crate) struct Call {
     pub auth_tries: u8,
     pub auth: Option<crate::auth::DigestClient>,
     pub reinvite_key: Option<String>,
+    /// A re-INVITE refused with 491 (glare), to try again at this instant (§14.1).
+    pub reinvite_retry: Option<(Instant, MediaOffer)>,
 
     // UAS.
     pub invite_server_key: Option<String>,
@@ -93,7 +95,11 @@ pub(crate) struct Call {
 
 impl Call {
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.uas_2xx.as_ref().map(|(_, r)| r.next_deadline())
+        let retry = self.reinvite_retry.as_ref().map(|(t, _)| *t);
+        [self.uas_2xx.as_ref().map(|(_, r)| r.next_deadline()), retry]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// From/To values for a request we send in this dialog.
@@ -196,6 +202,16 @@ impl SipCore {
             .collect();
         for id in due {
             self.uas_retransmit(id, now);
+            let retry = self
+                .calls
+                .get_mut(&id)
+                .and_then(|c| match &c.reinvite_retry {
+                    Some((t, _)) if *t <= now => c.reinvite_retry.take().map(|(_, m)| m),
+                    _ => None,
+                });
+            if let Some(media) = retry {
+                self.update_media(id, media);
+            }
         }
     }
 }

@@ -45,6 +45,11 @@ impl IdGen {
         self.alnum(16)
     }
 
+    /// A number in `0..n` (random back-off).
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.rng.gen_range(0..n.max(1))
+    }
+
     /// SDP session id.
     pub(crate) fn u32(&mut self) -> u32 {
         self.rng.gen()

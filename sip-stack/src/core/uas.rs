@@ -174,7 +174,13 @@ impl SipCore {
         }
         if self.calls.len() >= super::MAX_CALLS {
             let tag = self.ids.tag();
-            self.respond(key, 503, Some(&tag), &[("Retry-After", "30".to_string())], None);
+            self.respond(
+                key,
+                503,
+                Some(&tag),
+                &[("Retry-After", "30".to_string())],
+                None,
+            );
             return;
         }
         let offer = if req.body.is_empty() {
@@ -251,6 +257,7 @@ impl SipCore {
                 auth_tries: 0,
                 auth: None,
                 reinvite_key: None,
+                reinvite_retry: None,
                 invite_server_key: Some(key.to_string()),
                 reply_to,
                 uas_2xx: None,

@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
         let now = t0 + Duration::from_millis(20 * i);
         if let Ok(p) = RtpPacket::parse(dgram) {
             assert!(p.payload.len() <= dgram.len());
-            if session.receive_rtp(now, from, &p, 8000) == RtpVerdict::Accept {
+            if session.receive_rtp(now, from, &p, Some(8000)) == RtpVerdict::Accept {
                 jb.push(
                     now,
                     p.header.sequence,

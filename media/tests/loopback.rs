@@ -203,6 +203,9 @@ async fn dtmf_123_hash() {
     while let Ok((_, ev)) = rb.try_recv() {
         assert!(!matches!(ev, MediaEvent::Dtmf { .. }), "duplicate {ev:?}");
     }
+    // Event packets keep their start timestamp; they must not count as jitter.
+    let jb = b.stats().jitter_ms;
+    assert!(jb < 10.0, "receiver jitter {jb} ms after DTMF");
     a.stop();
     b.stop();
 }

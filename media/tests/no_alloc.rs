@@ -69,7 +69,7 @@ fn packet_path_does_not_allocate() {
         // Every 10th packet is lost on the way.
         if i % 10 != 7 {
             let p = RtpPacket::parse(&wire[..len]).unwrap();
-            if rx.receive_rtp(now, from, &p, 8000) == RtpVerdict::Accept {
+            if rx.receive_rtp(now, from, &p, Some(8000)) == RtpVerdict::Accept {
                 jb.push(now, p.header.sequence, p.header.timestamp, 0, p.payload);
             }
             let _ = dtmf.receive(p.header.timestamp, &[1, 0x0a, 0, 160]);

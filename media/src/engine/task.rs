@@ -402,11 +402,12 @@ impl Task {
         };
         let pt = pkt.header.payload_type;
         let is_te = self.p.negotiated.recv_telephone_event == Some(pt);
+        // Events keep their start timestamp: no jitter sample from them.
         let clock = if is_te {
-            self.p.encoder.info().rtp_clock_rate
+            None
         } else {
             match self.p.decoder_for(pt).and_then(|i| self.p.decoders.get(i)) {
-                Some(d) => d.clock_rate,
+                Some(d) => Some(d.clock_rate),
                 None => {
                     self.malformed += 1;
                     return;

@@ -271,27 +271,36 @@ impl RtpSession {
         true
     }
 
-    /// Feeds a received RTP packet; `clock_rate` is that of its payload type
-    /// (for the jitter computation). Returns whether to play it.
+    /// Feeds a received RTP packet. `clock_rate` is that of its payload
+    /// type, for the interarrival jitter; `None` for packets whose
+    /// timestamps do not follow the sampling clock (RFC 4733 events keep
+    /// the event's start timestamp for 100 ms or more) — they are counted
+    /// but left out of the jitter estimate. Returns whether to play it.
     pub fn receive_rtp(
         &mut self,
         now: Instant,
         from: SocketAddr,
         packet: &RtpPacket<'_>,
-        clock_rate: u32,
+        clock_rate: Option<u32>,
     ) -> RtpVerdict {
         let h = &packet.header;
         if self.own_ssrc(h.ssrc, from) {
             return RtpVerdict::Drop;
         }
-        self.recv_clock_rate = clock_rate.max(1);
-        let arrival = now.saturating_duration_since(self.epoch).as_nanos() as u64
-            * self.recv_clock_rate as u64
-            / 1_000_000_000;
+        if let Some(rate) = clock_rate {
+            self.recv_clock_rate = rate.max(1);
+        }
+        let arrival = clock_rate.map(|_| {
+            now.saturating_duration_since(self.epoch).as_nanos() as u64
+                * self.recv_clock_rate as u64
+                / 1_000_000_000
+        });
         match &mut self.remote {
             Some(r) if r.ssrc == h.ssrc => {
                 let out = r.stats.update_seq(h.sequence);
-                r.stats.update_jitter(h.timestamp, arrival);
+                if let Some(a) = arrival {
+                    r.stats.update_jitter(h.timestamp, a);
+                }
                 match out {
                     SeqOutcome::Valid => {}
                     SeqOutcome::Restarted => {
@@ -313,7 +322,9 @@ impl RtpSession {
                     }),
                 };
                 let out = cand.stats.update_seq(h.sequence);
-                cand.stats.update_jitter(h.timestamp, arrival);
+                if let Some(a) = arrival {
+                    cand.stats.update_jitter(h.timestamp, a);
+                }
                 if out != SeqOutcome::Valid {
                     return RtpVerdict::Drop;
                 }
@@ -526,7 +537,7 @@ mod tests {
             }
             let len = write_packet(&mut buf, &h, &[0xFF; 160]).unwrap();
             let p = RtpPacket::parse(&buf[..len]).unwrap();
-            b.receive_rtp(t, addr(1000), &p, 8000);
+            b.receive_rtp(t, addr(1000), &p, Some(8000));
         }
         t
     }
@@ -596,10 +607,16 @@ mod tests {
         let n = write_packet(&mut buf, &h, &[1, 2]).unwrap();
         let p = RtpPacket::parse(&buf[..n]).unwrap();
         // Our own packet looped back: not a collision.
-        assert_eq!(a.receive_rtp(t0, addr(4000), &p, 8000), RtpVerdict::Drop);
+        assert_eq!(
+            a.receive_rtp(t0, addr(4000), &p, Some(8000)),
+            RtpVerdict::Drop
+        );
         assert_eq!(a.local_ssrc(), old);
         // Same SSRC from elsewhere: collision.
-        assert_eq!(a.receive_rtp(t0, addr(5000), &p, 8000), RtpVerdict::Drop);
+        assert_eq!(
+            a.receive_rtp(t0, addr(5000), &p, Some(8000)),
+            RtpVerdict::Drop
+        );
         let new = a.local_ssrc();
         assert_ne!(new, old);
         assert_eq!(
@@ -627,7 +644,7 @@ mod tests {
             };
             let n = write_packet(&mut buf, &h, &[1]).unwrap();
             let p = RtpPacket::parse(&buf[..n]).unwrap();
-            b.receive_rtp(t0, addr(1), &p, 8000)
+            b.receive_rtp(t0, addr(1), &p, Some(8000))
         };
         assert_eq!(feed(&mut b, 7, 100), RtpVerdict::Drop);
         assert_eq!(feed(&mut b, 7, 101), RtpVerdict::Accept);

@@ -12,7 +12,7 @@ use openphone_sal::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, info, trace, warn};
 
 use crate::config::{CoreConfig, SipConfig};
 use crate::core::SipCore;
@@ -238,6 +238,7 @@ impl Driver {
                         Ok((n, from)) => {
                             let local = udp.and_then(|s| s.local_addr().ok()).unwrap_or(from);
                             let data = buf.get(..n).unwrap_or(&[]);
+                            trace!(%from, "UDP in:\n{}", String::from_utf8_lossy(data));
                             self.core.handle_datagram(Instant::now(), local, from, data);
                         }
                         Err(e) => debug!(error = %e, "UDP receive error"),
@@ -287,6 +288,7 @@ impl Driver {
     }
 
     async fn transmit(&mut self, t: Transmit) {
+        trace!(dst = %t.dst, transport = ?t.transport, "out:\n{}", String::from_utf8_lossy(&t.bytes));
         match t.transport {
             TransportKind::Udp => {
                 if let Some(s) = &self.udp {
@@ -369,6 +371,7 @@ impl Driver {
     fn on_conn_msg(&mut self, m: ConnMsg) {
         match m {
             ConnMsg::Data(id, data) => {
+                trace!(?id, "TCP in:\n{}", String::from_utf8_lossy(&data));
                 if !self.core.handle_stream_data(Instant::now(), id, &data) {
                     self.drop_conn(id);
                 }
@@ -388,6 +391,8 @@ impl Driver {
             ConnMsg::ConnectFailed(dst) => {
                 let n = self.pending.remove(&dst).map_or(0, |v| v.len());
                 warn!(%dst, dropped = n, "TCP connect failed");
+                self.core
+                    .handle_transport_error(Instant::now(), TransportKind::Tcp, dst);
             }
         }
     }
@@ -416,17 +421,59 @@ impl Driver {
         }
         for t in texts {
             let Some(host) = host_of(&t) else { continue };
-            if host.parse::<IpAddr>().is_ok() || host.eq_ignore_ascii_case("localhost") {
-                continue;
-            }
-            let lookup = tokio::net::lookup_host(format!("{host}:5060"));
-            match tokio::time::timeout(Duration::from_secs(5), lookup).await {
-                Ok(Ok(mut addrs)) => {
-                    if let Some(a) = addrs.next() {
+            let ip = if let Ok(ip) = host.parse::<IpAddr>() {
+                Some(ip)
+            } else if host.eq_ignore_ascii_case("localhost") {
+                Some(IpAddr::from([127, 0, 0, 1]))
+            } else {
+                let lookup = tokio::net::lookup_host(format!("{host}:5060"));
+                match tokio::time::timeout(Duration::from_secs(5), lookup).await {
+                    Ok(Ok(mut addrs)) => addrs.next().map(|a| {
                         self.core.add_host(&host, a.ip());
+                        a.ip()
+                    }),
+                    _ => {
+                        debug!(%host, "host name did not resolve");
+                        None
                     }
                 }
-                _ => debug!(%host, "host name did not resolve"),
+            };
+            if let Some(ip) = ip {
+                self.learn_local_ip(ip).await;
+            }
+        }
+    }
+
+    /// Bound to a wildcard address without a configured public address: advertise the
+    /// address of the interface that routes to the first peer we talk to (a connected
+    /// UDP socket sends nothing; it only asks the kernel for the route).
+    async fn learn_local_ip(&mut self, peer: IpAddr) {
+        let cfg = self.core.config();
+        if cfg.public_address.is_some() {
+            return;
+        }
+        let wildcard = [cfg.udp, cfg.tcp]
+            .into_iter()
+            .flatten()
+            .any(|a| a.ip().is_unspecified());
+        if !wildcard || peer.is_loopback() {
+            return;
+        }
+        let any: SocketAddr = if peer.is_ipv4() {
+            SocketAddr::from(([0, 0, 0, 0], 0))
+        } else {
+            SocketAddr::from(([0u16; 8], 0))
+        };
+        let Ok(sock) = UdpSocket::bind(any).await else {
+            return;
+        };
+        if sock.connect(SocketAddr::new(peer, 5060)).await.is_err() {
+            return;
+        }
+        if let Ok(local) = sock.local_addr() {
+            if !local.ip().is_unspecified() {
+                info!(ip = %local.ip(), "advertising this address in Via and Contact");
+                self.core.set_public_address(local.ip());
             }
         }
     }

@@ -281,3 +281,33 @@ async fn call_over_udp() {
 async fn call_over_tcp() {
     call(true).await;
 }
+
+/// A TCP target that refuses connections fails the call at once, not after 32 s.
+#[tokio::test]
+async fn tcp_connect_failure_ends_the_call() {
+    let mut a = start(true).await;
+    // A port nobody listens on: bind and drop a listener to get one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let call = CallId::next();
+    let to = Address::new(format!("sip:nobody@127.0.0.1:{port};transport=tcp")).unwrap();
+    a.cmd
+        .send(StackCommand::Dial {
+            call,
+            account: None,
+            to,
+            offer: media(40000),
+        })
+        .await
+        .unwrap();
+    match next(&mut a).await {
+        StackEvent::CallEnded { call: c, reason } => {
+            assert_eq!(c, call);
+            assert_eq!(reason, EndReason::Timeout);
+        }
+        e => panic!("{e:?}"),
+    }
+}

@@ -143,6 +143,11 @@ impl SipCore {
         &self.cfg
     }
 
+    /// Sets the address advertised in Via and Contact (replacing a wildcard bind).
+    pub fn set_public_address(&mut self, ip: IpAddr) {
+        self.cfg.public_address = Some(ip);
+    }
+
     /// Teaches the core a host name's address (the driver resolves names the core meets
     /// in commands; the core itself does no DNS).
     pub fn add_host(&mut self, name: &str, ip: IpAddr) {
@@ -203,6 +208,34 @@ impl SipCore {
             self.streams.insert(conn, entry);
         }
         keep
+    }
+
+    /// The transport could not deliver to `dst` (TCP connect failed or reset): client
+    /// transactions towards it fail at once, as on a timeout (§17.1.4).
+    pub fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        transport: TransportKind,
+        dst: SocketAddr,
+    ) {
+        self.now = now;
+        let failed: Vec<String> = self
+            .clients
+            .iter()
+            .filter(|(_, e)| e.transport == transport && e.dst == dst)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in failed {
+            if let Some(e) = self.clients.remove(&key) {
+                if !matches!(
+                    e.tx.state(),
+                    crate::transaction::ClientState::Completed
+                        | crate::transaction::ClientState::Terminated
+                ) {
+                    self.on_client_timeout(e.owner);
+                }
+            }
+        }
     }
 
     /// A command from the phone.

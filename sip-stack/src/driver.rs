@@ -239,6 +239,12 @@ impl Driver {
                             let local = udp.and_then(|s| s.local_addr().ok()).unwrap_or(from);
                             let data = buf.get(..n).unwrap_or(&[]);
                             trace!(%from, "UDP in:\n{}", String::from_utf8_lossy(data));
+                            if self.core.config().public_address.is_none() {
+                                let data = data.to_vec();
+                                self.learn_local_ip(from.ip()).await;
+                                self.core.handle_datagram(Instant::now(), local, from, &data);
+                                continue;
+                            }
                             self.core.handle_datagram(Instant::now(), local, from, data);
                         }
                         Err(e) => debug!(error = %e, "UDP receive error"),

@@ -169,6 +169,28 @@ mod tests {
         assert!(write_packet(&mut small, &RtpHeader::default(), &[]).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn write_parse_roundtrip(
+            pt in 0u8..128, marker: bool, sequence: u16, timestamp: u32, ssrc: u32,
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let h = RtpHeader { payload_type: pt, marker, sequence, timestamp, ssrc };
+            let mut buf = [0u8; 400];
+            let n = write_packet(&mut buf, &h, &payload).unwrap();
+            let p = RtpPacket::parse(&buf[..n]).unwrap();
+            proptest::prop_assert_eq!(p.header, h);
+            proptest::prop_assert_eq!(p.payload, &payload[..]);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            if let Ok(p) = RtpPacket::parse(&data) {
+                proptest::prop_assert!(p.payload.len() + HEADER_LEN <= data.len());
+            }
+        }
+    }
+
     #[test]
     fn random_bytes_never_panic() {
         use rand::{Rng, SeedableRng};

@@ -530,6 +530,69 @@ mod tests {
         );
     }
 
+    fn block() -> impl proptest::strategy::Strategy<Value = ReportBlock> {
+        use proptest::prelude::*;
+        (
+            any::<u32>(),
+            any::<u8>(),
+            -0x80_0000i32..=0x7F_FFFF,
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u32>(),
+        )
+            .prop_map(
+                |(
+                    ssrc,
+                    fraction_lost,
+                    cumulative_lost,
+                    extended_highest_seq,
+                    jitter,
+                    last_sr,
+                    delay_since_last_sr,
+                )| ReportBlock {
+                    ssrc,
+                    fraction_lost,
+                    cumulative_lost,
+                    extended_highest_seq,
+                    jitter,
+                    last_sr,
+                    delay_since_last_sr,
+                },
+            )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn compound_roundtrip(
+            ssrc: u32, ntp: u64, ts: u32,
+            blocks in proptest::collection::vec(block(), 0..31),
+            cname in "[a-z0-9@.]{0,60}",
+            reason in proptest::option::of("[ -~]{0,40}"),
+        ) {
+            let info = SenderInfo { ntp, rtp_timestamp: ts, packet_count: 1, octet_count: 2 };
+            let mut buf = vec![0u8; 2048];
+            let mut w = RtcpWriter::new(&mut buf);
+            w.sender_report(ssrc, &info, &blocks).unwrap();
+            w.receiver_report(ssrc, &blocks).unwrap();
+            w.sdes_cname(ssrc, &cname).unwrap();
+            w.bye(&[ssrc], reason.as_deref()).unwrap();
+            let n = w.len();
+            let p = parse_compound(&buf[..n]).unwrap();
+            proptest::prop_assert_eq!(p.len(), 4);
+            proptest::prop_assert_eq!(&p[0], &RtcpPacket::SenderReport { ssrc, info, reports: blocks.clone() });
+            proptest::prop_assert_eq!(&p[1], &RtcpPacket::ReceiverReport { ssrc, reports: blocks });
+            proptest::prop_assert_eq!(&p[2], &RtcpPacket::SourceDescription(vec![SdesChunk { ssrc, cname: Some(cname), other_items: 0 }]));
+            let want_reason = reason.filter(|r| !r.is_empty());
+            proptest::prop_assert_eq!(&p[3], &RtcpPacket::Goodbye { ssrcs: vec![ssrc], reason: want_reason });
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = parse_compound_lenient(&data);
+        }
+    }
+
     #[test]
     fn random_bytes_never_panic() {
         use rand::{Rng, SeedableRng};

@@ -312,35 +312,43 @@ pub(crate) struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    #[inline]
     pub(crate) fn new(src: &'a str) -> Self {
         Scanner { src, pos: 0 }
     }
 
+    #[inline]
     pub(crate) fn pos(&self) -> usize {
         self.pos
     }
 
+    #[inline]
     pub(crate) fn set_pos(&mut self, pos: usize) {
         self.pos = pos.min(self.src.len());
     }
 
+    #[inline]
     pub(crate) fn rest(&self) -> &'a str {
         self.src.get(self.pos..).unwrap_or("")
     }
 
+    #[inline]
     pub(crate) fn slice(&self, from: usize, to: usize) -> &'a str {
         self.src.get(from..to).unwrap_or("")
     }
 
+    #[inline]
     pub(crate) fn peek(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
 
+    #[inline]
     pub(crate) fn at_end(&self) -> bool {
         self.pos >= self.src.len()
     }
 
     /// Skips SP/HTAB; true when something was skipped.
+    #[inline]
     pub(crate) fn skip_ws(&mut self) -> bool {
         let start = self.pos;
         while self.peek().is_some_and(is_ws) {
@@ -349,6 +357,7 @@ impl<'a> Scanner<'a> {
         self.pos > start
     }
 
+    #[inline]
     pub(crate) fn eat(&mut self, b: u8) -> bool {
         if self.peek() == Some(b) {
             self.pos += 1;
@@ -359,6 +368,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// `SWS b SWS`; leaves the cursor untouched when `b` is absent.
+    #[inline]
     pub(crate) fn eat_sep(&mut self, b: u8) -> bool {
         let save = self.pos;
         self.skip_ws();
@@ -373,6 +383,7 @@ impl<'a> Scanner<'a> {
 
     /// Consumes bytes while `f` holds. `f` must only accept whole UTF-8
     /// sequences (ASCII predicates, or all bytes >= 0x80 together).
+    #[inline]
     pub(crate) fn take_while(&mut self, f: impl Fn(u8) -> bool) -> &'a str {
         let start = self.pos;
         let rest = self.src.as_bytes().get(start..).unwrap_or_default();
@@ -386,6 +397,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn token(&mut self) -> Option<&'a str> {
         let t = self.take_while(is_token);
         (!t.is_empty()).then_some(t)
@@ -393,6 +405,7 @@ impl<'a> Scanner<'a> {
 
     /// Parses a `quoted-string` at the cursor. Returns the raw text
     /// (with quotes) and the unescaped content.
+    #[inline]
     pub(crate) fn quoted(&mut self) -> Option<(&'a str, String)> {
         let start = self.pos;
         if !self.eat(b'"') {

@@ -3,7 +3,12 @@
 //! must stay usable afterwards.
 //!
 //! Expected codes come from the RFC 4475 text for each section (the index's last
-//! column; rows marked (G) there were checked against the RFC's wording). Where the
+//! column). Rows marked (G) there were checked against the RFC's wording as quoted
+//! by independent test suites: §3.3.1 "ideally … 400", §3.3.5 "420 … Unsupported
+//! … from either the Require or Proxy-Require header field, depending on the role",
+//! §3.3.6 "an endpoint … 415", §3.3.8 "400", §3.3.11 "an endpoint should process the
+//! request as if the Max-Forwards field value were still positive", §3.3.15 "406
+//! Not Acceptable … also appropriate … 400". Where the
 //! RFC describes a registrar or proxy, the UA answer is noted: a UA is not a
 //! registrar, so REGISTER gets 405 with Allow (RFC 3261 §8.2.1).
 
@@ -138,6 +143,24 @@ fn rfc4475_messages_get_the_right_reply() {
                 "{file}: expected {expect:?}, got {first:?} ({} replies); RFC 4475: {rfc_says}",
                 replies.len()
             ));
+        }
+        // The headers the RFCs require with these refusals.
+        let text = replies
+            .first()
+            .map(|t| String::from_utf8_lossy(&t.bytes).into_owned())
+            .unwrap_or_default();
+        let needs = match first {
+            Some(405) | Some(501) => Some("\r\nAllow: "),
+            Some(415) | Some(406) => Some("\r\nAccept: "),
+            Some(420) => {
+                Some("\r\nUnsupported: nothingSupportsThis, nothingSupportsThisEither\r\n")
+            }
+            _ => None,
+        };
+        if let Some(h) = needs {
+            if !text.contains(h) {
+                failures.push(format!("{file}: {first:?} without {h:?}"));
+            }
         }
         for r in &replies {
             assert_ne!(

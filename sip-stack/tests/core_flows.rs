@@ -931,3 +931,35 @@ fn reinvite_glare_491_is_retried() {
     };
     assert!(cseq(&retried) > cseq(&reinvite));
 }
+
+#[test]
+fn invite_expires_unanswered() {
+    let (mut core, t0) = core();
+    let inv = request(
+        "INVITE",
+        "z9hG4bKexp",
+        "ce",
+        1,
+        None,
+        "Expires: 5\r\n",
+        "",
+        "",
+    );
+    core.handle_datagram(t0, me(), peer(), &inv);
+    assert_eq!(codes(&drain(&mut core)), vec![100, 180]);
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::IncomingCall { .. }]
+    ));
+    core.handle_timeout(t0 + Duration::from_secs(4));
+    assert!(drain(&mut core).is_empty());
+    core.handle_timeout(t0 + Duration::from_secs(5));
+    assert_eq!(codes(&drain(&mut core)), vec![487]);
+    assert!(matches!(
+        events(&mut core).as_slice(),
+        [StackEvent::CallEnded {
+            reason: EndReason::Timeout,
+            ..
+        }]
+    ));
+}

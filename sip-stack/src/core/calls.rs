@@ -173,6 +173,7 @@ impl SipCore {
                 auth: creds.map(DigestClient::new),
                 reinvite_key: None,
                 reinvite_retry: None,
+                ring_deadline: None,
                 invite_server_key: None,
                 reply_to: dst,
                 uas_2xx: None,

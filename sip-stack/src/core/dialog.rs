@@ -79,6 +79,8 @@ pub(crate) struct Call {
     pub reinvite_key: Option<String>,
     /// A re-INVITE refused with 491 (glare), to try again at this instant (§14.1).
     pub reinvite_retry: Option<(Instant, MediaOffer)>,
+    /// UAS: the INVITE's `Expires` ran out before an answer (§13.3.1).
+    pub ring_deadline: Option<Instant>,
 
     // UAS.
     pub invite_server_key: Option<String>,
@@ -96,10 +98,15 @@ pub(crate) struct Call {
 impl Call {
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         let retry = self.reinvite_retry.as_ref().map(|(t, _)| *t);
-        [self.uas_2xx.as_ref().map(|(_, r)| r.next_deadline()), retry]
-            .into_iter()
-            .flatten()
-            .min()
+        let ring = self.ring_deadline.filter(|_| self.phase == Phase::Incoming);
+        [
+            self.uas_2xx.as_ref().map(|(_, r)| r.next_deadline()),
+            retry,
+            ring,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// From/To values for a request we send in this dialog.
@@ -201,6 +208,19 @@ impl SipCore {
             .map(|c| c.id)
             .collect();
         for id in due {
+            let expired = self.calls.get(&id).is_some_and(|c| {
+                c.phase == Phase::Incoming && c.ring_deadline.is_some_and(|t| t <= now)
+            });
+            if expired {
+                // §13.3.1: the invitation expired unanswered.
+                self.final_to_incoming(id, 487, &[]);
+                self.calls.remove(&id);
+                self.emit(openphone_sal::StackEvent::CallEnded {
+                    call: id,
+                    reason: openphone_sal::EndReason::Timeout,
+                });
+                continue;
+            }
             self.uas_retransmit(id, now);
             let retry = self
                 .calls

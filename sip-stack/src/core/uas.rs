@@ -258,6 +258,9 @@ impl SipCore {
                 auth: None,
                 reinvite_key: None,
                 reinvite_retry: None,
+                ring_deadline: req
+                    .number("expires")
+                    .map(|s| self.now + Duration::from_secs(u64::from(s))),
                 invite_server_key: Some(key.to_string()),
                 reply_to,
                 uas_2xx: None,

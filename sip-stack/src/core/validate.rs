@@ -70,7 +70,10 @@ pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
     // §8.2.3 content processing, for requests whose body we interpret as a session.
     if req.method == Method::Invite {
         let encodings = req.headers.tokens("content-encoding");
-        if encodings.iter().any(|e| !e.eq_ignore_ascii_case("identity")) {
+        if encodings
+            .iter()
+            .any(|e| !e.eq_ignore_ascii_case("identity"))
+        {
             return Some(Refusal {
                 code: 415,
                 headers: vec![("Accept-Encoding", "identity".to_string())],

@@ -249,7 +249,8 @@ impl CodecRegistry {
 
     /// What we offer, in preference order, with payload types: static ones
     /// where RFC 3551 assigns one, dynamic ones from 96 otherwise (skipping
-    /// 101), then telephone-event/8000 on 101 with fmtp `0-16`.
+    /// 101), then telephone-event/8000 on 101 with fmtp `0-16`, and one more
+    /// telephone-event per other RTP clock rate in use (e.g. `/48000` for Opus).
     pub fn supported(&self) -> Vec<CodecDescriptor> {
         let mut out = Vec::with_capacity(self.enabled.len() + 1);
         let mut next_dyn = FIRST_DYNAMIC_PT;
@@ -281,6 +282,25 @@ impl CodecRegistry {
             out.push(
                 CodecDescriptor::new(TELEPHONE_EVENT_PT, "telephone-event", 8000).with_fmtp("0-16"),
             );
+            // RFC 4733 §2.1: events use the clock of the audio they go with,
+            // so a 16 or 48 kHz codec gets its own telephone-event entry.
+            let mut rates: Vec<u32> = Vec::new();
+            for d in &out {
+                if !d.is_telephone_event() && d.clock_rate != 8000 && !rates.contains(&d.clock_rate)
+                {
+                    rates.push(d.clock_rate);
+                }
+            }
+            for rate in rates {
+                if next_dyn == TELEPHONE_EVENT_PT {
+                    next_dyn += 1;
+                }
+                if next_dyn > 127 {
+                    break;
+                }
+                out.push(CodecDescriptor::new(next_dyn, "telephone-event", rate).with_fmtp("0-16"));
+                next_dyn += 1;
+            }
         }
         out
     }
@@ -421,8 +441,26 @@ mod tests {
         pts.dedup();
         assert_eq!(pts.len(), s.len());
         assert_eq!(s.iter().filter(|d| d.payload_type == 101).count(), 1);
-        let te = s.last().unwrap();
-        assert!(te.is_telephone_event());
+        // One telephone-event per clock rate offered.
+        let te_rates: Vec<u32> = s
+            .iter()
+            .filter(|d| d.is_telephone_event())
+            .map(|d| d.clock_rate)
+            .collect();
+        let mut audio_rates: Vec<u32> = s
+            .iter()
+            .filter(|d| !d.is_telephone_event())
+            .map(|d| d.clock_rate)
+            .collect();
+        audio_rates.sort();
+        audio_rates.dedup();
+        let mut sorted = te_rates.clone();
+        sorted.sort();
+        assert_eq!(sorted, audio_rates);
+        let te = s
+            .iter()
+            .find(|d| d.is_telephone_event() && d.clock_rate == 8000)
+            .unwrap();
         assert_eq!(te.payload_type, 101);
         assert_eq!(te.fmtp.as_deref(), Some("0-16"));
     }

@@ -137,6 +137,21 @@ impl ParseError {
         }
     }
 
+    /// A `Warning: 399 <agent> "<what failed>"` header (RFC 3261 §20.43)
+    /// to put in the 400 so the peer sees which element was refused.
+    ///
+    /// ```
+    /// use openphone_sip::message::SipMessage;
+    /// let e = SipMessage::parse_datagram(b"OPTIONS sip:a@b SIP/2.0\r\nMax-Forwards: 300\r\n\r\n").unwrap_err();
+    /// assert_eq!(e.warning("pbx.example.com").to_string(),
+    ///     "Warning: 399 pbx.example.com \"invalid Max-Forwards header: Max-Forwards above 255\"");
+    /// ```
+    pub fn warning(&self, agent: &str) -> Header {
+        let mut v = format!("399 {agent} ");
+        let _ = super::scan::write_quoted(&mut v, &self.kind.to_string());
+        Header::other("Warning", &v)
+    }
+
     /// What was salvaged from a request that failed to parse.
     pub fn partial_request(&self) -> Option<&PartialRequest> {
         self.partial.as_deref()

@@ -43,8 +43,9 @@ pub(crate) struct TaskConfig {
     pub symmetric_rtp: bool,
 }
 
-/// Largest datagram we read; longer ones are truncated by the OS and fail parsing.
-const MAX_DATAGRAM: usize = 2048;
+/// Receive buffer size. A datagram that fills it may have been truncated by
+/// the OS and is dropped (RTP for audio is far smaller).
+const MAX_DATAGRAM: usize = 4096;
 
 pub(crate) struct Task {
     call: CallId,
@@ -519,17 +520,25 @@ impl Task {
                 r = self.rtp.recv_from(&mut rtp_buf) => {
                     // Errors (e.g. ICMP port unreachable reported as
                     // ECONNREFUSED) concern one earlier send: keep going.
-                    if let Ok((n, from)) = r {
-                        let now = tokio::time::Instant::now().into_std();
-                        self.on_rtp(now, from, n, &rtp_buf).await;
+                    match r {
+                        Ok((n, _)) if n >= MAX_DATAGRAM => self.malformed += 1,
+                        Ok((n, from)) => {
+                            let now = tokio::time::Instant::now().into_std();
+                            self.on_rtp(now, from, n, &rtp_buf).await;
+                        }
+                        Err(_) => {}
                     }
                 }
                 r = self.rtcp.recv_from(&mut rtcp_buf) => {
-                    if let Ok((n, from)) = r {
-                        let now = tokio::time::Instant::now().into_std();
-                        if let Some(d) = rtcp_buf.get(..n) {
-                            self.on_rtcp(now, from, d);
+                    match r {
+                        Ok((n, _)) if n >= MAX_DATAGRAM => self.malformed += 1,
+                        Ok((n, from)) => {
+                            let now = tokio::time::Instant::now().into_std();
+                            if let Some(d) = rtcp_buf.get(..n) {
+                                self.on_rtcp(now, from, d);
+                            }
                         }
+                        Err(_) => {}
                     }
                 }
                 at = tick.tick() => {

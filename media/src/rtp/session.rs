@@ -409,7 +409,12 @@ impl RtpSession {
 
     /// When [`poll_rtcp`](Self::poll_rtcp) next wants to run.
     pub fn poll_timeout(&self) -> Instant {
-        self.next_rtcp
+        if self.pending_bye.is_empty() {
+            self.next_rtcp
+        } else {
+            // A BYE for an abandoned SSRC goes out at once.
+            self.epoch
+        }
     }
 
     fn report_block(&mut self, now: Instant) -> Option<ReportBlock> {
@@ -623,6 +628,8 @@ mod tests {
             a.poll_event(),
             Some(SessionEvent::SsrcCollision { old, new })
         );
+        // The BYE is due immediately, not at the next report time.
+        assert!(a.poll_timeout() <= t0);
         let mut out = [0u8; 128];
         let n = a.poll_rtcp(t0, &mut out).unwrap();
         let parsed = rtcp::parse_compound(&out[..n]).unwrap();

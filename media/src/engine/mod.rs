@@ -7,6 +7,24 @@
 //! negotiation is an error to the caller) and starts or updates the task;
 //! `stop` sends RTCP BYE and ends the task, which closes the sockets.
 //!
+//! Per packet time the task reads one frame from the source (resampled at
+//! the device boundary when the device rate is not the codec's), encodes
+//! and sends it — or, while an RFC 4733 event is being sent, sends the
+//! event's packets instead of audio — then plays one packet time from the
+//! jitter buffer (decoding, or concealing a lost packet) into the sink.
+//! Incoming RTP is checked by the RTP session (source validation, SSRC
+//! collision, statistics) before it reaches the jitter buffer; RTCP goes
+//! out every ~5 s (see [`crate::rtp::session`]) and is also accepted
+//! multiplexed on the RTP port. With [`EngineConfigBuilder::symmetric_rtp`]
+//! the session latches onto the address the peer's validated RTP comes
+//! from (for peers behind NAT); off by default, because it lets whoever
+//! sends valid RTP first redirect our media.
+//!
+//! Not implemented (reported, not faked): SRTP/ZRTP, comfort noise (CN
+//! packets are dropped), RFC 4733 long-event segmentation (events are
+//! capped at 8 s), playing received codecs whose sample rate differs from
+//! the send codec's (their packets are dropped).
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use openphone_media::{Engine, EngineConfig};

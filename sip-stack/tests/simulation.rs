@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use openphone_sal::{
-    AccountConfig, AccountId, Address, CallId, CodecDescriptor, EndReason, MediaOffer,
-    RegistrationState, StackCommand, StackEvent,
+    AccountConfig, AccountId, Address, CallId, CodecDescriptor, EndReason, MediaDirection,
+    MediaOffer, RegistrationState, StackCommand, StackEvent,
 };
 use openphone_sip::auth::{Algorithm, DigestInput};
 use openphone_sip::message::{Header, Method, Request, SipMessage};
@@ -113,10 +113,13 @@ struct Seen {
     ringing: bool,
     connected: bool,
     negotiated: bool,
+    negotiations: u32,
+    held: bool,
     ended: Option<EndReason>,
 }
 
-fn run(seed: u64) -> (u64, u64, usize) {
+/// `hold`: A puts B on hold (re-INVITE) and B hangs up; otherwise A hangs up.
+fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
     let t0 = Instant::now();
     let mut now = t0;
     let mut net = Net {
@@ -157,6 +160,7 @@ fn run(seed: u64) -> (u64, u64, usize) {
     let (mut sa, mut sb) = (Seen::default(), Seen::default());
     let mut dialed = false;
     let mut hung_up = false;
+    let mut hold_sent = false;
     let mut steps = 0;
     while steps < 20_000 {
         steps += 1;
@@ -191,7 +195,11 @@ fn run(seed: u64) -> (u64, u64, usize) {
                 StackEvent::Connected { .. } => sa.connected = true,
                 StackEvent::MediaNegotiated { media, .. } => {
                     assert_eq!(media.remote_rtp.port(), 6000);
-                    sa.negotiated = true
+                    sa.negotiated = true;
+                    sa.negotiations += 1;
+                    if sa.negotiations == 2 {
+                        assert_eq!(media.direction, MediaDirection::SendOnly, "seed {seed}");
+                    }
                 }
                 StackEvent::CallEnded { reason, .. } => sa.ended = Some(reason),
                 _ => {}
@@ -226,6 +234,7 @@ fn run(seed: u64) -> (u64, u64, usize) {
                     assert_eq!(media.remote_rtp.port(), 4000);
                     sb.negotiated = true
                 }
+                StackEvent::RemoteHold { held, .. } => sb.held = held,
                 StackEvent::CallEnded { reason, .. } => sb.ended = Some(reason),
                 _ => {}
             }
@@ -243,7 +252,19 @@ fn run(seed: u64) -> (u64, u64, usize) {
             );
             continue;
         }
-        if sa.negotiated && sb.negotiated && !hung_up {
+        if hold && sa.negotiated && sb.negotiated && !hold_sent {
+            hold_sent = true;
+            let held = media(4000).with_direction(MediaDirection::SendOnly);
+            a.handle_command(now, StackCommand::UpdateMedia { call, media: held });
+            continue;
+        }
+        if hold && sb.held && sa.negotiations >= 2 && !hung_up {
+            hung_up = true;
+            let incoming = sb.incoming.expect("B has the call");
+            b.handle_command(now, StackCommand::Hangup { call: incoming });
+            continue;
+        }
+        if !hold && sa.negotiated && sb.negotiated && !hung_up {
             hung_up = true;
             a.handle_command(now, StackCommand::Hangup { call });
             continue;
@@ -289,19 +310,35 @@ fn run(seed: u64) -> (u64, u64, usize) {
         sa.connected && sb.connected,
         "seed {seed}: A {sa:?} B {sb:?}"
     );
-    assert_eq!(sa.ended, Some(EndReason::LocalHangup), "seed {seed}");
-    assert_eq!(sb.ended, Some(EndReason::RemoteHangup), "seed {seed}");
+    let (caller_end, callee_end) = if hold {
+        (EndReason::RemoteHangup, EndReason::LocalHangup)
+    } else {
+        (EndReason::LocalHangup, EndReason::RemoteHangup)
+    };
+    assert_eq!(sa.ended, Some(caller_end), "seed {seed}");
+    assert_eq!(sb.ended, Some(callee_end), "seed {seed}");
     (net.sent, net.lost, steps)
 }
 
 #[test]
 fn register_call_and_hang_up_over_a_lossy_network() {
     let mut total_lost = 0;
-    for seed in 1..=12 {
-        let (sent, lost, steps) = run(seed);
+    for seed in 1..=50 {
+        let (sent, lost, steps) = run(seed, false);
         assert!(steps < 20_000);
         assert!(sent > 10);
         total_lost += lost;
     }
     assert!(total_lost > 0, "the network did lose packets");
+}
+
+#[test]
+fn hold_then_callee_hangs_up_over_a_lossy_network() {
+    let mut total_lost = 0;
+    for seed in 100..=149 {
+        let (_, lost, steps) = run(seed, true);
+        assert!(steps < 20_000);
+        total_lost += lost;
+    }
+    assert!(total_lost > 0);
 }

@@ -3,7 +3,7 @@
 //! written into a pcap (raw IPv4/UDP) and every field is compared. tshark
 //! must be installed; the test fails, naming it, if not.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -71,7 +71,7 @@ fn pcap(dgrams: &[(u16, Vec<u8>)]) -> Vec<u8> {
     f
 }
 
-fn tshark(file: &PathBuf, fields: &[&str]) -> Vec<Vec<String>> {
+fn tshark(file: &Path, fields: &[&str]) -> Vec<Vec<String>> {
     let mut args: Vec<String> = vec![
         "-r".into(),
         file.to_str().unwrap().into(),

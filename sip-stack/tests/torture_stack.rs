@@ -187,3 +187,32 @@ fn rfc4475_messages_get_the_right_reply() {
     );
     assert!(failures.is_empty(), "mismatches:\n{}", failures.join("\n"));
 }
+
+/// The same messages on a TCP connection: framing by Content-Length (RFC 3261 §18.3).
+/// A body shorter than Content-Length waits for more bytes (clerr); a negative
+/// Content-Length loses framing and closes the connection (ncl, RFC 4475 §3.1.2.3).
+#[test]
+fn rfc4475_messages_on_a_stream() {
+    let dir = corpus().join("messages");
+    let tcp: SocketAddr = "127.0.0.1:5060".parse().unwrap();
+    let peer: SocketAddr = "192.0.2.7:5070".parse().unwrap();
+    let now = Instant::now();
+    let mut core = SipCore::new(CoreConfig::new(None, Some(tcp)).with_seed(1), now);
+    for (n, file) in expectations().keys().enumerate() {
+        let bytes = std::fs::read(dir.join(file)).expect("message file");
+        let conn = openphone_sip::ConnId(n as u64);
+        core.handle_connection_opened(conn, peer);
+        let keep = core.handle_stream_data(now, conn, &bytes);
+        let replies: Vec<Transmit> = std::iter::from_fn(|| core.poll_transmit()).collect();
+        match *file {
+            "ncl.dat" => assert!(!keep, "negative Content-Length must close the connection"),
+            "clerr.dat" => {
+                assert!(keep, "a short body waits for more data");
+                assert!(replies.is_empty());
+            }
+            _ => {}
+        }
+        core.handle_connection_closed(conn);
+        while core.poll_event().is_some() {}
+    }
+}

@@ -10,7 +10,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&sel, payload)) = data.split_first() else {
         return;
     };
-    let band = if sel & 1 == 0 { SpeexBand::Narrow } else { SpeexBand::Wide };
+    let band = if sel & 1 == 0 {
+        SpeexBand::Narrow
+    } else {
+        SpeexBand::Wide
+    };
     let mut dec = SpeexDecoder::new(band).expect("decoder");
     let mut out = vec![0i16; band.frame_samples() * 24];
     if let Ok(n) = dec.decode(payload, &mut out) {

@@ -78,6 +78,16 @@ fn bench(c: &mut Criterion) {
             black_box(h.marshal_size() + payload.len())
         })
     });
+    g.bench_function(
+        "openphone RtpPacket::parse + write_packet (uses rtp-0.17 header)",
+        |b| {
+            use openphone_media::rtp::{write_packet, RtpPacket};
+            b.iter(|| {
+                let p = RtpPacket::parse(black_box(&raw)).unwrap();
+                black_box(write_packet(&mut out, &p.header, p.payload).unwrap())
+            })
+        },
+    );
     g.finish();
 }
 

@@ -21,7 +21,9 @@ mod setup;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use openphone::hal::{analysis, AudioSink, AudioSource, MemorySink, ToneSource, WavSink, WavSource};
+use openphone::hal::{
+    analysis, AudioSink, AudioSource, MemorySink, ToneSource, WavSink, WavSource,
+};
 use openphone::{CallState, PhoneEvent};
 use tokio::time::{timeout, Instant};
 
@@ -167,4 +169,3 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     println!("{}", if ok { "PASS" } else { "FAIL" });
     Ok(ok)
 }
-

@@ -27,7 +27,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use openphone::hal::{AudioSink, AudioSource, NullSink, NullSource, ToneSource, WavSink, WavSource};
+use openphone::hal::{
+    AudioSink, AudioSource, NullSink, NullSource, ToneSource, WavSink, WavSource,
+};
 use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
 use openphone::{AccountConfig, Call, CallId, MediaError, Phone, PhoneEvent};
@@ -52,7 +54,9 @@ struct Options {
     record: Option<String>,
 }
 
-fn audio_for_call(opts: &Options, n: u64) -> Result<(Box<dyn AudioSource>, Box<dyn AudioSink>), MediaError> {
+type CallAudio = (Box<dyn AudioSource>, Box<dyn AudioSink>);
+
+fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
     let src: Box<dyn AudioSource> = match (&opts.play, opts.tone) {
         (Some(p), _) => Box::new(
             WavSource::open(p)
@@ -103,7 +107,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             audio_for_call(&opts, n)
         })
     };
-    let mut engine = EngineConfig::builder().bind_ip(rtp_ip).audio_factory(factory);
+    let mut engine = EngineConfig::builder()
+        .bind_ip(rtp_ip)
+        .audio_factory(factory);
     if let Some(c) = args.get("codec") {
         let names: Vec<String> = c.split(',').flat_map(setup::codec_names).collect();
         engine = engine.codecs(names);
@@ -155,10 +161,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                         }
                         current = Some(handle);
                     }
-                    PhoneEvent::CallEnded { call, .. } => {
-                        if current.as_ref().is_some_and(|c| c.id() == call) {
-                            current = phone.active_calls().pop();
-                        }
+                    PhoneEvent::CallEnded { call, .. }
+                        if current.as_ref().is_some_and(|c| c.id() == call) =>
+                    {
+                        current = phone.active_calls().pop();
                     }
                     _ => {}
                 }
@@ -182,14 +188,26 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
 fn print_event(ev: &PhoneEvent) {
     match ev {
-        PhoneEvent::Registration { account, state } => println!("event: registration {account} {state:?}"),
-        PhoneEvent::IncomingCall { call, from, to } => println!("event: incoming {call} from {from} to {to}"),
+        PhoneEvent::Registration { account, state } => {
+            println!("event: registration {account} {state:?}")
+        }
+        PhoneEvent::IncomingCall { call, from, to } => {
+            println!("event: incoming {call} from {from} to {to}")
+        }
         PhoneEvent::CallState { call, state } => println!("event: state {call} {state:?}"),
         PhoneEvent::MediaStarted { call, media } => println!(
             "event: media {call} {}/{} pt {} -> {} {:?}",
-            media.send_codec.encoding, media.send_codec.clock_rate, media.send_codec.payload_type, media.remote_rtp, media.direction
+            media.send_codec.encoding,
+            media.send_codec.clock_rate,
+            media.send_codec.payload_type,
+            media.remote_rtp,
+            media.direction
         ),
-        PhoneEvent::Dtmf { call, digit, duration } => println!("event: dtmf {call} {digit} {} ms", duration.as_millis()),
+        PhoneEvent::Dtmf {
+            call,
+            digit,
+            duration,
+        } => println!("event: dtmf {call} {digit} {} ms", duration.as_millis()),
         PhoneEvent::CallEnded { call, reason } => println!("event: ended {call} {reason:?}"),
         other => println!("event: {other:?}"),
     }
@@ -197,7 +215,10 @@ fn print_event(ev: &PhoneEvent) {
 
 /// Runs one stdin command; returns false on `quit`.
 fn command(phone: &Phone, current: &mut Option<Call>, line: &str) -> bool {
-    let (cmd, rest) = line.split_once(' ').map(|(a, b)| (a, b.trim())).unwrap_or((line, ""));
+    let (cmd, rest) = line
+        .split_once(' ')
+        .map(|(a, b)| (a, b.trim()))
+        .unwrap_or((line, ""));
     let result: Result<(), openphone::Error> = match cmd {
         "" => Ok(()),
         "quit" | "exit" => return false,

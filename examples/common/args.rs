@@ -2,11 +2,10 @@
 
 use std::collections::HashMap;
 
-/// Parsed `--flag`, `--key value` and positional arguments.
+/// Parsed `--flag` and `--key value` arguments.
 pub struct Args {
     values: HashMap<String, String>,
     flags: Vec<String>,
-    pub positional: Vec<String>,
 }
 
 impl Args {
@@ -14,7 +13,6 @@ impl Args {
     pub fn parse(flag_names: &[&str]) -> Result<Self, String> {
         let mut values = HashMap::new();
         let mut flags = Vec::new();
-        let mut positional = Vec::new();
         let mut it = std::env::args().skip(1);
         while let Some(a) = it.next() {
             if let Some(name) = a.strip_prefix("--") {
@@ -27,14 +25,10 @@ impl Args {
                     values.insert(name.to_string(), v);
                 }
             } else {
-                positional.push(a);
+                return Err(format!("unexpected argument {a:?}"));
             }
         }
-        Ok(Args {
-            values,
-            flags,
-            positional,
-        })
+        Ok(Args { values, flags })
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -48,7 +42,9 @@ impl Args {
     pub fn parsed<T: std::str::FromStr>(&self, key: &str, default: T) -> Result<T, String> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("bad value for --{key}: {v:?}")),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("bad value for --{key}: {v:?}")),
         }
     }
 }

@@ -60,7 +60,10 @@ pub fn codec_names(codec: &str) -> Vec<String> {
 
 /// A phone with SIP on 127.0.0.1 (a free UDP port) and RTP on 127.0.0.1,
 /// offering only `codec`.
-pub async fn loopback_phone(codec: &str, audio: Audio) -> Result<Phone, Box<dyn std::error::Error>> {
+pub async fn loopback_phone(
+    codec: &str,
+    audio: Audio,
+) -> Result<Phone, Box<dyn std::error::Error>> {
     let engine = EngineConfig::builder()
         .bind_ip("127.0.0.1".parse()?)
         .codecs(codec_names(codec))

@@ -963,3 +963,27 @@ fn invite_expires_unanswered() {
         }]
     ));
 }
+
+#[test]
+fn answer_mirrors_every_offered_stream_and_refuses_video() {
+    let (mut core, t0) = core();
+    let offer = format!(
+        "{}m=video 7002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n",
+        sdp(7000, "sendrecv")
+    );
+    let (call, _tag) = ring(&mut core, t0, "c-video", &offer);
+    core.handle_command(
+        t0,
+        StackCommand::Answer {
+            call,
+            media: media(8000),
+        },
+    );
+    let ok = responses(&drain(&mut core)).remove(0);
+    assert_eq!(ok.status, 200);
+    let body = String::from_utf8_lossy(&ok.body).into_owned();
+    let m_lines: Vec<&str> = body.lines().filter(|l| l.starts_with("m=")).collect();
+    assert_eq!(m_lines.len(), 2, "one m-line per offered stream: {body}");
+    assert!(m_lines[0].starts_with("m=audio 8000 RTP/AVP 0"), "{body}");
+    assert!(m_lines[1].starts_with("m=video 0 "), "video refused: {body}");
+}

@@ -160,6 +160,7 @@ impl SipCore {
                 local_media: Some(offer.clone()),
                 our_offer: Some(offer),
                 remote_offer: None,
+                remote_sdp: None,
                 negotiated: None,
                 origin,
                 remote_held: false,

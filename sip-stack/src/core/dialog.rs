@@ -62,6 +62,8 @@ pub(crate) struct Call {
     pub local_media: Option<MediaOffer>,
     pub our_offer: Option<MediaOffer>,
     pub remote_offer: Option<MediaOffer>,
+    /// The peer's last SDP offer, whole (our answer mirrors its m-lines).
+    pub remote_sdp: Option<openphone_media::sdp::SessionDescription>,
     pub negotiated: Option<NegotiatedMedia>,
     pub origin: Origin,
     pub remote_held: bool,

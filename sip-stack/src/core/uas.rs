@@ -183,11 +183,11 @@ impl SipCore {
             );
             return;
         }
-        let offer = if req.body.is_empty() {
-            None
+        let (offer, remote_sdp) = if req.body.is_empty() {
+            (None, None)
         } else {
-            match sdp_glue::decode(&req.body) {
-                Ok(o) => Some(o),
+            match sdp_glue::decode_with_sdp(&req.body) {
+                Ok((o, sd)) => (Some(o), Some(sd)),
                 Err(why) => {
                     debug!(%why, "unusable SDP offer");
                     let tag = self.ids.tag();
@@ -245,6 +245,7 @@ impl SipCore {
                 local_media: None,
                 our_offer: None,
                 remote_offer: offer.clone(),
+                remote_sdp,
                 negotiated: None,
                 origin,
                 remote_held: false,
@@ -320,7 +321,7 @@ impl SipCore {
                     c.pending_negotiated = Some(neg);
                     c.remote_held = is_hold(remote.direction);
                     c.pending_hold = c.remote_held.then_some(true);
-                    c.origin.encode(&ans)
+                    c.origin.encode_answer(&ans, c.remote_sdp.as_ref())
                 }
                 Err(why) => {
                     debug!(%why, "no common media");
@@ -614,18 +615,19 @@ impl SipCore {
             c.our_offer = Some(local.clone());
             c.origin.encode(&local)
         } else {
-            let answered = sdp_glue::decode(&req.body).and_then(|remote| {
-                sdp_glue::answer(&local, &remote).map(|(a, n)| (a, n, remote.direction))
+            let answered = sdp_glue::decode_with_sdp(&req.body).and_then(|(remote, sd)| {
+                sdp_glue::answer(&local, &remote).map(|(a, n)| (a, n, remote.direction, sd))
             });
             match answered {
-                Ok((ans, neg, dir)) => {
+                Ok((ans, neg, dir, sd)) => {
+                    c.remote_sdp = Some(sd);
                     let hold = is_hold(dir);
                     if hold != c.remote_held {
                         c.remote_held = hold;
                         c.pending_hold = Some(hold);
                     }
                     c.pending_negotiated = Some(neg);
-                    c.origin.encode(&ans)
+                    c.origin.encode_answer(&ans, c.remote_sdp.as_ref())
                 }
                 Err(why) => {
                     debug!(%why, "re-INVITE offer not acceptable");

@@ -27,6 +27,7 @@
 //! assert!((out[0] - 1000).abs() < 40);
 //! ```
 
+use super::plc::PitchPlc;
 use super::traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
 
 /// µ-law compression of a 14-bit sample (`x >> 2`), G.191 `ulaw_compress`.
@@ -238,15 +239,13 @@ pub struct G711Encoder {
     info: CodecInfo,
 }
 
-/// The G.711 decoder for either law. Conceals a lost frame by repeating the
-/// last frame with falling gain (a simplified form of G.711 Appendix I's
-/// idea: never emit a hard cut to silence), reaching silence after 5 frames.
+/// The G.711 decoder for either law. Conceals a lost frame with G.711
+/// Appendix I-style pitch repetition (see [`super::plc`]).
 #[derive(Debug, Clone)]
 pub struct G711Decoder {
     law: Law,
     info: CodecInfo,
-    last: Vec<i16>,
-    concealed_in_row: u32,
+    plc: PitchPlc,
 }
 
 /// µ-law: constructors for PCMU encoders and decoders.
@@ -345,8 +344,7 @@ impl G711Decoder {
         G711Decoder {
             law,
             info: info(law, frame_samples),
-            last: vec![0; frame_samples],
-            concealed_in_row: 0,
+            plc: PitchPlc::new(),
         }
     }
 }
@@ -367,16 +365,10 @@ impl AudioDecoder for G711Decoder {
             Law::Ulaw => decode_ulaw(payload, out),
             Law::Alaw => decode_alaw(payload, out),
         }
-        // Keep the tail of what we played for concealment.
         let n = payload.len();
-        let keep = self.last.len().min(n);
-        let src_start = n - keep;
-        let dst_start = self.last.len() - keep;
-        self.last.copy_within(keep.., 0);
-        if let (Some(dst), Some(src)) = (self.last.get_mut(dst_start..), out.get(src_start..n)) {
-            dst.copy_from_slice(src);
+        if let Some(o) = out.get_mut(..n) {
+            self.plc.good(o);
         }
-        self.concealed_in_row = 0;
         Ok(n)
     }
 
@@ -388,11 +380,8 @@ impl AudioDecoder for G711Decoder {
                 have: out.len(),
             });
         }
-        self.concealed_in_row = self.concealed_in_row.saturating_add(1);
-        // Gain falls by 20 % per lost frame: 0.8, 0.6, … 0 after five frames.
-        let gain_num = 5u32.saturating_sub(self.concealed_in_row.min(5)) as i32;
-        for (o, &s) in out.iter_mut().zip(&self.last) {
-            *o = (s as i32 * gain_num / 5) as i16;
+        if let Some(o) = out.get_mut(..n) {
+            self.plc.conceal(o);
         }
         Ok(n)
     }

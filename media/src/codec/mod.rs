@@ -11,6 +11,7 @@
 mod traits;
 
 pub mod g711;
+pub mod plc;
 mod g722;
 mod g726;
 mod gsm;

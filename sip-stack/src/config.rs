@@ -34,7 +34,12 @@ pub struct SipConfig {
     pub max_message_size: usize,
     /// Seed for tags, branches and Call-IDs (`None`: from the OS).
     pub rng_seed: Option<u64>,
+    /// Most calls at once; further INVITEs get 503 with Retry-After.
+    pub max_calls: usize,
 }
+
+/// Default limit on simultaneous calls (bounds memory under an INVITE flood).
+pub const DEFAULT_MAX_CALLS: usize = 4096;
 
 impl Default for SipConfig {
     fn default() -> Self {
@@ -46,6 +51,7 @@ impl Default for SipConfig {
             timers: TimerConfig::default(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             rng_seed: None,
+            max_calls: DEFAULT_MAX_CALLS,
         }
     }
 }
@@ -97,6 +103,11 @@ impl SipConfigBuilder {
         self.0.max_message_size = n;
         self
     }
+    /// Sets the limit on simultaneous calls (default [`DEFAULT_MAX_CALLS`]).
+    pub fn max_calls(mut self, n: usize) -> Self {
+        self.0.max_calls = n;
+        self
+    }
     /// Seeds the random generator (tests).
     pub fn rng_seed(mut self, seed: u64) -> Self {
         self.0.rng_seed = Some(seed);
@@ -132,6 +143,8 @@ pub struct CoreConfig {
     pub max_message_size: usize,
     /// RNG seed for tags, branches, Call-IDs and cnonces.
     pub seed: u64,
+    /// Most calls at once; further INVITEs get 503 with Retry-After.
+    pub max_calls: usize,
 }
 
 impl CoreConfig {
@@ -145,6 +158,7 @@ impl CoreConfig {
             timers: TimerConfig::default(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             seed: 0,
+            max_calls: DEFAULT_MAX_CALLS,
         }
     }
 
@@ -157,6 +171,12 @@ impl CoreConfig {
     /// Sets the timers.
     pub fn with_timers(mut self, timers: TimerConfig) -> Self {
         self.timers = timers;
+        self
+    }
+
+    /// Sets the limit on simultaneous calls.
+    pub fn with_max_calls(mut self, n: usize) -> Self {
+        self.max_calls = n;
         self
     }
 }

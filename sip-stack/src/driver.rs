@@ -152,6 +152,7 @@ impl Stack for SipStack {
                 timers: cfg.timers,
                 max_message_size: cfg.max_message_size,
                 seed,
+                max_calls: cfg.max_calls,
             };
             let core = SipCore::new(core_cfg, Instant::now());
             info!(?listening, "SIP stack started");

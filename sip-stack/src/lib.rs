@@ -66,7 +66,9 @@ pub mod message;
 pub mod transaction;
 mod transport;
 
-pub use crate::config::{CoreConfig, SipConfig, SipConfigBuilder, DEFAULT_MAX_MESSAGE_SIZE};
+pub use crate::config::{
+    CoreConfig, SipConfig, SipConfigBuilder, DEFAULT_MAX_CALLS, DEFAULT_MAX_MESSAGE_SIZE,
+};
 pub use crate::core::SipCore;
 pub use crate::driver::{LocalAddrs, SipStack};
 pub use crate::transport::{ConnId, Transmit, TransportKind};

@@ -985,5 +985,40 @@ fn answer_mirrors_every_offered_stream_and_refuses_video() {
     let m_lines: Vec<&str> = body.lines().filter(|l| l.starts_with("m=")).collect();
     assert_eq!(m_lines.len(), 2, "one m-line per offered stream: {body}");
     assert!(m_lines[0].starts_with("m=audio 8000 RTP/AVP 0"), "{body}");
-    assert!(m_lines[1].starts_with("m=video 0 "), "video refused: {body}");
+    assert!(
+        m_lines[1].starts_with("m=video 0 "),
+        "video refused: {body}"
+    );
+}
+
+#[test]
+fn calls_over_the_limit_get_503_with_retry_after() {
+    let t0 = Instant::now();
+    let mut core = SipCore::new(CoreConfig::new(Some(me()), None).with_max_calls(2), t0);
+    let body = sdp(7000, "sendrecv");
+    let inv = |n: usize| {
+        request(
+            "INVITE",
+            &format!("z9hG4bKcap{n}"),
+            &format!("cap{n}"),
+            1,
+            None,
+            "",
+            &body,
+            "application/sdp",
+        )
+    };
+    for n in 0..2 {
+        core.handle_datagram(t0, me(), peer(), &inv(n));
+        assert_eq!(codes(&drain(&mut core)), vec![100, 180]);
+    }
+    assert_eq!(events(&mut core).len(), 2);
+    core.handle_datagram(t0, me(), peer(), &inv(2));
+    let out = drain(&mut core);
+    assert_eq!(codes(&out).last(), Some(&503));
+    assert!(text(out.last().unwrap()).contains("Retry-After"));
+    assert!(
+        events(&mut core).is_empty(),
+        "no IncomingCall for a refused INVITE"
+    );
 }

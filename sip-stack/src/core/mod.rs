@@ -40,8 +40,6 @@ use view::InResponse;
 
 /// Methods this UA accepts (the `Allow` header).
 pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE";
-/// Most calls at once; further INVITEs get 503 (bounds memory under floods).
-pub(crate) const MAX_CALLS: usize = 512;
 /// Most server transactions at once; further new requests are dropped.
 pub(crate) const MAX_SERVER_TRANSACTIONS: usize = 8192;
 

@@ -172,7 +172,7 @@ impl SipCore {
             }
             return;
         }
-        if self.calls.len() >= super::MAX_CALLS {
+        if self.calls.len() >= self.cfg.max_calls {
             let tag = self.ids.tag();
             self.respond(
                 key,

@@ -363,3 +363,45 @@ async fn symmetric_rtp_latches_and_stop_releases_ports() {
     }
     assert!(ok, "RTP ports still bound after stop");
 }
+
+/// RTP on even ports with RTCP next to it; a full range is a clear error.
+#[test]
+fn port_pairs_even_and_bounded() {
+    let cfg = EngineConfig::builder()
+        .bind_ip("127.0.0.1".parse().unwrap())
+        .port_range(46001, 46005) // pairs 46002/3 and 46004/5
+        .build()
+        .unwrap();
+    let e = Engine::new(cfg);
+    let (a, _ra) = session(&e);
+    let (b, _rb) = session(&e);
+    for s in [&a, &b] {
+        let o = s.local_offer();
+        assert_eq!(o.rtp.port() % 2, 0);
+        assert!((46002..=46004).contains(&o.rtp.port()));
+        assert!(o.rtcp.is_none(), "RTCP is RTP + 1");
+        assert_eq!(o.ptime, Some(Duration::from_millis(20)));
+    }
+    assert_ne!(a.local_offer().rtp, b.local_offer().rtp);
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let call = CallId::next();
+    let third = e.create_session(call, MediaEventSink::new(call, tx));
+    assert!(matches!(third, Err(openphone_sal::MediaError::Socket(_))));
+    drop(a);
+    let (tx, _rx) = mpsc::unbounded_channel();
+    assert!(
+        e.create_session(call, MediaEventSink::new(call, tx))
+            .is_ok(),
+        "freed pair reused"
+    );
+    // Bad configurations are refused up front.
+    assert!(EngineConfig::builder()
+        .port_range(5000, 4000)
+        .build()
+        .is_err());
+    assert!(EngineConfig::builder()
+        .ptime(Duration::from_millis(5))
+        .build()
+        .is_err());
+    assert!(EngineConfig::builder().codecs(["nope"]).build().is_err());
+}

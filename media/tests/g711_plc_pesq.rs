@@ -44,7 +44,7 @@ fn concealment_beats_silence_under_10_percent_loss() {
     let plc = pesq(&dir, 8000, pcm, &run(pcm, &lost, true));
     let silence = pesq(&dir, 8000, pcm, &run(pcm, &lost, false));
     eprintln!(
-        "PESQ (P.862 NB MOS-LQO): no loss {clean:.2}, 10% loss concealed {plc:.2}, 10% loss as silence {silence:.2} ({} of {frames} frames lost)",
+        "PESQ (P.862 NB MOS-LQO): no loss {clean:.3}, 10% loss concealed {plc:.3}, 10% loss as silence {silence:.3} ({} of {frames} frames lost)",
         lost.iter().filter(|&&l| l).count()
     );
     assert!(clean > 3.8, "G.711 without loss scores {clean}");

@@ -107,8 +107,23 @@ impl PitchPlc {
             self.pos = (want - 1) * self.pitch + phase;
         }
         let seg = self.periods * self.pitch;
-        let idx = HIST - seg + (self.pos % seg);
-        let s = self.frozen.get(idx).copied().unwrap_or(0) as f32;
+        let in_seg = self.pos % seg;
+        let idx = HIST - seg + in_seg;
+        let mut s = self.frozen.get(idx).copied().unwrap_or(0) as f32;
+        // Over the last quarter period, fade towards the samples just before
+        // the segment, so that wrapping back to its start is continuous
+        // (Appendix I's overlap-add of the pitch buffer's ends).
+        let ov = self.pitch / 4;
+        if in_seg + ov >= seg && ov > 0 {
+            let j = in_seg + ov - seg;
+            let w = (j + 1) as f32 / (ov + 1) as f32;
+            let before = idx
+                .checked_sub(seg)
+                .and_then(|i| self.frozen.get(i))
+                .copied()
+                .unwrap_or(0) as f32;
+            s = s * (1.0 - w) + before * w;
+        }
         self.pos = (self.pos + 1) % seg;
         // Full level for 10 ms, then −20 % per 10 ms: silent at 60 ms.
         let gain = if self.erased < TEN_MS {

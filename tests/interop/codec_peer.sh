@@ -240,8 +240,10 @@ at=$(tnr alice.wav "$TONE_PEER"); bt=$(tnr "$bob_rec" "$TONE_US")
 echo "RESULT $PEER $CODEC $DIR: softphone heard ${a} Hz, TNR ${at} dB (peer sent $TONE_PEER); $PEER heard ${b} Hz, TNR ${bt} dB (softphone sent $TONE_US)"
 near "$a" "$TONE_PEER" 30 && near "$b" "$TONE_US" 30 || fail "tone mismatch"
 
-# A clean tone stands well above the codec noise; G.726 needs more (see tnr).
-MIN_TNR=3
+# A tone through a working codec path stands 24-50 dB above the rest of the
+# spectrum here (G.711 34-39, GSM 27-51, G.722 24-50, Speex NB 28-49); a broken
+# path (wrong G.726 order ~10 dB, a corrupted decoder) falls well below 15 dB.
+MIN_TNR=15
 case $CODEC in *g726*)
   MIN_TNR=20
   # The codeword order on the wire, judged by ffmpeg's reference decoders:

@@ -405,3 +405,58 @@ fn port_pairs_even_and_bounded() {
         .is_err());
     assert!(EngineConfig::builder().codecs(["nope"]).build().is_err());
 }
+
+/// Garbage and stray packets sprayed at a live session's RTP and RTCP ports
+/// (random bytes, truncated and foreign-SSRC RTP, bogus RTCP) neither crash
+/// it nor take over its stream: the tone still plays.
+#[tokio::test]
+async fn survives_garbage_during_a_call() {
+    use rand::{Rng, SeedableRng};
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let ea = engine(true, None, &["PCMU"]);
+    let eb = engine(false, Some(recorded.clone()), &["PCMU"]);
+    let (mut a, _ra) = session(&ea);
+    let (mut b, _rb) = session(&eb);
+    let (oa, ob) = (a.local_offer(), b.local_offer());
+    a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
+    b.apply(&negotiated(&ob, &oa, "PCMU")).unwrap();
+    let junk = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(99);
+    let mut buf = [0u8; 300];
+    for i in 0..2000u32 {
+        let n = rng.gen_range(0..buf.len());
+        rng.fill(&mut buf[..n]);
+        match i % 4 {
+            // Looks like RTP v2 with our PT but a foreign SSRC.
+            0 if n >= 12 => {
+                buf[0] = 0x80;
+                buf[1] = 0;
+            }
+            // Looks like RTCP.
+            1 if n >= 8 => {
+                buf[0] = 0x81;
+                buf[1] = 200 + (buf[1] % 8);
+            }
+            _ => {}
+        }
+        let _ = junk.send_to(&buf[..n], ob.rtp);
+        let _ = junk.send_to(&buf[..n], ob.rtcp_addr());
+        if i % 100 == 0 {
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sb = b.stats();
+    a.stop();
+    b.stop();
+    assert!(sb.packets_received >= 30, "{sb:?}");
+    let samples = recorded.lock().unwrap().clone();
+    let loud: Vec<i16> = samples
+        .chunks(160)
+        .filter(|c| c.iter().map(|&s| (s as i64).abs()).max().unwrap_or(0) > 4000)
+        .flatten()
+        .copied()
+        .collect();
+    assert!(loud.len() >= 160 * 20, "{} loud samples", loud.len());
+    assert_eq!(dominant(&loud), 1000.0);
+}

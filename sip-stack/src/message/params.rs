@@ -39,11 +39,16 @@ impl Param {
     /// Case-insensitive name comparison that also sees through `%HH`
     /// escapes (RFC 3261 §19.1.4: `%6C%72` is `lr`).
     pub fn is(&self, name: &str) -> bool {
-        if self.name.eq_ignore_ascii_case(name) {
-            return true;
+        // Each %HH escape is three bytes for one, so an escaped name can
+        // only match a longer one; skips the '%' search on the usual path.
+        match self.name.len().cmp(&name.len()) {
+            std::cmp::Ordering::Equal => self.name.eq_ignore_ascii_case(name),
+            std::cmp::Ordering::Greater => {
+                self.name.as_bytes().contains(&b'%')
+                    && unescape(&self.name).eq_ignore_ascii_case(name.as_bytes())
+            }
+            std::cmp::Ordering::Less => false,
         }
-        self.name.as_bytes().contains(&b'%')
-            && unescape(&self.name).eq_ignore_ascii_case(name.as_bytes())
     }
 }
 
@@ -149,6 +154,12 @@ pub(crate) const MAX_PARAMS: usize = 64;
 pub(crate) fn parse_generic_params(sc: &mut Scanner<'_>) -> Result<Params, &'static str> {
     let mut params = Params::new();
     while sc.eat_sep(b';') {
+        if params.0.is_empty() {
+            // One allocation of the right size (a ';' inside a quoted
+            // value only over-reserves).
+            let n = 1 + sc.rest().bytes().filter(|&b| b == b';').count();
+            params.0.reserve_exact(n.min(MAX_PARAMS));
+        }
         if params.0.len() >= MAX_PARAMS {
             return Err("too many parameters");
         }
@@ -169,7 +180,10 @@ pub(crate) fn parse_generic_params(sc: &mut Scanner<'_>) -> Result<Params, &'sta
 /// `gen-value = token / host / quoted-string`.
 pub(crate) fn parse_gen_value<'a>(sc: &mut Scanner<'a>) -> Result<&'a str, &'static str> {
     match sc.peek() {
-        Some(b'"') => sc.quoted().map(|(raw, _)| raw).ok_or("bad quoted string"),
+        Some(b'"') => sc
+            .quoted_raw()
+            .map(|(raw, _)| raw)
+            .ok_or("bad quoted string"),
         Some(b'[') => {
             let start = sc.pos();
             sc.eat(b'[');

@@ -169,16 +169,18 @@ struct RawHeader {
 }
 
 /// Splits the header section `b[from..to]` (lines end with CRLF; the last
-/// may not when the datagram was unterminated) into fields. Returns the
-/// fields and the first line-level error.
+/// may not when the datagram was unterminated) into fields, handing each
+/// to `on_field` as it is found (one pass, no list of lines). Returns the
+/// first line-level error; `Err` for errors that lose the framing.
 fn split_header_lines(
     b: &[u8],
     from: usize,
     to: usize,
     limits: &ParseLimits,
-    out: &mut Vec<RawHeader>,
+    mut on_field: impl FnMut(&RawHeader),
 ) -> Result<Option<K>, K> {
     let mut first_err = None;
+    let mut fields = 0;
     let mut pos = from;
     while pos < to {
         // Find the end of this field: a CRLF not followed by SP/HTAB.
@@ -214,9 +216,10 @@ fn split_header_lines(
         if end - start > limits.max_header_line {
             return Err(K::TooLarge);
         }
-        if out.len() >= limits.max_headers {
+        if fields >= limits.max_headers {
             return Err(K::TooManyHeaders);
         }
+        fields += 1;
         let line = b.get(start..end).unwrap_or_default();
         let Some(colon) = line.iter().position(|&c| c == b':') else {
             first_err.get_or_insert(K::HeaderLine("missing ':'"));
@@ -240,7 +243,7 @@ fn split_header_lines(
             .rposition(|&c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
             .map_or(lead, |i| i + 1);
         let vs = start + colon + 1;
-        out.push(RawHeader {
+        on_field(&RawHeader {
             name: (start, start + name_len),
             value: (vs + lead, vs + trail.max(lead)),
             folded: folded && v.get(lead..trail).is_some_and(|s| s.contains(&b'\r')),
@@ -349,18 +352,21 @@ pub(crate) fn parse(buf: &Bytes, mode: Mode, limits: &ParseLimits) -> Result<Out
     let start = parse_start_line(sl);
 
     // Header fields.
-    let mut raws = Vec::with_capacity(24);
-    let line_err = split_header_lines(b, hdr_from, head_end, limits, &mut raws).map_err(fail)?;
-    let mut entries = Vec::with_capacity(raws.len() + 4);
-    let mut first_err = line_err;
-    let head_text = b
-        .get(hdr_from..head_end)
-        .and_then(|h| std::str::from_utf8(h).ok());
-    for h in &raws {
+    let head = b.get(hdr_from..head_end).unwrap_or_default();
+    // One slot per line, plus a few for comma-separated Via/Route lists:
+    // the header vector is allocated once in the usual case.
+    let lines = memchr::memchr_iter(b'\n', head).count() + 1;
+    let mut entries = Vec::with_capacity(lines.min(limits.max_headers) + 4);
+    let mut field_err = None;
+    let head_text = std::str::from_utf8(head).ok();
+    let line_err = split_header_lines(b, hdr_from, head_end, limits, |h| {
         if let Err(e) = parse_field(buf, head_text, hdr_from, h, &mut entries) {
-            first_err.get_or_insert(e);
+            field_err.get_or_insert(e);
         }
-    }
+    })
+    .map_err(fail)?;
+    // A malformed line outranks a bad field value wherever it appears.
+    let mut first_err = line_err.or(field_err);
     let headers = Headers::from_iter(entries);
 
     // Body framing.

@@ -222,71 +222,93 @@ pub(crate) fn write_quoted(f: &mut impl std::fmt::Write, s: &str) -> std::fmt::R
 /// Splits `s` at top-level commas, ignoring commas inside quoted strings
 /// and `<...>`. Returns `None` for unbalanced quotes or brackets.
 pub(crate) fn split_commas(s: &str, max: usize) -> Option<Vec<&str>> {
-    let b = s.as_bytes();
-    if !b.contains(&b',') {
-        // Common case: one element. Still reject unbalanced quotes.
-        return balanced(b).then(|| vec![s]);
-    }
-    let mut out = Vec::new();
-    let (mut in_q, mut in_a, mut esc) = (false, false, false);
-    let mut start = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if in_q {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_q = false;
-            }
-            continue;
-        }
-        match c {
-            b'"' => in_q = true,
-            b'<' if !in_a => in_a = true,
-            b'>' if in_a => in_a = false,
-            b',' if !in_a => {
-                out.push(s.get(start..i)?);
-                start = i + 1;
-                if out.len() >= max {
-                    return None;
-                }
-            }
-            _ => {}
-        }
-    }
-    if in_q || in_a {
-        return None;
-    }
-    out.push(s.get(start..)?);
+    let mut out = Vec::with_capacity(count_commas(s, max)?);
+    each_comma(s, |e| {
+        out.push(e);
+        Ok::<(), ()>(())
+    })
+    .ok()?;
     Some(out)
 }
 
-/// True when quotes (with backslash escapes) and `<>` are balanced.
-fn balanced(b: &[u8]) -> bool {
-    if !b.iter().any(|&c| c == b'"' || c == b'<' || c == b'>') {
-        return true;
-    }
-    let (mut in_q, mut in_a, mut esc) = (false, false, false);
-    for &c in b {
+/// Walks `b` calling `on_comma(i)` at every top-level comma (outside
+/// quoted strings and `<...>`); stops early when it returns false.
+/// Returns whether quotes and brackets were balanced (false on an early
+/// stop).
+fn walk_commas(b: &[u8], mut on_comma: impl FnMut(usize) -> bool) -> bool {
+    // Jumps between the bytes that change state (memchr) rather than
+    // stepping through every byte. Inside <...> quotes still count, as
+    // a display name cannot appear there but a quoted URI parameter can.
+    let (mut in_q, mut in_a) = (false, false);
+    let mut i = 0;
+    loop {
+        let rest = b.get(i..).unwrap_or_default();
         if in_q {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
+            let Some(p) = memchr::memchr2(b'\\', b'"', rest) else {
+                return false;
+            };
+            if rest.get(p) == Some(&b'\\') {
+                // quoted-pair: the next byte is literal.
+                i += p + 2;
+            } else {
                 in_q = false;
+                i += p + 1;
             }
-            continue;
-        }
-        match c {
-            b'"' => in_q = true,
-            b'<' if !in_a => in_a = true,
-            b'>' if in_a => in_a = false,
-            _ => {}
+        } else if in_a {
+            let Some(p) = memchr::memchr2(b'"', b'>', rest) else {
+                return false;
+            };
+            if rest.get(p) == Some(&b'"') {
+                in_q = true;
+            } else {
+                in_a = false;
+            }
+            i += p + 1;
+        } else {
+            let Some(p) = memchr::memchr3(b'"', b'<', b',', rest) else {
+                return true;
+            };
+            match rest.get(p) {
+                Some(b'"') => in_q = true,
+                Some(b'<') => in_a = true,
+                _ => {
+                    if !on_comma(i + p) {
+                        return false;
+                    }
+                }
+            }
+            i += p + 1;
         }
     }
-    !in_q && !in_a
+}
+
+/// Number of top-level comma-separated elements of `s` (what
+/// [`split_commas`] would return, without allocating): `None` for
+/// unbalanced quotes or brackets or more than `max` elements.
+pub(crate) fn count_commas(s: &str, max: usize) -> Option<usize> {
+    let mut n = 1;
+    walk_commas(s.as_bytes(), |_| {
+        n += 1;
+        n <= max
+    })
+    .then_some(n)
+}
+
+/// Calls `f` on each top-level comma-separated element of `s`, which
+/// [`count_commas`] has already checked.
+pub(crate) fn each_comma<'a, E>(
+    s: &'a str,
+    mut f: impl FnMut(&'a str) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut start = 0;
+    let mut res = Ok(());
+    walk_commas(s.as_bytes(), |i| {
+        res = f(s.get(start..i).unwrap_or(""));
+        start = i + 1;
+        res.is_ok()
+    });
+    res?;
+    f(s.get(start..).unwrap_or(""))
 }
 
 /// Parses an unsigned decimal of at most `max_digits` digits; rejects
@@ -407,38 +429,58 @@ impl<'a> Scanner<'a> {
     /// (with quotes) and the unescaped content.
     #[inline]
     pub(crate) fn quoted(&mut self) -> Option<(&'a str, String)> {
+        let (raw, escapes) = self.quoted_raw()?;
+        let inner = raw.get(1..raw.len() - 1)?;
+        if !escapes {
+            // Usual case: the content is the raw text between the quotes,
+            // copied once at its final size.
+            return Some((raw, inner.to_owned()));
+        }
+        let mut out = Vec::with_capacity(inner.len());
+        let mut bytes = inner.bytes();
+        while let Some(c) = bytes.next() {
+            // quoted_raw checked that every '\\' is followed by one byte.
+            let c = if c == b'\\' { bytes.next()? } else { c };
+            out.push(c);
+        }
+        let text = String::from_utf8(out).ok()?;
+        Some((raw, text))
+    }
+
+    /// Checks a `quoted-string` at the cursor without unescaping it.
+    /// Returns the raw text (with quotes) and whether it holds any
+    /// quoted-pair; on failure the cursor does not move.
+    #[inline]
+    pub(crate) fn quoted_raw(&mut self) -> Option<(&'a str, bool)> {
         let start = self.pos;
-        if !self.eat(b'"') {
+        if self.peek() != Some(b'"') {
             return None;
         }
         let bytes = self.src.as_bytes();
-        let mut out = Vec::new();
+        let mut i = start + 1;
+        let mut escapes = false;
         loop {
-            let c = *bytes.get(self.pos)?;
-            self.pos += 1;
+            let c = *bytes.get(i)?;
+            i += 1;
             match c {
                 b'"' => break,
                 b'\\' => {
-                    let n = *bytes.get(self.pos)?;
-                    // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+                    let n = *bytes.get(i)?;
+                    // quoted-pair = "\\" (%x00-09 / %x0B-0C / %x0E-7F)
                     if n > 0x7f || n == b'\r' || n == b'\n' {
-                        self.pos = start;
                         return None;
                     }
-                    out.push(n);
-                    self.pos += 1;
+                    escapes = true;
+                    i += 1;
                 }
                 // qdtext excludes CTLs other than LWS.
-                0x00..=0x08 | 0x0a..=0x1f | 0x7f => {
-                    self.pos = start;
-                    return None;
-                }
-                _ => out.push(c),
+                0x00..=0x08 | 0x0a..=0x1f | 0x7f => return None,
+                _ => {}
             }
         }
-        let raw = self.src.get(start..self.pos)?;
-        let text = String::from_utf8(out).ok()?;
-        Some((raw, text))
+        let raw = self.src.get(start..i)?;
+        self.pos = i;
+        Some((raw, escapes))
     }
 }
 
@@ -451,6 +493,17 @@ mod tests {
         let v = split_commas(r#""a,b" <sip:x;a=1,2>, c"#, 10).unwrap();
         assert_eq!(v, vec![r#""a,b" <sip:x;a=1,2>"#, " c"]);
         assert!(split_commas("\"abc", 10).is_none());
+        let s = r#""a,b" <sip:x;a=1,2>, c,,"#;
+        assert_eq!(count_commas(s, 10), Some(4));
+        assert_eq!(count_commas(s, 3), None);
+        assert_eq!(count_commas("a, \"b", 10), None);
+        let mut got = Vec::new();
+        each_comma(s, |e| {
+            got.push(e.to_owned());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(got, split_commas(s, 10).unwrap());
     }
 
     #[test]

@@ -587,6 +587,11 @@ fn parse_sip(s: &str, secure: bool) -> Result<SipUri, UriError> {
     let hp = parse_host_port(parts.next().unwrap_or(""))?;
     let mut params = Params::new();
     for p in parts {
+        if params.is_empty() {
+            // One allocation of the final size.
+            let n = rest.bytes().filter(|&b| b == b';').count();
+            params.0.reserve_exact(n.min(MAX_PARAMS));
+        }
         if params.len() >= MAX_PARAMS {
             return Err(UriError::Param);
         }

@@ -30,7 +30,7 @@ fn parse_scheme_params(s: &str) -> Result<(String, Params), &'static str> {
             return Err("auth parameter without '='");
         }
         let value = match p.peek() {
-            Some(b'"') => p.quoted().ok_or("bad quoted auth parameter")?.0,
+            Some(b'"') => p.quoted_raw().ok_or("bad quoted auth parameter")?.0,
             _ => p.token().ok_or("empty auth parameter value")?,
         };
         p.skip_ws();

@@ -16,7 +16,7 @@ pub use via::{Transport, Via};
 
 use super::method::Method;
 use super::name_addr::{parse_name_addr, NameAddr};
-use super::scan::{is_token, parse_u32, split_commas, trim_ws};
+use super::scan::{count_commas, each_comma, is_token, parse_u32, trim_ws};
 
 /// One header field value. List-valued fields whose elements the stack
 /// manipulates one by one (Via, Contact, Route, Record-Route) hold one
@@ -206,18 +206,41 @@ fn token_list(v: &str, allow_empty: bool) -> Result<Vec<String>, &'static str> {
             Err("empty option-tag list")
         };
     }
-    let items = split_commas(v, MAX_LIST).ok_or("too many list elements")?;
-    items
-        .into_iter()
-        .map(|t| {
-            let t = trim_ws(t);
-            if !t.is_empty() && t.bytes().all(is_token) {
-                Ok(t.to_owned())
-            } else {
-                Err("invalid token in list")
-            }
-        })
-        .collect()
+    let n = count_commas(v, MAX_LIST).ok_or("too many list elements")?;
+    let mut out = Vec::with_capacity(n);
+    each_comma(v, |t| {
+        let t = trim_ws(t);
+        if !t.is_empty() && t.bytes().all(is_token) {
+            out.push(t.to_owned());
+            Ok(())
+        } else {
+            Err("invalid token in list")
+        }
+    })?;
+    Ok(out)
+}
+
+/// Parses a comma-separated list, handing each element to `f`; `f` is
+/// called once per element in order (the usual single element without
+/// a comma scan).
+fn list_each(
+    v: &str,
+    allow_empty: bool,
+    mut f: impl FnMut(&str) -> Result<(), &'static str>,
+) -> Result<(), &'static str> {
+    if trim_ws(v).is_empty() {
+        return if allow_empty {
+            Ok(())
+        } else {
+            Err("empty value")
+        };
+    }
+    if memchr::memchr(b',', v.as_bytes()).is_none() {
+        // One element: its own parser checks quotes and brackets.
+        return f(v);
+    }
+    count_commas(v, MAX_LIST).ok_or("unbalanced quotes or brackets, or too many elements")?;
+    each_comma(v, f)
 }
 
 fn list<T>(
@@ -225,20 +248,32 @@ fn list<T>(
     allow_empty: bool,
     f: impl Fn(&str) -> Result<T, &'static str>,
 ) -> Result<Vec<T>, &'static str> {
-    if trim_ws(v).is_empty() {
-        return if allow_empty {
-            Ok(Vec::new())
-        } else {
-            Err("empty value")
-        };
+    // Sized once; a comma inside quotes only over-reserves.
+    let commas = memchr::memchr_iter(b',', v.as_bytes()).count();
+    let mut out = Vec::with_capacity(commas.min(MAX_LIST) + 1);
+    list_each(v, allow_empty, |e| {
+        out.push(f(e)?);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// [`list_each`] whose elements become headers of their own in `out`;
+/// on error nothing is added (a partial request keeps only whole fields).
+fn list_into(
+    v: &str,
+    out: &mut Vec<Header>,
+    f: impl Fn(&str) -> Result<Header, &'static str>,
+) -> Result<(), &'static str> {
+    let base = out.len();
+    let r = list_each(v, false, |e| {
+        out.push(f(e)?);
+        Ok(())
+    });
+    if r.is_err() {
+        out.truncate(base);
     }
-    if !v.as_bytes().contains(&b',') {
-        // One element: its own parser checks quotes and brackets.
-        return Ok(vec![f(v)?]);
-    }
-    let items =
-        split_commas(v, MAX_LIST).ok_or("unbalanced quotes or brackets, or too many elements")?;
-    items.into_iter().map(f).collect()
+    r
 }
 
 fn delta(v: &str) -> Result<u32, &'static str> {
@@ -264,32 +299,24 @@ pub(crate) fn parse_typed(
 ) -> Result<(), &'static str> {
     use HeaderKind as K;
     let h = match kind {
-        K::Via if !value.as_bytes().contains(&b',') => Header::Via(Via::parse(value)?),
-        K::Via => {
-            for v in list(value, false, Via::parse)? {
-                out.push(Header::Via(v));
-            }
-            return Ok(());
+        K::Via if memchr::memchr(b',', value.as_bytes()).is_none() => {
+            Header::Via(Via::parse(value)?)
         }
+        K::Via => return list_into(value, out, |v| Via::parse(v).map(Header::Via)),
         K::Contact => {
             if trim_ws(value) == "*" {
                 Header::Contact(Contact::Star)
             } else {
-                for a in list(value, false, |s| parse_name_addr(s, false))? {
-                    out.push(Header::Contact(Contact::Addr(a)));
-                }
-                return Ok(());
-            }
-        }
-        K::Route | K::RecordRoute => {
-            for a in list(value, false, |s| parse_name_addr(s, true))? {
-                out.push(if kind == K::Route {
-                    Header::Route(a)
-                } else {
-                    Header::RecordRoute(a)
+                return list_into(value, out, |s| {
+                    parse_name_addr(s, false).map(|a| Header::Contact(Contact::Addr(a)))
                 });
             }
-            return Ok(());
+        }
+        K::Route => return list_into(value, out, |s| parse_name_addr(s, true).map(Header::Route)),
+        K::RecordRoute => {
+            return list_into(value, out, |s| {
+                parse_name_addr(s, true).map(Header::RecordRoute)
+            })
         }
         K::From => Header::From(parse_name_addr(value, false)?),
         K::To => Header::To(parse_name_addr(value, false)?),

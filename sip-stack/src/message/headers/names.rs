@@ -96,31 +96,44 @@ impl HeaderKind {
                 .find(|(_, short, _)| *short == Some(c))
                 .map(|t| t.2);
         }
-        // Narrow by length first: most received names are one or two
-        // candidates away from a decision.
-        let cands: &[HeaderKind] = match name.len() {
-            2 => &[K::To],
-            3 => &[K::Via],
-            4 => &[K::From, K::CSeq, K::Date],
-            5 => &[K::Allow, K::Event, K::Route],
-            6 => &[K::Accept, K::Server],
-            7 => &[K::CallId, K::Contact, K::Expires, K::Require],
-            8 => &[K::ReferTo],
-            9 => &[K::Supported],
-            10 => &[K::UserAgent],
-            11 => &[K::MinExpires, K::RetryAfter, K::Unsupported],
-            12 => &[K::MaxForwards, K::ContentType, K::RecordRoute],
-            13 => &[K::Authorization, K::ProxyRequire],
-            14 => &[K::ContentLength],
-            16 => &[K::WwwAuthenticate],
-            18 => &[K::ProxyAuthenticate],
-            19 => &[K::ProxyAuthorization],
-            _ => &[],
+        // Length plus first letter leaves at most one candidate, so a
+        // received name costs one case-insensitive compare.
+        let first = name.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+        let cand = match (name.len(), first) {
+            (2, b't') => K::To,
+            (3, b'v') => K::Via,
+            (4, b'f') => K::From,
+            (4, b'c') => K::CSeq,
+            (4, b'd') => K::Date,
+            (5, b'a') => K::Allow,
+            (5, b'e') => K::Event,
+            (5, b'r') => K::Route,
+            (6, b'a') => K::Accept,
+            (6, b's') => K::Server,
+            (7, b'c') => match name.as_bytes().get(2).map(u8::to_ascii_lowercase) {
+                Some(b'l') => K::CallId,
+                _ => K::Contact,
+            },
+            (7, b'e') => K::Expires,
+            (7, b'r') => K::Require,
+            (8, b'r') => K::ReferTo,
+            (9, b's') => K::Supported,
+            (10, b'u') => K::UserAgent,
+            (11, b'm') => K::MinExpires,
+            (11, b'r') => K::RetryAfter,
+            (11, b'u') => K::Unsupported,
+            (12, b'm') => K::MaxForwards,
+            (12, b'c') => K::ContentType,
+            (12, b'r') => K::RecordRoute,
+            (13, b'a') => K::Authorization,
+            (13, b'p') => K::ProxyRequire,
+            (14, b'c') => K::ContentLength,
+            (16, b'w') => K::WwwAuthenticate,
+            (18, b'p') => K::ProxyAuthenticate,
+            (19, b'p') => K::ProxyAuthorization,
+            _ => return None,
         };
-        cands
-            .iter()
-            .copied()
-            .find(|k| k.name().eq_ignore_ascii_case(name))
+        cand.name().eq_ignore_ascii_case(name).then_some(cand)
     }
 
     /// Canonical long name.
@@ -195,5 +208,19 @@ mod tests {
         assert_eq!(HeaderKind::lookup("C%6Fntact"), None);
         assert_eq!(HeaderKind::name(K::CallId), "Call-ID");
         assert_eq!(expand_compact("s"), "Subject");
+        // The (length, first letter) dispatch must reach every typed name,
+        // in any case, and nothing else of the same shape.
+        for (long, _, kind) in TYPED {
+            assert_eq!(HeaderKind::lookup(long), Some(*kind), "{long}");
+            assert_eq!(HeaderKind::lookup(&long.to_uppercase()), Some(*kind));
+            assert_eq!(HeaderKind::lookup(&long.to_lowercase()), Some(*kind));
+            let mut near = long.to_lowercase().into_bytes();
+            if let Some(last) = near.last_mut() {
+                *last = b'#';
+            }
+            let near = String::from_utf8(near).unwrap();
+            assert_eq!(HeaderKind::lookup(&near), None, "{near}");
+        }
+        assert_eq!(HeaderKind::lookup("Subject"), None);
     }
 }

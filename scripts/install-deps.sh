@@ -8,11 +8,14 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(
   pkg-config
-  sip-tester kamailio baresip
+  sip-tester kamailio baresip linphone-cli tshark
   ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
   python3-pip
 )
+
+# tshark asks whether non-root users may capture; answer "no" up front.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
 
 missing=()
 for p in "${PKGS[@]}"; do

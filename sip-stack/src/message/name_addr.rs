@@ -160,19 +160,30 @@ pub(crate) fn parse_name_addr(s: &str, require_brackets: bool) -> Result<NameAdd
         return Err("unexpected characters after address");
     }
     for p in params.iter() {
-        if p.is("q") && p.value.as_deref().and_then(parse_qvalue).is_none() {
-            return Err("invalid q value");
-        }
-        if p.is("expires")
-            && p.value
-                .as_deref()
+        // What `Param::is` does for each of q/expires/tag, with one '%'
+        // check per parameter.
+        let name = if p.name.as_bytes().contains(&b'%') {
+            super::scan::unescape(&p.name)
+        } else {
+            std::borrow::Cow::Borrowed(p.name.as_bytes())
+        };
+        let v = p.value.as_deref();
+        let bad = match name.len() {
+            1 if name.eq_ignore_ascii_case(b"q") => v
+                .and_then(parse_qvalue)
+                .is_none()
+                .then_some("invalid q value"),
+            7 if name.eq_ignore_ascii_case(b"expires") => v
                 .and_then(super::scan::parse_u32)
                 .is_none()
-        {
-            return Err("invalid expires parameter");
-        }
-        if p.is("tag") && !p.value.as_deref().is_some_and(|v| v.bytes().all(is_token)) {
-            return Err("invalid tag parameter");
+                .then_some("invalid expires parameter"),
+            3 if name.eq_ignore_ascii_case(b"tag") => {
+                (!v.is_some_and(|v| v.bytes().all(is_token))).then_some("invalid tag parameter")
+            }
+            _ => None,
+        };
+        if let Some(reason) = bad {
+            return Err(reason);
         }
     }
     Ok(NameAddr {
@@ -188,11 +199,14 @@ fn bracketed_uri(sc: &mut Scanner<'_>) -> Result<Uri, &'static str> {
     if !sc.eat(b'<') {
         return Err("expected '<'");
     }
-    let text = sc.take_while(|b| b != b'>' && b != b'<');
+    let rest = sc.rest();
+    let len = memchr::memchr2(b'>', b'<', rest.as_bytes()).unwrap_or(rest.len());
+    let text = rest.get(..len).unwrap_or("");
+    sc.set_pos(sc.pos() + len);
     if !sc.eat(b'>') {
         return Err("missing '>'");
     }
-    if text.bytes().any(is_ws) {
+    if memchr::memchr2(b' ', b'\t', text.as_bytes()).is_some() {
         return Err("whitespace inside <>");
     }
     Uri::parse(text).map_err(|_| "invalid URI")

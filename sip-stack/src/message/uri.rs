@@ -118,28 +118,52 @@ fn is_hostname(s: &str) -> bool {
     if b.is_empty() || b.len() > 255 {
         return false;
     }
-    // One pass: each label starts and ends alphanumeric; the last
-    // (toplabel) starts with a letter, which tells a name from a
-    // malformed IPv4 address.
-    let mut label_start = 0;
-    let mut prev = b'.';
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'.' {
-            if prev == b'.' || prev == b'-' {
+    // One pass, one table load per byte: each label starts and ends
+    // alphanumeric; the last (toplabel) starts with a letter, which tells
+    // a name from a malformed IPv4 address.
+    let mut prev = H_DOT;
+    for &c in b {
+        let k = HOST_KIND[c as usize];
+        if k != H_ALNUM {
+            let ok = match k {
+                H_DASH => prev != H_DOT,
+                H_DOT => prev == H_ALNUM,
+                _ => false,
+            };
+            if !ok {
                 return false;
             }
-            label_start = i + 1;
-        } else if c == b'-' {
-            if prev == b'.' {
-                return false;
-            }
-        } else if !c.is_ascii_alphanumeric() {
-            return false;
         }
-        prev = c;
+        prev = k;
     }
-    prev != b'-' && b.get(label_start).is_some_and(u8::is_ascii_alphabetic)
+    let top = memchr::memrchr(b'.', b).map_or(0, |i| i + 1);
+    prev == H_ALNUM && b.get(top).is_some_and(u8::is_ascii_alphabetic)
 }
+
+const H_BAD: u8 = 0;
+const H_ALNUM: u8 = 1;
+const H_DASH: u8 = 2;
+const H_DOT: u8 = 3;
+
+/// Hostname byte kinds for [`is_hostname`].
+static HOST_KIND: [u8; 256] = {
+    let mut t = [H_BAD; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_alphanumeric() {
+            H_ALNUM
+        } else if c == b'-' {
+            H_DASH
+        } else if c == b'.' {
+            H_DOT
+        } else {
+            H_BAD
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Host plus optional port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -583,15 +607,28 @@ fn parse_sip(s: &str, secure: bool) -> Result<SipUri, UriError> {
         ),
         None => (rest, None),
     };
-    let mut parts = rest.split(';');
-    let hp = parse_host_port(parts.next().unwrap_or(""))?;
+    let (hostport, mut more) = match memchr::memchr(b';', rest.as_bytes()) {
+        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..)),
+        None => (rest, None),
+    };
+    let hp = parse_host_port(hostport)?;
     let mut params = Params::new();
-    for p in parts {
-        if params.is_empty() {
-            // One allocation of the final size.
-            let n = rest.bytes().filter(|&b| b == b';').count();
-            params.0.reserve_exact(n.min(MAX_PARAMS));
-        }
+    if let Some(m) = more {
+        // One allocation of the final size.
+        let n = 1 + memchr::memchr_iter(b';', m.as_bytes()).count();
+        params.0.reserve_exact(n.min(MAX_PARAMS));
+    }
+    while let Some(m) = more {
+        let p = match memchr::memchr(b';', m.as_bytes()) {
+            Some(i) => {
+                more = m.get(i + 1..);
+                m.get(..i).unwrap_or("")
+            }
+            None => {
+                more = None;
+                m
+            }
+        };
         if params.len() >= MAX_PARAMS {
             return Err(UriError::Param);
         }

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::message::params::{parse_generic_params, Params};
 use crate::message::scan::{is_token, parse_u32, Scanner};
-use crate::message::uri::{parse_host_port, parse_port, Host};
+use crate::message::uri::{parse_port, Host};
 
 /// A transport named in Via or a `transport=` URI parameter.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -133,7 +133,9 @@ impl Via {
         } else {
             None
         };
-        let hp = parse_host_port(sc.slice(start, host_end)).map_err(|_| "invalid sent-by host")?;
+        // The scan above stopped at ':' (or after ']'), so this is the
+        // host alone.
+        let host = Host::parse(sc.slice(start, host_end)).map_err(|_| "invalid sent-by host")?;
         let params = parse_generic_params(&mut sc)?;
         sc.skip_ws();
         if !sc.at_end() {
@@ -162,7 +164,7 @@ impl Via {
             protocol,
             version,
             transport,
-            host: hp.host,
+            host,
             port,
             params,
         })

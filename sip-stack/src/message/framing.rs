@@ -4,7 +4,7 @@
 use bytes::{Buf, BytesMut};
 
 use super::error::{ParseError, ParseErrorKind};
-use super::parse::{parse, Mode, Outcome, ParseLimits};
+use super::parse::{parse, Mode, Outcome, ParseLimits, Source};
 use super::sip_message::SipMessage;
 
 /// Accumulates bytes from a stream and yields whole messages.
@@ -123,7 +123,7 @@ impl StreamFramer {
         // Parse from a frozen copy of the buffered bytes so header values
         // can share it.
         let data = self.buf.clone().freeze();
-        match parse(&data, Mode::Stream, &self.limits) {
+        match parse(&Source::shared(&data), Mode::Stream, &self.limits) {
             Ok(Outcome::Done(m, n)) => {
                 self.buf.advance(n.min(self.buf.len()));
                 self.scanned = 0;

@@ -1,8 +1,11 @@
 //! Message parsing: start line, header section, body framing
 //! (RFC 3261 §7, §18.3, §20.14; RFC 4475 for the hard cases).
 //!
-//! The input is one `Bytes` buffer; untyped header values and the body are
-//! zero-copy slices of it. Typed headers are parsed eagerly, once, so
+//! Untyped header values and the body are `Bytes`: zero-copy slices when
+//! the input is a `Bytes` buffer, copied on demand when it is a borrowed
+//! `&[u8]` (see [`Source`]). The header section is checked as UTF-8 once
+//! and split in one pass; each field is parsed as soon as its line ends.
+//! Typed headers are parsed eagerly, once, so
 //! accessors never re-parse. A bad header does not stop the scan: the rest
 //! of the headers are still collected so the stack can answer 400 with the
 //! Via/From/To/Call-ID/CSeq that did parse.
@@ -60,6 +63,55 @@ pub(crate) type Failure = (ParseError, Option<usize>);
 
 fn fail(kind: K) -> Failure {
     (ParseError::new(kind), None)
+}
+
+/// The bytes being parsed and where `Bytes` for header values and the
+/// body come from: slices of a shared buffer, or, for a borrowed `&[u8]`,
+/// copies made only when something needs them (a 200 OK with no body and
+/// only typed headers copies nothing).
+pub(crate) struct Source<'a> {
+    data: &'a [u8],
+    shared: std::cell::OnceCell<Bytes>,
+}
+
+impl<'a> Source<'a> {
+    /// Values share `buf`.
+    pub(crate) fn shared(buf: &'a Bytes) -> Self {
+        Source {
+            data: &buf[..],
+            shared: std::cell::OnceCell::from(buf.clone()),
+        }
+    }
+
+    /// Values are copied out of `data` on demand.
+    pub(crate) fn borrowed(data: &'a [u8]) -> Self {
+        Source {
+            data,
+            shared: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// An untyped header value: shares one copy of the whole buffer, so
+    /// many such headers cost one allocation.
+    fn value(&self, from: usize, to: usize) -> Bytes {
+        let all = self
+            .shared
+            .get_or_init(|| Bytes::copy_from_slice(self.data));
+        if from <= to && to <= all.len() {
+            all.slice(from..to)
+        } else {
+            Bytes::new()
+        }
+    }
+
+    /// The body: a slice of the shared buffer when there is one, else a
+    /// copy of just the body.
+    fn body(&self, from: usize, to: usize) -> Bytes {
+        match self.shared.get() {
+            Some(_) => self.value(from, to),
+            None => Bytes::copy_from_slice(self.data.get(from..to).unwrap_or_default()),
+        }
+    }
 }
 
 /// Offset of the first CRLFCRLF at or after `from`.
@@ -257,22 +309,26 @@ fn split_header_lines(
 /// whole (the usual case), starting at buffer offset `head_at`; it saves a
 /// UTF-8 check per field.
 fn parse_field(
-    buf: &Bytes,
+    src: &Source<'_>,
     head: Option<&str>,
     head_at: usize,
     h: &RawHeader,
     headers: &mut Vec<Header>,
 ) -> Result<(), K> {
-    let b = &buf[..];
-    let name = b.get(h.name.0..h.name.1).unwrap_or_default();
-    let name = std::str::from_utf8(name).unwrap_or_default();
+    let b = src.data;
+    let name = match head.and_then(|t| t.get(h.name.0 - head_at..h.name.1 - head_at)) {
+        Some(n) => n,
+        None => {
+            std::str::from_utf8(b.get(h.name.0..h.name.1).unwrap_or_default()).unwrap_or_default()
+        }
+    };
     let raw = b.get(h.value.0..h.value.1).unwrap_or_default();
     match HeaderKind::lookup(name) {
         None => {
             let long = super::headers::names_expand(name);
             headers.push(Header::Other {
                 name: long.to_owned(),
-                value: buf.slice(h.value.0..h.value.1),
+                value: src.value(h.value.0, h.value.1),
             });
             Ok(())
         }
@@ -315,8 +371,12 @@ fn parse_field(
 
 /// Parses one message from `buf`. In datagram mode the message is the
 /// whole buffer; in stream mode it may be a prefix.
-pub(crate) fn parse(buf: &Bytes, mode: Mode, limits: &ParseLimits) -> Result<Outcome, Failure> {
-    let b = &buf[..];
+pub(crate) fn parse(
+    src: &Source<'_>,
+    mode: Mode,
+    limits: &ParseLimits,
+) -> Result<Outcome, Failure> {
+    let b = src.data;
     let skip = b
         .iter()
         .position(|&c| c != b'\r' && c != b'\n')
@@ -360,7 +420,7 @@ pub(crate) fn parse(buf: &Bytes, mode: Mode, limits: &ParseLimits) -> Result<Out
     let mut field_err = None;
     let head_text = std::str::from_utf8(head).ok();
     let line_err = split_header_lines(b, hdr_from, head_end, limits, |h| {
-        if let Err(e) = parse_field(buf, head_text, hdr_from, h, &mut entries) {
+        if let Err(e) = parse_field(src, head_text, hdr_from, h, &mut entries) {
             field_err.get_or_insert(e);
         }
     })
@@ -425,7 +485,7 @@ pub(crate) fn parse(buf: &Bytes, mode: Mode, limits: &ParseLimits) -> Result<Out
     let body = if body_len == 0 {
         Bytes::new()
     } else {
-        buf.slice(body_start..body_start + body_len)
+        src.body(body_start, body_start + body_len)
     };
     let resync = Some(consumed);
 
@@ -501,7 +561,20 @@ impl SipMessage {
     /// assert_eq!(m.as_response().unwrap().status, 200);
     /// ```
     pub fn parse_datagram(data: &[u8]) -> Result<SipMessage, ParseError> {
-        Self::parse_datagram_bytes(Bytes::copy_from_slice(data), &ParseLimits::default())
+        Self::parse_datagram_with(data, &ParseLimits::default())
+    }
+
+    /// [`SipMessage::parse_datagram`] with explicit limits. Header values
+    /// kept untyped and the body are copied out of `data` (only those).
+    pub fn parse_datagram_with(
+        data: &[u8],
+        limits: &ParseLimits,
+    ) -> Result<SipMessage, ParseError> {
+        match parse(&Source::borrowed(data), Mode::Datagram, limits) {
+            Ok(Outcome::Done(m, _)) => Ok(m),
+            Ok(Outcome::Incomplete(_)) => Err(ParseError::new(K::Unterminated)),
+            Err((e, _)) => Err(e),
+        }
     }
 
     /// [`SipMessage::parse_datagram`] without copying: header values and
@@ -510,7 +583,7 @@ impl SipMessage {
         data: Bytes,
         limits: &ParseLimits,
     ) -> Result<SipMessage, ParseError> {
-        match parse(&data, Mode::Datagram, limits) {
+        match parse(&Source::shared(&data), Mode::Datagram, limits) {
             Ok(Outcome::Done(m, _)) => Ok(m),
             Ok(Outcome::Incomplete(_)) => Err(ParseError::new(K::Unterminated)),
             Err((e, _)) => Err(e),
@@ -524,8 +597,11 @@ impl SipMessage {
 /// the message used. See [`super::StreamFramer`] for a buffering wrapper
 /// that also resynchronises after a bad message.
 pub fn parse_stream(data: &[u8]) -> Result<Option<(SipMessage, usize)>, ParseError> {
-    let buf = Bytes::copy_from_slice(data);
-    match parse(&buf, Mode::Stream, &ParseLimits::default()) {
+    match parse(
+        &Source::borrowed(data),
+        Mode::Stream,
+        &ParseLimits::default(),
+    ) {
         Ok(Outcome::Done(m, n)) => Ok(Some((m, n))),
         Ok(Outcome::Incomplete(_)) => Ok(None),
         Err((e, _)) => Err(e),

@@ -6,10 +6,10 @@
 #![warn(missing_docs)]
 
 pub mod codec;
-pub mod resample;
 pub mod dtmf;
 pub mod engine;
 pub mod jitter;
+pub mod resample;
 pub mod rtp;
 pub mod sdp;
 pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

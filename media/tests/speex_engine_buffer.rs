@@ -14,7 +14,8 @@ fn tone(n: usize, rate: f32, hz: f32) -> Vec<i16> {
 
 fn check(band: SpeexBand, rate: f32) {
     let frame = band.frame_samples();
-    let mut enc = SpeexEncoder::with_params(band, 8, &SpeexParams::from_fmtp(None).unwrap()).unwrap();
+    let mut enc =
+        SpeexEncoder::with_params(band, 8, &SpeexParams::from_fmtp(None).unwrap()).unwrap();
     let mut exact = SpeexDecoder::new(band).unwrap();
     let mut roomy = SpeexDecoder::new(band).unwrap();
     let pcm = tone(frame * 100, rate, 800.0);

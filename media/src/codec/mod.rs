@@ -11,14 +11,14 @@
 mod traits;
 
 pub mod g711;
-pub mod plc;
 mod g722;
 mod g726;
 mod gsm;
 mod ilbc;
-mod registry;
 #[cfg(feature = "opus")]
 pub mod opus;
+pub mod plc;
+mod registry;
 #[cfg(feature = "speex")]
 pub mod speex;
 #[cfg(feature = "speex")]

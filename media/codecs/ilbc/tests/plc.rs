@@ -83,10 +83,16 @@ fn long_burst_fades_and_recovers() {
             }
             out.extend_from_slice(&pcm);
         }
-        let rms = |x: &[i16]| (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64).sqrt();
+        let rms = |x: &[i16]| {
+            (x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+        };
         let last_lost = &out[(lose_to - 1) * n..lose_to * n];
         let before = rms(&clean[(lose_from - 3) * n..lose_from * n]);
-        println!("{}ms: rms before loss {before:.0}, last concealed frame {:.0}", ms(mode), rms(last_lost));
+        println!(
+            "{}ms: rms before loss {before:.0}, last concealed frame {:.0}",
+            ms(mode),
+            rms(last_lost)
+        );
         assert!(rms(last_lost) < 0.05 * before.max(100.0));
         // two frames after the burst the decoder tracks the loss-free output
         let from = (lose_to + 2) * n;

@@ -310,9 +310,28 @@ impl RtpSession {
                     SeqOutcome::Probation | SeqOutcome::BadJump => return RtpVerdict::Drop,
                 }
             }
+            None => {
+                // The call's first source is played from its first packet:
+                // predictive codecs (Speex, iLBC, GSM, G.726) build their
+                // state from it, and dropping it during RFC 3550 probation
+                // left a Speex decoder off the encoder's track for seconds.
+                // Probation still guards any *change* of source (below).
+                let mut stats = ReceiverStats::new_trusted(h.sequence);
+                if let Some(a) = arrival {
+                    stats.update_jitter(h.timestamp, a);
+                }
+                self.candidate = None;
+                self.remote = Some(RemoteSource {
+                    ssrc: h.ssrc,
+                    stats,
+                    last_sr: None,
+                });
+                self.events
+                    .push_back(SessionEvent::RemoteSourceChanged { ssrc: h.ssrc });
+            }
             _ => {
-                // First source, or a different one: validate by probation
-                // before switching (a stray packet must not hijack the call).
+                // A different source: validate by probation before switching
+                // (a stray packet must not hijack the call).
                 let cand = match &mut self.candidate {
                     Some(c) if c.ssrc == h.ssrc => c,
                     _ => self.candidate.insert(RemoteSource {
@@ -639,7 +658,7 @@ mod tests {
     }
 
     #[test]
-    fn new_remote_ssrc_needs_probation() {
+    fn first_source_plays_at_once_and_a_new_ssrc_needs_probation() {
         let t0 = Instant::now();
         let mut b = RtpSession::new(t0, 0, SessionConfig::new("b", 8000), 2);
         let mut buf = [0u8; 64];
@@ -653,12 +672,14 @@ mod tests {
             let p = RtpPacket::parse(&buf[..n]).unwrap();
             b.receive_rtp(t0, addr(1), &p, Some(8000))
         };
-        assert_eq!(feed(&mut b, 7, 100), RtpVerdict::Drop);
-        assert_eq!(feed(&mut b, 7, 101), RtpVerdict::Accept);
+        // The call's first source plays from its first packet.
+        assert_eq!(feed(&mut b, 7, 100), RtpVerdict::Accept);
         assert_eq!(
             b.poll_event(),
             Some(SessionEvent::RemoteSourceChanged { ssrc: 7 })
         );
+        assert_eq!(feed(&mut b, 7, 101), RtpVerdict::Accept);
+        assert_eq!(b.stats().packets_received, 2);
         // One stray packet from another SSRC does not take over.
         assert_eq!(feed(&mut b, 8, 5000), RtpVerdict::Drop);
         assert_eq!(feed(&mut b, 7, 102), RtpVerdict::Accept);

@@ -69,6 +69,17 @@ impl ReceiverStats {
         s
     }
 
+    /// Starts tracking a source without probation: `seq`'s packet is
+    /// already counted as received. For the first source of a call, whose
+    /// address signalling agreed on (see `RtpSession::receive`).
+    pub fn new_trusted(seq: u16) -> Self {
+        let mut s = ReceiverStats::new(seq);
+        s.init_seq(seq);
+        s.probation = 0;
+        s.received = 1;
+        s
+    }
+
     fn init_seq(&mut self, seq: u16) {
         self.base_seq = seq as u32;
         self.max_seq = seq;

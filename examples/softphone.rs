@@ -10,7 +10,8 @@
 //! 127.0.0.1:5060), `--auto-answer`, `--play FILE.wav`, `--tone HZ`,
 //! `--record FILE.wav` (calls after the first get FILE-N.wav), `--codec
 //! pcmu|pcma|gsm|…` (repeatable with commas; default all built in),
-//! `--rtp-ip IP`, `--no-register`, `--no-tcp`.
+//! `--rtp-ip IP`, `--no-register`, `--no-tcp`, `--g726-packing rfc3551|aal2`
+//! (aal2: the bit order baresip and linphone use under the RFC 3551 names).
 //!
 //! Commands on stdin, one per line: `call URI`, `answer`, `reject [CODE]`,
 //! `hangup`, `dtmf DIGITS`, `hold`, `resume`, `transfer URI`, `status`,
@@ -30,6 +31,7 @@ use std::time::Duration;
 use openphone::hal::{
     AudioSink, AudioSource, NullSink, NullSource, ToneSource, WavSink, WavSource,
 };
+use openphone::media::codec::{CodecRegistry, G726Packing};
 use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
 use openphone::{AccountConfig, Call, CallId, MediaError, Phone, PhoneEvent};
@@ -110,6 +112,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut engine = EngineConfig::builder()
         .bind_ip(rtp_ip)
         .audio_factory(factory);
+    match args.get("g726-packing") {
+        None | Some("rfc3551") => {}
+        Some("aal2") => {
+            let mut registry = CodecRegistry::with_builtin();
+            registry.set_g726_packing(G726Packing::Aal2);
+            engine = engine.registry(registry);
+        }
+        Some(other) => {
+            return Err(format!("--g726-packing takes rfc3551 or aal2, not {other:?}").into())
+        }
+    }
     if let Some(c) = args.get("codec") {
         let names: Vec<String> = c.split(',').flat_map(setup::codec_names).collect();
         engine = engine.codecs(names);

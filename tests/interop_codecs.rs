@@ -28,6 +28,11 @@ fn softphone() -> PathBuf {
 
 /// Runs `codec_peer.sh PEER CODEC DIRECTION` and fails on a non-zero exit.
 fn codec_call(peer: &str, codec: &str, direction: &str) {
+    codec_call_env(peer, codec, direction, &[]);
+}
+
+/// The same with extra environment for the script (e.g. `G726_PACKING`).
+fn codec_call_env(peer: &str, codec: &str, direction: &str, env: &[(&str, &str)]) {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/codec_peer.sh");
     let sp = softphone();
@@ -42,6 +47,7 @@ fn codec_call(peer: &str, codec: &str, direction: &str) {
         .args([peer, codec, direction])
         .env("SOFTPHONE", &sp)
         .env("TALK", "4")
+        .envs(env.iter().copied())
         .output()
         .expect("run bash");
     println!("{}", String::from_utf8_lossy(&out.stdout));
@@ -111,4 +117,26 @@ fn linphone_speex_to_peer() {
 #[ignore = "linphone renders our Speex stream at ~8 dB tone-to-noise in about half the calls (we hear it at 28-48 dB); see INTEROP.md"]
 fn linphone_speex_from_peer() {
     codec_call("linphone", "speex", "from-peer");
+}
+
+/// With the softphone's `--g726-packing aal2` peer-quirk option, G.726 must be
+/// clean both ways (strict: the peer's order must match ours).
+#[test]
+fn baresip_g726_32_aal2_option_to_peer() {
+    codec_call_env(
+        "baresip",
+        "g726-32",
+        "to-peer",
+        &[("G726_PACKING", "aal2"), ("G726_STRICT", "1")],
+    );
+}
+
+#[test]
+fn linphone_g726_32_aal2_option_to_peer() {
+    codec_call_env(
+        "linphone",
+        "g726-32",
+        "to-peer",
+        &[("G726_PACKING", "aal2"), ("G726_STRICT", "1")],
+    );
 }

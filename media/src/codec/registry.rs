@@ -195,6 +195,53 @@ impl CodecRegistry {
         r
     }
 
+    /// Chooses the bit packing of the `G726-16/24/32/40` entries.
+    ///
+    /// RFC 3551 §4.5.4 packs those names with the first codeword in the least
+    /// significant bits ([`G726Packing::Rfc3551`], the default). Several
+    /// deployed phones (baresip 1.0 and linphone 5.1 among them, see
+    /// INTEROP.md) send the AAL2 order under the RFC 3551 names; choosing
+    /// [`G726Packing::Aal2`] here interoperates with them, as twinkle's
+    /// `g726_packing=aal2` does.
+    ///
+    /// ```
+    /// use openphone_media::codec::{CodecRegistry, G726Packing};
+    /// let mut r = CodecRegistry::with_builtin();
+    /// r.set_g726_packing(G726Packing::Aal2);
+    /// assert!(r.by_name("g726-32").is_some());
+    /// ```
+    pub fn set_g726_packing(&mut self, packing: G726Packing) {
+        macro_rules! pick {
+            ($rate:expr) => {
+                match packing {
+                    G726Packing::Rfc3551 => (
+                        (|_| Ok(Box::new(G726Encoder::new($rate, G726Packing::Rfc3551))))
+                            as EncoderFactory,
+                        (|_| Ok(Box::new(G726Decoder::new($rate, G726Packing::Rfc3551))))
+                            as DecoderFactory,
+                    ),
+                    G726Packing::Aal2 => (
+                        (|_| Ok(Box::new(G726Encoder::new($rate, G726Packing::Aal2))))
+                            as EncoderFactory,
+                        (|_| Ok(Box::new(G726Decoder::new($rate, G726Packing::Aal2))))
+                            as DecoderFactory,
+                    ),
+                }
+            };
+        }
+        for e in &mut self.entries {
+            let (enc, dec) = match e.info.encoding {
+                "G726-16" => pick!(G726Rate::Kbps16),
+                "G726-24" => pick!(G726Rate::Kbps24),
+                "G726-32" => pick!(G726Rate::Kbps32),
+                "G726-40" => pick!(G726Rate::Kbps40),
+                _ => continue,
+            };
+            e.encoder = enc;
+            e.decoder = dec;
+        }
+    }
+
     /// Adds an entry at the end of the preference order (and enables it).
     pub fn register(&mut self, entry: CodecEntry) {
         self.entries.push(entry);
@@ -556,5 +603,35 @@ mod tests {
         }
         let pts: Vec<u8> = r.supported().iter().map(|d| d.payload_type).collect();
         assert_eq!(pts, vec![96, 97, 98, 99, 100, 102, 103, 104, 101]);
+    }
+}
+
+#[cfg(test)]
+mod g726_packing_tests {
+    use super::*;
+
+    #[test]
+    fn aal2_packing_switches_the_g726_factories() {
+        let pcm: Vec<i16> = (0..160)
+            .map(|i| ((i * 977) % 20000 - 10000) as i16)
+            .collect();
+        let d = CodecDescriptor::new(96, "G726-32", 8000);
+        let encode = |r: &CodecRegistry| {
+            let mut e = r.encoder(&d).unwrap();
+            let mut out = [0u8; 100];
+            let n = e.encode(&pcm, &mut out).unwrap();
+            out[..n].to_vec()
+        };
+        let mut r = CodecRegistry::with_builtin();
+        let rfc = encode(&r);
+        r.set_g726_packing(G726Packing::Aal2);
+        let aal2 = encode(&r);
+        let mut reference = G726Encoder::new(G726Rate::Kbps32, G726Packing::Aal2);
+        let mut want = [0u8; 100];
+        let n = reference.encode(&pcm, &mut want).unwrap();
+        assert_eq!(aal2, want[..n].to_vec());
+        assert_ne!(rfc, aal2, "the two packings differ on this input");
+        // Other codecs are untouched.
+        assert!(r.encoder(&CodecDescriptor::new(0, "PCMU", 8000)).is_ok());
     }
 }

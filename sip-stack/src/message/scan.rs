@@ -115,7 +115,12 @@ pub(crate) fn is_ws(b: u8) -> bool {
 
 /// Strips leading and trailing SP/HTAB.
 pub(crate) fn trim_ws(s: &str) -> &str {
-    s.trim_matches(|c| c == ' ' || c == '\t')
+    // Byte-wise (no char decoding); cutting next to ASCII bytes always
+    // lands on char boundaries.
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| !is_ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !is_ws(c)).map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or("")
 }
 
 /// True when every byte is either accepted by `allowed` or part of a

@@ -23,14 +23,19 @@ pub enum Transport {
 impl Transport {
     /// Case-insensitive parse of a transport token.
     pub fn parse(s: &str) -> Transport {
-        for (name, t) in [
-            ("UDP", Transport::Udp),
-            ("TCP", Transport::Tcp),
-            ("TLS", Transport::Tls),
-            ("SCTP", Transport::Sctp),
-            ("WS", Transport::Ws),
-            ("WSS", Transport::Wss),
-        ] {
+        // Length first: one case-insensitive compare at most.
+        let known = match s.len() {
+            2 => Some(("WS", Transport::Ws)),
+            3 => match s.as_bytes().get(1).map(u8::to_ascii_uppercase) {
+                Some(b'D') => Some(("UDP", Transport::Udp)),
+                Some(b'C') => Some(("TCP", Transport::Tcp)),
+                Some(b'L') => Some(("TLS", Transport::Tls)),
+                _ => Some(("WSS", Transport::Wss)),
+            },
+            4 => Some(("SCTP", Transport::Sctp)),
+            _ => None,
+        };
+        if let Some((name, t)) = known {
             if s.eq_ignore_ascii_case(name) {
                 return t;
             }
@@ -241,6 +246,24 @@ mod tests {
                 .unwrap();
         assert_eq!(v.host, Host::Domain("spindle.example.com".into()));
         assert_eq!(v.branch(), Some("z9hG4bK9ikj8"));
+    }
+
+    #[test]
+    fn transports_any_case() {
+        for t in [
+            Transport::Udp,
+            Transport::Tcp,
+            Transport::Tls,
+            Transport::Sctp,
+            Transport::Ws,
+            Transport::Wss,
+        ] {
+            assert_eq!(Transport::parse(t.as_str()), t);
+            assert_eq!(Transport::parse(&t.as_str().to_lowercase()), t);
+        }
+        assert_eq!(Transport::parse("UDX"), Transport::Other("UDX".into()));
+        assert_eq!(Transport::parse("WSX"), Transport::Other("WSX".into()));
+        assert_eq!(Transport::parse("DTLS"), Transport::Other("DTLS".into()));
     }
 
     #[test]

@@ -141,6 +141,11 @@ async fn tone_call_ptime(codec: &str, a_ptime_ms: u64) {
     assert_eq!(sb.bytes_received, sb.packets_received * bytes_per_packet);
     assert!(sb.packets_lost <= 1, "lost {}", sb.packets_lost);
     assert!(sb.jitter_ms < 20.0, "jitter {} ms", sb.jitter_ms);
+    assert!(
+        sb.jitter_buffer_delay_ms > 0.0 && sb.jitter_buffer_delay_ms <= 300.0,
+        "jitter-buffer delay {} ms",
+        sb.jitter_buffer_delay_ms
+    );
     let samples = recorded.lock().unwrap().clone();
     // Skip the jitter-buffer start-up silence; analyse what is loud.
     let loud: Vec<i16> = samples

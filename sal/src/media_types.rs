@@ -215,7 +215,8 @@ pub struct MediaStats {
     pub remote_jitter_ms: Option<f32>,
     /// Round-trip time from RTCP, if measured.
     pub rtt_ms: Option<f32>,
-    /// Current jitter-buffer delay in milliseconds.
+    /// Delay the jitter buffer adds, in milliseconds, averaged over about
+    /// the last second (50 packet times).
     pub jitter_buffer_delay_ms: f32,
     /// Frames that arrived too late to play.
     pub late_frames: u64,

@@ -80,6 +80,9 @@ pub(crate) struct Task {
     timeout_reported: bool,
     source_finished: bool,
     malformed: u64,
+    /// Jitter-buffer delay smoothed over ~1 s of ticks (the instantaneous
+    /// level swings by a frame on every pop).
+    delay_avg_ms: f32,
 }
 
 impl Task {
@@ -130,6 +133,7 @@ impl Task {
             timeout_reported: false,
             source_finished: false,
             malformed: 0,
+            delay_avg_ms: 0.0,
         };
         t.setup_buffers();
         t
@@ -189,9 +193,11 @@ impl Task {
         self.timeout_reported = false;
     }
 
-    fn publish_stats(&self) {
+    fn publish_stats(&mut self) {
         let s = self.session.stats();
         let j = self.jitter.stats();
+        let now_ms = j.delay.as_secs_f32() * 1000.0;
+        self.delay_avg_ms += (now_ms - self.delay_avg_ms) / 50.0;
         if let Ok(mut m) = self.shared.lock() {
             if m.codec != self.p.negotiated.send_codec.encoding {
                 // Only on a codec change: no allocation per tick.
@@ -206,7 +212,7 @@ impl Task {
             m.jitter_ms = s.jitter_ms;
             m.remote_jitter_ms = s.remote_jitter_ms;
             m.rtt_ms = s.rtt.map(|d| d.as_secs_f32() * 1000.0);
-            m.jitter_buffer_delay_ms = j.delay.as_secs_f32() * 1000.0;
+            m.jitter_buffer_delay_ms = self.delay_avg_ms;
             m.late_frames = j.late;
             m.concealed_frames = j.lost;
             m.rtcp_sent = s.rtcp_sent;

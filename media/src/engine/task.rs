@@ -193,11 +193,9 @@ impl Task {
         self.timeout_reported = false;
     }
 
-    fn publish_stats(&mut self) {
+    fn publish_stats(&self) {
         let s = self.session.stats();
         let j = self.jitter.stats();
-        let now_ms = j.delay.as_secs_f32() * 1000.0;
-        self.delay_avg_ms += (now_ms - self.delay_avg_ms) / 50.0;
         if let Ok(mut m) = self.shared.lock() {
             if m.codec != self.p.negotiated.send_codec.encoding {
                 // Only on a codec change: no allocation per tick.
@@ -332,6 +330,10 @@ impl Task {
     }
 
     fn playout(&mut self, now: Instant) {
+        // What is buffered when a frame is due, the frame itself included:
+        // the delay the buffer adds to the frame played now.
+        let level_ms = self.jitter.stats().delay.as_secs_f32() * 1000.0;
+        self.delay_avg_ms += (level_ms - self.delay_avg_ms) / 50.0;
         let need = self.p.codec_samples;
         let receives = self.p.negotiated.direction.receives();
         while receives && self.play_len < need {

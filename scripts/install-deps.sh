@@ -11,7 +11,6 @@ PKGS=(
   sip-tester kamailio baresip linphone-cli tshark
   ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
-  python3-pip
 )
 
 # tshark asks whether non-root users may capture; answer "no" up front.
@@ -29,7 +28,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if ! python3 -c 'import pesq, numpy' 2>/dev/null; then
-  echo "install-deps: pip install pesq numpy"
-  python3 -m pip install -q pesq numpy || python3 -m pip install -q --break-system-packages pesq numpy
+  echo "install-deps: pip install numpy, then pesq (its build needs numpy)"
+  pipi() { python3 -m pip install -q "$@" || python3 -m pip install -q --break-system-packages "$@"; }
+  pipi numpy
+  pipi pesq
 fi
+python3 -c 'import pesq, numpy' || { echo "install-deps: python pesq/numpy unavailable"; exit 1; }
 echo "install-deps: ok"

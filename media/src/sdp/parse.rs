@@ -33,16 +33,16 @@ impl SessionDescription {
         let mut lines = Lines::new(input);
 
         // v=, o=, s= must open the description, in this order.
-        let (ln, v) = lines.expect('v')?;
+        let (ln, v) = lines.require('v')?;
         if v.trim() != "0" {
             return Err(SdpError::InvalidField {
                 line: ln,
                 field: "version",
             });
         }
-        let (ln, o) = lines.expect('o')?;
+        let (ln, o) = lines.require('o')?;
         let origin = parse_origin(ln, &o)?;
-        let (_, s) = lines.expect('s')?;
+        let (_, s) = lines.require('s')?;
         // `s=` and `s= ` (RFC 8866's "no name") are stored as `-`, the other
         // spelling of no name, so the model prints and re-parses unchanged.
         let s = if s.trim().is_empty() {
@@ -181,7 +181,7 @@ impl<'a> Lines<'a> {
     }
 
     /// The next line, which must be of type `kind`.
-    fn expect(&mut self, kind: char) -> Result<(usize, String), SdpError> {
+    fn require(&mut self, kind: char) -> Result<(usize, String), SdpError> {
         match self.next_line()? {
             Some((ln, k, v)) if k == kind => Ok((ln, v)),
             Some((ln, _, _)) => Err(SdpError::Missing {

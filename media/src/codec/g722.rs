@@ -22,7 +22,7 @@
 //! assert_eq!((info.static_payload_type, info.rtp_timestamp_step()), (Some(9), 160));
 //! ```
 
-use super::traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
+use super::traits::{frame_mut, AudioDecoder, AudioEncoder, CodecError, CodecInfo};
 use openphone_g722::{Decoder, Encoder, G722Error};
 
 /// Samples in one 20 ms frame at 16 kHz.
@@ -115,14 +115,7 @@ impl AudioDecoder for G722Decoder {
     }
 
     fn conceal(&mut self, out: &mut [i16]) -> Result<usize, CodecError> {
-        let have = out.len();
-        let frame = out
-            .get_mut(..FRAME_SAMPLES)
-            .ok_or(CodecError::BufferTooSmall {
-                need: FRAME_SAMPLES,
-                have,
-            })?;
-        Ok(self.inner.conceal(frame))
+        Ok(self.inner.conceal(frame_mut(out, FRAME_SAMPLES)?))
     }
 }
 

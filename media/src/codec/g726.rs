@@ -26,7 +26,7 @@
 //! assert_eq!(enc.info().static_payload_type, None);
 //! ```
 
-use super::traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
+use super::traits::{frame_mut, AudioDecoder, AudioEncoder, CodecError, CodecInfo};
 use openphone_g726::{Decoder, Encoder, G726Error};
 pub use openphone_g726::{G726Packing, G726Rate};
 
@@ -132,14 +132,7 @@ impl AudioDecoder for G726Decoder {
     }
 
     fn conceal(&mut self, out: &mut [i16]) -> Result<usize, CodecError> {
-        let have = out.len();
-        let frame = out
-            .get_mut(..FRAME_SAMPLES)
-            .ok_or(CodecError::BufferTooSmall {
-                need: FRAME_SAMPLES,
-                have,
-            })?;
-        Ok(self.inner.conceal(frame))
+        Ok(self.inner.conceal(frame_mut(out, FRAME_SAMPLES)?))
     }
 }
 

@@ -34,4 +34,4 @@ pub use registry::{
     CodecEntry, CodecRegistry, DecoderFactory, EncoderFactory, FmtpMatcher, FIRST_DYNAMIC_PT,
     TELEPHONE_EVENT_PT,
 };
-pub use traits::{AudioDecoder, AudioEncoder, CodecError, CodecInfo};
+pub use traits::{frame_mut, AudioDecoder, AudioEncoder, CodecError, CodecInfo};

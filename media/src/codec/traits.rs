@@ -84,3 +84,13 @@ pub trait AudioDecoder: Send {
     /// returning the number of samples written.
     fn conceal(&mut self, out: &mut [i16]) -> Result<usize, CodecError>;
 }
+
+/// The first `samples` of a caller's output buffer, or
+/// [`CodecError::BufferTooSmall`] — what a decoder writes one frame into.
+pub fn frame_mut(out: &mut [i16], samples: usize) -> Result<&mut [i16], CodecError> {
+    let have = out.len();
+    out.get_mut(..samples).ok_or(CodecError::BufferTooSmall {
+        need: samples,
+        have,
+    })
+}

@@ -3,14 +3,37 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
 use tracing::debug;
 
 use super::build::{self, Echo};
 use super::view::{Headers, InRequest, InResponse, ViewError};
 use super::SipCore;
-use crate::message::{Method, ParseError, ParseLimits, SipMessage, Via};
+use crate::message::{
+    MessageView, Method, ParseError, ParseLimits, SipMessage, StartLineView, Via,
+};
 use crate::transport::TransportKind;
+
+/// A parsed message's start line, as the core dispatches on it.
+enum Start {
+    Request { method: Method, uri: String },
+    Response { status: u16, reason: String },
+}
+
+/// The core's text view of a datagram: one entry per header line, values as
+/// received with folds removed (the core splits comma lists itself).
+fn view_headers(v: &MessageView<'_>) -> Headers {
+    let fields: Vec<(&str, String)> = v
+        .fields()
+        .iter()
+        .map(|f| {
+            (
+                f.name,
+                String::from_utf8_lossy(&f.value_unfolded()).into_owned(),
+            )
+        })
+        .collect();
+    Headers::from_pairs(fields.iter().map(|(n, v)| (*n, v.as_str())))
+}
 
 /// Converts the message layer's header list to the core's text view.
 pub(crate) fn text_headers(h: &crate::message::Headers) -> Headers {
@@ -54,15 +77,30 @@ impl SipCore {
         }
     }
 
-    /// One datagram or framed stream message.
+    /// One datagram: checked as a zero-copy [`MessageView`] (the same rules as the
+    /// typed parser, without building the typed tree the core does not use).
     pub(super) fn handle_bytes(&mut self, transport: TransportKind, from: SocketAddr, data: &[u8]) {
         let limits = self.limits();
-        match SipMessage::parse_datagram_bytes(Bytes::copy_from_slice(data), &limits) {
-            Ok(m) => self.handle_message(transport, from, m),
+        match MessageView::parse_with(data, &limits) {
+            Ok(v) => {
+                let start = match v.start() {
+                    StartLineView::Request { method, uri } => Start::Request {
+                        method: method.clone(),
+                        uri: (*uri).to_owned(),
+                    },
+                    StartLineView::Response { status, reason } => Start::Response {
+                        status: *status,
+                        reason: (*reason).to_owned(),
+                    },
+                };
+                let headers = view_headers(&v);
+                self.dispatch(transport, from, start, headers, v.body().to_vec());
+            }
             Err(e) => self.handle_parse_error(transport, from, data, &e),
         }
     }
 
+    /// One message framed from a stream.
     pub(super) fn handle_message(
         &mut self,
         transport: TransportKind,
@@ -72,15 +110,35 @@ impl SipCore {
         match msg {
             SipMessage::Request(req) => {
                 let headers = text_headers(&req.headers);
-                let uri_raw = req.uri.to_string();
-                match InRequest::new(
-                    req.method.clone(),
-                    &uri_raw,
-                    headers,
-                    req.body.to_vec(),
-                    transport,
-                    from,
-                ) {
+                let start = Start::Request {
+                    method: req.method,
+                    uri: req.uri.to_string(),
+                };
+                self.dispatch(transport, from, start, headers, req.body.to_vec());
+            }
+            SipMessage::Response(resp) => {
+                let headers = text_headers(&resp.headers);
+                let start = Start::Response {
+                    status: resp.status,
+                    reason: resp.reason,
+                };
+                self.dispatch(transport, from, start, headers, resp.body.to_vec());
+            }
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        transport: TransportKind,
+        from: SocketAddr,
+        start: Start,
+        headers: Headers,
+        body: Vec<u8>,
+    ) {
+        match start {
+            Start::Request { method, uri } => {
+                let is_ack = method == Method::Ack;
+                match InRequest::new(method, &uri, headers, body, transport, from) {
                     Ok(mut r) => {
                         let reply_to = match r.common.vias.first_mut() {
                             Some(v) => stamp_via(v, transport, from),
@@ -90,16 +148,15 @@ impl SipCore {
                     }
                     Err((e, headers)) => {
                         debug!(%from, error = %e, "unusable request");
-                        if req.method != Method::Ack {
+                        if !is_ack {
                             self.reply_from_headers(transport, from, &headers, 400, &e);
                         }
                     }
                 }
             }
-            SipMessage::Response(resp) => {
+            Start::Response { status, reason } => {
                 // §18.1.2: more than one Via means it was not meant for us.
-                let headers = text_headers(&resp.headers);
-                match InResponse::new(resp.status, &resp.reason, headers, resp.body.to_vec()) {
+                match InResponse::new(status, &reason, headers, body) {
                     Ok(r) if r.vias.len() == 1 => self.on_response(r),
                     Ok(_) => debug!("response with several Vias dropped"),
                     Err(e) => debug!(error = %e, "unusable response dropped"),

@@ -55,6 +55,7 @@ mod print;
 mod scan;
 mod sip_message;
 mod uri;
+mod view;
 
 pub use error::{ParseError, ParseErrorKind, PartialRequest};
 pub use framing::StreamFramer;
@@ -68,6 +69,7 @@ pub use params::{unquote, Param, Params};
 pub use parse::{parse_stream, ParseLimits};
 pub use sip_message::{Request, Response, SipMessage, ValidationError};
 pub use uri::{Host, HostPort, SipUri, Uri, UriError};
+pub use view::{FieldView, MessageView, StartLineView};
 
 #[cfg(test)]
 mod robustness;

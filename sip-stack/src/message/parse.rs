@@ -83,6 +83,11 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// The bytes being parsed.
+    pub(crate) fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
     /// Values are copied out of `data` on demand.
     pub(crate) fn borrowed(data: &'a [u8]) -> Self {
         Source {
@@ -93,7 +98,7 @@ impl<'a> Source<'a> {
 
     /// An untyped header value: shares one copy of the whole buffer, so
     /// many such headers cost one allocation.
-    fn value(&self, from: usize, to: usize) -> Bytes {
+    pub(crate) fn value(&self, from: usize, to: usize) -> Bytes {
         let all = self
             .shared
             .get_or_init(|| Bytes::copy_from_slice(self.data));
@@ -115,11 +120,11 @@ impl<'a> Source<'a> {
 }
 
 /// Offset of the first CRLFCRLF at or after `from`.
-fn find_blank_line(b: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn find_blank_line(b: &[u8], from: usize) -> Option<usize> {
     memchr::memmem::find(b.get(from..)?, b"\r\n\r\n").map(|p| p + from)
 }
 
-enum StartLine {
+pub(crate) enum StartLine {
     Request {
         method: Method,
         uri: Result<Uri, &'static str>,
@@ -132,7 +137,7 @@ enum StartLine {
 
 /// `SIP/2.0` (the literal is case-insensitive in ABNF). Anything shaped
 /// like `SIP/x.y` but not 2.0 is a version error (505).
-fn check_version(v: &[u8]) -> Result<(), K> {
+pub(crate) fn check_version(v: &[u8]) -> Result<(), K> {
     if v.len() == 7
         && v.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
         && v.get(4..) == Some(b"2.0")
@@ -154,7 +159,7 @@ fn check_version(v: &[u8]) -> Result<(), K> {
     }
 }
 
-fn parse_start_line(line: &[u8]) -> Result<StartLine, (K, Option<Method>)> {
+pub(crate) fn parse_start_line(line: &[u8]) -> Result<StartLine, (K, Option<Method>)> {
     if line
         .get(..4)
         .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
@@ -214,17 +219,17 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine, (K, Option<Method>)> {
 }
 
 /// One header field: name and raw value range in the buffer.
-struct RawHeader {
-    name: (usize, usize),
-    value: (usize, usize),
-    folded: bool,
+pub(crate) struct RawHeader {
+    pub(crate) name: (usize, usize),
+    pub(crate) value: (usize, usize),
+    pub(crate) folded: bool,
 }
 
 /// Splits the header section `b[from..to]` (lines end with CRLF; the last
 /// may not when the datagram was unterminated) into fields, handing each
 /// to `on_field` as it is found (one pass, no list of lines). Returns the
 /// first line-level error; `Err` for errors that lose the framing.
-fn split_header_lines(
+pub(crate) fn split_header_lines(
     b: &[u8],
     from: usize,
     to: usize,
@@ -308,7 +313,7 @@ fn split_header_lines(
 /// `head` is the header section as text when it is valid UTF-8 as a
 /// whole (the usual case), starting at buffer offset `head_at`; it saves a
 /// UTF-8 check per field.
-fn parse_field(
+pub(crate) fn parse_field(
     src: &Source<'_>,
     head: Option<&str>,
     head_at: usize,

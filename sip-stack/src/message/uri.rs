@@ -112,7 +112,7 @@ impl fmt::Display for Host {
 }
 
 /// `hostname = *( domainlabel "." ) toplabel [ "." ]`.
-fn is_hostname(s: &str) -> bool {
+pub(crate) fn is_hostname(s: &str) -> bool {
     let b = s.as_bytes();
     let b = b.strip_suffix(b".").unwrap_or(b);
     if b.is_empty() || b.len() > 255 {

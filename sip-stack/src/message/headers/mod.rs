@@ -195,7 +195,7 @@ impl fmt::Display for Header {
 }
 
 /// Upper bound on elements one header line may expand to.
-const MAX_LIST: usize = 128;
+pub(crate) const MAX_LIST: usize = 128;
 
 fn token_list(v: &str, allow_empty: bool) -> Result<Vec<String>, &'static str> {
     let v = trim_ws(v);

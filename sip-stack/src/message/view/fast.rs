@@ -1,0 +1,520 @@
+//! Allocation-free checks for the header grammars found in nearly every
+//! message (Via, the name-addr headers, Call-ID, CSeq, numbers, option-tag
+//! and method lists, Content-Type, product text).
+//!
+//! Each check mirrors the typed parser of the same header (`headers`,
+//! `name_addr`, `uri`, `params`) step by step, using the same scanning
+//! primitives, but builds nothing. The contract is one-sided: `true` only
+//! for a value the typed parser accepts; `false` means "not sure" and the
+//! caller runs the typed parser on that value. So a check that is too
+//! strict (IPv6 hosts, `%HH` escapes, URI headers, other schemes, ...)
+//! costs speed, never correctness; only a wrong `true` would be a bug, and
+//! `tests/view_differential.rs` plus the `sip_view` fuzz target hunt for it.
+
+use super::super::headers::{HeaderKind, MAX_LIST};
+use super::super::method::Method;
+use super::super::name_addr::parse_qvalue;
+use super::super::params::{parse_gen_value, MAX_PARAMS};
+use super::super::scan::{
+    class, count_commas, each_comma, is_token, is_ws, parse_u32, trim_ws, Scanner, C_HOST, C_PARAM,
+    C_USER, C_WORD,
+};
+use super::super::uri::{is_hostname, parse_port};
+
+/// Whether `v` (one header line's value, unfolded, trimmed) is certainly
+/// accepted by the typed parser for `kind`.
+pub(crate) fn value_ok(kind: HeaderKind, v: &str) -> bool {
+    use HeaderKind as K;
+    match kind {
+        K::Via => list_ok(v, false, via_ok),
+        K::Contact => trim_ws(v) == "*" || list_ok(v, false, |e| name_addr_ok(e, false)),
+        K::Route | K::RecordRoute => list_ok(v, false, |e| name_addr_ok(e, true)),
+        K::From | K::To | K::ReferTo => name_addr_ok(v, false),
+        K::CallId => call_id_ok(v),
+        K::CSeq => cseq_method(v).is_some(),
+        K::MaxForwards => parse_u32(trim_ws(v)).is_some_and(|n| n <= 255),
+        K::ContentLength | K::Expires | K::MinExpires => parse_u32(trim_ws(v)).is_some(),
+        K::ContentType => media_type_ok(v),
+        K::Allow => list_ok(v, true, |m| is_standard_method(trim_ws(m))),
+        K::Supported => token_list_ok(v, true),
+        K::Require | K::Unsupported | K::ProxyRequire => token_list_ok(v, false),
+        K::UserAgent | K::Server => text_ok(v),
+        // Authentication, Accept, Event, Retry-After, Date: rare enough
+        // that the typed parser's cost does not matter.
+        _ => false,
+    }
+}
+
+/// The method of a CSeq value, as `CSeq::parse` reads it.
+pub(crate) fn cseq_method(v: &str) -> Option<Method> {
+    let mut sc = Scanner::new(trim_ws(v));
+    let digits = sc.take_while(|b| b.is_ascii_digit());
+    parse_u32(digits)?;
+    if !sc.skip_ws() {
+        return None;
+    }
+    sc.rest().parse().ok()
+}
+
+/// `list_each` of the typed parser: one element without a comma scan,
+/// else the quote- and bracket-aware split, at most `MAX_LIST` elements.
+fn list_ok(v: &str, allow_empty: bool, f: impl Fn(&str) -> bool) -> bool {
+    if trim_ws(v).is_empty() {
+        return allow_empty;
+    }
+    if memchr::memchr(b',', v.as_bytes()).is_none() {
+        return f(v);
+    }
+    if count_commas(v, MAX_LIST).is_none() {
+        return false;
+    }
+    each_comma(v, |e| if f(e) { Ok(()) } else { Err(()) }).is_ok()
+}
+
+/// `token_list` of the typed parser.
+fn token_list_ok(v: &str, allow_empty: bool) -> bool {
+    let v = trim_ws(v);
+    if v.is_empty() {
+        return allow_empty;
+    }
+    if count_commas(v, MAX_LIST).is_none() {
+        return false;
+    }
+    each_comma(v, |t| {
+        let t = trim_ws(t);
+        if !t.is_empty() && t.bytes().all(is_token) {
+            Ok(())
+        } else {
+            Err(())
+        }
+    })
+    .is_ok()
+}
+
+/// The methods `Method::from_str` maps without allocating; an extension
+/// method is left to the typed parser.
+fn is_standard_method(m: &str) -> bool {
+    matches!(
+        m,
+        "INVITE"
+            | "ACK"
+            | "BYE"
+            | "CANCEL"
+            | "OPTIONS"
+            | "REGISTER"
+            | "INFO"
+            | "UPDATE"
+            | "PRACK"
+            | "SUBSCRIBE"
+            | "NOTIFY"
+            | "REFER"
+            | "MESSAGE"
+            | "PUBLISH"
+    )
+}
+
+/// `CallId::parse`: `word [ "@" word ]`.
+fn call_id_ok(v: &str) -> bool {
+    let s = trim_ws(v).as_bytes();
+    let word = |w: &[u8]| !w.is_empty() && w.iter().all(|&b| class(b, C_WORD));
+    match memchr::memchr(b'@', s) {
+        None => word(s),
+        Some(at) => {
+            word(s.get(..at).unwrap_or_default()) && word(s.get(at + 1..).unwrap_or_default())
+        }
+    }
+}
+
+/// `text` of the typed parser (User-Agent, Server).
+fn text_ok(v: &str) -> bool {
+    let v = trim_ws(v);
+    !v.is_empty()
+        && (v.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\t')
+            || !v.chars().any(|c| c.is_control() && c != '\t'))
+}
+
+/// `MediaType::parse`.
+fn media_type_ok(v: &str) -> bool {
+    let mut sc = Scanner::new(v);
+    sc.skip_ws();
+    if sc.token().is_none() || !sc.eat_sep(b'/') || sc.token().is_none() {
+        return false;
+    }
+    if !generic_params(&mut sc, |_, _| true) {
+        return false;
+    }
+    sc.skip_ws();
+    sc.at_end()
+}
+
+/// `parse_generic_params`, with `check` standing for the per-header
+/// value rules the typed parser applies afterwards.
+fn generic_params(sc: &mut Scanner<'_>, check: impl Fn(&str, Option<&str>) -> bool) -> bool {
+    let mut n = 0;
+    while sc.eat_sep(b';') {
+        if n >= MAX_PARAMS {
+            return false;
+        }
+        n += 1;
+        let Some(name) = sc.token() else {
+            return false;
+        };
+        let value = if sc.eat_sep(b'=') {
+            match parse_gen_value(sc) {
+                Ok(v) => Some(v),
+                Err(_) => return false,
+            }
+        } else {
+            None
+        };
+        if !check(name, value) {
+            return false;
+        }
+    }
+    true
+}
+
+/// `Via::parse` for the usual `SIP/2.0/<transport> host[:port];params`
+/// (an IPv6 sent-by is left to the typed parser).
+fn via_ok(s: &str) -> bool {
+    let mut sc = Scanner::new(s);
+    sc.skip_ws();
+    if !sc.rest().as_bytes().starts_with(b"SIP/2.0/") {
+        return false;
+    }
+    sc.set_pos(sc.pos() + 8);
+    sc.skip_ws();
+    if sc.token().is_none() || !sc.skip_ws() {
+        return false;
+    }
+    let start = sc.pos();
+    if sc.peek() == Some(b'[') {
+        return false;
+    }
+    sc.take_while(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let host_end = sc.pos();
+    if sc.eat_sep(b':') && parse_port(sc.take_while(|b| b.is_ascii_digit())).is_none() {
+        return false;
+    }
+    if !host_ok(sc.slice(start, host_end)) || !generic_params(&mut sc, via_param_ok) {
+        return false;
+    }
+    sc.skip_ws();
+    sc.at_end()
+}
+
+/// The Via parameter rules of `Via::parse`.
+fn via_param_ok(n: &str, v: Option<&str>) -> bool {
+    match n.len() {
+        6 if n.eq_ignore_ascii_case("branch") => v.is_some_and(|v| v.bytes().all(is_token)),
+        8 if n.eq_ignore_ascii_case("received") => {
+            v.is_some_and(|v| ipv4_ok(v.as_bytes()) || v.parse::<std::net::IpAddr>().is_ok())
+        }
+        5 if n.eq_ignore_ascii_case("rport") => v.is_none_or(|v| parse_port(v).is_some()),
+        3 if n.eq_ignore_ascii_case("ttl") => v.and_then(parse_u32).is_some_and(|t| t <= 255),
+        5 if n.eq_ignore_ascii_case("maddr") => v.is_some_and(host_ok),
+        _ => true,
+    }
+}
+
+/// `Host::parse` for names and IPv4 literals (IPv6 references are left to
+/// the typed parser).
+fn host_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_digit)
+        && b.iter().all(|&c| c.is_ascii_digit() || c == b'.')
+    {
+        return ipv4_ok(b);
+    }
+    is_hostname(s)
+}
+
+/// Four dotted decimal octets without leading zeros: a subset of what
+/// `Ipv4Addr::from_str` accepts.
+fn ipv4_ok(b: &[u8]) -> bool {
+    let mut parts = 0;
+    for part in b.split(|&c| c == b'.') {
+        parts += 1;
+        let ok = match part {
+            [d] => d.is_ascii_digit(),
+            [a, rest @ ..] if part.len() <= 3 && *a != b'0' => {
+                rest.iter().all(u8::is_ascii_digit)
+                    && a.is_ascii_digit()
+                    && part.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 255
+            }
+            _ => false,
+        };
+        if !ok || parts > 4 {
+            return false;
+        }
+    }
+    parts == 4
+}
+
+/// `parse_name_addr`.
+fn name_addr_ok(s: &str, require_brackets: bool) -> bool {
+    let mut sc = Scanner::new(s);
+    sc.skip_ws();
+    match sc.peek() {
+        Some(b'"') => {
+            // `quoted` succeeds exactly when `quoted_raw` does: a
+            // quoted-pair only escapes ASCII, so unescaping keeps UTF-8.
+            if sc.quoted_raw().is_none() {
+                return false;
+            }
+            sc.skip_ws();
+            if !bracketed_ok(&mut sc) {
+                return false;
+            }
+        }
+        Some(b'<') => {
+            if !bracketed_ok(&mut sc) {
+                return false;
+            }
+        }
+        _ => {
+            let start = sc.pos();
+            let mut is_display = false;
+            while sc.token().is_some() {
+                sc.skip_ws();
+                match sc.peek() {
+                    Some(b'<') => {
+                        is_display = true;
+                        break;
+                    }
+                    Some(b) if is_token(b) => continue,
+                    _ => break,
+                }
+            }
+            if is_display {
+                if !bracketed_ok(&mut sc) {
+                    return false;
+                }
+            } else {
+                if require_brackets {
+                    return false;
+                }
+                sc.set_pos(start);
+                let text = sc.take_while(|b| b != b';' && !is_ws(b));
+                if memchr::memchr3(b'?', b',', b'<', text.as_bytes()).is_some()
+                    || memchr::memchr(b'>', text.as_bytes()).is_some()
+                    || !uri_ok(text)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+    if !generic_params(&mut sc, name_addr_param_ok) {
+        return false;
+    }
+    sc.skip_ws();
+    sc.at_end()
+}
+
+/// The q/expires/tag rules of `parse_name_addr` (an escaped name is left
+/// to the typed parser, which unescapes it first).
+fn name_addr_param_ok(name: &str, v: Option<&str>) -> bool {
+    if name.as_bytes().contains(&b'%') {
+        return false;
+    }
+    match name.len() {
+        1 if name.eq_ignore_ascii_case("q") => v.and_then(parse_qvalue).is_some(),
+        7 if name.eq_ignore_ascii_case("expires") => v.and_then(parse_u32).is_some(),
+        3 if name.eq_ignore_ascii_case("tag") => v.is_some_and(|v| v.bytes().all(is_token)),
+        _ => true,
+    }
+}
+
+/// `bracketed_uri`: `<addr-spec>` with no whitespace inside.
+fn bracketed_ok(sc: &mut Scanner<'_>) -> bool {
+    if !sc.eat(b'<') {
+        return false;
+    }
+    let rest = sc.rest();
+    let len = memchr::memchr2(b'>', b'<', rest.as_bytes()).unwrap_or(rest.len());
+    let text = rest.get(..len).unwrap_or("");
+    sc.set_pos(sc.pos() + len);
+    sc.eat(b'>') && memchr::memchr2(b' ', b'\t', text.as_bytes()).is_none() && uri_ok(text)
+}
+
+/// `Uri::parse` for lower-case `sip:`/`sips:` URIs without escapes,
+/// passwords, IPv6 hosts or header components.
+pub(crate) fn uri_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    match b.strip_prefix(b"sip:").or_else(|| b.strip_prefix(b"sips:")) {
+        Some(rest) => sip_ok(rest),
+        None => false,
+    }
+}
+
+/// `parse_sip` in one pass over what follows the scheme.
+fn sip_ok(b: &[u8]) -> bool {
+    let r = match memchr::memchr(b'@', b) {
+        Some(at) => {
+            let user = b.get(..at).unwrap_or_default();
+            // C_USER has neither ':' (a password follows) nor '%'.
+            if user.is_empty() || !user.iter().all(|&c| class(c, C_USER)) {
+                return false;
+            }
+            b.get(at + 1..).unwrap_or_default()
+        }
+        None => b,
+    };
+    let mut i = r.iter().position(|&c| !class(c, C_HOST)).unwrap_or(r.len());
+    let Some(host) = r.get(..i).and_then(|h| std::str::from_utf8(h).ok()) else {
+        return false;
+    };
+    if !host_ok(host) {
+        return false;
+    }
+    if r.get(i) == Some(&b':') {
+        let digits = r.get(i + 1..).unwrap_or_default();
+        let n = digits
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        let port = digits.get(..n).and_then(|p| std::str::from_utf8(p).ok());
+        if port.and_then(parse_port).is_none() {
+            return false;
+        }
+        i += 1 + n;
+    }
+    let param_run = |from: usize| {
+        from + r
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .position(|&c| !class(c, C_PARAM))
+            .unwrap_or(r.len() - from)
+    };
+    let mut params = 0;
+    while i < r.len() {
+        // Anything but ';' here ('?', '%', ...) goes to the typed parser.
+        if r.get(i) != Some(&b';') || params >= MAX_PARAMS {
+            return false;
+        }
+        params += 1;
+        let name_end = param_run(i + 1);
+        if name_end == i + 1 {
+            return false;
+        }
+        i = name_end;
+        if r.get(i) == Some(&b'=') {
+            let value_end = param_run(i + 1);
+            if value_end == i + 1 {
+                return false;
+            }
+            i = value_end;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::headers::parse_typed;
+
+    /// Every `true` here must be a typed accept (the one-sided contract).
+    fn agrees(kind: HeaderKind, v: &str) {
+        if value_ok(kind, v) {
+            let mut out = Vec::new();
+            assert!(
+                parse_typed(kind, v, &mut out).is_ok(),
+                "fast path accepted {kind:?} {v:?}, typed parser rejects it"
+            );
+        }
+    }
+
+    #[test]
+    fn usual_values_take_the_fast_path() {
+        use HeaderKind as K;
+        for (k, v) in [
+            (
+                K::Via,
+                "SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776;rport",
+            ),
+            (
+                K::Via,
+                "SIP/2.0/TCP 192.0.2.1;branch=z9hG4bKa;received=192.0.2.7, SIP/2.0/UDP h",
+            ),
+            (
+                K::From,
+                "\"Alice\" <sip:alice@atlanta.example.com>;tag=1928301774",
+            ),
+            (K::To, "Bob <sip:bob@biloxi.example.com>"),
+            (K::To, "sip:bob@biloxi.example.com;tag=x"),
+            (
+                K::Contact,
+                "<sip:alice@pc33.atlanta.example.com:5060;transport=udp>;expires=3600",
+            ),
+            (K::Contact, "*"),
+            (
+                K::RecordRoute,
+                "<sip:p1.example.com;lr>, <sip:p2.example.com;lr>",
+            ),
+            (K::CallId, "a84b4c76e66710@pc33.atlanta.example.com"),
+            (K::CSeq, "314159 INVITE"),
+            (K::MaxForwards, "70"),
+            (K::ContentLength, "0"),
+            (K::ContentType, "application/sdp"),
+            (K::Allow, "INVITE, ACK, CANCEL, BYE"),
+            (K::Supported, "replaces, timer"),
+            (K::UserAgent, "OpenPhone/0.1 (test)"),
+        ] {
+            assert!(value_ok(k, v), "{k:?} {v:?} should be fast");
+            agrees(k, v);
+        }
+    }
+
+    #[test]
+    fn doubtful_values_fall_back() {
+        use HeaderKind as K;
+        for (k, v) in [
+            (K::Via, "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKx"),
+            (K::Via, "SIP/2.0/UDP 192.0.2.999"),
+            (K::Via, "SIP/2.0/UDP 01.2.3.4"),
+            (K::Via, "SIP/2.0/UDP h:70000"),
+            (K::Via, "SIP/2.0/UDP 192.0.2.15;;"),
+            (K::From, "<sip:%61lice@atlanta.com>;tag=1"),
+            (K::From, "<tel:+1-201-555-0123>;tag=1"),
+            (K::From, "<sip:user:pw@host>"),
+            (K::From, "<sip:host?Subject=x>"),
+            (K::From, "\"Mr. J. User <sip:j.user@example.com>"),
+            (K::From, "Bell, Alexander <sip:a@example.com>"),
+            (K::From, "<sip:a@b>;q=2"),
+            (K::From, "<sip:a@b>;%74ag=x"),
+            (K::Route, "sip:a@b"),
+            (K::CallId, "a b"),
+            (K::Allow, "INVITE, FOO"),
+            (K::UserAgent, "bad\u{1}"),
+        ] {
+            assert!(!value_ok(k, v), "{k:?} {v:?} should go to the typed parser");
+            agrees(k, v);
+        }
+    }
+
+    #[test]
+    fn ipv4_literals() {
+        for ok in ["0.0.0.0", "192.0.2.1", "255.255.255.255"] {
+            assert!(ipv4_ok(ok.as_bytes()), "{ok}");
+        }
+        for s in ["10.0.0.09", "1.2.3.4", "300.1.1.1", "0.0.0.00"] {
+            if ipv4_ok(s.as_bytes()) {
+                assert!(s.parse::<std::net::Ipv4Addr>().is_ok(), "{s}");
+            }
+        }
+        for bad in [
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1..2.3",
+            "",
+            "1.2.3.4.",
+        ] {
+            assert!(!ipv4_ok(bad.as_bytes()), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! [`MessageView`]: a received datagram checked against the full grammar,
+//! without building anything.
+//!
+//! The view accepts and rejects exactly what [`SipMessage::parse_datagram`]
+//! does — same framing, same limits, same typed-header grammars — but
+//! keeps every header field as a slice of the input. It is what the UA
+//! core runs on every datagram; [`MessageView::to_message`] builds the
+//! typed tree when one is wanted.
+//!
+//! How it stays exact: framing and line splitting are the typed parser's
+//! own functions; the hot header grammars have allocation-free checks
+//! (`fast`) that may only say "certainly valid", and any value they are
+//! unsure of is handed to the typed parser itself. On any error the typed
+//! parser is run on the whole input, so the error (status code, partial
+//! request for the 400 reply) is the typed parser's, bit for bit.
+//!
+//! ```
+//! use openphone_sip::message::{HeaderKind, MessageView, Method, StartLineView};
+//! let raw = b"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n\
+//! v: SIP/2.0/UDP pc33.atlanta.example.com;branch=z9hG4bK776asdhds\r\n\
+//! Max-Forwards: 70\r\nTo: Bob <sip:bob@biloxi.example.com>\r\n\
+//! From: <sip:alice@atlanta.example.com>;tag=1928301774\r\n\
+//! Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\nCSeq: 314159 INVITE\r\n\
+//! Subject: lunch\r\nContent-Length: 5\r\n\r\nv=0\r\n";
+//! let view = MessageView::parse(raw).unwrap();
+//! assert!(matches!(view.start(), StartLineView::Request { method: Method::Invite, uri } if *uri == "sip:bob@biloxi.example.com"));
+//! let via = view.fields().iter().find(|f| f.kind == Some(HeaderKind::Via)).unwrap();
+//! assert_eq!(via.name, "v");
+//! assert_eq!(view.body(), b"v=0\r\n");
+//! // The same message as a typed tree:
+//! let msg = view.to_message().unwrap();
+//! assert_eq!(msg.headers().cseq().unwrap().seq, 314159);
+//! // Bad input gets the typed parser's error and status code.
+//! assert_eq!(MessageView::parse(b"INVITE sip:b@h SIP/2.0\r\nCSeq: x\r\n\r\n").unwrap_err().response_code(), 400);
+//! ```
+
+mod fast;
+
+use std::borrow::Cow;
+
+use super::error::{ParseError, ParseErrorKind as K};
+use super::headers::{Header, HeaderKind};
+use super::method::Method;
+use super::parse::{
+    check_version, find_blank_line, parse, parse_field, split_header_lines, Mode, Outcome,
+    ParseLimits, RawHeader, Source,
+};
+use super::scan::{parse_u32, trim_ws};
+use super::sip_message::SipMessage;
+use super::uri::Uri;
+
+/// The first line of a viewed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartLineView<'a> {
+    /// `Method SP Request-URI SP SIP/2.0`; the URI is valid.
+    Request {
+        /// Method.
+        method: Method,
+        /// Request-URI as received.
+        uri: &'a str,
+    },
+    /// `SIP/2.0 SP Status-Code SP Reason-Phrase`.
+    Response {
+        /// Status code, 100..=699.
+        status: u16,
+        /// Reason phrase as received (may be empty).
+        reason: &'a str,
+    },
+}
+
+/// One header line as received; its value is valid for its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldView<'a> {
+    /// Name as received (`v`, `VIA`, `X-Custom`).
+    pub name: &'a str,
+    /// Value without surrounding whitespace; folds (CRLF + SP) kept.
+    /// Untyped headers may hold any bytes the line grammar allows.
+    pub value: &'a [u8],
+    /// The typed kind this crate parses it as, `None` for other headers.
+    pub kind: Option<HeaderKind>,
+}
+
+impl<'a> FieldView<'a> {
+    /// The value with folds removed (a fold is equivalent to its
+    /// whitespace alone).
+    pub fn value_unfolded(&self) -> Cow<'a, [u8]> {
+        if !self.value.contains(&b'\r') {
+            return Cow::Borrowed(self.value);
+        }
+        let mut v = Vec::with_capacity(self.value.len());
+        let mut i = 0;
+        while let Some(&c) = self.value.get(i) {
+            if c == b'\r' && self.value.get(i + 1) == Some(&b'\n') {
+                i += 2;
+                continue;
+            }
+            v.push(c);
+            i += 1;
+        }
+        Cow::Owned(v)
+    }
+}
+
+/// A validated SIP datagram whose parts borrow the input.
+#[derive(Debug, Clone)]
+pub struct MessageView<'a> {
+    data: &'a [u8],
+    limits: ParseLimits,
+    start: StartLineView<'a>,
+    fields: Vec<FieldView<'a>>,
+    body: &'a [u8],
+}
+
+impl<'a> MessageView<'a> {
+    /// Checks one UDP datagram with the default [`ParseLimits`]; same
+    /// rules as [`SipMessage::parse_datagram`].
+    pub fn parse(data: &'a [u8]) -> Result<MessageView<'a>, ParseError> {
+        Self::parse_with(data, &ParseLimits::default())
+    }
+
+    /// [`MessageView::parse`] with explicit limits.
+    pub fn parse_with(data: &'a [u8], limits: &ParseLimits) -> Result<MessageView<'a>, ParseError> {
+        scan(data, limits).ok_or_else(|| typed_error(data, limits))
+    }
+
+    /// The request or status line.
+    pub fn start(&self) -> &StartLineView<'a> {
+        &self.start
+    }
+
+    /// Header lines in order (a comma list on one line is one field).
+    pub fn fields(&self) -> &[FieldView<'a>] {
+        &self.fields
+    }
+
+    /// The body (Content-Length octets, or the rest of the datagram).
+    pub fn body(&self) -> &'a [u8] {
+        self.body
+    }
+
+    /// The whole datagram this view was made from.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The typed tree of the same message (parses it again, typed).
+    pub fn to_message(&self) -> Result<SipMessage, ParseError> {
+        SipMessage::parse_datagram_with(self.data, &self.limits)
+    }
+}
+
+/// The typed parser's verdict on input the view refused.
+fn typed_error(data: &[u8], limits: &ParseLimits) -> ParseError {
+    match parse(&Source::borrowed(data), Mode::Datagram, limits) {
+        Err((e, _)) => e,
+        Ok(Outcome::Incomplete(_)) => ParseError::new(K::Unterminated),
+        Ok(Outcome::Done(..)) => {
+            // The view and the typed parser share every rule, so this is
+            // a bug in the view; refuse rather than guess.
+            debug_assert!(false, "view refused a message the typed parser accepts");
+            ParseError::new(K::HeaderLine("internal parser disagreement"))
+        }
+    }
+}
+
+/// The framing of `parse::parse` in datagram mode; `None` on any error.
+fn scan<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<MessageView<'a>> {
+    let skip = b.iter().position(|&c| c != b'\r' && c != b'\n')?;
+    if b.len() > limits.max_message {
+        return None;
+    }
+    let blank = find_blank_line(b, skip)?;
+    let (head_end, body_start) = (blank + 2, blank + 4);
+    if head_end - skip > limits.max_message {
+        return None;
+    }
+    let sl_end = b
+        .get(skip..head_end)
+        .and_then(|s| memchr::memmem::find(s, b"\r\n"))
+        .map_or(head_end, |p| skip + p);
+    let hdr_from = (sl_end + 2).min(head_end);
+    let start = start_line(b.get(skip..sl_end)?)?;
+
+    let head = b.get(hdr_from..head_end)?;
+    let lines = memchr::memchr_iter(b'\n', head).count() + 1;
+    let mut fields = Vec::with_capacity(lines.min(limits.max_headers));
+    let head_text = std::str::from_utf8(head).ok();
+    let src = Source::borrowed(b);
+    let mut framing = Framing::default();
+    let mut scratch = Vec::new();
+    let mut ok = true;
+    let line_err = split_header_lines(b, hdr_from, head_end, limits, |h| {
+        ok = ok
+            && field(
+                &src,
+                head_text,
+                hdr_from,
+                h,
+                &mut framing,
+                &mut scratch,
+                &mut fields,
+            );
+    })
+    .ok()?;
+    if line_err.is_some() || !ok {
+        return None;
+    }
+
+    let avail = b.len() - body_start.min(b.len());
+    let body_len = match framing.content_length {
+        Some(n) if n as usize > avail => return None,
+        Some(n) => n as usize,
+        None => avail,
+    };
+    let body = b.get(body_start..body_start + body_len)?;
+    if let (StartLineView::Request { method, .. }, Some(c)) = (&start, &framing.cseq_method) {
+        if c != method {
+            return None;
+        }
+    }
+    Some(MessageView {
+        data: b,
+        limits: *limits,
+        start,
+        fields,
+        body,
+    })
+}
+
+/// What the framing needs from the headers: the first Content-Length and
+/// the first CSeq method, as the typed parser reads them.
+#[derive(Default)]
+struct Framing {
+    content_length: Option<u32>,
+    cseq_method: Option<Method>,
+}
+
+/// Checks one header field and records it; false when it is invalid.
+fn field<'a>(
+    src: &Source<'a>,
+    head: Option<&'a str>,
+    head_at: usize,
+    h: &RawHeader,
+    framing: &mut Framing,
+    scratch: &mut Vec<Header>,
+    out: &mut Vec<FieldView<'a>>,
+) -> bool {
+    let b = src.data();
+    let within = |from: usize, to: usize| {
+        head.zip(from.checked_sub(head_at))
+            .zip(to.checked_sub(head_at))
+            .and_then(|((t, f), e)| t.get(f..e))
+    };
+    let name = within(h.name.0, h.name.1)
+        .or_else(|| std::str::from_utf8(b.get(h.name.0..h.name.1)?).ok())
+        .unwrap_or_default();
+    let value = b.get(h.value.0..h.value.1).unwrap_or_default();
+    let kind = HeaderKind::lookup(name);
+    if let Some(kind) = kind {
+        let text = if h.folded {
+            None
+        } else {
+            within(h.value.0, h.value.1)
+        };
+        match text.filter(|t| fast::value_ok(kind, t)) {
+            Some(t) => match kind {
+                HeaderKind::ContentLength if framing.content_length.is_none() => {
+                    framing.content_length = parse_u32(trim_ws(t));
+                }
+                HeaderKind::CSeq if framing.cseq_method.is_none() => {
+                    framing.cseq_method = fast::cseq_method(t);
+                }
+                _ => {}
+            },
+            None => {
+                scratch.clear();
+                if parse_field(src, head, head_at, h, scratch).is_err() {
+                    return false;
+                }
+                for x in scratch.iter() {
+                    match x {
+                        Header::ContentLength(n) if framing.content_length.is_none() => {
+                            framing.content_length = Some(*n);
+                        }
+                        Header::CSeq(c) if framing.cseq_method.is_none() => {
+                            framing.cseq_method = Some(c.method.clone());
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out.push(FieldView { name, value, kind });
+    true
+}
+
+/// `parse::parse_start_line` without building the URI or copying the
+/// reason; `None` on any error.
+fn start_line(line: &[u8]) -> Option<StartLineView<'_>> {
+    if line
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+    {
+        let mut it = line.splitn(3, |&c| c == b' ');
+        check_version(it.next().unwrap_or_default()).ok()?;
+        let code = it.next().unwrap_or_default();
+        if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let status = code.iter().fold(0u16, |a, &d| a * 10 + u16::from(d - b'0'));
+        if !(100..=699).contains(&status) {
+            return None;
+        }
+        let reason = std::str::from_utf8(it.next().unwrap_or_default()).ok()?;
+        let printable = reason
+            .bytes()
+            .all(|c| (0x20..0x7f).contains(&c) || c == b'\t');
+        if !printable && reason.chars().any(|c| c.is_control() && c != '\t') {
+            return None;
+        }
+        return Some(StartLineView::Response { status, reason });
+    }
+    let mut it = line.split(|&c| c == b' ');
+    let (Some(m), Some(u), Some(v), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return None;
+    };
+    let method: Method = std::str::from_utf8(m).ok()?.parse().ok()?;
+    if u.is_empty() || v.is_empty() {
+        return None;
+    }
+    check_version(v).ok()?;
+    let uri = std::str::from_utf8(u).ok()?;
+    let valid = fast::uri_ok(uri)
+        || match Uri::parse(uri) {
+            Ok(Uri::Sip(s)) => s.headers.is_empty(),
+            Ok(Uri::Other { .. }) => true,
+            Err(_) => false,
+        };
+    valid.then_some(StartLineView::Request { method, uri })
+}

@@ -7,7 +7,9 @@
 //! hold/resume, INFO DTMF, REFER and MESSAGE.
 //!
 //! Layers, bottom up:
-//! * [`message`] — typed parser and printer;
+//! * [`message`] — typed parser and printer, and [`message::MessageView`], the
+//!   zero-copy check of a datagram against the same grammar that the core runs on
+//!   every UDP packet;
 //! * [`transaction`] — RFC 3261 §17 state machines and timers, syntax-free;
 //! * [`auth`] — digest credentials;
 //! * [`SipCore`] — the sans-IO UA core: bytes, commands and time in; bytes to send,

@@ -121,7 +121,19 @@ impl<'a> Source<'a> {
 
 /// Offset of the first CRLFCRLF at or after `from`.
 pub(crate) fn find_blank_line(b: &[u8], from: usize) -> Option<usize> {
-    memchr::memmem::find(b.get(from..)?, b"\r\n\r\n").map(|p| p + from)
+    // A message is a few lines: walking the LFs beats building a
+    // substring searcher per call.
+    let hay = b.get(from..)?;
+    memchr::memchr_iter(b'\n', hay)
+        .find(|&p| p >= 3 && hay.get(p - 3..p) == Some(b"\r\n\r"))
+        .map(|p| p - 3 + from)
+}
+
+/// Offset of the first CRLF in `s`.
+pub(crate) fn find_crlf(s: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'\n', s)
+        .find(|&p| p >= 1 && s.get(p - 1) == Some(&b'\r'))
+        .map(|p| p - 1)
 }
 
 pub(crate) enum StartLine {
@@ -409,7 +421,7 @@ pub(crate) fn parse(
     // Start line.
     let sl_end = b
         .get(skip..head_end)
-        .and_then(|s| memchr::memmem::find(s, b"\r\n"))
+        .and_then(find_crlf)
         .map_or(head_end, |p| skip + p);
     let sl = b.get(skip..sl_end).unwrap_or_default();
     let hdr_from = (sl_end + 2).min(head_end);

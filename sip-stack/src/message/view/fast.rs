@@ -26,10 +26,10 @@ use super::super::uri::{is_hostname, parse_port};
 pub(crate) fn value_ok(kind: HeaderKind, v: &str) -> bool {
     use HeaderKind as K;
     match kind {
-        K::Via => list_ok(v, false, via_ok),
-        K::Contact => trim_ws(v) == "*" || list_ok(v, false, |e| name_addr_ok(e, false)),
-        K::Route | K::RecordRoute => list_ok(v, false, |e| name_addr_ok(e, true)),
-        K::From | K::To | K::ReferTo => name_addr_ok(v, false),
+        K::Via => list_ok(v, false, |e| via_tight(e) || via_ok(e)),
+        K::Contact => trim_ws(v) == "*" || list_ok(v, false, |e| name_addr(e, false)),
+        K::Route | K::RecordRoute => list_ok(v, false, |e| name_addr(e, true)),
+        K::From | K::To | K::ReferTo => name_addr(v, false),
         K::CallId => call_id_ok(v),
         K::CSeq => cseq_method(v).is_some(),
         K::MaxForwards => parse_u32(trim_ws(v)).is_some_and(|n| n <= 255),
@@ -174,6 +174,86 @@ fn generic_params(sc: &mut Scanner<'_>, check: impl Fn(&str, Option<&str>) -> bo
     true
 }
 
+/// The common Via shape with no optional whitespace, in one pass:
+/// `SIP/2.0/<transport> SP host[:port]` then `;name[=token]` parameters.
+/// Anything else is left to [`via_ok`].
+fn via_tight(s: &str) -> bool {
+    let s = trim_ws(s);
+    let Some(s) = s.strip_prefix("SIP/2.0/") else {
+        return false;
+    };
+    let r = s.as_bytes();
+    let t = run(r, 0, is_token);
+    if t == 0 || r.get(t) != Some(&b' ') {
+        return false;
+    }
+    let hs = t + 1;
+    let mut i = hs + run(r, hs, |c| class(c, C_HOST));
+    if !s.get(hs..i).is_some_and(host_ok) {
+        return false;
+    }
+    if r.get(i) == Some(&b':') {
+        let n = run(r, i + 1, |c| c.is_ascii_digit());
+        if s.get(i + 1..i + 1 + n).and_then(parse_port).is_none() {
+            return false;
+        }
+        i += 1 + n;
+    }
+    params_tight(s, i, via_param_ok)
+}
+
+/// Length of the run of bytes of `r` from `from` that satisfy `f`.
+#[inline(always)]
+fn run(r: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
+    let mut i = from;
+    while let Some(&c) = r.get(i) {
+        if !f(c) {
+            break;
+        }
+        i += 1;
+    }
+    i - from
+}
+
+/// `*( ";" token [ "=" ( token / ":" )+ ] )` to the end of `s` from `i`,
+/// with no whitespace, quoting or brackets: the usual form of
+/// `parse_generic_params`, which accepts it too.
+fn params_tight(s: &str, mut i: usize, check: impl Fn(&str, Option<&str>) -> bool) -> bool {
+    let r = s.as_bytes();
+    let mut n = 0;
+    while i < r.len() {
+        if r.get(i) != Some(&b';') || n >= MAX_PARAMS {
+            return false;
+        }
+        n += 1;
+        let ns = i + 1;
+        let ne = ns + run(r, ns, is_token);
+        if ne == ns {
+            return false;
+        }
+        let value = if r.get(ne) == Some(&b'=') {
+            let ve = ne + 1 + run(r, ne + 1, |c| is_token(c) || c == b':');
+            if ve == ne + 1 {
+                return false;
+            }
+            i = ve;
+            Some(s.get(ne + 1..ve))
+        } else {
+            i = ne;
+            None
+        };
+        let ok = match (s.get(ns..ne), value) {
+            (Some(name), None) => check(name, None),
+            (Some(name), Some(Some(v))) => check(name, Some(v)),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
 /// `Via::parse` for the usual `SIP/2.0/<transport> host[:port];params`
 /// (an IPv6 sent-by is left to the typed parser).
 fn via_ok(s: &str) -> bool {
@@ -249,6 +329,62 @@ fn ipv4_ok(b: &[u8]) -> bool {
         }
     }
     parts == 4
+}
+
+/// A name-addr: the tight form first, then the full mirror.
+fn name_addr(s: &str, require_brackets: bool) -> bool {
+    name_addr_tight(s) || name_addr_ok(s, require_brackets)
+}
+
+/// The usual `[display-name] <uri>[;params]` with a token or unescaped
+/// quoted display name and no whitespace after the display name or
+/// around parameters; anything else is left to [`name_addr_ok`].
+fn name_addr_tight(s: &str) -> bool {
+    let s = trim_ws(s);
+    let b = s.as_bytes();
+    let mut i = 0;
+    match b.first() {
+        Some(b'"') => {
+            let Some(close) = memchr::memchr2(b'"', b'\\', b.get(1..).unwrap_or_default()) else {
+                return false;
+            };
+            let inner = b.get(1..1 + close).unwrap_or_default();
+            // qdtext without CTLs; a quoted-pair goes to the mirror.
+            if b.get(1 + close) != Some(&b'"')
+                || inner.iter().any(|&c| c < 0x20 && c != b'\t' || c == 0x7f)
+            {
+                return false;
+            }
+            i = close + 2;
+            i += run(b, i, is_ws);
+        }
+        Some(b'<') => {}
+        _ => loop {
+            let t = run(b, i, is_token);
+            if t == 0 {
+                return false;
+            }
+            i += t;
+            let w = run(b, i, is_ws);
+            i += w;
+            match b.get(i) {
+                Some(b'<') => break,
+                Some(_) if w > 0 => continue,
+                _ => return false,
+            }
+        },
+    }
+    if b.get(i) != Some(&b'<') {
+        return false;
+    }
+    let Some(close) = memchr::memchr2(b'>', b'<', b.get(i + 1..).unwrap_or_default()) else {
+        return false;
+    };
+    let end = i + 1 + close;
+    if b.get(end) != Some(&b'>') || !s.get(i + 1..end).is_some_and(uri_ok) {
+        return false;
+    }
+    params_tight(s, end + 1, name_addr_param_ok)
 }
 
 /// `parse_name_addr`.
@@ -341,71 +477,55 @@ fn bracketed_ok(sc: &mut Scanner<'_>) -> bool {
 /// `Uri::parse` for lower-case `sip:`/`sips:` URIs without escapes,
 /// passwords, IPv6 hosts or header components.
 pub(crate) fn uri_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    match b.strip_prefix(b"sip:").or_else(|| b.strip_prefix(b"sips:")) {
+    match s.strip_prefix("sip:").or_else(|| s.strip_prefix("sips:")) {
         Some(rest) => sip_ok(rest),
         None => false,
     }
 }
 
 /// `parse_sip` in one pass over what follows the scheme.
-fn sip_ok(b: &[u8]) -> bool {
-    let r = match memchr::memchr(b'@', b) {
+fn sip_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    let from = match memchr::memchr(b'@', b) {
         Some(at) => {
             let user = b.get(..at).unwrap_or_default();
             // C_USER has neither ':' (a password follows) nor '%'.
             if user.is_empty() || !user.iter().all(|&c| class(c, C_USER)) {
                 return false;
             }
-            b.get(at + 1..).unwrap_or_default()
+            at + 1
         }
-        None => b,
+        None => 0,
     };
-    let mut i = r.iter().position(|&c| !class(c, C_HOST)).unwrap_or(r.len());
-    let Some(host) = r.get(..i).and_then(|h| std::str::from_utf8(h).ok()) else {
-        return false;
-    };
-    if !host_ok(host) {
+    let mut i = from + run(b, from, |c| class(c, C_HOST));
+    if !s.get(from..i).is_some_and(host_ok) {
         return false;
     }
-    if r.get(i) == Some(&b':') {
-        let digits = r.get(i + 1..).unwrap_or_default();
-        let n = digits
-            .iter()
-            .position(|c| !c.is_ascii_digit())
-            .unwrap_or(digits.len());
-        let port = digits.get(..n).and_then(|p| std::str::from_utf8(p).ok());
-        if port.and_then(parse_port).is_none() {
+    if b.get(i) == Some(&b':') {
+        let n = run(b, i + 1, |c| c.is_ascii_digit());
+        if s.get(i + 1..i + 1 + n).and_then(parse_port).is_none() {
             return false;
         }
         i += 1 + n;
     }
-    let param_run = |from: usize| {
-        from + r
-            .get(from..)
-            .unwrap_or_default()
-            .iter()
-            .position(|&c| !class(c, C_PARAM))
-            .unwrap_or(r.len() - from)
-    };
     let mut params = 0;
-    while i < r.len() {
+    while i < b.len() {
         // Anything but ';' here ('?', '%', ...) goes to the typed parser.
-        if r.get(i) != Some(&b';') || params >= MAX_PARAMS {
+        if b.get(i) != Some(&b';') || params >= MAX_PARAMS {
             return false;
         }
         params += 1;
-        let name_end = param_run(i + 1);
-        if name_end == i + 1 {
+        let name = run(b, i + 1, |c| class(c, C_PARAM));
+        if name == 0 {
             return false;
         }
-        i = name_end;
-        if r.get(i) == Some(&b'=') {
-            let value_end = param_run(i + 1);
-            if value_end == i + 1 {
+        i += 1 + name;
+        if b.get(i) == Some(&b'=') {
+            let value = run(b, i + 1, |c| class(c, C_PARAM));
+            if value == 0 {
                 return false;
             }
-            i = value_end;
+            i += 1 + value;
         }
     }
     true
@@ -493,6 +613,29 @@ mod tests {
             assert!(!value_ok(k, v), "{k:?} {v:?} should go to the typed parser");
             agrees(k, v);
         }
+    }
+
+    #[test]
+    fn tight_forms_are_a_subset_of_the_mirrors() {
+        for v in [
+            "SIP/2.0/UDP server10.biloxi.example.com;branch=z9hG4bKnashds8;received=192.0.2.3",
+            "SIP/2.0/TCP h:5061;rport;branch=z9hG4bK1",
+        ] {
+            assert!(via_tight(v) && via_ok(v), "{v}");
+        }
+        for v in [
+            "Bob <sip:bob@biloxi.example.com>;tag=a6c85cf",
+            "\"Alice Liddell\" <sip:alice@atlanta.example.com>;tag=1928301774",
+            "<sip:server10.biloxi.example.com;lr>",
+        ] {
+            assert!(name_addr_tight(v) && name_addr_ok(v, true), "{v}");
+        }
+        // Shapes the tight forms leave to the mirrors.
+        assert!(!via_tight("SIP/2.0/UDP h ;branch=x") && via_ok("SIP/2.0/UDP h ;branch=x"));
+        assert!(!name_addr_tight("<sip:a@b> ;tag=1") && name_addr_ok("<sip:a@b> ;tag=1", false));
+        assert!(
+            !name_addr_tight("\"a\\\"b\" <sip:a@b>") && name_addr_ok("\"a\\\"b\" <sip:a@b>", false)
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@
 //! ```
 
 mod fast;
+mod lines;
 
 use std::borrow::Cow;
 
@@ -42,8 +43,8 @@ use super::error::{ParseError, ParseErrorKind as K};
 use super::headers::{Header, HeaderKind};
 use super::method::Method;
 use super::parse::{
-    check_version, find_blank_line, parse, parse_field, split_header_lines, Mode, Outcome,
-    ParseLimits, RawHeader, Source,
+    check_version, find_blank_line, find_crlf, parse, parse_field, split_header_lines, Mode,
+    Outcome, ParseLimits, RawHeader, Source,
 };
 use super::scan::{parse_u32, trim_ws};
 use super::sip_message::SipMessage;
@@ -102,7 +103,7 @@ impl<'a> FieldView<'a> {
 }
 
 /// A validated SIP datagram whose parts borrow the input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageView<'a> {
     data: &'a [u8],
     limits: ParseLimits,
@@ -120,7 +121,16 @@ impl<'a> MessageView<'a> {
 
     /// [`MessageView::parse`] with explicit limits.
     pub fn parse_with(data: &'a [u8], limits: &ParseLimits) -> Result<MessageView<'a>, ParseError> {
-        scan(data, limits).ok_or_else(|| typed_error(data, limits))
+        let view = match lines::scan_lines(data, limits) {
+            Some(v) => {
+                // Every debug-build test doubles as a check that the
+                // one-pass splitter agrees with the exact framing.
+                debug_assert_eq!(Some(&v), scan(data, limits).as_ref());
+                Some(v)
+            }
+            None => scan(data, limits),
+        };
+        view.ok_or_else(|| typed_error(data, limits))
     }
 
     /// The request or status line.
@@ -176,7 +186,7 @@ fn scan<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<MessageView<'a>> {
     }
     let sl_end = b
         .get(skip..head_end)
-        .and_then(|s| memchr::memmem::find(s, b"\r\n"))
+        .and_then(find_crlf)
         .map_or(head_end, |p| skip + p);
     let hdr_from = (sl_end + 2).min(head_end);
     let start = start_line(b.get(skip..sl_end)?)?;
@@ -206,6 +216,18 @@ fn scan<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<MessageView<'a>> {
         return None;
     }
 
+    finish(b, limits, start, fields, &framing, body_start)
+}
+
+/// Body framing and the CSeq check, shared by both splitters.
+fn finish<'a>(
+    b: &'a [u8],
+    limits: &ParseLimits,
+    start: StartLineView<'a>,
+    fields: Vec<FieldView<'a>>,
+    framing: &Framing,
+    body_start: usize,
+) -> Option<MessageView<'a>> {
     let avail = b.len() - body_start.min(b.len());
     let body_len = match framing.content_length {
         Some(n) if n as usize > avail => return None,
@@ -230,12 +252,13 @@ fn scan<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<MessageView<'a>> {
 /// What the framing needs from the headers: the first Content-Length and
 /// the first CSeq method, as the typed parser reads them.
 #[derive(Default)]
-struct Framing {
+pub(super) struct Framing {
     content_length: Option<u32>,
     cseq_method: Option<Method>,
 }
 
-/// Checks one header field and records it; false when it is invalid.
+/// Checks one header field found by the exact splitter and records it;
+/// false when it is invalid.
 fn field<'a>(
     src: &Source<'a>,
     head: Option<&'a str>,
@@ -254,27 +277,48 @@ fn field<'a>(
     let name = within(h.name.0, h.name.1)
         .or_else(|| std::str::from_utf8(b.get(h.name.0..h.name.1)?).ok())
         .unwrap_or_default();
-    let value = b.get(h.value.0..h.value.1).unwrap_or_default();
+    let text = if h.folded {
+        None
+    } else {
+        within(h.value.0, h.value.1)
+    };
+    check_field(src, name, || text, h, framing, scratch, out)
+}
+
+/// Checks a field's value for its kind (fast path, else the typed
+/// parser) and records it. `text` gives the value as text when it is
+/// UTF-8 and unfolded (asked for typed headers only).
+fn check_field<'a>(
+    src: &Source<'a>,
+    name: &'a str,
+    text: impl FnOnce() -> Option<&'a str>,
+    h: &RawHeader,
+    framing: &mut Framing,
+    scratch: &mut Vec<Header>,
+    out: &mut Vec<FieldView<'a>>,
+) -> bool {
+    let value = src.data().get(h.value.0..h.value.1).unwrap_or_default();
     let kind = HeaderKind::lookup(name);
     if let Some(kind) = kind {
-        let text = if h.folded {
-            None
-        } else {
-            within(h.value.0, h.value.1)
-        };
-        match text.filter(|t| fast::value_ok(kind, t)) {
-            Some(t) => match kind {
-                HeaderKind::ContentLength if framing.content_length.is_none() => {
-                    framing.content_length = parse_u32(trim_ws(t));
+        match text().filter(|t| fast::value_ok(kind, t)) {
+            Some(t) => {
+                debug_assert!(
+                    super::headers::parse_typed(kind, t, &mut Vec::new()).is_ok(),
+                    "fast path accepted {kind:?} {t:?}, the typed parser does not"
+                );
+                match kind {
+                    HeaderKind::ContentLength if framing.content_length.is_none() => {
+                        framing.content_length = parse_u32(trim_ws(t));
+                    }
+                    HeaderKind::CSeq if framing.cseq_method.is_none() => {
+                        framing.cseq_method = fast::cseq_method(t);
+                    }
+                    _ => {}
                 }
-                HeaderKind::CSeq if framing.cseq_method.is_none() => {
-                    framing.cseq_method = fast::cseq_method(t);
-                }
-                _ => {}
-            },
+            }
             None => {
                 scratch.clear();
-                if parse_field(src, head, head_at, h, scratch).is_err() {
+                if parse_field(src, None, 0, h, scratch).is_err() {
                     return false;
                 }
                 for x in scratch.iter() {

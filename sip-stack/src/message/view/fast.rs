@@ -62,8 +62,29 @@ fn list_ok(v: &str, allow_empty: bool, f: impl Fn(&str) -> bool) -> bool {
     if trim_ws(v).is_empty() {
         return allow_empty;
     }
-    if memchr::memchr(b',', v.as_bytes()).is_none() {
+    let b = v.as_bytes();
+    let Some(first_comma) = memchr::memchr(b',', b) else {
         return f(v);
+    };
+    if memchr::memchr(b'"', b).is_none() {
+        // Without quotes, a plain split differs from the typed one only
+        // at a comma inside `<...>`, which leaves an element with an
+        // unclosed `<` that no element check accepts.
+        let mut n = 0;
+        let mut from = 0;
+        let mut next = Some(first_comma);
+        loop {
+            n += 1;
+            let to = next.unwrap_or(b.len());
+            if n > MAX_LIST || !v.get(from..to).is_some_and(&f) {
+                break;
+            }
+            if next.is_none() {
+                return true;
+            }
+            from = to + 1;
+            next = memchr::memchr(b',', b.get(from..).unwrap_or_default()).map(|p| p + from);
+        }
     }
     if count_commas(v, MAX_LIST).is_none() {
         return false;

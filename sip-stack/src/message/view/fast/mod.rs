@@ -11,15 +11,23 @@
 //! costs speed, never correctness; only a wrong `true` would be a bug, and
 //! `tests/view_differential.rs` plus the `sip_view` fuzz target hunt for it.
 
-use super::super::headers::{HeaderKind, MAX_LIST};
-use super::super::method::Method;
-use super::super::name_addr::parse_qvalue;
-use super::super::params::{parse_gen_value, MAX_PARAMS};
-use super::super::scan::{
-    class, count_commas, each_comma, is_token, is_ws, parse_u32, trim_ws, Scanner, C_HOST, C_PARAM,
-    C_USER, C_WORD,
+use crate::message::headers::{HeaderKind, MAX_LIST};
+use crate::message::method::Method;
+use crate::message::params::{parse_gen_value, MAX_PARAMS};
+use crate::message::scan::{
+    class, count_commas, each_comma, is_token, parse_u32, trim_ws, Scanner, C_WORD,
 };
-use super::super::uri::{is_hostname, parse_port};
+
+mod addr;
+mod via;
+
+use addr::name_addr;
+pub(crate) use addr::uri_ok;
+#[cfg(test)]
+use addr::{name_addr_ok, name_addr_tight};
+#[cfg(test)]
+use via::ipv4_ok;
+use via::{via_ok, via_tight};
 
 /// Whether `v` (one header line's value, unfolded, trimmed) is certainly
 /// accepted by the typed parser for `kind`.
@@ -170,7 +178,10 @@ fn media_type_ok(v: &str) -> bool {
 
 /// `parse_generic_params`, with `check` standing for the per-header
 /// value rules the typed parser applies afterwards.
-fn generic_params(sc: &mut Scanner<'_>, check: impl Fn(&str, Option<&str>) -> bool) -> bool {
+pub(super) fn generic_params(
+    sc: &mut Scanner<'_>,
+    check: impl Fn(&str, Option<&str>) -> bool,
+) -> bool {
     let mut n = 0;
     while sc.eat_sep(b';') {
         if n >= MAX_PARAMS {
@@ -195,37 +206,9 @@ fn generic_params(sc: &mut Scanner<'_>, check: impl Fn(&str, Option<&str>) -> bo
     true
 }
 
-/// The common Via shape with no optional whitespace, in one pass:
-/// `SIP/2.0/<transport> SP host[:port]` then `;name[=token]` parameters.
-/// Anything else is left to [`via_ok`].
-fn via_tight(s: &str) -> bool {
-    let s = trim_ws(s);
-    let Some(s) = s.strip_prefix("SIP/2.0/") else {
-        return false;
-    };
-    let r = s.as_bytes();
-    let t = run(r, 0, is_token);
-    if t == 0 || r.get(t) != Some(&b' ') {
-        return false;
-    }
-    let hs = t + 1;
-    let mut i = hs + run(r, hs, |c| class(c, C_HOST));
-    if !s.get(hs..i).is_some_and(host_ok) {
-        return false;
-    }
-    if r.get(i) == Some(&b':') {
-        let n = run(r, i + 1, |c| c.is_ascii_digit());
-        if s.get(i + 1..i + 1 + n).and_then(parse_port).is_none() {
-            return false;
-        }
-        i += 1 + n;
-    }
-    params_tight(s, i, via_param_ok)
-}
-
 /// Length of the run of bytes of `r` from `from` that satisfy `f`.
 #[inline(always)]
-fn run(r: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
+pub(super) fn run(r: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
     let mut i = from;
     while let Some(&c) = r.get(i) {
         if !f(c) {
@@ -239,7 +222,11 @@ fn run(r: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
 /// `*( ";" token [ "=" ( token / ":" )+ ] )` to the end of `s` from `i`,
 /// with no whitespace, quoting or brackets: the usual form of
 /// `parse_generic_params`, which accepts it too.
-fn params_tight(s: &str, mut i: usize, check: impl Fn(&str, Option<&str>) -> bool) -> bool {
+pub(super) fn params_tight(
+    s: &str,
+    mut i: usize,
+    check: impl Fn(&str, Option<&str>) -> bool,
+) -> bool {
     let r = s.as_bytes();
     let mut n = 0;
     while i < r.len() {
@@ -270,283 +257,6 @@ fn params_tight(s: &str, mut i: usize, check: impl Fn(&str, Option<&str>) -> boo
         };
         if !ok {
             return false;
-        }
-    }
-    true
-}
-
-/// `Via::parse` for the usual `SIP/2.0/<transport> host[:port];params`
-/// (an IPv6 sent-by is left to the typed parser).
-fn via_ok(s: &str) -> bool {
-    let mut sc = Scanner::new(s);
-    sc.skip_ws();
-    if !sc.rest().as_bytes().starts_with(b"SIP/2.0/") {
-        return false;
-    }
-    sc.set_pos(sc.pos() + 8);
-    sc.skip_ws();
-    if sc.token().is_none() || !sc.skip_ws() {
-        return false;
-    }
-    let start = sc.pos();
-    if sc.peek() == Some(b'[') {
-        return false;
-    }
-    sc.take_while(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    let host_end = sc.pos();
-    if sc.eat_sep(b':') && parse_port(sc.take_while(|b| b.is_ascii_digit())).is_none() {
-        return false;
-    }
-    if !host_ok(sc.slice(start, host_end)) || !generic_params(&mut sc, via_param_ok) {
-        return false;
-    }
-    sc.skip_ws();
-    sc.at_end()
-}
-
-/// The Via parameter rules of `Via::parse`.
-fn via_param_ok(n: &str, v: Option<&str>) -> bool {
-    match n.len() {
-        6 if n.eq_ignore_ascii_case("branch") => v.is_some_and(|v| v.bytes().all(is_token)),
-        8 if n.eq_ignore_ascii_case("received") => {
-            v.is_some_and(|v| ipv4_ok(v.as_bytes()) || v.parse::<std::net::IpAddr>().is_ok())
-        }
-        5 if n.eq_ignore_ascii_case("rport") => v.is_none_or(|v| parse_port(v).is_some()),
-        3 if n.eq_ignore_ascii_case("ttl") => v.and_then(parse_u32).is_some_and(|t| t <= 255),
-        5 if n.eq_ignore_ascii_case("maddr") => v.is_some_and(host_ok),
-        _ => true,
-    }
-}
-
-/// `Host::parse` for names and IPv4 literals (IPv6 references are left to
-/// the typed parser).
-fn host_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.first().is_some_and(u8::is_ascii_digit)
-        && b.iter().all(|&c| c.is_ascii_digit() || c == b'.')
-    {
-        return ipv4_ok(b);
-    }
-    is_hostname(s)
-}
-
-/// Four dotted decimal octets without leading zeros: a subset of what
-/// `Ipv4Addr::from_str` accepts.
-fn ipv4_ok(b: &[u8]) -> bool {
-    let mut parts = 0;
-    for part in b.split(|&c| c == b'.') {
-        parts += 1;
-        let ok = match part {
-            [d] => d.is_ascii_digit(),
-            [a, rest @ ..] if part.len() <= 3 && *a != b'0' => {
-                rest.iter().all(u8::is_ascii_digit)
-                    && a.is_ascii_digit()
-                    && part.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 255
-            }
-            _ => false,
-        };
-        if !ok || parts > 4 {
-            return false;
-        }
-    }
-    parts == 4
-}
-
-/// A name-addr: the tight form first, then the full mirror.
-fn name_addr(s: &str, require_brackets: bool) -> bool {
-    name_addr_tight(s) || name_addr_ok(s, require_brackets)
-}
-
-/// The usual `[display-name] <uri>[;params]` with a token or unescaped
-/// quoted display name and no whitespace after the display name or
-/// around parameters; anything else is left to [`name_addr_ok`].
-fn name_addr_tight(s: &str) -> bool {
-    let s = trim_ws(s);
-    let b = s.as_bytes();
-    let mut i = 0;
-    match b.first() {
-        Some(b'"') => {
-            let Some(close) = memchr::memchr2(b'"', b'\\', b.get(1..).unwrap_or_default()) else {
-                return false;
-            };
-            let inner = b.get(1..1 + close).unwrap_or_default();
-            // qdtext without CTLs; a quoted-pair goes to the mirror.
-            if b.get(1 + close) != Some(&b'"')
-                || inner.iter().any(|&c| c < 0x20 && c != b'\t' || c == 0x7f)
-            {
-                return false;
-            }
-            i = close + 2;
-            i += run(b, i, is_ws);
-        }
-        Some(b'<') => {}
-        _ => loop {
-            let t = run(b, i, is_token);
-            if t == 0 {
-                return false;
-            }
-            i += t;
-            let w = run(b, i, is_ws);
-            i += w;
-            match b.get(i) {
-                Some(b'<') => break,
-                Some(_) if w > 0 => continue,
-                _ => return false,
-            }
-        },
-    }
-    if b.get(i) != Some(&b'<') {
-        return false;
-    }
-    let Some(close) = memchr::memchr2(b'>', b'<', b.get(i + 1..).unwrap_or_default()) else {
-        return false;
-    };
-    let end = i + 1 + close;
-    if b.get(end) != Some(&b'>') || !s.get(i + 1..end).is_some_and(uri_ok) {
-        return false;
-    }
-    params_tight(s, end + 1, name_addr_param_ok)
-}
-
-/// `parse_name_addr`.
-fn name_addr_ok(s: &str, require_brackets: bool) -> bool {
-    let mut sc = Scanner::new(s);
-    sc.skip_ws();
-    match sc.peek() {
-        Some(b'"') => {
-            // `quoted` succeeds exactly when `quoted_raw` does: a
-            // quoted-pair only escapes ASCII, so unescaping keeps UTF-8.
-            if sc.quoted_raw().is_none() {
-                return false;
-            }
-            sc.skip_ws();
-            if !bracketed_ok(&mut sc) {
-                return false;
-            }
-        }
-        Some(b'<') => {
-            if !bracketed_ok(&mut sc) {
-                return false;
-            }
-        }
-        _ => {
-            let start = sc.pos();
-            let mut is_display = false;
-            while sc.token().is_some() {
-                sc.skip_ws();
-                match sc.peek() {
-                    Some(b'<') => {
-                        is_display = true;
-                        break;
-                    }
-                    Some(b) if is_token(b) => continue,
-                    _ => break,
-                }
-            }
-            if is_display {
-                if !bracketed_ok(&mut sc) {
-                    return false;
-                }
-            } else {
-                if require_brackets {
-                    return false;
-                }
-                sc.set_pos(start);
-                let text = sc.take_while(|b| b != b';' && !is_ws(b));
-                if memchr::memchr3(b'?', b',', b'<', text.as_bytes()).is_some()
-                    || memchr::memchr(b'>', text.as_bytes()).is_some()
-                    || !uri_ok(text)
-                {
-                    return false;
-                }
-            }
-        }
-    }
-    if !generic_params(&mut sc, name_addr_param_ok) {
-        return false;
-    }
-    sc.skip_ws();
-    sc.at_end()
-}
-
-/// The q/expires/tag rules of `parse_name_addr` (an escaped name is left
-/// to the typed parser, which unescapes it first).
-fn name_addr_param_ok(name: &str, v: Option<&str>) -> bool {
-    if name.as_bytes().contains(&b'%') {
-        return false;
-    }
-    match name.len() {
-        1 if name.eq_ignore_ascii_case("q") => v.and_then(parse_qvalue).is_some(),
-        7 if name.eq_ignore_ascii_case("expires") => v.and_then(parse_u32).is_some(),
-        3 if name.eq_ignore_ascii_case("tag") => v.is_some_and(|v| v.bytes().all(is_token)),
-        _ => true,
-    }
-}
-
-/// `bracketed_uri`: `<addr-spec>` with no whitespace inside.
-fn bracketed_ok(sc: &mut Scanner<'_>) -> bool {
-    if !sc.eat(b'<') {
-        return false;
-    }
-    let rest = sc.rest();
-    let len = memchr::memchr2(b'>', b'<', rest.as_bytes()).unwrap_or(rest.len());
-    let text = rest.get(..len).unwrap_or("");
-    sc.set_pos(sc.pos() + len);
-    sc.eat(b'>') && memchr::memchr2(b' ', b'\t', text.as_bytes()).is_none() && uri_ok(text)
-}
-
-/// `Uri::parse` for lower-case `sip:`/`sips:` URIs without escapes,
-/// passwords, IPv6 hosts or header components.
-pub(crate) fn uri_ok(s: &str) -> bool {
-    match s.strip_prefix("sip:").or_else(|| s.strip_prefix("sips:")) {
-        Some(rest) => sip_ok(rest),
-        None => false,
-    }
-}
-
-/// `parse_sip` in one pass over what follows the scheme.
-fn sip_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    let from = match memchr::memchr(b'@', b) {
-        Some(at) => {
-            let user = b.get(..at).unwrap_or_default();
-            // C_USER has neither ':' (a password follows) nor '%'.
-            if user.is_empty() || !user.iter().all(|&c| class(c, C_USER)) {
-                return false;
-            }
-            at + 1
-        }
-        None => 0,
-    };
-    let mut i = from + run(b, from, |c| class(c, C_HOST));
-    if !s.get(from..i).is_some_and(host_ok) {
-        return false;
-    }
-    if b.get(i) == Some(&b':') {
-        let n = run(b, i + 1, |c| c.is_ascii_digit());
-        if s.get(i + 1..i + 1 + n).and_then(parse_port).is_none() {
-            return false;
-        }
-        i += 1 + n;
-    }
-    let mut params = 0;
-    while i < b.len() {
-        // Anything but ';' here ('?', '%', ...) goes to the typed parser.
-        if b.get(i) != Some(&b';') || params >= MAX_PARAMS {
-            return false;
-        }
-        params += 1;
-        let name = run(b, i + 1, |c| class(c, C_PARAM));
-        if name == 0 {
-            return false;
-        }
-        i += 1 + name;
-        if b.get(i) == Some(&b'=') {
-            let value = run(b, i + 1, |c| class(c, C_PARAM));
-            if value == 0 {
-                return false;
-            }
-            i += 1 + value;
         }
     }
     true

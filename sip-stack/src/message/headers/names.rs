@@ -39,7 +39,8 @@ pub enum HeaderKind {
 
 use HeaderKind as K;
 
-/// (long name, compact form, kind)
+/// (long name, compact form, kind); `lookup` hard-codes the same table.
+#[cfg(test)]
 const TYPED: &[(&str, Option<u8>, HeaderKind)] = &[
     ("Via", Some(b'v'), K::Via),
     ("From", Some(b'f'), K::From),
@@ -89,57 +90,55 @@ const COMPACT_UNTYPED: &[(u8, &str)] = &[
 impl HeaderKind {
     /// Looks a received name up (case-insensitive, compact forms too).
     pub fn lookup(name: &str) -> Option<HeaderKind> {
-        if let [c] = name.as_bytes() {
-            let c = c.to_ascii_lowercase();
-            return TYPED
-                .iter()
-                .find(|(_, short, _)| *short == Some(c))
-                .map(|t| t.2);
-        }
+        let n = name.as_bytes();
+        let first = n.first().map_or(0, u8::to_ascii_lowercase);
         // Length plus first letter leaves at most one candidate, so a
-        // received name costs one case-insensitive compare.
-        let first = name.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
-        let (cand, lower): (HeaderKind, &[u8]) = match (name.len(), first) {
-            (2, b't') => (K::To, b"to"),
-            (3, b'v') => (K::Via, b"via"),
-            (4, b'f') => (K::From, b"from"),
-            (4, b'c') => (K::CSeq, b"cseq"),
-            (4, b'd') => (K::Date, b"date"),
-            (5, b'a') => (K::Allow, b"allow"),
-            (5, b'e') => (K::Event, b"event"),
-            (5, b'r') => (K::Route, b"route"),
-            (6, b'a') => (K::Accept, b"accept"),
-            (6, b's') => (K::Server, b"server"),
-            (7, b'c') => match name.as_bytes().get(2).map(u8::to_ascii_lowercase) {
-                Some(b'l') => (K::CallId, b"call-id"),
-                _ => (K::Contact, b"contact"),
+        // received name costs one fixed-length compare (runs per header).
+        let (cand, hit) = match (n.len(), first) {
+            (1, b'v') => return Some(K::Via),
+            (1, b'f') => return Some(K::From),
+            (1, b't') => return Some(K::To),
+            (1, b'i') => return Some(K::CallId),
+            (1, b'm') => return Some(K::Contact),
+            (1, b'l') => return Some(K::ContentLength),
+            (1, b'c') => return Some(K::ContentType),
+            (1, b'k') => return Some(K::Supported),
+            (1, b'o') => return Some(K::Event),
+            (1, b'r') => return Some(K::ReferTo),
+            (2, b't') => (K::To, eq_lower(n, b"to")),
+            (3, b'v') => (K::Via, eq_lower(n, b"via")),
+            (4, b'f') => (K::From, eq_lower(n, b"from")),
+            (4, b'c') => (K::CSeq, eq_lower(n, b"cseq")),
+            (4, b'd') => (K::Date, eq_lower(n, b"date")),
+            (5, b'a') => (K::Allow, eq_lower(n, b"allow")),
+            (5, b'e') => (K::Event, eq_lower(n, b"event")),
+            (5, b'r') => (K::Route, eq_lower(n, b"route")),
+            (6, b'a') => (K::Accept, eq_lower(n, b"accept")),
+            (6, b's') => (K::Server, eq_lower(n, b"server")),
+            (7, b'c') => match n.get(2).map(u8::to_ascii_lowercase) {
+                Some(b'l') => (K::CallId, eq_lower(n, b"call-id")),
+                _ => (K::Contact, eq_lower(n, b"contact")),
             },
-            (7, b'e') => (K::Expires, b"expires"),
-            (7, b'r') => (K::Require, b"require"),
-            (8, b'r') => (K::ReferTo, b"refer-to"),
-            (9, b's') => (K::Supported, b"supported"),
-            (10, b'u') => (K::UserAgent, b"user-agent"),
-            (11, b'm') => (K::MinExpires, b"min-expires"),
-            (11, b'r') => (K::RetryAfter, b"retry-after"),
-            (11, b'u') => (K::Unsupported, b"unsupported"),
-            (12, b'm') => (K::MaxForwards, b"max-forwards"),
-            (12, b'c') => (K::ContentType, b"content-type"),
-            (12, b'r') => (K::RecordRoute, b"record-route"),
-            (13, b'a') => (K::Authorization, b"authorization"),
-            (13, b'p') => (K::ProxyRequire, b"proxy-require"),
-            (14, b'c') => (K::ContentLength, b"content-length"),
-            (16, b'w') => (K::WwwAuthenticate, b"www-authenticate"),
-            (18, b'p') => (K::ProxyAuthenticate, b"proxy-authenticate"),
-            (19, b'p') => (K::ProxyAuthorization, b"proxy-authorization"),
+            (7, b'e') => (K::Expires, eq_lower(n, b"expires")),
+            (7, b'r') => (K::Require, eq_lower(n, b"require")),
+            (8, b'r') => (K::ReferTo, eq_lower(n, b"refer-to")),
+            (9, b's') => (K::Supported, eq_lower(n, b"supported")),
+            (10, b'u') => (K::UserAgent, eq_lower(n, b"user-agent")),
+            (11, b'm') => (K::MinExpires, eq_lower(n, b"min-expires")),
+            (11, b'r') => (K::RetryAfter, eq_lower(n, b"retry-after")),
+            (11, b'u') => (K::Unsupported, eq_lower(n, b"unsupported")),
+            (12, b'm') => (K::MaxForwards, eq_lower(n, b"max-forwards")),
+            (12, b'c') => (K::ContentType, eq_lower(n, b"content-type")),
+            (12, b'r') => (K::RecordRoute, eq_lower(n, b"record-route")),
+            (13, b'a') => (K::Authorization, eq_lower(n, b"authorization")),
+            (13, b'p') => (K::ProxyRequire, eq_lower(n, b"proxy-require")),
+            (14, b'c') => (K::ContentLength, eq_lower(n, b"content-length")),
+            (16, b'w') => (K::WwwAuthenticate, eq_lower(n, b"www-authenticate")),
+            (18, b'p') => (K::ProxyAuthenticate, eq_lower(n, b"proxy-authenticate")),
+            (19, b'p') => (K::ProxyAuthorization, eq_lower(n, b"proxy-authorization")),
             _ => return None,
         };
-        // One side is already lowercase: one fold per byte, not two.
-        let n = name.as_bytes();
-        (n.len() == lower.len()
-            && n.iter()
-                .zip(lower)
-                .all(|(&a, &b)| a.to_ascii_lowercase() == b))
-        .then_some(cand)
+        hit.then_some(cand)
     }
 
     /// Canonical long name.
@@ -176,6 +175,24 @@ impl HeaderKind {
             K::Date => "Date",
         }
     }
+}
+
+/// `n` equals `lower` (lowercase letters and `-`) ignoring ASCII case,
+/// exactly as `to_ascii_lowercase` would compare it. With `N` and `lower`
+/// known at the call, this folds to a few wide compares.
+#[inline(always)]
+fn eq_lower<const N: usize>(n: &[u8], lower: &[u8; N]) -> bool {
+    let Some(n) = n.first_chunk::<N>().filter(|_| n.len() == N) else {
+        return false;
+    };
+    let mut diff = 0u8;
+    for (&a, &l) in n.iter().zip(lower) {
+        // Only a letter position may differ by the case bit; `-` and any
+        // other byte must match exactly (`\r` | 0x20 would be `-`).
+        let fold = if l.is_ascii_lowercase() { 0x20 } else { 0 };
+        diff |= (a | fold) ^ l;
+    }
+    diff == 0
 }
 
 /// Expands a compact form of an untyped header to its long name; other
@@ -228,5 +245,42 @@ mod tests {
             assert_eq!(HeaderKind::lookup(&near), None, "{near}");
         }
         assert_eq!(HeaderKind::lookup("Subject"), None);
+    }
+
+    /// The table scan `lookup` replaced: the reference it must match.
+    fn lookup_by_table(name: &str) -> Option<HeaderKind> {
+        if let [c] = name.as_bytes() {
+            let c = c.to_ascii_lowercase();
+            return TYPED.iter().find(|t| t.1 == Some(c)).map(|t| t.2);
+        }
+        TYPED
+            .iter()
+            .find(|t| t.0.eq_ignore_ascii_case(name))
+            .map(|t| t.2)
+    }
+
+    #[test]
+    fn lookup_matches_the_table_for_every_near_name() {
+        let mut names: Vec<String> = (0u32..0x100)
+            .filter_map(char::from_u32)
+            .map(String::from)
+            .collect();
+        names.push(String::new());
+        for (long, _, _) in TYPED {
+            for i in 0..long.len() {
+                // Every byte at every position: case bits, `-` against
+                // CR (0x0d | 0x20), digits, non-ASCII.
+                for c in (0u32..0x100).filter_map(char::from_u32) {
+                    let mut s = long.to_string();
+                    s.replace_range(i..i + 1, c.encode_utf8(&mut [0; 4]));
+                    names.push(s);
+                }
+            }
+            names.push(format!("{long}x"));
+            names.push(long[1..].to_string());
+        }
+        for n in &names {
+            assert_eq!(HeaderKind::lookup(n), lookup_by_table(n), "{n:?}");
+        }
     }
 }

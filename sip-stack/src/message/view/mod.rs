@@ -47,7 +47,7 @@ use super::parse::{
     check_version, find_blank_line, find_crlf, parse, parse_field, split_header_lines, Mode,
     Outcome, ParseLimits, RawHeader, Source,
 };
-use super::scan::{parse_u32, trim_ws};
+use super::scan::{is_ws, parse_u32, trim_ws};
 use super::sip_message::SipMessage;
 use super::uri::Uri;
 
@@ -237,7 +237,13 @@ fn finish<'a>(
     };
     let body = b.get(body_start..body_start + body_len)?;
     if let (StartLineView::Request { method, .. }, Some(c)) = (&start, &framing.cseq_method) {
-        if c != method {
+        let same = match c {
+            // `Method::from_str` is one-to-one and `as_str` its inverse,
+            // so equal text is equal methods.
+            CseqMethod::At(from, to) => b.get(*from..*to) == Some(method.as_str().as_bytes()),
+            CseqMethod::Typed(m) => m == method,
+        };
+        if !same {
             return None;
         }
     }
@@ -255,7 +261,16 @@ fn finish<'a>(
 #[derive(Default)]
 pub(super) struct Framing {
     content_length: Option<u32>,
-    cseq_method: Option<Method>,
+    cseq_method: Option<CseqMethod>,
+    /// Set for a response, which never compares its CSeq method.
+    pub(super) skip_cseq: bool,
+}
+
+/// The first CSeq's method: where its text is in the datagram (fast
+/// path), or as the typed parser read it.
+enum CseqMethod {
+    At(usize, usize),
+    Typed(Method),
 }
 
 /// Checks one header field found by the exact splitter and records it;
@@ -288,7 +303,9 @@ fn field<'a>(
 
 /// Checks a field's value for its kind (fast path, else the typed
 /// parser) and records it. `text` gives the value as text when it is
-/// UTF-8 and unfolded (asked for typed headers only).
+/// UTF-8 and unfolded (asked for typed headers only); it is
+/// `b[h.value.0..h.value.1]`.
+#[inline(always)]
 fn check_field<'a>(
     src: &Source<'a>,
     name: &'a str,
@@ -298,8 +315,24 @@ fn check_field<'a>(
     scratch: &mut Vec<Header>,
     out: &mut Vec<FieldView<'a>>,
 ) -> bool {
-    let value = src.data().get(h.value.0..h.value.1).unwrap_or_default();
     let kind = HeaderKind::lookup(name);
+    check_kind_field(src, name, kind, text, h, framing, scratch, out)
+}
+
+/// [`check_field`] with the kind of `name` already looked up.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn check_kind_field<'a>(
+    src: &Source<'a>,
+    name: &'a str,
+    kind: Option<HeaderKind>,
+    text: impl FnOnce() -> Option<&'a str>,
+    h: &RawHeader,
+    framing: &mut Framing,
+    scratch: &mut Vec<Header>,
+    out: &mut Vec<FieldView<'a>>,
+) -> bool {
+    let value = src.data().get(h.value.0..h.value.1).unwrap_or_default();
     if let Some(kind) = kind {
         match text().filter(|t| fast::value_ok(kind, t)) {
             Some(t) => {
@@ -311,27 +344,15 @@ fn check_field<'a>(
                     HeaderKind::ContentLength if framing.content_length.is_none() => {
                         framing.content_length = parse_u32(trim_ws(t));
                     }
-                    HeaderKind::CSeq if framing.cseq_method.is_none() => {
-                        framing.cseq_method = fast::cseq_method(t);
+                    HeaderKind::CSeq if framing.cseq_method.is_none() && !framing.skip_cseq => {
+                        framing.cseq_method = Some(cseq_method_at(t, h.value.0));
                     }
                     _ => {}
                 }
             }
             None => {
-                scratch.clear();
-                if parse_field(src, None, 0, h, scratch).is_err() {
+                if !typed_field(src, h, framing, scratch) {
                     return false;
-                }
-                for x in scratch.iter() {
-                    match x {
-                        Header::ContentLength(n) if framing.content_length.is_none() => {
-                            framing.content_length = Some(*n);
-                        }
-                        Header::CSeq(c) if framing.cseq_method.is_none() => {
-                            framing.cseq_method = Some(c.method.clone());
-                        }
-                        _ => {}
-                    }
                 }
             }
         }
@@ -340,24 +361,87 @@ fn check_field<'a>(
     true
 }
 
+/// Where the method of an accepted CSeq value `t` (found at `at` in the
+/// datagram) is: `CSeq::parse`'s `trim_ws`, digits, `skip_ws`, rest. On
+/// a value of another shape the range is empty or reversed, which
+/// compares unequal to any method (the exact path then decides).
+fn cseq_method_at(t: &str, at: usize) -> CseqMethod {
+    let b = t.as_bytes();
+    let count = |from: usize, to: usize, f: fn(&u8) -> bool| {
+        b.get(from..to).map_or(0, |s| s.iter().take_while(|c| f(c)).count())
+    };
+    let lead = count(0, b.len(), |&c| is_ws(c));
+    let end = b.len() - b.iter().rev().take_while(|&&c| is_ws(c)).count();
+    let digits = lead + count(lead, end, u8::is_ascii_digit);
+    let from = digits + count(digits, end, |&c| is_ws(c));
+    CseqMethod::At(at + from, at + end)
+}
+
+/// The typed parser's check of one value the fast path was unsure of.
+#[cold]
+#[inline(never)]
+fn typed_field(
+    src: &Source<'_>,
+    h: &RawHeader,
+    framing: &mut Framing,
+    scratch: &mut Vec<Header>,
+) -> bool {
+    scratch.clear();
+    if parse_field(src, None, 0, h, scratch).is_err() {
+        return false;
+    }
+    for x in scratch.iter() {
+        match x {
+            Header::ContentLength(n) if framing.content_length.is_none() => {
+                framing.content_length = Some(*n);
+            }
+            Header::CSeq(c) if framing.cseq_method.is_none() && !framing.skip_cseq => {
+                framing.cseq_method = Some(CseqMethod::Typed(c.method.clone()));
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
 /// `parse::parse_start_line` without building the URI or copying the
 /// reason; `None` on any error.
 fn start_line(line: &[u8]) -> Option<StartLineView<'_>> {
-    if line
-        .get(..4)
-        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
-    {
-        let mut it = line.splitn(3, |&c| c == b' ');
-        check_version(it.next().unwrap_or_default()).ok()?;
-        let code = it.next().unwrap_or_default();
-        if code.len() != 3 || !code.iter().all(u8::is_ascii_digit) {
+    // Every accepted line is text (each part is checked as such), so one
+    // check up front changes nothing.
+    start_line_text(std::str::from_utf8(line).ok()?)
+}
+
+/// `check_version`, with the usual spelling first.
+#[inline(always)]
+fn version_ok(v: &[u8]) -> Option<()> {
+    if v == b"SIP/2.0" {
+        return Some(());
+    }
+    check_version(v).ok()
+}
+
+/// [`start_line`] of a line already known to be text.
+fn start_line_text(line: &str) -> Option<StartLineView<'_>> {
+    let lb = line.as_bytes();
+    if lb.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/")) {
+        // `splitn(3, ' ')`: version, code, the rest as the reason.
+        let (ver, rest) = split_sp(line);
+        version_ok(ver.as_bytes())?;
+        let (code, reason) = split_sp(rest);
+        let code = code.as_bytes();
+        let [a, b, c] = *code else {
+            return None;
+        };
+        if !(a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit()) {
             return None;
         }
-        let status = code.iter().fold(0u16, |a, &d| a * 10 + u16::from(d - b'0'));
+        let status = [a, b, c]
+            .iter()
+            .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
         if !(100..=699).contains(&status) {
             return None;
         }
-        let reason = std::str::from_utf8(it.next().unwrap_or_default()).ok()?;
         let printable = reason
             .bytes()
             .all(|c| (0x20..0x7f).contains(&c) || c == b'\t');
@@ -366,21 +450,29 @@ fn start_line(line: &[u8]) -> Option<StartLineView<'_>> {
         }
         return Some(StartLineView::Response { status, reason });
     }
-    let mut it = line.split(|&c| c == b' ');
+    let mut it = line.split(' ');
     let (Some(m), Some(u), Some(v), None) = (it.next(), it.next(), it.next(), it.next()) else {
         return None;
     };
-    let method: Method = std::str::from_utf8(m).ok()?.parse().ok()?;
+    let method: Method = m.parse().ok()?;
     if u.is_empty() || v.is_empty() {
         return None;
     }
-    check_version(v).ok()?;
-    let uri = std::str::from_utf8(u).ok()?;
-    let valid = fast::uri_ok(uri)
-        || match Uri::parse(uri) {
+    version_ok(v.as_bytes())?;
+    let valid = fast::uri_ok(u)
+        || match Uri::parse(u) {
             Ok(Uri::Sip(s)) => s.headers.is_empty(),
             Ok(Uri::Other { .. }) => true,
             Err(_) => false,
         };
-    valid.then_some(StartLineView::Request { method, uri })
+    valid.then_some(StartLineView::Request { method, uri: u })
+}
+
+/// `s` cut at its first space (the space dropped), or all of `s`.
+#[inline(always)]
+fn split_sp(s: &str) -> (&str, &str) {
+    match s.as_bytes().iter().position(|&c| c == b' ') {
+        Some(i) => (s.get(..i).unwrap_or_default(), s.get(i + 1..).unwrap_or_default()),
+        None => (s, ""),
+    }
 }

@@ -1,70 +1,177 @@
-//! name-addr and SIP URIs: the tight form and the mirror of
+//! name-addr and SIP URIs: the tight one-pass form and the mirror of
 //! `parse_name_addr` / `Uri::parse`.
 
+use crate::message::headers::MAX_LIST;
 use crate::message::name_addr::parse_qvalue;
 use crate::message::params::MAX_PARAMS;
-use crate::message::scan::{
-    class, is_token, is_ws, parse_u32, trim_ws, Scanner, C_HOST, C_PARAM, C_USER,
-};
-use crate::message::uri::parse_port;
+use crate::message::scan::{is_token, is_ws, parse_u32, Scanner};
 
-use super::via::host_ok;
-use super::{generic_params, params_tight, run};
+use super::via::ipv4_ok;
+use super::{generic_params, run};
 
 /// A name-addr: the tight form first, then the full mirror.
 pub(super) fn name_addr(s: &str, require_brackets: bool) -> bool {
-    name_addr_tight(s) || name_addr_ok(s, require_brackets)
+    name_addr_at(s.as_bytes(), 0, require_brackets) == Some(s.len())
+        || name_addr_ok(s, require_brackets)
 }
 
-/// The usual `[display-name] <uri>[;params]` with a token or unescaped
-/// quoted display name and no whitespace after the display name or
-/// around parameters; anything else is left to [`name_addr_ok`].
-pub(super) fn name_addr_tight(s: &str) -> bool {
-    let s = trim_ws(s);
+/// A comma list of name-addrs (Contact, Route, Record-Route) in the
+/// tight form, element ends found while validating.
+///
+/// The tight elements hold no `\`, and no `"`, `<` or `,` except in a
+/// display name or around the URI, so the quote- and bracket-aware split
+/// of `list_each` cuts exactly at the commas found here.
+pub(super) fn name_addr_list_tight(s: &str, require_brackets: bool) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
-    match b.first() {
+    let mut n = 0;
+    loop {
+        n += 1;
+        if n > MAX_LIST {
+            return false;
+        }
+        let Some(e) = name_addr_at(b, i, require_brackets) else {
+            return false;
+        };
+        match b.get(e) {
+            None => return true,
+            Some(b',') => i = e + 1,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// The tight form of a whole name-addr value (brackets optional).
+#[cfg(test)]
+pub(super) fn name_addr_tight(s: &str) -> bool {
+    name_addr_at(s.as_bytes(), 0, false) == Some(s.len())
+}
+
+/// The usual `[display-name] <uri>[;params]` or `addr-spec[;params]` at
+/// `i`, in one pass: a token or unescaped quoted display name, a SIP URI
+/// ([`sip_run`]), `;name[=value]` parameters without whitespace, then
+/// optional whitespace. Returns where it stopped (end or a byte the
+/// caller must judge); `None` for anything else, which is left to
+/// [`name_addr_ok`].
+fn name_addr_at(b: &[u8], mut i: usize, require_brackets: bool) -> Option<usize> {
+    i += run(b, i, is_ws);
+    match b.get(i) {
         Some(b'"') => {
-            let Some(close) = memchr::memchr2(b'"', b'\\', b.get(1..).unwrap_or_default()) else {
-                return false;
-            };
-            let inner = b.get(1..1 + close).unwrap_or_default();
+            i += 1;
             // qdtext without CTLs; a quoted-pair goes to the mirror.
-            if b.get(1 + close) != Some(&b'"')
-                || inner.iter().any(|&c| c < 0x20 && c != b'\t' || c == 0x7f)
-            {
-                return false;
+            loop {
+                let c = *b.get(i)?;
+                i += 1;
+                if c == b'"' {
+                    break;
+                }
+                if c == b'\\' || c == 0x7f || (c < 0x20 && c != b'\t') {
+                    return None;
+                }
             }
-            i = close + 2;
             i += run(b, i, is_ws);
         }
         Some(b'<') => {}
-        _ => loop {
-            let t = run(b, i, is_token);
-            if t == 0 {
-                return false;
+        _ => {
+            // `sip` is a token, but the ':' after it ends the display-name
+            // look-ahead of `parse_name_addr`: an addr-spec, whose URI
+            // ends at the first ';' or whitespace.
+            if let Some(from) = scheme_end(b, i) {
+                if require_brackets {
+                    return None;
+                }
+                let e = sip_run(b, from, false)?;
+                return params_at(b, e);
             }
-            i += t;
-            let w = run(b, i, is_ws);
-            i += w;
-            match b.get(i) {
-                Some(b'<') => break,
-                Some(_) if w > 0 => continue,
-                _ => return false,
+            loop {
+                let t = run(b, i, is_token);
+                if t == 0 {
+                    return None;
+                }
+                i += t;
+                let w = run(b, i, is_ws);
+                i += w;
+                match b.get(i) {
+                    Some(b'<') => break,
+                    Some(_) if w > 0 => continue,
+                    _ => return None,
+                }
             }
-        },
+        }
     }
     if b.get(i) != Some(&b'<') {
-        return false;
+        return None;
     }
-    let Some(close) = memchr::memchr2(b'>', b'<', b.get(i + 1..).unwrap_or_default()) else {
-        return false;
-    };
-    let end = i + 1 + close;
-    if b.get(end) != Some(&b'>') || !s.get(i + 1..end).is_some_and(uri_ok) {
-        return false;
+    // The URI classes of `sip_run` hold no '<', '>' or whitespace, so
+    // stopping at '>' means the bracket text is exactly the URI.
+    let e = sip_run(b, scheme_end(b, i + 1)?, true)?;
+    if b.get(e) != Some(&b'>') {
+        return None;
     }
-    params_tight(s, end + 1, name_addr_param_ok)
+    params_at(b, e + 1)
+}
+
+/// Where a lower-case `sip:` / `sips:` scheme at `i` ends.
+#[inline(always)]
+fn scheme_end(b: &[u8], i: usize) -> Option<usize> {
+    let r = b.get(i..)?;
+    if r.starts_with(b"sip:") {
+        Some(i + 4)
+    } else if r.starts_with(b"sips:") {
+        Some(i + 5)
+    } else {
+        None
+    }
+}
+
+/// Header parameters of a name-addr from `i` in the tight form, with the
+/// q/expires/tag rules of `parse_name_addr`, then optional whitespace;
+/// returns where it stopped.
+#[inline(always)]
+fn params_at(b: &[u8], mut i: usize) -> Option<usize> {
+    let mut n = 0;
+    while b.get(i) == Some(&b';') {
+        if n >= MAX_PARAMS {
+            return None;
+        }
+        n += 1;
+        let ns = i + 1;
+        // A '%' (an escaped name, unescaped by the typed parser before
+        // its checks) stops the name and so the parameters.
+        let ne = ns + run(b, ns, |c| kind(c, K_NAME));
+        if ne == ns {
+            return None;
+        }
+        let (value, end) = if b.get(ne) == Some(&b'=') {
+            let ve = ne + 1 + run(b, ne + 1, |c| kind(c, K_VALUE));
+            if ve == ne + 1 {
+                return None;
+            }
+            (b.get(ne + 1..ve), ve)
+        } else {
+            (None, ne)
+        };
+        let name = b.get(ns..ne)?;
+        let ok = match name.len() {
+            1 if name.eq_ignore_ascii_case(b"q") => value
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(parse_qvalue)
+                .is_some(),
+            7 if name.eq_ignore_ascii_case(b"expires") => value
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .and_then(parse_u32)
+                .is_some(),
+            3 if name.eq_ignore_ascii_case(b"tag") => {
+                value.is_some_and(|v| !v.contains(&b':'))
+            }
+            _ => true,
+        };
+        if !ok {
+            return None;
+        }
+        i = end;
+    }
+    Some(i + run(b, i, is_ws))
 }
 
 /// `parse_name_addr`.
@@ -157,56 +264,164 @@ pub(super) fn bracketed_ok(sc: &mut Scanner<'_>) -> bool {
 /// `Uri::parse` for lower-case `sip:`/`sips:` URIs without escapes,
 /// passwords, IPv6 hosts or header components.
 pub(crate) fn uri_ok(s: &str) -> bool {
-    match s.strip_prefix("sip:").or_else(|| s.strip_prefix("sips:")) {
-        Some(rest) => sip_ok(rest),
-        None => false,
-    }
+    let b = s.as_bytes();
+    scheme_end(b, 0).and_then(|i| sip_run(b, i, true)) == Some(b.len())
 }
 
-/// `parse_sip` in one pass over what follows the scheme.
-pub(super) fn sip_ok(s: &str) -> bool {
-    let b = s.as_bytes();
-    let from = match memchr::memchr(b'@', b) {
-        Some(at) => {
-            let user = b.get(..at).unwrap_or_default();
-            // C_USER has neither ':' (a password follows) nor '%'.
-            if user.is_empty() || !user.iter().all(|&c| class(c, C_USER)) {
-                return false;
-            }
-            at + 1
+const K_ALNUM: u8 = 1;
+const K_DASH: u8 = 2;
+const K_DOT: u8 = 4;
+/// `C_USER` without ';', ',' and '?': those end an addr-spec or split a
+/// list, so a user part holding them is left to the typed parser.
+const K_USER: u8 = 8;
+/// `C_PARAM` (URI parameter names and values, unescaped).
+const K_PARAM: u8 = 16;
+/// `token` without '%'.
+const K_NAME: u8 = 32;
+/// `token` / ':' (`parse_gen_value` unquoted).
+const K_VALUE: u8 = 64;
+const K_DIGIT: u8 = 128;
+
+static KIND: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let unreserved = alnum
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
+        let token = alnum
+            || matches!(
+                c,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
+        let mut k = 0;
+        if alnum {
+            k |= K_ALNUM;
         }
-        None => 0,
+        if c == b'-' {
+            k |= K_DASH;
+        }
+        if c == b'.' {
+            k |= K_DOT;
+        }
+        if unreserved || matches!(c, b'&' | b'=' | b'+' | b'$' | b'/') {
+            k |= K_USER;
+        }
+        if unreserved || matches!(c, b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$') {
+            k |= K_PARAM;
+        }
+        if token && c != b'%' {
+            k |= K_NAME;
+        }
+        if token || c == b':' {
+            k |= K_VALUE;
+        }
+        if c.is_ascii_digit() {
+            k |= K_DIGIT;
+        }
+        t[i] = k;
+        i += 1;
+    }
+    t
+};
+
+#[inline(always)]
+fn kind(c: u8, mask: u8) -> bool {
+    KIND[c as usize] & mask != 0
+}
+
+/// The run of hostname bytes from `i`: its end, and whether `Host::parse`
+/// accepts it, with the rules of `is_hostname` applied on the way (each
+/// label starts and ends alphanumeric, the last starts with a letter, one
+/// trailing '.' allowed); a run whose last label starts with a digit is
+/// an IPv4 literal or nothing.
+#[inline(always)]
+fn host_run(b: &[u8], i: usize) -> (usize, bool) {
+    let mut j = i;
+    let mut prev = K_DOT;
+    let mut bad = false;
+    let mut top_alpha = false;
+    while let Some(&c) = b.get(j) {
+        let k = KIND[c as usize] & (K_ALNUM | K_DASH | K_DOT);
+        if k == K_ALNUM {
+            if prev == K_DOT {
+                top_alpha = c.is_ascii_alphabetic();
+            }
+        } else if k == K_DASH {
+            bad |= prev == K_DOT;
+        } else if k == K_DOT {
+            bad |= prev != K_ALNUM;
+        } else {
+            break;
+        }
+        prev = k;
+        j += 1;
+    }
+    let ok = if top_alpha {
+        !bad && prev != K_DASH && j - i <= 255
+    } else {
+        b.get(i..j).is_some_and(ipv4_ok)
     };
-    let mut i = from + run(b, from, |c| class(c, C_HOST));
-    if !s.get(from..i).is_some_and(host_ok) {
-        return false;
-    }
-    if b.get(i) == Some(&b':') {
-        let n = run(b, i + 1, |c| c.is_ascii_digit());
-        if s.get(i + 1..i + 1 + n).and_then(parse_port).is_none() {
-            return false;
-        }
-        i += 1 + n;
-    }
-    let mut params = 0;
-    while i < b.len() {
-        // Anything but ';' here ('?', '%', ...) goes to the typed parser.
-        if b.get(i) != Some(&b';') || params >= MAX_PARAMS {
-            return false;
-        }
-        params += 1;
-        let name = run(b, i + 1, |c| class(c, C_PARAM));
-        if name == 0 {
-            return false;
-        }
-        i += 1 + name;
-        if b.get(i) == Some(&b'=') {
-            let value = run(b, i + 1, |c| class(c, C_PARAM));
-            if value == 0 {
-                return false;
+    (j, ok)
+}
+
+/// `parse_sip` in one pass over what follows the scheme from `i`:
+/// `[user "@"] host [":" port]`, then with `params` `;name[=value]` URI
+/// parameters. Returns where it stopped; the caller checks that byte
+/// ends the URI text (so a '?', '%', ':' password or second '@' there
+/// means "not sure"). None of the accepted bytes is '@', so a URI taken
+/// as user-less has no '@' at all, as `parse_sip` requires.
+fn sip_run(b: &[u8], i: usize, params: bool) -> Option<usize> {
+    let (mut j, mut host) = host_run(b, i);
+    if let Some(&c) = b.get(j) {
+        if c == b'@' || kind(c, K_USER) {
+            // The run was (part of) a user part.
+            j += run(b, j, |c| kind(c, K_USER));
+            if j == i || b.get(j) != Some(&b'@') {
+                return None;
             }
-            i += 1 + value;
+            (j, host) = host_run(b, j + 1);
         }
     }
-    true
+    if !host {
+        return None;
+    }
+    if b.get(j) == Some(&b':') {
+        let n = run(b, j + 1, |c| kind(c, K_DIGIT));
+        let port = b
+            .get(j + 1..j + 1 + n)?
+            .iter()
+            .fold(0u32, |p, &d| p * 10 + u32::from(d - b'0'));
+        if n == 0 || n > 5 || port > 65535 {
+            return None;
+        }
+        j += 1 + n;
+    }
+    if !params {
+        return Some(j);
+    }
+    let mut n = 0;
+    while b.get(j) == Some(&b';') {
+        if n >= MAX_PARAMS {
+            return None;
+        }
+        n += 1;
+        let name = run(b, j + 1, |c| kind(c, K_PARAM));
+        if name == 0 {
+            return None;
+        }
+        j += 1 + name;
+        if b.get(j) == Some(&b'=') {
+            let value = run(b, j + 1, |c| kind(c, K_PARAM));
+            if value == 0 {
+                return None;
+            }
+            j += 1 + value;
+        }
+    }
+    Some(j)
 }

@@ -1,37 +1,276 @@
 //! Via: the tight one-pass form, the mirror of `Via::parse`, and the host
 //! checks they share.
 
-use crate::message::scan::{class, is_token, parse_u32, trim_ws, Scanner, C_HOST};
+use crate::message::params::MAX_PARAMS;
+use crate::message::scan::{is_token, parse_u32, Scanner};
 use crate::message::uri::{is_hostname, parse_port};
 
-use super::{generic_params, params_tight, run};
+use super::generic_params;
 
-/// The common Via shape with no optional whitespace, in one pass:
-/// `SIP/2.0/<transport> SP host[:port]` then `;name[=token]` parameters.
-/// Anything else is left to [`via_ok`].
+/// The common Via shape with no optional whitespace inside, in one pass
+/// over the bytes: `SIP/2.0/<transport> SP host[:port]` then
+/// `;name[=token]` parameters, each checked as it is scanned. Anything
+/// else (IPv6, quoted values, `received=` other than IPv4, ...) is left
+/// to [`via_ok`].
 pub(super) fn via_tight(s: &str) -> bool {
-    let s = trim_ws(s);
-    let Some(s) = s.strip_prefix("SIP/2.0/") else {
+    let b = s.as_bytes();
+    // `Via::parse` skips surrounding SP/HTAB, so does this.
+    let mut end = b.len();
+    while end > 0 && matches!(b.get(end - 1), Some(b' ' | b'\t')) {
+        end -= 1;
+    }
+    let r = b.get(..end).unwrap_or_default();
+    let mut i = 0;
+    while matches!(r.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    if r.get(i..i + 8) != Some(b"SIP/2.0/".as_slice()) {
+        return false;
+    }
+    i += 8;
+    let t = i;
+    while r.get(i).is_some_and(|&c| is_token(c)) {
+        i += 1;
+    }
+    if i == t || r.get(i) != Some(&b' ') {
+        return false;
+    }
+    let Some(mut i) = host_end(r, i + 1) else {
         return false;
     };
-    let r = s.as_bytes();
-    let t = run(r, 0, is_token);
-    if t == 0 || r.get(t) != Some(&b' ') {
-        return false;
-    }
-    let hs = t + 1;
-    let mut i = hs + run(r, hs, |c| class(c, C_HOST));
-    if !s.get(hs..i).is_some_and(host_ok) {
-        return false;
-    }
     if r.get(i) == Some(&b':') {
-        let n = run(r, i + 1, |c| c.is_ascii_digit());
-        if s.get(i + 1..i + 1 + n).and_then(parse_port).is_none() {
+        match port_end(r, i + 1) {
+            Some(e) => i = e,
+            None => return false,
+        }
+    }
+    via_params(r, i)
+}
+
+/// `*( ";" token [ "=" value ] )` from `i` to the end of `r`. The name
+/// is recognised first, so the value is scanned once, by the rule
+/// `Via::parse` applies to it (IPv4 for `received`, a port for `rport`,
+/// ...). Other values are tokens only: a `:` (bare IPv6 `received`),
+/// quote or bracket ends the fast path.
+fn via_params(r: &[u8], mut i: usize) -> bool {
+    let mut n = 0;
+    while let Some(&c) = r.get(i) {
+        if c != b';' || n >= MAX_PARAMS {
             return false;
         }
-        i += 1 + n;
+        n += 1;
+        let ns = i + 1;
+        i = token_end(r, ns);
+        if i == ns {
+            return false;
+        }
+        let name = param_name(r.get(ns..i).unwrap_or_default());
+        if r.get(i) != Some(&b'=') {
+            // Of the checked names only rport may be a flag.
+            if !matches!(name, Name::Other | Name::Rport) {
+                return false;
+            }
+            continue;
+        }
+        let vs = i + 1;
+        let ve = match name {
+            // A token is what the branch rule asks for.
+            Name::Branch | Name::Other => token_end(r, vs),
+            Name::Received => ipv4_end(r, vs).unwrap_or(vs),
+            Name::Rport => port_end(r, vs).unwrap_or(vs),
+            Name::Ttl => ttl_end(r, vs).unwrap_or(vs),
+            Name::Maddr => host_end(r, vs).unwrap_or(vs),
+        };
+        // Whatever a value rule stopped at must start the next parameter
+        // or end the value: the loop head checks that.
+        if ve == vs {
+            return false;
+        }
+        i = ve;
     }
-    params_tight(s, i, via_param_ok)
+    true
+}
+
+/// The parameters whose values `Via::parse` checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Name {
+    Branch,
+    Received,
+    Rport,
+    Ttl,
+    Maddr,
+    Other,
+}
+
+/// Names compare as received (no `%HH` decoding), as in `Via::parse`.
+#[inline(always)]
+fn param_name(n: &[u8]) -> Name {
+    let hit = match n.len() {
+        3 => lower_is(n, b"ttl").then_some(Name::Ttl),
+        5 => {
+            if lower_is(n, b"rport") {
+                Some(Name::Rport)
+            } else {
+                lower_is(n, b"maddr").then_some(Name::Maddr)
+            }
+        }
+        6 => lower_is(n, b"branch").then_some(Name::Branch),
+        8 => lower_is(n, b"received").then_some(Name::Received),
+        _ => None,
+    };
+    hit.unwrap_or(Name::Other)
+}
+
+/// ASCII case-insensitive equality with an all-lowercase-letters `lower`:
+/// `c | 0x20` is a lowercase letter only when `c` is that letter in
+/// either case, so the one OR is exact.
+#[inline(always)]
+fn lower_is<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(name).is_ok_and(|a| {
+        let mut diff = 0;
+        for (x, y) in a.iter().zip(lower) {
+            diff |= (x | 0x20) ^ y;
+        }
+        diff == 0
+    })
+}
+
+/// The end of the run of token bytes from `from`.
+#[inline(always)]
+fn token_end(r: &[u8], from: usize) -> usize {
+    let mut i = from;
+    while r.get(i).is_some_and(|&c| is_token(c)) {
+        i += 1;
+    }
+    i
+}
+
+/// `1*5DIGIT` from `from` that `parse_port` accepts; the end of the
+/// digits.
+#[inline(always)]
+fn port_end(r: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    let mut v = 0u32;
+    while let Some(&c) = r.get(i) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        if i - from == 5 {
+            return None;
+        }
+        v = v * 10 + u32::from(c - b'0');
+        i += 1;
+    }
+    (i > from && v <= u32::from(u16::MAX)).then_some(i)
+}
+
+/// A `ttl` value `parse_u32` reads as at most 255, in at most three
+/// digits (well within its length limit); the end of the digits.
+#[inline(always)]
+fn ttl_end(r: &[u8], from: usize) -> Option<usize> {
+    let e = port_end(r, from)?;
+    let d = r.get(from..e)?;
+    (d.len() <= 3 && d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')) <= 255)
+        .then_some(e)
+}
+
+const K_BAD: u8 = 0;
+const K_ALNUM: u8 = 1;
+const K_DASH: u8 = 2;
+const K_DOT: u8 = 3;
+
+/// Host byte kinds, one load per byte.
+static HOST_KIND: [u8; 256] = {
+    let mut t = [K_BAD; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_alphanumeric() {
+            K_ALNUM
+        } else if c == b'-' {
+            K_DASH
+        } else if c == b'.' {
+            K_DOT
+        } else {
+            K_BAD
+        };
+        i += 1;
+    }
+    t
+};
+
+/// The host that `Via::parse` (and `parse_sip`) would cut at `from` (the
+/// run of alphanumerics, `-` and `.`), when `Host::parse` accepts it as a
+/// name or IPv4 literal: its end. The label rules are checked at the
+/// separators only, by looking at the byte before. `None` means "not
+/// sure": bad hosts, but also a name with a trailing dot.
+#[inline(always)]
+fn host_end(r: &[u8], from: usize) -> Option<usize> {
+    let kind_before = |i: usize| {
+        i.checked_sub(1)
+            .filter(|&p| p >= from)
+            .and_then(|p| r.get(p))
+            .map_or(K_BAD, |&c| HOST_KIND[usize::from(c)])
+    };
+    let mut i = from;
+    let mut top = from;
+    loop {
+        let k = r.get(i).map_or(K_BAD, |&c| HOST_KIND[usize::from(c)]);
+        if k != K_ALNUM {
+            match k {
+                // A label ends alphanumeric.
+                K_DOT if kind_before(i) == K_ALNUM => top = i + 1,
+                // A label starts alphanumeric.
+                K_DASH if matches!(kind_before(i), K_ALNUM | K_DASH) => {}
+                K_BAD => break,
+                _ => return None,
+            }
+        }
+        i += 1;
+    }
+    if kind_before(i) != K_ALNUM || i - from > 255 {
+        return None;
+    }
+    // A toplabel starting with a letter makes a name (`is_hostname`);
+    // with a digit, `Host::parse` takes the host as IPv4 if it is all
+    // digits and dots and rejects it otherwise.
+    match r.get(top) {
+        Some(c) if c.is_ascii_alphabetic() => Some(i),
+        _ => r.get(from..i).is_some_and(ipv4_ok).then_some(i),
+    }
+}
+
+/// Four dotted decimal octets from `from` (as [`ipv4_ok`]); their end.
+#[inline(always)]
+fn ipv4_end(r: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    let mut dots = 0;
+    let mut digits = 0;
+    let mut octet = 0u32;
+    while let Some(&c) = r.get(i) {
+        if c == b'.' {
+            if digits == 0 || dots == 3 {
+                return None;
+            }
+            dots += 1;
+            digits = 0;
+            octet = 0;
+        } else if c.is_ascii_digit() {
+            // A second digit after a leading '0'.
+            if digits == 1 && octet == 0 {
+                return None;
+            }
+            octet = octet * 10 + u32::from(c - b'0');
+            digits += 1;
+            if octet > 255 {
+                return None;
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    (dots == 3 && digits > 0).then_some(i)
 }
 
 /// `Via::parse` for the usual `SIP/2.0/<transport> host[:port];params`
@@ -81,6 +320,10 @@ pub(super) fn via_param_ok(n: &str, v: Option<&str>) -> bool {
 /// the typed parser).
 pub(super) fn host_ok(s: &str) -> bool {
     let b = s.as_bytes();
+    if host_end(b, 0) == Some(b.len()) {
+        return true;
+    }
+    // The one-pass scan leaves trailing-dot names here.
     if b.first().is_some_and(u8::is_ascii_digit)
         && b.iter().all(|&c| c.is_ascii_digit() || c == b'.')
     {
@@ -89,24 +332,8 @@ pub(super) fn host_ok(s: &str) -> bool {
     is_hostname(s)
 }
 
-/// Four dotted decimal octets without leading zeros: a subset of what
+/// Four dotted decimal octets without leading zeros: what
 /// `Ipv4Addr::from_str` accepts.
 pub(super) fn ipv4_ok(b: &[u8]) -> bool {
-    let mut parts = 0;
-    for part in b.split(|&c| c == b'.') {
-        parts += 1;
-        let ok = match part {
-            [d] => d.is_ascii_digit(),
-            [a, rest @ ..] if part.len() <= 3 && *a != b'0' => {
-                rest.iter().all(u8::is_ascii_digit)
-                    && a.is_ascii_digit()
-                    && part.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0')) <= 255
-            }
-            _ => false,
-        };
-        if !ok || parts > 4 {
-            return false;
-        }
-    }
-    parts == 4
+    ipv4_end(b, 0) == Some(b.len())
 }

@@ -8,9 +8,9 @@
 //! valid or not, returns `None` and the exact path decides; debug builds
 //! assert that both agree whenever this one succeeds.
 
+use super::super::headers::HeaderKind;
 use super::super::parse::{ParseLimits, RawHeader, Source};
 use super::super::scan::{is_token, is_ws};
-use super::super::headers::HeaderKind;
 use super::{check_kind_field, finish, start_line_text, Framing, MessageView, StartLineView};
 
 /// Length of the run of bytes of `b` from `from` that satisfy `f`.
@@ -95,7 +95,10 @@ fn find_name_end(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
         let Some(w) = word(b, i) else {
             let tail = b.get(i..)?;
-            return tail.iter().position(|&c| c <= b' ' || c == b':').map(|k| i + k);
+            return tail
+                .iter()
+                .position(|&c| c <= b' ' || c == b':')
+                .map(|k| i + k);
         };
         let m = below(w, 0x21) | equal(w, b':');
         if m != 0 {

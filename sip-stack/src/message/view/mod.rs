@@ -368,7 +368,8 @@ fn check_kind_field<'a>(
 fn cseq_method_at(t: &str, at: usize) -> CseqMethod {
     let b = t.as_bytes();
     let count = |from: usize, to: usize, f: fn(&u8) -> bool| {
-        b.get(from..to).map_or(0, |s| s.iter().take_while(|c| f(c)).count())
+        b.get(from..to)
+            .map_or(0, |s| s.iter().take_while(|c| f(c)).count())
     };
     let lead = count(0, b.len(), |&c| is_ws(c));
     let end = b.len() - b.iter().rev().take_while(|&&c| is_ws(c)).count();
@@ -472,7 +473,10 @@ fn start_line_text(line: &str) -> Option<StartLineView<'_>> {
 #[inline(always)]
 fn split_sp(s: &str) -> (&str, &str) {
     match s.as_bytes().iter().position(|&c| c == b' ') {
-        Some(i) => (s.get(..i).unwrap_or_default(), s.get(i + 1..).unwrap_or_default()),
+        Some(i) => (
+            s.get(..i).unwrap_or_default(),
+            s.get(i + 1..).unwrap_or_default(),
+        ),
         None => (s, ""),
     }
 }

@@ -161,9 +161,7 @@ fn params_at(b: &[u8], mut i: usize) -> Option<usize> {
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(parse_u32)
                 .is_some(),
-            3 if name.eq_ignore_ascii_case(b"tag") => {
-                value.is_some_and(|v| !v.contains(&b':'))
-            }
+            3 if name.eq_ignore_ascii_case(b"tag") => value.is_some_and(|v| !v.contains(&b':')),
             _ => true,
         };
         if !ok {

@@ -21,8 +21,8 @@ use crate::message::scan::{
 mod addr;
 mod via;
 
-use addr::name_addr;
 pub(crate) use addr::uri_ok;
+use addr::{name_addr, name_addr_list_tight};
 #[cfg(test)]
 use addr::{name_addr_ok, name_addr_tight};
 #[cfg(test)]
@@ -35,8 +35,14 @@ pub(crate) fn value_ok(kind: HeaderKind, v: &str) -> bool {
     use HeaderKind as K;
     match kind {
         K::Via => list_ok(v, false, |e| via_tight(e) || via_ok(e)),
-        K::Contact => trim_ws(v) == "*" || list_ok(v, false, |e| name_addr(e, false)),
-        K::Route | K::RecordRoute => list_ok(v, false, |e| name_addr(e, true)),
+        K::Contact => {
+            trim_ws(v) == "*"
+                || name_addr_list_tight(v, false)
+                || list_ok(v, false, |e| name_addr(e, false))
+        }
+        K::Route | K::RecordRoute => {
+            name_addr_list_tight(v, true) || list_ok(v, false, |e| name_addr(e, true))
+        }
         K::From | K::To | K::ReferTo => name_addr(v, false),
         K::CallId => call_id_ok(v),
         K::CSeq => cseq_method(v).is_some(),
@@ -217,49 +223,6 @@ pub(super) fn run(r: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
         i += 1;
     }
     i - from
-}
-
-/// `*( ";" token [ "=" ( token / ":" )+ ] )` to the end of `s` from `i`,
-/// with no whitespace, quoting or brackets: the usual form of
-/// `parse_generic_params`, which accepts it too.
-pub(super) fn params_tight(
-    s: &str,
-    mut i: usize,
-    check: impl Fn(&str, Option<&str>) -> bool,
-) -> bool {
-    let r = s.as_bytes();
-    let mut n = 0;
-    while i < r.len() {
-        if r.get(i) != Some(&b';') || n >= MAX_PARAMS {
-            return false;
-        }
-        n += 1;
-        let ns = i + 1;
-        let ne = ns + run(r, ns, is_token);
-        if ne == ns {
-            return false;
-        }
-        let value = if r.get(ne) == Some(&b'=') {
-            let ve = ne + 1 + run(r, ne + 1, |c| is_token(c) || c == b':');
-            if ve == ne + 1 {
-                return false;
-            }
-            i = ve;
-            Some(s.get(ne + 1..ve))
-        } else {
-            i = ne;
-            None
-        };
-        let ok = match (s.get(ns..ne), value) {
-            (Some(name), None) => check(name, None),
-            (Some(name), Some(Some(v))) => check(name, Some(v)),
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    true
 }
 
 #[cfg(test)]

@@ -170,8 +170,7 @@ fn port_end(r: &[u8], from: usize) -> Option<usize> {
 fn ttl_end(r: &[u8], from: usize) -> Option<usize> {
     let e = port_end(r, from)?;
     let d = r.get(from..e)?;
-    (d.len() <= 3 && d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')) <= 255)
-        .then_some(e)
+    (d.len() <= 3 && d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')) <= 255).then_some(e)
 }
 
 const K_BAD: u8 = 0;

@@ -77,28 +77,14 @@ fn list_ok(v: &str, allow_empty: bool, f: impl Fn(&str) -> bool) -> bool {
         return allow_empty;
     }
     let b = v.as_bytes();
-    let Some(first_comma) = memchr::memchr(b',', b) else {
+    if memchr::memchr(b',', b).is_none() {
         return f(v);
-    };
-    if memchr::memchr(b'"', b).is_none() {
-        // Without quotes, a plain split differs from the typed one only
-        // at a comma inside `<...>`, which leaves an element with an
-        // unclosed `<` that no element check accepts.
-        let mut n = 0;
-        let mut from = 0;
-        let mut next = Some(first_comma);
-        loop {
-            n += 1;
-            let to = next.unwrap_or(b.len());
-            if n > MAX_LIST || !v.get(from..to).is_some_and(&f) {
-                break;
-            }
-            if next.is_none() {
-                return true;
-            }
-            from = to + 1;
-            next = memchr::memchr(b',', b.get(from..).unwrap_or_default()).map(|p| p + from);
-        }
+    }
+    // Without quotes, a plain split differs from the typed one only at a
+    // comma inside `<...>`, which leaves an element with an unclosed `<`
+    // that no element check accepts.
+    if memchr::memchr(b'"', b).is_none() && each_plain(v, &f) {
+        return true;
     }
     if count_commas(v, MAX_LIST).is_none() {
         return false;
@@ -106,24 +92,36 @@ fn list_ok(v: &str, allow_empty: bool, f: impl Fn(&str) -> bool) -> bool {
     each_comma(v, |e| if f(e) { Ok(()) } else { Err(()) }).is_ok()
 }
 
-/// `token_list` of the typed parser.
+/// Whether `f` accepts every piece of `v` between commas (a plain split,
+/// at most `MAX_LIST` pieces).
+fn each_plain(v: &str, f: impl Fn(&str) -> bool) -> bool {
+    let mut from = 0;
+    let mut commas = 0;
+    for (i, &c) in v.as_bytes().iter().enumerate() {
+        if c == b',' {
+            commas += 1;
+            if commas >= MAX_LIST || !v.get(from..i).is_some_and(&f) {
+                return false;
+            }
+            from = i + 1;
+        }
+    }
+    v.get(from..).is_some_and(&f)
+}
+
+/// `token_list` of the typed parser. Tokens hold neither `"` nor `<`, so
+/// when the value has none the typed quote- and bracket-aware split is a
+/// plain one; otherwise the typed parser decides.
 fn token_list_ok(v: &str, allow_empty: bool) -> bool {
     let v = trim_ws(v);
     if v.is_empty() {
         return allow_empty;
     }
-    if count_commas(v, MAX_LIST).is_none() {
-        return false;
-    }
-    each_comma(v, |t| {
-        let t = trim_ws(t);
-        if !t.is_empty() && t.bytes().all(is_token) {
-            Ok(())
-        } else {
-            Err(())
-        }
-    })
-    .is_ok()
+    memchr::memchr2(b'"', b'<', v.as_bytes()).is_none()
+        && each_plain(v, |t| {
+            let t = trim_ws(t);
+            !t.is_empty() && t.bytes().all(is_token)
+        })
 }
 
 /// The methods `Method::from_str` maps without allocating; an extension

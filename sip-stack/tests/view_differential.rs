@@ -12,8 +12,12 @@
 //!
 //! Corpora: `/work/shared/corpora` (the tests fail if they are missing).
 
+#[path = "common/protos.rs"]
+mod protos;
 #[path = "common/view_contract.rs"]
 mod view_contract;
+
+use protos::{records, substitute};
 
 use std::path::PathBuf;
 
@@ -136,70 +140,6 @@ fn rfc4475_corpus() {
     }
     // The typed parser's verdicts are pinned by torture_parser.rs: 30 / 19.
     assert_eq!(t.finish("RFC 4475"), (30, 19));
-}
-
-/// Splits a PROTOS case file into its `<len> <bytes>` records
-/// (copied from protos_parser.rs).
-fn records(data: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::new();
-    let mut rest = data;
-    while !rest.is_empty() {
-        let Some(sp) = rest.iter().position(|&b| b == b' ') else {
-            break;
-        };
-        let len: usize = std::str::from_utf8(&rest[..sp]).unwrap().parse().unwrap();
-        let end = (sp + 1 + len).min(rest.len());
-        out.push(&rest[sp + 1..end]);
-        rest = &rest[end..];
-    }
-    out
-}
-
-const PLACEHOLDERS: [(&[u8], &[u8]); 9] = [
-    (b"<To>", b"receiver@127.0.0.1"),
-    (b"<From>", b"caller@127.0.0.1"),
-    (b"<From-Address>", b"127.0.0.1"),
-    (b"<From-IP>", b"127.0.0.1"),
-    (b"<Local-Port>", b"5062"),
-    (b"<Branch-ID>", b"77"),
-    (b"<Call-ID>", b"protos-77"),
-    (b"<CSeq>", b"1"),
-    (b"<Teardown-Method>", b"CANCEL"),
-];
-
-/// Fills in the placeholders in one pass, Content-Length last, from the
-/// body (copied from protos_parser.rs: the corpus is 49 MB, so this must
-/// stay cheap in debug builds).
-fn substitute(rec: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rec.len() + 64);
-    let mut cl_at = None;
-    let mut i = 0;
-    while i < rec.len() {
-        let b = rec[i];
-        if b == b'<' {
-            let rest = &rec[i..];
-            if let Some((k, v)) = PLACEHOLDERS.iter().find(|(k, _)| rest.starts_with(k)) {
-                out.extend_from_slice(v);
-                i += k.len();
-                continue;
-            }
-            if rest.starts_with(b"<Content-Length>") {
-                cl_at = Some(out.len());
-                i += b"<Content-Length>".len();
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    if let Some(at) = cl_at {
-        let body_len = out
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .map_or(0, |j| out.len() - j - 4);
-        out.splice(at..at, body_len.to_string().bytes());
-    }
-    out
 }
 
 #[test]

@@ -140,13 +140,13 @@ pub(crate) fn is_hostname(s: &str) -> bool {
     prev == H_ALNUM && b.get(top).is_some_and(u8::is_ascii_alphabetic)
 }
 
-const H_BAD: u8 = 0;
-const H_ALNUM: u8 = 1;
-const H_DASH: u8 = 2;
-const H_DOT: u8 = 3;
+pub(crate) const H_BAD: u8 = 0;
+pub(crate) const H_ALNUM: u8 = 1;
+pub(crate) const H_DASH: u8 = 2;
+pub(crate) const H_DOT: u8 = 3;
 
 /// Hostname byte kinds for [`is_hostname`].
-static HOST_KIND: [u8; 256] = {
+pub(crate) static HOST_KIND: [u8; 256] = {
     let mut t = [H_BAD; 256];
     let mut i = 0;
     while i < 256 {

@@ -3,7 +3,10 @@
 
 use crate::message::params::MAX_PARAMS;
 use crate::message::scan::{is_token, parse_u32, Scanner};
-use crate::message::uri::{is_hostname, parse_port};
+use crate::message::uri::{
+    is_hostname, parse_port, HOST_KIND, H_ALNUM as K_ALNUM, H_BAD as K_BAD, H_DASH as K_DASH,
+    H_DOT as K_DOT,
+};
 
 use super::generic_params;
 
@@ -172,31 +175,6 @@ fn ttl_end(r: &[u8], from: usize) -> Option<usize> {
     let d = r.get(from..e)?;
     (d.len() <= 3 && d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')) <= 255).then_some(e)
 }
-
-const K_BAD: u8 = 0;
-const K_ALNUM: u8 = 1;
-const K_DASH: u8 = 2;
-const K_DOT: u8 = 3;
-
-/// Host byte kinds, one load per byte.
-static HOST_KIND: [u8; 256] = {
-    let mut t = [K_BAD; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        t[i] = if c.is_ascii_alphanumeric() {
-            K_ALNUM
-        } else if c == b'-' {
-            K_DASH
-        } else if c == b'.' {
-            K_DOT
-        } else {
-            K_BAD
-        };
-        i += 1;
-    }
-    t
-};
 
 /// The host that `Via::parse` (and `parse_sip`) would cut at `from` (the
 /// run of alphanumerics, `-` and `.`), when `Host::parse` accepts it as a

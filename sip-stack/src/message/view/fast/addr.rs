@@ -390,11 +390,15 @@ fn sip_run(b: &[u8], i: usize, params: bool) -> Option<usize> {
     }
     if b.get(j) == Some(&b':') {
         let n = run(b, j + 1, |c| kind(c, K_DIGIT));
+        // Length first: the fold below must not see more than five digits.
+        if n == 0 || n > 5 {
+            return None;
+        }
         let port = b
             .get(j + 1..j + 1 + n)?
             .iter()
             .fold(0u32, |p, &d| p * 10 + u32::from(d - b'0'));
-        if n == 0 || n > 5 || port > 65535 {
+        if port > 65535 {
             return None;
         }
         j += 1 + n;

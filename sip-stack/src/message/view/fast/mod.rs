@@ -308,6 +308,25 @@ mod tests {
     }
 
     #[test]
+    fn long_ports_are_refused_without_overflow() {
+        use HeaderKind as K;
+        for (k, v) in [
+            (K::From, "<sip:host:99999999999>"),
+            (K::From, "<sip:u@host:4294967296123>;tag=1"),
+            (K::Contact, "sip:host:99999999999999999999"),
+            (K::Via, "SIP/2.0/UDP h:99999999999;branch=z9hG4bK1"),
+        ] {
+            assert!(!value_ok(k, v), "{k:?} {v:?}");
+            agrees(k, v);
+        }
+        assert!(!uri_ok("sip:h:99999999999"));
+        assert!(
+            crate::message::MessageView::parse(b"INVITE sip:h:99999999999 SIP/2.0\r\n\r\n")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn via_tight_parameter_rules() {
         for v in [
             "SIP/2.0/UDP h;branch=z9hG4bK1;ttl=255",

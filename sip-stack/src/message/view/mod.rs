@@ -451,10 +451,13 @@ fn start_line_text(line: &str) -> Option<StartLineView<'_>> {
         }
         return Some(StartLineView::Response { status, reason });
     }
-    let mut it = line.split(' ');
-    let (Some(m), Some(u), Some(v), None) = (it.next(), it.next(), it.next(), it.next()) else {
+    // Exactly three parts between single spaces, as `split(' ')` with
+    // three items: neither part may hold a further space.
+    let (m, rest) = split_sp(line);
+    let (u, v) = split_sp(rest);
+    if rest.len() == u.len() || v.as_bytes().contains(&b' ') {
         return None;
-    };
+    }
     let method: Method = m.parse().ok()?;
     if u.is_empty() || v.is_empty() {
         return None;

@@ -204,6 +204,54 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
 mod tests {
     use super::*;
 
+    /// The word-at-a-time searches against a byte loop, for every
+    /// position of every interesting byte in lines of every length up
+    /// to 40 (both 8- and 16-byte steps and the tails).
+    #[test]
+    fn word_searches_match_a_byte_loop() {
+        let specials = [
+            b'\r', b'\n', b'\t', b' ', b':', 0x00, 0x1f, 0x20, 0x7f, 0x80, 0xff, b'a',
+        ];
+        for len in 0..40 {
+            for &c in &specials {
+                for at in 0..len.max(1) {
+                    let mut b = vec![b'x'; len];
+                    if let Some(slot) = b.get_mut(at) {
+                        *slot = c;
+                    }
+                    for from in 0..=len {
+                        let want = b
+                            .get(from..)
+                            .and_then(|t| t.iter().position(|&x| x == b'\r' || x == b'\n'))
+                            .map(|k| from + k);
+                        assert_eq!(find_cr_lf(&b, from), want, "cr/lf {b:?} from {from}");
+                        let want = b
+                            .get(from..)
+                            .and_then(|t| t.iter().position(|&x| x <= b' ' || x == b':'))
+                            .map(|k| from + k);
+                        assert_eq!(find_name_end(&b, from), want, "name end {b:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lowest_flag_is_exact() {
+        for (bytes, n, first) in [
+            (*b"abcdefgh", 0x20, None),
+            (*b"abc\rdefg", 0x20, Some(3)),
+            (*b"\x00\x00\x00\x00\x00\x00\x00\x00", 0x01, Some(0)),
+            (*b"\xff\xfe\x80\x7f: \x01a", 0x21, Some(5)),
+        ] {
+            let m = below(u64::from_le_bytes(bytes), n);
+            let got = (m != 0).then(|| (m.trailing_zeros() / 8) as usize);
+            assert_eq!(got, first, "{bytes:?} below {n:#x}");
+        }
+        let m = equal(u64::from_le_bytes(*b"ab:cd:ef"), b':');
+        assert_eq!(m.trailing_zeros() / 8, 2);
+    }
+
     #[test]
     fn usual_messages_take_the_one_pass_splitter() {
         let ok = b"SIP/2.0 200 OK\r\n\

@@ -483,3 +483,30 @@ fn split_sp(s: &str) -> (&str, &str) {
         None => (s, ""),
     }
 }
+
+#[cfg(test)]
+mod cseq_tests {
+    use super::*;
+
+    /// `cseq_method_at` finds the text `CSeq::parse` reads as the method.
+    #[test]
+    fn cseq_method_position() {
+        for (t, method) in [
+            ("1 INVITE", "INVITE"),
+            ("  314159   ACK  ", "ACK"),
+            ("7\tBYE", "BYE"),
+            ("1 FOO", "FOO"),
+        ] {
+            let CseqMethod::At(from, to) = cseq_method_at(t, 100) else {
+                panic!("position expected");
+            };
+            assert_eq!(t.get(from - 100..to - 100), Some(method), "{t:?}");
+            assert_eq!(
+                fast::cseq_method(t)
+                    .map(|m| m.as_str().to_owned())
+                    .as_deref(),
+                Some(method)
+            );
+        }
+    }
+}

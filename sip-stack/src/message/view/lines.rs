@@ -11,7 +11,7 @@
 use super::super::headers::HeaderKind;
 use super::super::parse::{ParseLimits, RawHeader, Source};
 use super::super::scan::{is_token, is_ws};
-use super::{check_kind_field, finish, start_line_text, Framing, MessageView, StartLineView};
+use super::{check_field, finish, start_line_text, Framing, MessageView, StartLineView};
 
 /// Length of the run of bytes of `b` from `from` that satisfy `f`.
 #[inline(always)]
@@ -182,7 +182,7 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
             value: (vs, ve),
             folded: false,
         };
-        if !check_kind_field(
+        if !check_field(
             &src,
             name,
             kind,

@@ -298,31 +298,17 @@ fn field<'a>(
     } else {
         within(h.value.0, h.value.1)
     };
-    check_field(src, name, || text, h, framing, scratch, out)
-}
-
-/// Checks a field's value for its kind (fast path, else the typed
-/// parser) and records it. `text` gives the value as text when it is
-/// UTF-8 and unfolded (asked for typed headers only); it is
-/// `b[h.value.0..h.value.1]`.
-#[inline(always)]
-fn check_field<'a>(
-    src: &Source<'a>,
-    name: &'a str,
-    text: impl FnOnce() -> Option<&'a str>,
-    h: &RawHeader,
-    framing: &mut Framing,
-    scratch: &mut Vec<Header>,
-    out: &mut Vec<FieldView<'a>>,
-) -> bool {
     let kind = HeaderKind::lookup(name);
-    check_kind_field(src, name, kind, text, h, framing, scratch, out)
+    check_field(src, name, kind, || text, h, framing, scratch, out)
 }
 
-/// [`check_field`] with the kind of `name` already looked up.
+/// Checks a field's value for its kind (`kind` is `name` looked up; fast
+/// path, else the typed parser) and records it. `text` gives the value as
+/// text when it is UTF-8 and unfolded (asked for typed headers only); it
+/// is `b[h.value.0..h.value.1]`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn check_kind_field<'a>(
+fn check_field<'a>(
     src: &Source<'a>,
     name: &'a str,
     kind: Option<HeaderKind>,

@@ -11,6 +11,7 @@
 use super::super::headers::HeaderKind;
 use super::super::parse::{ParseLimits, RawHeader, Source};
 use super::super::scan::{is_token, is_ws};
+use super::search::{find_cr_lf, find_name_end};
 use super::{check_field, finish, start_line_text, Framing, MessageView, StartLineView};
 
 /// Length of the run of bytes of `b` from `from` that satisfy `f`.
@@ -21,91 +22,6 @@ fn run(b: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
         .iter()
         .position(|&c| !f(c))
         .unwrap_or(b.len().saturating_sub(from))
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// High bit of each byte of `w` below `n` (`n` <= 0x80). A borrow can
-/// only flag bytes after the first real one, so the lowest flag is exact;
-/// bytes >= 0x80 are never flagged.
-#[inline(always)]
-fn below(w: u64, n: u8) -> u64 {
-    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
-}
-
-/// High bit of each byte of `w` equal to `c` (lowest flag exact).
-#[inline(always)]
-fn equal(w: u64, c: u8) -> u64 {
-    below(w ^ (ONES * u64::from(c)), 1)
-}
-
-/// The eight bytes of `b` at `i`, little-endian.
-#[inline(always)]
-fn word(b: &[u8], i: usize) -> Option<u64> {
-    b.get(i..)
-        .and_then(|s| s.first_chunk::<8>())
-        .map(|w| u64::from_le_bytes(*w))
-}
-
-/// Position of the first CR or LF in `b` at or after `i`.
-///
-/// Sixteen bytes per step: a step without a control byte (the whole of
-/// nearly every value) costs about as much as two bytes of a byte loop,
-/// where a memchr call per line costs about a hundred instructions on
-/// lines this short.
-#[inline(always)]
-fn find_cr_lf(b: &[u8], mut i: usize) -> Option<usize> {
-    loop {
-        let hit = match (word(b, i), word(b, i + 8)) {
-            (Some(w0), Some(w1)) => {
-                let (m0, m1) = (below(w0, 0x20), below(w1, 0x20));
-                if m0 | m1 == 0 {
-                    i += 16;
-                    continue;
-                }
-                if m0 != 0 {
-                    i + (m0.trailing_zeros() / 8) as usize
-                } else {
-                    i + 8 + (m1.trailing_zeros() / 8) as usize
-                }
-            }
-            _ => {
-                let tail = b.get(i..)?;
-                return tail
-                    .iter()
-                    .position(|&c| c == b'\r' || c == b'\n')
-                    .map(|k| i + k);
-            }
-        };
-        if matches!(b.get(hit), Some(b'\r' | b'\n')) {
-            return Some(hit);
-        }
-        // HTAB or another control byte: the splitter only cares about
-        // CR and LF; the value check sees the rest.
-        i = hit + 1;
-    }
-}
-
-/// Position of the first byte at or after `i` that cannot continue a
-/// header name: `:`, SP, or a control byte (HTAB, CR, LF, ...). Other
-/// non-token bytes are found by the caller's token check.
-#[inline(always)]
-fn find_name_end(b: &[u8], mut i: usize) -> Option<usize> {
-    loop {
-        let Some(w) = word(b, i) else {
-            let tail = b.get(i..)?;
-            return tail
-                .iter()
-                .position(|&c| c <= b' ' || c == b':')
-                .map(|k| i + k);
-        };
-        let m = below(w, 0x21) | equal(w, b':');
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
 }
 
 /// The view of `b` when every line has the usual shape; `None` otherwise.
@@ -203,54 +119,6 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The word-at-a-time searches against a byte loop, for every
-    /// position of every interesting byte in lines of every length up
-    /// to 40 (both 8- and 16-byte steps and the tails).
-    #[test]
-    fn word_searches_match_a_byte_loop() {
-        let specials = [
-            b'\r', b'\n', b'\t', b' ', b':', 0x00, 0x1f, 0x20, 0x7f, 0x80, 0xff, b'a',
-        ];
-        for len in 0..40 {
-            for &c in &specials {
-                for at in 0..len.max(1) {
-                    let mut b = vec![b'x'; len];
-                    if let Some(slot) = b.get_mut(at) {
-                        *slot = c;
-                    }
-                    for from in 0..=len {
-                        let want = b
-                            .get(from..)
-                            .and_then(|t| t.iter().position(|&x| x == b'\r' || x == b'\n'))
-                            .map(|k| from + k);
-                        assert_eq!(find_cr_lf(&b, from), want, "cr/lf {b:?} from {from}");
-                        let want = b
-                            .get(from..)
-                            .and_then(|t| t.iter().position(|&x| x <= b' ' || x == b':'))
-                            .map(|k| from + k);
-                        assert_eq!(find_name_end(&b, from), want, "name end {b:?} from {from}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn lowest_flag_is_exact() {
-        for (bytes, n, first) in [
-            (*b"abcdefgh", 0x20, None),
-            (*b"abc\rdefg", 0x20, Some(3)),
-            (*b"\x00\x00\x00\x00\x00\x00\x00\x00", 0x01, Some(0)),
-            (*b"\xff\xfe\x80\x7f: \x01a", 0x21, Some(5)),
-        ] {
-            let m = below(u64::from_le_bytes(bytes), n);
-            let got = (m != 0).then(|| (m.trailing_zeros() / 8) as usize);
-            assert_eq!(got, first, "{bytes:?} below {n:#x}");
-        }
-        let m = equal(u64::from_le_bytes(*b"ab:cd:ef"), b':');
-        assert_eq!(m.trailing_zeros() / 8, 2);
-    }
 
     #[test]
     fn usual_messages_take_the_one_pass_splitter() {

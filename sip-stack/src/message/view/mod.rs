@@ -36,6 +36,7 @@
 
 mod fast;
 mod lines;
+mod search;
 mod typed;
 
 use std::borrow::Cow;

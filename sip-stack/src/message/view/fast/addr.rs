@@ -6,6 +6,7 @@ use crate::message::name_addr::parse_qvalue;
 use crate::message::params::MAX_PARAMS;
 use crate::message::scan::{is_token, is_ws, parse_u32, Scanner};
 
+use super::super::search::{alnum_end, class_end};
 use super::via::ipv4_ok;
 use super::{generic_params, run};
 
@@ -138,12 +139,12 @@ fn params_at(b: &[u8], mut i: usize) -> Option<usize> {
         let ns = i + 1;
         // A '%' (an escaped name, unescaped by the typed parser before
         // its checks) stops the name and so the parameters.
-        let ne = ns + run(b, ns, |c| kind(c, K_NAME));
+        let ne = class_end(b, ns, |c| kind(c, K_NAME));
         if ne == ns {
             return None;
         }
         let (value, end) = if b.get(ne) == Some(&b'=') {
-            let ve = ne + 1 + run(b, ne + 1, |c| kind(c, K_VALUE));
+            let ve = class_end(b, ne + 1, |c| kind(c, K_VALUE));
             if ve == ne + 1 {
                 return None;
             }
@@ -336,35 +337,44 @@ fn kind(c: u8, mask: u8) -> bool {
 /// accepts it, with the rules of `is_hostname` applied on the way (each
 /// label starts and ends alphanumeric, the last starts with a letter, one
 /// trailing '.' allowed); a run whose last label starts with a digit is
-/// an IPv4 literal or nothing.
+/// an IPv4 literal or nothing. The alphanumeric stretches are found
+/// sixteen bytes at a time; only the separators are looked at.
 #[inline(always)]
 fn host_run(b: &[u8], i: usize) -> (usize, bool) {
     let mut j = i;
-    let mut prev = K_DOT;
-    let mut bad = false;
     let mut top_alpha = false;
-    while let Some(&c) = b.get(j) {
-        let k = KIND[c as usize] & (K_ALNUM | K_DASH | K_DOT);
-        if k == K_ALNUM {
-            if prev == K_DOT {
-                top_alpha = c.is_ascii_alphabetic();
-            }
-        } else if k == K_DASH {
-            bad |= prev == K_DOT;
-        } else if k == K_DOT {
-            bad |= prev != K_ALNUM;
-        } else {
-            break;
+    let mut label_start = true;
+    loop {
+        let e = alnum_end(b, j);
+        if e == j {
+            // No alphanumeric where one must be: the end of the run
+            // after a trailing '.' (fine for a name), or a broken rule.
+            let end = j + run(b, j, |c| kind(c, K_ALNUM | K_DASH | K_DOT));
+            let trailing_dot = label_start && j > i && end == j;
+            return (end, trailing_dot && top_alpha && j - i <= 255);
         }
-        prev = k;
-        j += 1;
+        if label_start {
+            top_alpha = b.get(j).is_some_and(u8::is_ascii_alphabetic);
+        }
+        match b.get(e) {
+            Some(b'.') => {
+                j = e + 1;
+                label_start = true;
+            }
+            Some(b'-') => {
+                j = e + 1 + run(b, e + 1, |c| c == b'-');
+                label_start = false;
+            }
+            _ => {
+                let ok = if top_alpha {
+                    e - i <= 255
+                } else {
+                    b.get(i..e).is_some_and(ipv4_ok)
+                };
+                return (e, ok);
+            }
+        }
     }
-    let ok = if top_alpha {
-        !bad && prev != K_DASH && j - i <= 255
-    } else {
-        b.get(i..j).is_some_and(ipv4_ok)
-    };
-    (j, ok)
 }
 
 /// `parse_sip` in one pass over what follows the scheme from `i`:
@@ -378,7 +388,7 @@ fn sip_run(b: &[u8], i: usize, params: bool) -> Option<usize> {
     if let Some(&c) = b.get(j) {
         if c == b'@' || kind(c, K_USER) {
             // The run was (part of) a user part.
-            j += run(b, j, |c| kind(c, K_USER));
+            j = class_end(b, j, |c| kind(c, K_USER));
             if j == i || b.get(j) != Some(&b'@') {
                 return None;
             }
@@ -412,17 +422,17 @@ fn sip_run(b: &[u8], i: usize, params: bool) -> Option<usize> {
             return None;
         }
         n += 1;
-        let name = run(b, j + 1, |c| kind(c, K_PARAM));
-        if name == 0 {
+        let name = class_end(b, j + 1, |c| kind(c, K_PARAM));
+        if name == j + 1 {
             return None;
         }
-        j += 1 + name;
+        j = name;
         if b.get(j) == Some(&b'=') {
-            let value = run(b, j + 1, |c| kind(c, K_PARAM));
-            if value == 0 {
+            let value = class_end(b, j + 1, |c| kind(c, K_PARAM));
+            if value == j + 1 {
                 return None;
             }
-            j += 1 + value;
+            j = value;
         }
     }
     Some(j)

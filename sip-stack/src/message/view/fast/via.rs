@@ -3,10 +3,9 @@
 
 use crate::message::params::MAX_PARAMS;
 use crate::message::scan::{is_token, parse_u32, Scanner};
-use crate::message::uri::{
-    is_hostname, parse_port, HOST_KIND, H_ALNUM as K_ALNUM, H_BAD as K_BAD, H_DASH as K_DASH,
-    H_DOT as K_DOT,
-};
+use crate::message::uri::{is_hostname, parse_port};
+
+use super::super::search::{alnum_end, class_end};
 
 use super::generic_params;
 
@@ -32,9 +31,7 @@ pub(super) fn via_tight(s: &str) -> bool {
     }
     i += 8;
     let t = i;
-    while r.get(i).is_some_and(|&c| is_token(c)) {
-        i += 1;
-    }
+    i = token_end(r, i);
     if i == t || r.get(i) != Some(&b' ') {
         return false;
     }
@@ -141,11 +138,7 @@ fn lower_is<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
 /// The end of the run of token bytes from `from`.
 #[inline(always)]
 fn token_end(r: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while r.get(i).is_some_and(|&c| is_token(c)) {
-        i += 1;
-    }
-    i
+    class_end(r, from, is_token)
 }
 
 /// `1*5DIGIT` from `from` that `parse_port` accepts; the end of the
@@ -183,29 +176,35 @@ fn ttl_end(r: &[u8], from: usize) -> Option<usize> {
 /// sure": bad hosts, but also a name with a trailing dot.
 #[inline(always)]
 fn host_end(r: &[u8], from: usize) -> Option<usize> {
-    let kind_before = |i: usize| {
-        i.checked_sub(1)
-            .filter(|&p| p >= from)
-            .and_then(|p| r.get(p))
-            .map_or(K_BAD, |&c| HOST_KIND[usize::from(c)])
-    };
     let mut i = from;
     let mut top = from;
     loop {
-        let k = r.get(i).map_or(K_BAD, |&c| HOST_KIND[usize::from(c)]);
-        if k != K_ALNUM {
-            match k {
-                // A label ends alphanumeric.
-                K_DOT if kind_before(i) == K_ALNUM => top = i + 1,
-                // A label starts alphanumeric.
-                K_DASH if matches!(kind_before(i), K_ALNUM | K_DASH) => {}
-                K_BAD => break,
-                _ => return None,
+        // Every label, and every part of one after a run of dashes,
+        // starts with an alphanumeric; the stretches are found sixteen
+        // bytes at a time.
+        let e = alnum_end(r, i);
+        if e == i {
+            return None;
+        }
+        match r.get(e) {
+            Some(b'.') => {
+                i = e + 1;
+                top = i;
+            }
+            Some(b'-') => {
+                i = e + 1;
+                while r.get(i) == Some(&b'-') {
+                    i += 1;
+                }
+            }
+            // The name ends alphanumeric.
+            _ => {
+                i = e;
+                break;
             }
         }
-        i += 1;
     }
-    if kind_before(i) != K_ALNUM || i - from > 255 {
+    if i - from > 255 {
         return None;
     }
     // A toplabel starting with a letter makes a name (`is_hostname`);

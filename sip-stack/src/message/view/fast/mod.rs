@@ -21,6 +21,8 @@ use crate::message::scan::{
 mod addr;
 mod via;
 
+use super::search::class_end;
+
 pub(crate) use addr::uri_ok;
 use addr::{name_addr, name_addr_list_tight};
 #[cfg(test)]
@@ -34,7 +36,9 @@ use via::{via_ok, via_tight};
 pub(crate) fn value_ok(kind: HeaderKind, v: &str) -> bool {
     use HeaderKind as K;
     match kind {
-        K::Via => list_ok(v, false, |e| via_tight(e) || via_ok(e)),
+        // The tight form holds no comma, so a value it accepts is a
+        // one-element list: no comma scan needed.
+        K::Via => via_tight(v) || list_ok(v, false, |e| via_tight(e) || via_ok(e)),
         K::Contact => {
             trim_ws(v) == "*"
                 || name_addr_list_tight(v, false)
@@ -149,12 +153,13 @@ fn is_standard_method(m: &str) -> bool {
 /// `CallId::parse`: `word [ "@" word ]`.
 fn call_id_ok(v: &str) -> bool {
     let s = trim_ws(v).as_bytes();
-    let word = |w: &[u8]| !w.is_empty() && w.iter().all(|&b| class(b, C_WORD));
-    match memchr::memchr(b'@', s) {
-        None => word(s),
-        Some(at) => {
-            word(s.get(..at).unwrap_or_default()) && word(s.get(at + 1..).unwrap_or_default())
-        }
+    // '@' is not a word byte, so the first run ends at the only '@'.
+    let word_end = |from: usize| class_end(s, from, |b| class(b, C_WORD));
+    let at = word_end(0);
+    match s.get(at) {
+        None => at > 0,
+        Some(b'@') => at > 0 && word_end(at + 1) == s.len() && s.len() > at + 1,
+        Some(_) => false,
     }
 }
 

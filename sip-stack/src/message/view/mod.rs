@@ -300,7 +300,44 @@ fn field<'a>(
         within(h.value.0, h.value.1)
     };
     let kind = HeaderKind::lookup(name);
+    if let Some(k) = kind.filter(|_| h.folded) {
+        if folded_ok(b, h, k) {
+            let value = b.get(h.value.0..h.value.1).unwrap_or_default();
+            out.push(FieldView { name, value, kind });
+            return true;
+        }
+    }
     check_field(src, name, kind, || text, h, framing, scratch, out)
+}
+
+/// The fast check of a folded value, unfolded as `parse_field` does (a
+/// fold is its whitespace alone). CSeq and Content-Length, which the
+/// framing reads by position, are left to the typed parser.
+#[cold]
+fn folded_ok(b: &[u8], h: &RawHeader, kind: HeaderKind) -> bool {
+    if matches!(kind, HeaderKind::CSeq | HeaderKind::ContentLength) {
+        return false;
+    }
+    let raw = b.get(h.value.0..h.value.1).unwrap_or_default();
+    let mut v = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&c) = raw.get(i) {
+        if c == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+            i += 2;
+            continue;
+        }
+        v.push(c);
+        i += 1;
+    }
+    let Ok(t) = std::str::from_utf8(&v) else {
+        return false;
+    };
+    let ok = fast::value_ok(kind, t);
+    debug_assert!(
+        !ok || super::headers::parse_typed(kind, t, &mut Vec::new()).is_ok(),
+        "fast path accepted folded {kind:?} {t:?}, the typed parser does not"
+    );
+    ok
 }
 
 /// Checks a field's value for its kind (`kind` is `name` looked up; fast

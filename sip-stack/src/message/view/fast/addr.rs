@@ -377,6 +377,23 @@ fn host_run(b: &[u8], i: usize) -> (usize, bool) {
     }
 }
 
+/// The end of the run from `i` of bytes of class `mask` and `%HH`
+/// escapes: `valid_escaped` as `parse_sip` applies it to the user part
+/// and to URI parameters, which it keeps escaped. A '%' without two hex
+/// digits ends the run (the caller then finds no valid end).
+#[inline(always)]
+fn escaped_end(b: &[u8], mut i: usize, mask: u8) -> usize {
+    loop {
+        i = class_end(b, i, |c| kind(c, mask));
+        match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+            (Some(b'%'), Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => {
+                i += 3
+            }
+            _ => return i,
+        }
+    }
+}
+
 /// `parse_sip` in one pass over what follows the scheme from `i`:
 /// `[user "@"] host [":" port]`, then with `params` `;name[=value]` URI
 /// parameters. Returns where it stopped; the caller checks that byte
@@ -386,9 +403,9 @@ fn host_run(b: &[u8], i: usize) -> (usize, bool) {
 fn sip_run(b: &[u8], i: usize, params: bool) -> Option<usize> {
     let (mut j, mut host) = host_run(b, i);
     if let Some(&c) = b.get(j) {
-        if c == b'@' || kind(c, K_USER) {
+        if c == b'@' || c == b'%' || kind(c, K_USER) {
             // The run was (part of) a user part.
-            j = class_end(b, j, |c| kind(c, K_USER));
+            j = escaped_end(b, j, K_USER);
             if j == i || b.get(j) != Some(&b'@') {
                 return None;
             }
@@ -422,13 +439,13 @@ fn sip_run(b: &[u8], i: usize, params: bool) -> Option<usize> {
             return None;
         }
         n += 1;
-        let name = class_end(b, j + 1, |c| kind(c, K_PARAM));
+        let name = escaped_end(b, j + 1, K_PARAM);
         if name == j + 1 {
             return None;
         }
         j = name;
         if b.get(j) == Some(&b'=') {
-            let value = class_end(b, j + 1, |c| kind(c, K_PARAM));
+            let value = escaped_end(b, j + 1, K_PARAM);
             if value == j + 1 {
                 return None;
             }

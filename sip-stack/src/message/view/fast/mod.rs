@@ -53,11 +53,12 @@ pub(crate) fn value_ok(kind: HeaderKind, v: &str) -> bool {
         K::MaxForwards => parse_u32(trim_ws(v)).is_some_and(|n| n <= 255),
         K::ContentLength | K::Expires | K::MinExpires => parse_u32(trim_ws(v)).is_some(),
         K::ContentType => media_type_ok(v),
+        K::Accept => list_ok(v, true, media_type_ok),
         K::Allow => list_ok(v, true, |m| is_standard_method(trim_ws(m))),
         K::Supported => token_list_ok(v, true),
         K::Require | K::Unsupported | K::ProxyRequire => token_list_ok(v, false),
         K::UserAgent | K::Server => text_ok(v),
-        // Authentication, Accept, Event, Retry-After, Date: rare enough
+        // Authentication, Event, Retry-After, Date: rare enough
         // that the typed parser's cost does not matter.
         _ => false,
     }

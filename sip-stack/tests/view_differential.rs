@@ -668,6 +668,16 @@ const TYPED_NAMES: &[&str] = &[
 /// token and method lists, product text): each is just valid or just not.
 const EDGE_VALUES: &[&str] = &[
     "SIP/2.0/UDP h",
+    "SIP / 2.0 / UDP h",
+    "SIP\r\n /2.0/UDP h",
+    "X/Y/Z h;branch=1",
+    "SIP//UDP h",
+    "SIP/2.0/ h",
+    "/2.0/UDP h",
+    "SIP/2.0/UDPh",
+    "SIP/2.0 /UDP\th ; branch = x",
+    "SIP/2.0/UDP h , SIP / 2.0/TCP g",
+    "SIP/2.0/UDP\r\n h",
     "SIP/2.0/UDP h;branch=z9hG4bK1;rport;received=192.0.2.1",
     "SIP/2.0/UDP h;received=01.2.3.4",
     "SIP/2.0/UDP h;received=1.2.3.4.5",

@@ -249,17 +249,20 @@ fn ipv4_end(r: &[u8], from: usize) -> Option<usize> {
     (dots == 3 && digits > 0).then_some(i)
 }
 
-/// `Via::parse` for the usual `SIP/2.0/<transport> host[:port];params`
+/// `Via::parse` for `protocol/version/transport host[:port];params`
 /// (an IPv6 sent-by is left to the typed parser).
 pub(super) fn via_ok(s: &str) -> bool {
     let mut sc = Scanner::new(s);
     sc.skip_ws();
-    if !sc.rest().as_bytes().starts_with(b"SIP/2.0/") {
-        return false;
-    }
-    sc.set_pos(sc.pos() + 8);
-    sc.skip_ws();
-    if sc.token().is_none() || !sc.skip_ws() {
+    // protocol-name "/" protocol-version "/" transport, with optional
+    // whitespace around each '/'.
+    if sc.token().is_none()
+        || !sc.eat_sep(b'/')
+        || sc.token().is_none()
+        || !sc.eat_sep(b'/')
+        || sc.token().is_none()
+        || !sc.skip_ws()
+    {
         return false;
     }
     let start = sc.pos();

@@ -236,7 +236,7 @@ fn is_hnv_char(b: u8) -> bool {
     class(b, C_HNV)
 }
 
-fn is_uric(b: u8) -> bool {
+pub(crate) fn is_uric(b: u8) -> bool {
     class(b, C_UNRESERVED | C_RESERVED)
 }
 

@@ -4,7 +4,8 @@
 use crate::message::headers::MAX_LIST;
 use crate::message::name_addr::parse_qvalue;
 use crate::message::params::MAX_PARAMS;
-use crate::message::scan::{is_token, is_ws, parse_u32, Scanner};
+use crate::message::scan::{is_token, is_ws, parse_u32, valid_escaped, Scanner};
+use crate::message::uri::is_uric;
 
 use super::super::search::{alnum_end, class_end};
 use super::via::ipv4_ok;
@@ -264,7 +265,28 @@ pub(super) fn bracketed_ok(sc: &mut Scanner<'_>) -> bool {
 /// passwords, IPv6 hosts or header components.
 pub(crate) fn uri_ok(s: &str) -> bool {
     let b = s.as_bytes();
-    scheme_end(b, 0).and_then(|i| sip_run(b, i, true)) == Some(b.len())
+    match scheme_end(b, 0) {
+        Some(i) => sip_run(b, i, true) == Some(b.len()),
+        None => other_uri_ok(s),
+    }
+}
+
+/// The `Uri::Other` rule of `Uri::parse`: a scheme that is not SIP
+/// (letters, digits, `+-.`, starting with a letter), then one or more
+/// `uric` bytes or `%HH` escapes.
+fn other_uri_ok(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let sb = scheme.as_bytes();
+    !scheme.eq_ignore_ascii_case("sip")
+        && !scheme.eq_ignore_ascii_case("sips")
+        && sb.first().is_some_and(u8::is_ascii_alphabetic)
+        && sb
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && !rest.is_empty()
+        && valid_escaped(rest, is_uric)
 }
 
 const K_ALNUM: u8 = 1;

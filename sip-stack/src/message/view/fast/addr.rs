@@ -427,7 +427,9 @@ fn sip_run(b: &[u8], i: usize, params: bool) -> Option<usize> {
     if let Some(&c) = b.get(j) {
         if c == b'@' || c == b'%' || kind(c, K_USER) {
             // The run was (part of) a user part.
-            j = escaped_end(b, j, K_USER);
+            if c != b'@' {
+                j = escaped_end(b, j, K_USER);
+            }
             if j == i || b.get(j) != Some(&b'@') {
                 return None;
             }

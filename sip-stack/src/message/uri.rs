@@ -220,7 +220,7 @@ pub(crate) fn parse_port(p: &str) -> Option<u16> {
     p.parse().ok()
 }
 
-fn is_user_char(b: u8) -> bool {
+pub(crate) fn is_user_char(b: u8) -> bool {
     class(b, C_USER)
 }
 

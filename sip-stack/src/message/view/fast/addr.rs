@@ -5,7 +5,7 @@ use crate::message::headers::MAX_LIST;
 use crate::message::name_addr::parse_qvalue;
 use crate::message::params::MAX_PARAMS;
 use crate::message::scan::{is_token, is_ws, parse_u32, valid_escaped, Scanner};
-use crate::message::uri::is_uric;
+use crate::message::uri::{is_uric, is_user_char};
 
 use super::super::search::{alnum_end, class_end};
 use super::via::ipv4_ok;
@@ -266,9 +266,29 @@ pub(super) fn bracketed_ok(sc: &mut Scanner<'_>) -> bool {
 pub(crate) fn uri_ok(s: &str) -> bool {
     let b = s.as_bytes();
     match scheme_end(b, 0) {
-        Some(i) => sip_run(b, i, true) == Some(b.len()),
+        Some(i) => sip_run(b, i, true) == Some(b.len()) || split_user_ok(b, i),
         None => other_uri_ok(s),
     }
+}
+
+/// `parse_sip` where the user part holds bytes the one-pass run leaves
+/// out (`;`, `,`, `?`: fine before the '@' of a whole URI): the user is
+/// everything before the first '@', checked as `parse_sip` does; the
+/// rest must then be a user-less host part. A password is left to the
+/// typed parser.
+fn split_user_ok(b: &[u8], from: usize) -> bool {
+    let Some(rest) = b.get(from..) else {
+        return false;
+    };
+    let Some(at) = memchr::memchr(b'@', rest) else {
+        return false;
+    };
+    let (user, host) = (rest.get(..at).unwrap_or_default(), from + at + 1);
+    !user.is_empty()
+        && !user.contains(&b':')
+        && std::str::from_utf8(user).is_ok_and(|u| valid_escaped(u, is_user_char))
+        && b.get(host..).is_some_and(|h| !h.contains(&b'@'))
+        && sip_run(b, host, true) == Some(b.len())
 }
 
 /// The `Uri::Other` rule of `Uri::parse`: a scheme that is not SIP

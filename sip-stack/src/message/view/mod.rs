@@ -300,13 +300,6 @@ fn field<'a>(
         within(h.value.0, h.value.1)
     };
     let kind = HeaderKind::lookup(name);
-    if let Some(k) = kind.filter(|_| h.folded) {
-        if folded_ok(b, h, k) {
-            let value = b.get(h.value.0..h.value.1).unwrap_or_default();
-            out.push(FieldView { name, value, kind });
-            return true;
-        }
-    }
     check_field(src, name, kind, || text, h, framing, scratch, out)
 }
 
@@ -343,7 +336,8 @@ fn folded_ok(b: &[u8], h: &RawHeader, kind: HeaderKind) -> bool {
 /// Checks a field's value for its kind (`kind` is `name` looked up; fast
 /// path, else the typed parser) and records it. `text` gives the value as
 /// text when it is UTF-8 and unfolded (asked for typed headers only); it
-/// is `b[h.value.0..h.value.1]`.
+/// is `b[h.value.0..h.value.1]`, and `None` for a folded value (which is
+/// unfolded here first).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn check_field<'a>(
@@ -375,7 +369,8 @@ fn check_field<'a>(
                 }
             }
             None => {
-                if !typed_field(src, h, framing, scratch) {
+                let fast_folded = h.folded && folded_ok(src.data(), h, kind);
+                if !fast_folded && !typed_field(src, h, framing, scratch) {
                     return false;
                 }
             }

@@ -178,7 +178,11 @@ Content-Length: 0\r\n\r\n";
             assert_eq!(Some(v), super::super::scan(folded, &ParseLimits::default()));
         }
         // A bare LF is left to the exact splitter.
-        for odd in [&b"OPTIONS sip:h SIP/2.0\nSubject: a\r\n\r\n"[..]] {
+        for odd in [
+            &b"OPTIONS sip:h SIP/2.0\r\nSubject: a\nX: b\r\n\r\n"[..],
+            &b"OPTIONS sip:h SIP/2.0\r\nSubject: a\r\n b\nX: c\r\n\r\n"[..],
+            &b"OPTIONS sip:h SIP/2.0\nSubject: a\r\n\r\n"[..],
+        ] {
             assert!(scan_lines(odd, &ParseLimits::default()).is_none());
         }
     }

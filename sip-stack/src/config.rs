@@ -36,10 +36,19 @@ pub struct SipConfig {
     pub rng_seed: Option<u64>,
     /// Most calls at once; further INVITEs get 503 with Retry-After.
     pub max_calls: usize,
+    /// Most server transactions at once; further new requests get a
+    /// stateless 503 with Retry-After.
+    pub max_server_transactions: usize,
 }
 
 /// Default limit on simultaneous calls (bounds memory under an INVITE flood).
 pub const DEFAULT_MAX_CALLS: usize = 4096;
+
+/// Default limit on server transactions. Over UDP a finished non-INVITE
+/// transaction stays 32 s to absorb retransmissions (RFC 3261 §17.2.2,
+/// Timer J), so this bounds the sustained rate of BYEs (or OPTIONS, ...)
+/// at about 2,000 per second; each costs about 1 KiB while it lingers.
+pub const DEFAULT_MAX_SERVER_TRANSACTIONS: usize = 65_536;
 
 impl Default for SipConfig {
     fn default() -> Self {
@@ -52,6 +61,7 @@ impl Default for SipConfig {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             rng_seed: None,
             max_calls: DEFAULT_MAX_CALLS,
+            max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
         }
     }
 }
@@ -108,6 +118,12 @@ impl SipConfigBuilder {
         self.0.max_calls = n;
         self
     }
+    /// Sets the limit on server transactions (default
+    /// [`DEFAULT_MAX_SERVER_TRANSACTIONS`]).
+    pub fn max_server_transactions(mut self, n: usize) -> Self {
+        self.0.max_server_transactions = n;
+        self
+    }
     /// Seeds the random generator (tests).
     pub fn rng_seed(mut self, seed: u64) -> Self {
         self.0.rng_seed = Some(seed);
@@ -145,6 +161,9 @@ pub struct CoreConfig {
     pub seed: u64,
     /// Most calls at once; further INVITEs get 503 with Retry-After.
     pub max_calls: usize,
+    /// Most server transactions at once; further new requests get a
+    /// stateless 503 with Retry-After.
+    pub max_server_transactions: usize,
 }
 
 impl CoreConfig {
@@ -159,6 +178,7 @@ impl CoreConfig {
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             seed: 0,
             max_calls: DEFAULT_MAX_CALLS,
+            max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
         }
     }
 
@@ -177,6 +197,12 @@ impl CoreConfig {
     /// Sets the limit on simultaneous calls.
     pub fn with_max_calls(mut self, n: usize) -> Self {
         self.max_calls = n;
+        self
+    }
+
+    /// Sets the limit on server transactions.
+    pub fn with_max_server_transactions(mut self, n: usize) -> Self {
+        self.max_server_transactions = n;
         self
     }
 }

@@ -153,6 +153,7 @@ impl Stack for SipStack {
                 max_message_size: cfg.max_message_size,
                 seed,
                 max_calls: cfg.max_calls,
+                max_server_transactions: cfg.max_server_transactions,
             };
             let core = SipCore::new(core_cfg, Instant::now());
             info!(?listening, "SIP stack started");

@@ -1022,3 +1022,43 @@ fn calls_over_the_limit_get_503_with_retry_after() {
         "no IncomingCall for a refused INVITE"
     );
 }
+
+/// A full server transaction table answers new requests with a stateless
+/// 503 (no new transaction), still absorbs retransmissions of the ones it
+/// holds, and takes requests again once Timer J has freed room.
+#[test]
+fn full_transaction_table_answers_503_statelessly() {
+    let t0 = Instant::now();
+    let cfg = CoreConfig::new(Some(me()), None).with_max_server_transactions(2);
+    let mut core = SipCore::new(cfg, t0);
+    let opt = |n: usize| {
+        request(
+            "OPTIONS",
+            &format!("z9hG4bKfull{n}"),
+            "full",
+            1,
+            None,
+            "",
+            "",
+            "",
+        )
+    };
+    for n in 0..2 {
+        core.handle_datagram(t0, me(), peer(), &opt(n));
+        assert_eq!(codes(&drain(&mut core)), vec![200]);
+    }
+    core.handle_datagram(t0, me(), peer(), &opt(2));
+    let out = drain(&mut core);
+    assert_eq!(codes(&out), vec![503]);
+    assert!(text(&out[0]).contains("Retry-After"));
+    // A retransmission of a held request gets its 200 again.
+    core.handle_datagram(t0, me(), peer(), &opt(1));
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+    // Timer J (64*T1 = 32 s) ends the two transactions; room again.
+    let later = t0 + std::time::Duration::from_secs(33);
+    let due = core.poll_timeout().expect("Timer J pending");
+    assert!(due <= later);
+    core.handle_timeout(later);
+    core.handle_datagram(later, me(), peer(), &opt(3));
+    assert_eq!(codes(&drain(&mut core)), vec![200]);
+}

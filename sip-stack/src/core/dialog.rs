@@ -203,12 +203,7 @@ impl SipCore {
     }
 
     pub(crate) fn call_timers(&mut self, now: Instant) {
-        let due: Vec<CallId> = self
-            .calls
-            .values()
-            .filter(|c| c.next_deadline().is_some_and(|d| d <= now))
-            .map(|c| c.id)
-            .collect();
+        let due = self.calls.take_due(now);
         for id in due {
             let expired = self.calls.get(&id).is_some_and(|c| {
                 c.phase == Phase::Incoming && c.ring_deadline.is_some_and(|t| t <= now)

@@ -14,6 +14,7 @@ mod incoming;
 mod register;
 mod sdp_glue;
 mod target;
+mod timed;
 mod uas;
 mod validate;
 mod view;
@@ -36,13 +37,11 @@ use build::{Echo, OutRequest};
 use dialog::Call;
 use ids::IdGen;
 use register::Account;
+use timed::Timed;
 use view::InResponse;
 
 /// Methods this UA accepts (the `Allow` header).
 pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE";
-/// Most server transactions at once; further new requests are dropped.
-pub(crate) const MAX_SERVER_TRANSACTIONS: usize = 8192;
-
 /// Body types this UA accepts (the `Accept` header).
 pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay, text/plain";
 
@@ -108,10 +107,10 @@ pub struct SipCore {
     now: Instant,
     transmits: VecDeque<Transmit>,
     events: VecDeque<StackEvent>,
-    clients: HashMap<String, ClientEntry>,
-    servers: HashMap<String, ServerEntry>,
-    calls: HashMap<CallId, Call>,
-    accounts: HashMap<AccountId, Account>,
+    clients: Timed<String, ClientEntry>,
+    servers: Timed<String, ServerEntry>,
+    calls: Timed<CallId, Call>,
+    accounts: Timed<AccountId, Account>,
     streams: HashMap<ConnId, StreamConn>,
     hosts: HashMap<String, IpAddr>,
     shutting_down: bool,
@@ -126,10 +125,13 @@ impl SipCore {
             now,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
-            clients: HashMap::new(),
-            servers: HashMap::new(),
-            calls: HashMap::new(),
-            accounts: HashMap::new(),
+            clients: Timed::new(|e: &ClientEntry| e.tx.next_deadline()),
+            servers: Timed::with_finished(
+                |e: &ServerEntry| e.tx.next_deadline(),
+                |e: &ServerEntry| e.tx.state() == crate::transaction::ServerState::Terminated,
+            ),
+            calls: Timed::new(Call::next_deadline),
+            accounts: Timed::new(|a: &Account| a.refresh_at),
             streams: HashMap::new(),
             hosts: HashMap::new(),
             shutting_down: false,
@@ -263,11 +265,15 @@ impl SipCore {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let c = self.clients.values().filter_map(|e| e.tx.next_deadline());
-        let s = self.servers.values().filter_map(|e| e.tx.next_deadline());
-        let k = self.calls.values().filter_map(|c| c.next_deadline());
-        let a = self.accounts.values().filter_map(|a| a.refresh_at);
-        c.chain(s).chain(k).chain(a).min()
+        [
+            self.clients.next_deadline(),
+            self.servers.next_deadline(),
+            self.calls.next_deadline(),
+            self.accounts.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Whether nothing is pending (no transaction, call or registration): a stack
@@ -383,12 +389,7 @@ impl SipCore {
     }
 
     fn client_timers(&mut self, now: Instant) {
-        let due: Vec<String> = self
-            .clients
-            .iter()
-            .filter(|(_, e)| e.tx.next_deadline().is_some_and(|d| d <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let due = self.clients.take_due(now);
         for key in due {
             let Some(entry) = self.clients.get_mut(&key) else {
                 continue;
@@ -412,12 +413,7 @@ impl SipCore {
     }
 
     fn server_timers(&mut self, now: Instant) {
-        let due: Vec<String> = self
-            .servers
-            .iter()
-            .filter(|(_, e)| e.tx.next_deadline().is_some_and(|d| d <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let due = self.servers.take_due(now);
         for key in due {
             let Some(entry) = self.servers.get_mut(&key) else {
                 continue;
@@ -434,8 +430,15 @@ impl SipCore {
             }
         }
         // Server transactions that finished without timers (2xx to INVITE, reliable).
-        self.servers
-            .retain(|_, e| e.tx.state() != crate::transaction::ServerState::Terminated);
+        for key in self.servers.take_finished() {
+            let done = self
+                .servers
+                .get(&key)
+                .is_some_and(|e| e.tx.state() == crate::transaction::ServerState::Terminated);
+            if done {
+                self.servers.remove(&key);
+            }
+        }
     }
 
     fn on_client_timeout(&mut self, owner: Owner) {

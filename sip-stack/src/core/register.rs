@@ -306,12 +306,7 @@ impl SipCore {
     }
 
     pub(super) fn account_timers(&mut self, now: Instant) {
-        let due: Vec<AccountId> = self
-            .accounts
-            .iter()
-            .filter(|(_, a)| a.refresh_at.is_some_and(|t| t <= now))
-            .map(|(id, _)| *id)
-            .collect();
+        let due = self.accounts.take_due(now);
         for id in due {
             if let Some(a) = self.accounts.get_mut(&id) {
                 a.refresh_at = None;

@@ -58,8 +58,15 @@ impl SipCore {
             }
             return;
         }
-        if self.servers.len() >= super::MAX_SERVER_TRANSACTIONS {
-            warn!("server transaction table full; request dropped");
+        if self.servers.len() >= self.cfg.max_server_transactions {
+            // Overloaded: a 503 sent without keeping any state tells the
+            // peer to back off (§21.5.4) instead of leaving it to time out.
+            warn!("server transaction table full; 503 sent statelessly");
+            let tag = self.ids.tag();
+            let ua = self.cfg.user_agent.clone();
+            let retry = [("Retry-After", "5".to_string())];
+            let bytes = build::response(&Echo::of(&req), 503, Some(&tag), &ua, &retry, None);
+            self.send(req.transport, reply_to, bytes);
             return;
         }
         self.servers.insert(

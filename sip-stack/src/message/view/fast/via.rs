@@ -171,9 +171,10 @@ fn ttl_end(r: &[u8], from: usize) -> Option<usize> {
 
 /// The host that `Via::parse` (and `parse_sip`) would cut at `from` (the
 /// run of alphanumerics, `-` and `.`), when `Host::parse` accepts it as a
-/// name or IPv4 literal: its end. The label rules are checked at the
-/// separators only, by looking at the byte before. `None` means "not
-/// sure": bad hosts, but also a name with a trailing dot.
+/// name or IPv4 literal: its end. The alphanumeric stretches are found
+/// sixteen bytes at a time and the label rules are checked at the
+/// separators only. `None` means "not sure": bad hosts, but also a name
+/// with a trailing dot.
 #[inline(always)]
 fn host_end(r: &[u8], from: usize) -> Option<usize> {
     let mut i = from;

@@ -321,6 +321,22 @@ pub(crate) fn split_header_lines(
     Ok(first_err)
 }
 
+/// `raw` with its folds removed: a fold (CRLF + WSP) is equivalent to the
+/// WSP alone.
+pub(crate) fn unfold(raw: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while let Some(&c) = raw.get(i) {
+        if c == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+            i += 2;
+            continue;
+        }
+        v.push(c);
+        i += 1;
+    }
+    v
+}
+
 /// Parses the typed value of one header field.
 /// `head` is the header section as text when it is valid UTF-8 as a
 /// whole (the usual case), starting at buffer offset `head_at`; it saves a
@@ -356,18 +372,7 @@ pub(crate) fn parse_field(
             };
             let unfolded;
             let raw = if h.folded {
-                // A fold (CRLF + WSP) is equivalent to the WSP alone.
-                let mut v = Vec::with_capacity(raw.len());
-                let mut i = 0;
-                while let Some(&c) = raw.get(i) {
-                    if c == b'\r' && raw.get(i + 1) == Some(&b'\n') {
-                        i += 2;
-                        continue;
-                    }
-                    v.push(c);
-                    i += 1;
-                }
-                unfolded = v;
+                unfolded = unfold(raw);
                 &unfolded[..]
             } else {
                 raw

@@ -236,6 +236,15 @@ fn is_hnv_char(b: u8) -> bool {
     class(b, C_HNV)
 }
 
+/// `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )` (RFC 3986).
+pub(crate) fn valid_scheme(scheme: &str) -> bool {
+    let sb = scheme.as_bytes();
+    sb.first().is_some_and(|b| b.is_ascii_alphabetic())
+        && sb
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+}
+
 pub(crate) fn is_uric(b: u8) -> bool {
     class(b, C_UNRESERVED | C_RESERVED)
 }
@@ -478,12 +487,7 @@ impl Uri {
             s.get(..colon).unwrap_or(""),
             s.get(colon + 1..).unwrap_or(""),
         );
-        let sb = scheme.as_bytes();
-        if !sb.first().is_some_and(|b| b.is_ascii_alphabetic())
-            || !sb
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        {
+        if !valid_scheme(scheme) {
             return Err(UriError::Scheme);
         }
         if scheme.eq_ignore_ascii_case("sip") {

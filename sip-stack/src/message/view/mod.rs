@@ -45,8 +45,8 @@ use super::error::{ParseError, ParseErrorKind as K};
 use super::headers::{Header, HeaderKind};
 use super::method::Method;
 use super::parse::{
-    check_version, find_blank_line, find_crlf, parse, parse_field, split_header_lines, Mode,
-    Outcome, ParseLimits, RawHeader, Source,
+    check_version, find_blank_line, find_crlf, parse, parse_field, split_header_lines, unfold,
+    Mode, Outcome, ParseLimits, RawHeader, Source,
 };
 use super::scan::{is_ws, parse_u32, trim_ws};
 use super::sip_message::SipMessage;
@@ -90,17 +90,7 @@ impl<'a> FieldView<'a> {
         if !self.value.contains(&b'\r') {
             return Cow::Borrowed(self.value);
         }
-        let mut v = Vec::with_capacity(self.value.len());
-        let mut i = 0;
-        while let Some(&c) = self.value.get(i) {
-            if c == b'\r' && self.value.get(i + 1) == Some(&b'\n') {
-                i += 2;
-                continue;
-            }
-            v.push(c);
-            i += 1;
-        }
-        Cow::Owned(v)
+        Cow::Owned(unfold(self.value))
     }
 }
 
@@ -311,17 +301,7 @@ fn folded_ok(b: &[u8], h: &RawHeader, kind: HeaderKind) -> bool {
     if matches!(kind, HeaderKind::CSeq | HeaderKind::ContentLength) {
         return false;
     }
-    let raw = b.get(h.value.0..h.value.1).unwrap_or_default();
-    let mut v = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while let Some(&c) = raw.get(i) {
-        if c == b'\r' && raw.get(i + 1) == Some(&b'\n') {
-            i += 2;
-            continue;
-        }
-        v.push(c);
-        i += 1;
-    }
+    let v = unfold(b.get(h.value.0..h.value.1).unwrap_or_default());
     let Ok(t) = std::str::from_utf8(&v) else {
         return false;
     };

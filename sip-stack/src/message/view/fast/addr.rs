@@ -5,10 +5,10 @@ use crate::message::headers::MAX_LIST;
 use crate::message::name_addr::parse_qvalue;
 use crate::message::params::MAX_PARAMS;
 use crate::message::scan::{is_token, is_ws, parse_u32, valid_escaped, Scanner};
-use crate::message::uri::{is_uric, is_user_char};
+use crate::message::uri::{is_uric, is_user_char, valid_scheme};
 
-use super::super::search::{alnum_end, class_end};
-use super::via::ipv4_ok;
+use super::super::search::class_end;
+use super::via::host_run;
 use super::{generic_params, run};
 
 /// A name-addr: the tight form first, then the full mirror.
@@ -266,7 +266,7 @@ pub(super) fn bracketed_ok(sc: &mut Scanner<'_>) -> bool {
 pub(crate) fn uri_ok(s: &str) -> bool {
     let b = s.as_bytes();
     match scheme_end(b, 0) {
-        Some(i) => sip_run(b, i, true) == Some(b.len()) || split_user_ok(b, i),
+        Some(i) => sip_run(b, i, true) == Some(b.len()) || split_user_ok(s, i),
         None => other_uri_ok(s),
     }
 }
@@ -276,17 +276,15 @@ pub(crate) fn uri_ok(s: &str) -> bool {
 /// everything before the first '@', checked as `parse_sip` does; the
 /// rest must then be a user-less host part. A password is left to the
 /// typed parser.
-fn split_user_ok(b: &[u8], from: usize) -> bool {
-    let Some(rest) = b.get(from..) else {
+fn split_user_ok(s: &str, from: usize) -> bool {
+    let b = s.as_bytes();
+    let Some(at) = b.get(from..).and_then(|r| memchr::memchr(b'@', r)) else {
         return false;
     };
-    let Some(at) = memchr::memchr(b'@', rest) else {
-        return false;
-    };
-    let (user, host) = (rest.get(..at).unwrap_or_default(), from + at + 1);
+    let (user, host) = (s.get(from..from + at).unwrap_or_default(), from + at + 1);
     !user.is_empty()
-        && !user.contains(&b':')
-        && std::str::from_utf8(user).is_ok_and(|u| valid_escaped(u, is_user_char))
+        && !user.contains(':')
+        && valid_escaped(user, is_user_char)
         && b.get(host..).is_some_and(|h| !h.contains(&b'@'))
         && sip_run(b, host, true) == Some(b.len())
 }
@@ -298,13 +296,9 @@ fn other_uri_ok(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
     };
-    let sb = scheme.as_bytes();
     !scheme.eq_ignore_ascii_case("sip")
         && !scheme.eq_ignore_ascii_case("sips")
-        && sb.first().is_some_and(u8::is_ascii_alphabetic)
-        && sb
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        && valid_scheme(scheme)
         && !rest.is_empty()
         && valid_escaped(rest, is_uric)
 }
@@ -373,50 +367,6 @@ static KIND: [u8; 256] = {
 #[inline(always)]
 fn kind(c: u8, mask: u8) -> bool {
     KIND[c as usize] & mask != 0
-}
-
-/// The run of hostname bytes from `i`: its end, and whether `Host::parse`
-/// accepts it, with the rules of `is_hostname` applied on the way (each
-/// label starts and ends alphanumeric, the last starts with a letter, one
-/// trailing '.' allowed); a run whose last label starts with a digit is
-/// an IPv4 literal or nothing. The alphanumeric stretches are found
-/// sixteen bytes at a time; only the separators are looked at.
-#[inline(always)]
-fn host_run(b: &[u8], i: usize) -> (usize, bool) {
-    let mut j = i;
-    let mut top_alpha = false;
-    let mut label_start = true;
-    loop {
-        let e = alnum_end(b, j);
-        if e == j {
-            // No alphanumeric where one must be: the end of the run
-            // after a trailing '.' (fine for a name), or a broken rule.
-            let end = j + run(b, j, |c| kind(c, K_ALNUM | K_DASH | K_DOT));
-            let trailing_dot = label_start && j > i && end == j;
-            return (end, trailing_dot && top_alpha && j - i <= 255);
-        }
-        if label_start {
-            top_alpha = b.get(j).is_some_and(u8::is_ascii_alphabetic);
-        }
-        match b.get(e) {
-            Some(b'.') => {
-                j = e + 1;
-                label_start = true;
-            }
-            Some(b'-') => {
-                j = e + 1 + run(b, e + 1, |c| c == b'-');
-                label_start = false;
-            }
-            _ => {
-                let ok = if top_alpha {
-                    e - i <= 255
-                } else {
-                    b.get(i..e).is_some_and(ipv4_ok)
-                };
-                return (e, ok);
-            }
-        }
-    }
 }
 
 /// The end of the run from `i` of bytes of class `mask` and `%HH`

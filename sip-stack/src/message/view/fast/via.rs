@@ -7,7 +7,7 @@ use crate::message::uri::{is_hostname, parse_port};
 
 use super::super::search::{alnum_end, class_end};
 
-use super::generic_params;
+use super::{generic_params, run};
 
 /// The common Via shape with no optional whitespace inside, in one pass
 /// over the bytes: `SIP/2.0/<transport> SP host[:port]` then
@@ -169,51 +169,60 @@ fn ttl_end(r: &[u8], from: usize) -> Option<usize> {
     (d.len() <= 3 && d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')) <= 255).then_some(e)
 }
 
-/// The host that `Via::parse` (and `parse_sip`) would cut at `from` (the
-/// run of alphanumerics, `-` and `.`), when `Host::parse` accepts it as a
-/// name or IPv4 literal: its end. The alphanumeric stretches are found
-/// sixteen bytes at a time and the label rules are checked at the
-/// separators only. `None` means "not sure": bad hosts, but also a name
-/// with a trailing dot.
+/// The host that `Via::parse` would cut at `from` (the run of
+/// alphanumerics, `-` and `.`), when `Host::parse` accepts it as a name or
+/// IPv4 literal: its end. `None` means "not sure": bad hosts, but also a
+/// name with a trailing dot (which `Via::parse` reads differently from a
+/// URI host).
 #[inline(always)]
 fn host_end(r: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    let mut top = from;
+    let (end, ok) = host_run(r, from);
+    (ok && end > from && r.get(end - 1) != Some(&b'.')).then_some(end)
+}
+
+/// The run of hostname bytes from `i`: its end, and whether `Host::parse`
+/// accepts it, with the rules of `is_hostname` applied on the way (each
+/// label starts and ends alphanumeric, the last starts with a letter, one
+/// trailing '.' allowed); a run whose last label starts with a digit is
+/// an IPv4 literal or nothing. The alphanumeric stretches are found
+/// sixteen bytes at a time; only the separators are looked at.
+#[inline(always)]
+pub(super) fn host_run(b: &[u8], i: usize) -> (usize, bool) {
+    let mut j = i;
+    let mut top_alpha = false;
+    let mut label_start = true;
     loop {
-        // Every label, and every part of one after a run of dashes,
-        // starts with an alphanumeric; the stretches are found sixteen
-        // bytes at a time.
-        let e = alnum_end(r, i);
-        if e == i {
-            return None;
+        let e = alnum_end(b, j);
+        if e == j {
+            // No alphanumeric where one must be: the end of the run
+            // after a trailing '.' (fine for a name), or a broken rule.
+            let end = j + run(b, j, |c| {
+                c.is_ascii_alphanumeric() || c == b'-' || c == b'.'
+            });
+            let trailing_dot = label_start && j > i && end == j;
+            return (end, trailing_dot && top_alpha && j - i <= 255);
         }
-        match r.get(e) {
+        if label_start {
+            top_alpha = b.get(j).is_some_and(u8::is_ascii_alphabetic);
+        }
+        match b.get(e) {
             Some(b'.') => {
-                i = e + 1;
-                top = i;
+                j = e + 1;
+                label_start = true;
             }
             Some(b'-') => {
-                i = e + 1;
-                while r.get(i) == Some(&b'-') {
-                    i += 1;
-                }
+                j = e + 1 + run(b, e + 1, |c| c == b'-');
+                label_start = false;
             }
-            // The name ends alphanumeric.
             _ => {
-                i = e;
-                break;
+                let ok = if top_alpha {
+                    e - i <= 255
+                } else {
+                    b.get(i..e).is_some_and(ipv4_ok)
+                };
+                return (e, ok);
             }
         }
-    }
-    if i - from > 255 {
-        return None;
-    }
-    // A toplabel starting with a letter makes a name (`is_hostname`);
-    // with a digit, `Host::parse` takes the host as IPv4 if it is all
-    // digits and dots and rejects it otherwise.
-    match r.get(top) {
-        Some(c) if c.is_ascii_alphabetic() => Some(i),
-        _ => r.get(from..i).is_some_and(ipv4_ok).then_some(i),
     }
 }
 

@@ -12,7 +12,9 @@ use super::super::headers::HeaderKind;
 use super::super::parse::{ParseLimits, RawHeader, Source};
 use super::super::scan::{is_token, is_ws};
 use super::search::{find_cr_lf, find_name_end};
-use super::{check_field, finish, start_line_text, Framing, MessageView, StartLineView};
+use super::{
+    check_field, fast, finish, fused_field, start_line_text, Framing, MessageView, StartLineView,
+};
 
 /// Length of the run of bytes of `b` from `from` that satisfy `f`.
 #[inline(always)]
@@ -107,6 +109,20 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
             return None;
         }
         let vs = colon + 1 + run(b, colon + 1, is_ws);
+        // The usual case: the kind's check runs to the end of the line
+        // itself, so the line needs no search of its own.
+        if let Some((ve, cr)) = kind.and_then(|k| fast::value_at(k, b, vs)) {
+            if b.get(cr + 1) == Some(&b'\n')
+                && !b.get(cr + 2).is_some_and(|&c| is_ws(c))
+                && cr - pos <= limits.max_header_line
+                && fields.len() < limits.max_headers
+            {
+                let t = sub(text, vs, ve)?;
+                fused_field(name, kind, t, vs, &mut framing, &mut fields);
+                pos = cr + 2;
+                continue;
+            }
+        }
         // No CR or LF between `pos` and `vs`: all token, WSP and ':'.
         // The field ends at the first CRLF not followed by SP or HTAB
         // (a fold); any other CR or LF is left to the exact splitter.

@@ -257,6 +257,52 @@ pub(super) struct Framing {
     pub(super) skip_cseq: bool,
 }
 
+impl Framing {
+    /// Takes what it needs from an accepted value `t` of `kind`, found
+    /// at `at` in the datagram.
+    #[inline(always)]
+    fn note(&mut self, kind: HeaderKind, t: &str, at: usize) {
+        match kind {
+            HeaderKind::ContentLength if self.content_length.is_none() => {
+                self.content_length = parse_u32(trim_ws(t));
+            }
+            HeaderKind::CSeq if self.cseq_method.is_none() && !self.skip_cseq => {
+                self.cseq_method = Some(cseq_method_at(t, at));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Records a field whose value `t` (at `at` in the datagram) the fused
+/// check [`fast::value_at`] accepted for `kind`.
+#[inline(always)]
+fn fused_field<'a>(
+    name: &'a str,
+    kind: Option<HeaderKind>,
+    t: &'a str,
+    at: usize,
+    framing: &mut Framing,
+    out: &mut Vec<FieldView<'a>>,
+) {
+    if let Some(kind) = kind {
+        debug_assert!(
+            super::headers::parse_typed(kind, t, &mut Vec::new()).is_ok(),
+            "fused check accepted {kind:?} {t:?}, the typed parser does not"
+        );
+        debug_assert!(
+            fast::value_ok(kind, t),
+            "fused and separate checks disagree on {kind:?} {t:?}"
+        );
+        framing.note(kind, t, at);
+    }
+    out.push(FieldView {
+        name,
+        value: t.as_bytes(),
+        kind,
+    });
+}
+
 /// The first CSeq's method: where its text is in the datagram (fast
 /// path), or as the typed parser read it.
 enum CseqMethod {
@@ -338,15 +384,7 @@ fn check_field<'a>(
                     super::headers::parse_typed(kind, t, &mut Vec::new()).is_ok(),
                     "fast path accepted {kind:?} {t:?}, the typed parser does not"
                 );
-                match kind {
-                    HeaderKind::ContentLength if framing.content_length.is_none() => {
-                        framing.content_length = parse_u32(trim_ws(t));
-                    }
-                    HeaderKind::CSeq if framing.cseq_method.is_none() && !framing.skip_cseq => {
-                        framing.cseq_method = Some(cseq_method_at(t, h.value.0));
-                    }
-                    _ => {}
-                }
+                framing.note(kind, t, h.value.0);
             }
             None => {
                 let fast_folded = h.folded && folded_ok(src.data(), h, kind);

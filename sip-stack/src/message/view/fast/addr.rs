@@ -24,22 +24,24 @@ pub(super) fn name_addr(s: &str, require_brackets: bool) -> bool {
 /// display name or around the URI, so the quote- and bracket-aware split
 /// of `list_each` cuts exactly at the commas found here.
 pub(super) fn name_addr_list_tight(s: &str, require_brackets: bool) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
+    name_addr_list_at(s.as_bytes(), 0, require_brackets) == Some(s.len())
+}
+
+/// [`name_addr_list_tight`] from `i` in `b`, which may run on past the
+/// value: where the list stopped (the caller decides whether the value
+/// ends there).
+pub(super) fn name_addr_list_at(b: &[u8], mut i: usize, require_brackets: bool) -> Option<usize> {
     let mut n = 0;
     loop {
         n += 1;
         if n > MAX_LIST {
-            return false;
+            return None;
         }
-        let Some(e) = name_addr_at(b, i, require_brackets) else {
-            return false;
-        };
-        match b.get(e) {
-            None => return true,
-            Some(b',') => i = e + 1,
-            Some(_) => return false,
+        let e = name_addr_at(b, i, require_brackets)?;
+        if b.get(e) != Some(&b',') {
+            return Some(e);
         }
+        i = e + 1;
     }
 }
 
@@ -55,7 +57,7 @@ pub(super) fn name_addr_tight(s: &str) -> bool {
 /// optional whitespace. Returns where it stopped (end or a byte the
 /// caller must judge); `None` for anything else, which is left to
 /// [`name_addr_ok`].
-fn name_addr_at(b: &[u8], mut i: usize, require_brackets: bool) -> Option<usize> {
+pub(super) fn name_addr_at(b: &[u8], mut i: usize, require_brackets: bool) -> Option<usize> {
     i += run(b, i, is_ws);
     match b.get(i) {
         Some(b'"') => {

@@ -24,12 +24,12 @@ mod via;
 use super::search::class_end;
 
 pub(crate) use addr::uri_ok;
-use addr::{name_addr, name_addr_list_tight};
+use addr::{name_addr, name_addr_at, name_addr_list_at, name_addr_list_tight};
 #[cfg(test)]
 use addr::{name_addr_ok, name_addr_tight};
 #[cfg(test)]
 use via::ipv4_ok;
-use via::{via_ok, via_tight};
+use via::{via_at, via_ok, via_tight};
 
 /// Whether `v` (one header line's value, unfolded, trimmed) is certainly
 /// accepted by the typed parser for `kind`.
@@ -174,14 +174,80 @@ fn is_standard_method(m: &[u8]) -> bool {
 /// `CallId::parse`: `word [ "@" word ]`.
 fn call_id_ok(v: &str) -> bool {
     let s = trim_ws(v).as_bytes();
+    call_id_at(s, 0) == Some(s.len())
+}
+
+/// [`call_id_ok`] from `i` in `b`, which may run on past the value:
+/// where the Call-ID stopped.
+fn call_id_at(b: &[u8], i: usize) -> Option<usize> {
     // '@' is not a word byte, so the first run ends at the only '@'.
-    let word_end = |from: usize| class_end(s, from, |b| class(b, C_WORD));
-    let at = word_end(0);
-    match s.get(at) {
-        None => at > 0,
-        Some(b'@') => at > 0 && word_end(at + 1) == s.len() && s.len() > at + 1,
-        Some(_) => false,
+    let word_end = |from: usize| class_end(b, from, |c| class(c, C_WORD));
+    let at = word_end(i);
+    if at == i {
+        return None;
     }
+    if b.get(at) != Some(&b'@') {
+        return Some(at);
+    }
+    let e = word_end(at + 1);
+    (e > at + 1).then_some(e)
+}
+
+/// `CSeq::parse` from `i` in `b`, which may run on past the value:
+/// digits `parse_u32` takes, whitespace, a method token; where the
+/// token stopped. Followed by whitespace and the end of the value, the
+/// token is the whole method text (`Method::from_str` takes any token).
+fn cseq_at(b: &[u8], i: usize) -> Option<usize> {
+    let d = i + run(b, i, |c| c.is_ascii_digit());
+    number(b, i, d)?;
+    let ms = d + run(b, d, is_ws);
+    let me = class_end(b, ms, is_token);
+    (ms > d && me > ms).then_some(me)
+}
+
+/// `b[from..to]` (digits) as `parse_u32` reads it.
+#[inline(always)]
+fn number(b: &[u8], from: usize, to: usize) -> Option<u32> {
+    parse_u32(std::str::from_utf8(b.get(from..to)?).ok()?)
+}
+
+/// A decimal number of at most `max` from `i` in `b`, which may run on
+/// past the value: where its digits end.
+fn number_at(b: &[u8], i: usize, max: u32) -> Option<usize> {
+    let d = i + run(b, i, |c| c.is_ascii_digit());
+    number(b, i, d).is_some_and(|n| n <= max).then_some(d)
+}
+
+/// [`value_ok`] fused with the line splitter: the value of a `kind`
+/// header starts at `vs` in the datagram `b` (after the colon and its
+/// whitespace) and runs to the first CR. When the check certainly
+/// accepts it and stops at whitespace followed by a CR, returns where
+/// the value's text ends (trailing whitespace left out) and where that
+/// CR is; the caller checks the LF and that no fold follows. `None`
+/// means "not sure", and the line takes the separate path.
+#[inline(always)]
+pub(crate) fn value_at(kind: HeaderKind, b: &[u8], vs: usize) -> Option<(usize, usize)> {
+    use HeaderKind as K;
+    let stop = match kind {
+        K::Via => via_at(b, vs)?,
+        K::From | K::To | K::ReferTo => name_addr_at(b, vs, false)?,
+        K::Contact => name_addr_list_at(b, vs, false)?,
+        K::Route | K::RecordRoute => name_addr_list_at(b, vs, true)?,
+        K::CallId => call_id_at(b, vs)?,
+        K::CSeq => cseq_at(b, vs)?,
+        K::MaxForwards => number_at(b, vs, 255)?,
+        K::ContentLength | K::Expires | K::MinExpires => number_at(b, vs, u32::MAX)?,
+        _ => return None,
+    };
+    let cr = stop + run(b, stop, is_ws);
+    if b.get(cr) != Some(&b'\r') {
+        return None;
+    }
+    let mut ve = stop;
+    while ve > vs && b.get(ve - 1).is_some_and(|&c| is_ws(c)) {
+        ve -= 1;
+    }
+    Some((ve, cr))
 }
 
 /// `text` of the typed parser (User-Agent, Server).

@@ -22,53 +22,55 @@ pub(super) fn via_tight(s: &str) -> bool {
         end -= 1;
     }
     let r = b.get(..end).unwrap_or_default();
-    let mut i = 0;
+    via_at(r, 0) == Some(r.len())
+}
+
+/// [`via_tight`] from `i` in `r`, which may run on past the value (the
+/// datagram): where the scan stopped, at the first byte no rule took;
+/// the caller decides whether the value ends there. No rule looks past
+/// that byte, so the verdict on a value is the same either way.
+pub(super) fn via_at(r: &[u8], mut i: usize) -> Option<usize> {
     while matches!(r.get(i), Some(b' ' | b'\t')) {
         i += 1;
     }
     if r.get(i..i + 8) != Some(b"SIP/2.0/".as_slice()) {
-        return false;
+        return None;
     }
     i += 8;
     let t = i;
     i = token_end(r, i);
     if i == t || r.get(i) != Some(&b' ') {
-        return false;
+        return None;
     }
-    let Some(mut i) = host_end(r, i + 1) else {
-        return false;
-    };
+    let mut i = host_end(r, i + 1)?;
     if r.get(i) == Some(&b':') {
-        match port_end(r, i + 1) {
-            Some(e) => i = e,
-            None => return false,
-        }
+        i = port_end(r, i + 1)?;
     }
     via_params(r, i)
 }
 
-/// `*( ";" token [ "=" value ] )` from `i` to the end of `r`. The name
+/// `*( ";" token [ "=" value ] )` from `i`; where they stop. The name
 /// is recognised first, so the value is scanned once, by the rule
 /// `Via::parse` applies to it (IPv4 for `received`, a port for `rport`,
 /// ...). Other values are tokens only: a `:` (bare IPv6 `received`),
 /// quote or bracket ends the fast path.
-fn via_params(r: &[u8], mut i: usize) -> bool {
+fn via_params(r: &[u8], mut i: usize) -> Option<usize> {
     let mut n = 0;
-    while let Some(&c) = r.get(i) {
-        if c != b';' || n >= MAX_PARAMS {
-            return false;
+    while r.get(i) == Some(&b';') {
+        if n >= MAX_PARAMS {
+            return None;
         }
         n += 1;
         let ns = i + 1;
         i = token_end(r, ns);
         if i == ns {
-            return false;
+            return None;
         }
         let name = param_name(r.get(ns..i).unwrap_or_default());
         if r.get(i) != Some(&b'=') {
             // Of the checked names only rport may be a flag.
             if !matches!(name, Name::Other | Name::Rport) {
-                return false;
+                return None;
             }
             continue;
         }
@@ -82,13 +84,13 @@ fn via_params(r: &[u8], mut i: usize) -> bool {
             Name::Maddr => host_end(r, vs).unwrap_or(vs),
         };
         // Whatever a value rule stopped at must start the next parameter
-        // or end the value: the loop head checks that.
+        // or end the value: the loop head or the caller checks that.
         if ve == vs {
-            return false;
+            return None;
         }
         i = ve;
     }
-    true
+    Some(i)
 }
 
 /// The parameters whose values `Via::parse` checks.

@@ -462,6 +462,23 @@ fn version_ok(v: &[u8]) -> Option<()> {
 /// [`start_line`] of a line already known to be text.
 fn start_line_text(line: &str) -> Option<StartLineView<'_>> {
     let lb = line.as_bytes();
+    // The usual status line, `SIP/2.0 NNN reason` with a printable
+    // reason: the general rules below give the same view.
+    if let Some((&[b'S', b'I', b'P', b'/', b'2', b'.', b'0', b' ', x, y, z, b' '], _)) =
+        lb.split_first_chunk::<12>()
+    {
+        if (b'1'..=b'6').contains(&x)
+            && y.is_ascii_digit()
+            && z.is_ascii_digit()
+            && search::text_end(lb, 12) == lb.len()
+        {
+            let status = u16::from(x - b'0') * 100 + u16::from(y - b'0') * 10 + u16::from(z - b'0');
+            return Some(StartLineView::Response {
+                status,
+                reason: line.get(12..).unwrap_or_default(),
+            });
+        }
+    }
     if lb.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/")) {
         // `splitn(3, ' ')`: version, code, the rest as the reason.
         let (ver, rest) = split_sp(line);

@@ -30,6 +30,20 @@ pub(super) fn alnum_end(b: &[u8], i: usize) -> usize {
     find(b, i, mask::non_alnum, |c| !c.is_ascii_alphanumeric()).unwrap_or(b.len().max(i))
 }
 
+/// The end of the run of text bytes of `b` from `i` (`b.len()` when the
+/// run reaches the end): printable ASCII and HTAB, the bytes of a `text`
+/// value that need no UTF-8 decoding.
+#[inline(always)]
+pub(super) fn text_end(b: &[u8], i: usize) -> usize {
+    find(b, i, mask::non_text, |c| !is_text(c)).unwrap_or(b.len().max(i))
+}
+
+/// Printable ASCII or HTAB.
+#[inline(always)]
+pub(super) fn is_text(c: u8) -> bool {
+    (0x20..0x7f).contains(&c) || c == b'\t'
+}
+
 /// The end of the run of bytes of `b` from `i` in a class that holds
 /// every ASCII letter and digit (`member` must say so for them): the
 /// alphanumeric stretches are skipped sixteen bytes at a time and only
@@ -81,7 +95,7 @@ fn find(
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod mask {
     use std::arch::x86_64::{
-        __m128i, _mm_add_epi8, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_min_epu8, _mm_movemask_epi8,
+        __m128i, _mm_add_epi8, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_min_epu8, _mm_movemask_epi8,
         _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
 
@@ -118,6 +132,20 @@ mod mask {
             let low = _mm_cmpeq_epi8(_mm_min_epu8(v, space), v);
             let colon = _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8));
             _mm_movemask_epi8(_mm_or_si128(low, colon)) as u32
+        }
+    }
+
+    /// Bit k set when `c[k]` is not printable ASCII or HTAB.
+    #[inline(always)]
+    pub(super) fn non_text(c: &[u8; 16]) -> u32 {
+        let v = load(c);
+        // SAFETY: SSE2 is enabled for this build (the module's cfg).
+        unsafe {
+            // Signed, 0x80..=0xff are below 0x20 too.
+            let low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+            let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+            let tab = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8));
+            _mm_movemask_epi8(_mm_andnot_si128(tab, _mm_or_si128(low, del))) as u32
         }
     }
 
@@ -165,6 +193,10 @@ mod mask {
     pub(super) fn non_alnum(c: &[u8; 16]) -> u32 {
         bits(c, |x| !x.is_ascii_alphanumeric())
     }
+
+    pub(super) fn non_text(c: &[u8; 16]) -> u32 {
+        bits(c, |x| !super::is_text(x))
+    }
 }
 
 #[cfg(test)]
@@ -204,6 +236,8 @@ mod tests {
                         let other = |x: u8| !x.is_ascii_alphanumeric();
                         let want = byte_loop(&b, from, other).unwrap_or(len.max(from));
                         assert_eq!(alnum_end(&b, from), want, "{b:?} from {from}");
+                        let want = byte_loop(&b, from, |x| !is_text(x)).unwrap_or(len.max(from));
+                        assert_eq!(text_end(&b, from), want, "{b:?} from {from}");
                     }
                 }
             }
@@ -223,6 +257,8 @@ mod tests {
                 assert_eq!(mask::cr_lf(&c), want, "byte {v:#x} lane {lane}");
                 let want = u32::from(v <= b' ' || v == b':') << lane;
                 assert_eq!(mask::name_stop(&c), want, "byte {v:#x} lane {lane}");
+                let want = u32::from(!is_text(v)) << lane;
+                assert_eq!(mask::non_text(&c), want, "byte {v:#x} lane {lane}");
             }
         }
     }

@@ -21,7 +21,7 @@ use crate::message::scan::{
 mod addr;
 mod via;
 
-use super::search::class_end;
+use super::search::{class_end, text_end};
 
 pub(crate) use addr::uri_ok;
 use addr::{name_addr, name_addr_at, name_addr_list_at, name_addr_list_tight};
@@ -205,10 +205,31 @@ fn cseq_at(b: &[u8], i: usize) -> Option<usize> {
     (ms > d && me > ms).then_some(me)
 }
 
-/// `b[from..to]` (digits) as `parse_u32` reads it.
+/// `b[from..to]` (digits) as `parse_u32` reads it: at most twenty
+/// digits, leading zeros allowed, at most `u32::MAX`.
 #[inline(always)]
 fn number(b: &[u8], from: usize, to: usize) -> Option<u32> {
-    parse_u32(std::str::from_utf8(b.get(from..to)?).ok()?)
+    let d = b.get(from..to)?;
+    if d.is_empty() || d.len() > 20 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in d {
+        // At most u32::MAX before each step, so this cannot overflow.
+        v = v * 10 + u64::from(c.wrapping_sub(b'0'));
+        if v > u64::from(u32::MAX) || !c.is_ascii_digit() {
+            return None;
+        }
+    }
+    u32::try_from(v).ok()
+}
+
+/// `text` of the typed parser from `i` in `b`, which may run on past the
+/// value: where the run of printable ASCII and HTAB stops. Such a run
+/// holds no control byte, so the value it covers is text (`text_ok`).
+fn text_at(b: &[u8], i: usize) -> Option<usize> {
+    let e = text_end(b, i);
+    (e > i).then_some(e)
 }
 
 /// A decimal number of at most `max` from `i` in `b`, which may run on
@@ -237,6 +258,7 @@ pub(crate) fn value_at(kind: HeaderKind, b: &[u8], vs: usize) -> Option<(usize, 
         K::CSeq => cseq_at(b, vs)?,
         K::MaxForwards => number_at(b, vs, 255)?,
         K::ContentLength | K::Expires | K::MinExpires => number_at(b, vs, u32::MAX)?,
+        K::UserAgent | K::Server => text_at(b, vs)?,
         _ => return None,
     };
     let cr = stop + run(b, stop, is_ws);

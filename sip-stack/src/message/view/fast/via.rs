@@ -229,36 +229,41 @@ pub(super) fn host_run(b: &[u8], i: usize) -> (usize, bool) {
 }
 
 /// Four dotted decimal octets from `from` (as [`ipv4_ok`]); their end.
+/// An octet is one digit, or two or three without a leading zero, at
+/// most 255; a digit right after one (a fourth digit, or one after a
+/// leading zero) or a fifth part makes it no address.
 #[inline(always)]
 fn ipv4_end(r: &[u8], from: usize) -> Option<usize> {
+    let digit = |i: usize| {
+        r.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|&c| u32::from(c - b'0'))
+    };
     let mut i = from;
-    let mut dots = 0;
-    let mut digits = 0;
-    let mut octet = 0u32;
-    while let Some(&c) = r.get(i) {
-        if c == b'.' {
-            if digits == 0 || dots == 3 {
+    for part in 0..4 {
+        if part > 0 {
+            if r.get(i) != Some(&b'.') {
                 return None;
             }
-            dots += 1;
-            digits = 0;
-            octet = 0;
-        } else if c.is_ascii_digit() {
-            // A second digit after a leading '0'.
-            if digits == 1 && octet == 0 {
-                return None;
-            }
-            octet = octet * 10 + u32::from(c - b'0');
-            digits += 1;
-            if octet > 255 {
-                return None;
-            }
-        } else {
-            break;
+            i += 1;
         }
+        let mut v = digit(i)?;
         i += 1;
+        if v != 0 {
+            if let Some(d) = digit(i) {
+                v = v * 10 + d;
+                i += 1;
+                if let Some(d) = digit(i) {
+                    v = v * 10 + d;
+                    i += 1;
+                }
+            }
+        }
+        if v > 255 || digit(i).is_some() {
+            return None;
+        }
     }
-    (dots == 3 && digits > 0).then_some(i)
+    (r.get(i) != Some(&b'.')).then_some(i)
 }
 
 /// `Via::parse` for `protocol/version/transport host[:port];params`

@@ -11,7 +11,7 @@
 use super::super::headers::HeaderKind;
 use super::super::parse::{ParseLimits, RawHeader, Source};
 use super::super::scan::{is_token, is_ws};
-use super::search::{find_cr_lf, find_name_end};
+use super::search::{self, find_cr_lf, find_name_end};
 use super::{
     check_field, fast, finish, fused_field, start_line_text, Framing, MessageView, StartLineView,
 };
@@ -26,12 +26,42 @@ fn run(b: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {
         .unwrap_or(b.len().saturating_sub(from))
 }
 
-/// `t[from..to]`, in a form the compiler inlines (`str::get` on a range
-/// stays a call here, twice per header line).
-#[inline(always)]
-fn sub(t: &str, from: usize, to: usize) -> Option<&str> {
-    let (head, _) = t.split_at_checked(to)?;
-    head.split_at_checked(from).map(|(_, s)| s)
+/// The datagram as text: the bytes of its ASCII prefix are text as they
+/// are; past it, the valid UTF-8 prefix (the body may be binary).
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    b: &'a [u8],
+    ascii: usize,
+    utf8: &'a str,
+}
+
+impl<'a> Text<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        let ascii = search::ascii_prefix(b);
+        let utf8 = if ascii == b.len() {
+            ""
+        } else {
+            match std::str::from_utf8(b) {
+                Ok(t) => t,
+                Err(e) => b
+                    .get(..e.valid_up_to())
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .unwrap_or_default(),
+            }
+        };
+        Text { b, ascii, utf8 }
+    }
+
+    /// `b[from..to]` as text, when it is (`None` also for a bad range).
+    #[inline(always)]
+    fn sub(&self, from: usize, to: usize) -> Option<&'a str> {
+        if to <= self.ascii {
+            let s = self.b.get(from..to)?;
+            // SAFETY: `s` lies in the ASCII prefix, and ASCII is UTF-8.
+            return Some(unsafe { std::str::from_utf8_unchecked(s) });
+        }
+        self.utf8.get(from..to)
+    }
 }
 
 /// A field whose first line ends at `cr` and goes on in a fold: where
@@ -60,22 +90,19 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
     if b.len() > limits.max_message {
         return None;
     }
-    // One UTF-8 check for everything before we know where the header
-    // section ends (the body is nearly always text too). If the body is
-    // not, the valid prefix still covers a text header section; a cut
-    // inside the header section makes a slice below fail, which leaves
-    // the message to the exact path. Every cut below is next to an ASCII
-    // byte, so it is on a char boundary.
-    let text = match std::str::from_utf8(b) {
-        Ok(t) => t,
-        Err(e) => std::str::from_utf8(b.get(..e.valid_up_to())?).ok()?,
-    };
+    // One check for everything before we know where the header section
+    // ends (the body is nearly always text too). If the body is not, the
+    // valid prefix still covers a text header section; a cut inside the
+    // header section makes a `sub` below fail, which leaves the message
+    // to the exact path. Every cut below is next to an ASCII byte, so it
+    // is on a char boundary.
+    let text = Text::new(b);
 
     let sl_cr = find_cr_lf(b, skip)?;
     if b.get(sl_cr) != Some(&b'\r') || b.get(sl_cr + 1) != Some(&b'\n') {
         return None;
     }
-    let start = start_line_text(text.get(skip..sl_cr)?)?;
+    let start = start_line_text(text.sub(skip, sl_cr)?)?;
 
     let src = Source::borrowed(b);
     let mut fields = Vec::with_capacity(16);
@@ -97,7 +124,7 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
             break;
         }
         let name_end = find_name_end(b, pos)?;
-        let name = sub(text, pos, name_end)?;
+        let name = text.sub(pos, name_end)?;
         // A typed name is all token bytes by construction; any other
         // name is checked here.
         let kind = HeaderKind::lookup(name);
@@ -117,7 +144,7 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
                 && cr - pos <= limits.max_header_line
                 && fields.len() < limits.max_headers
             {
-                let t = sub(text, vs, ve)?;
+                let t = text.sub(vs, ve)?;
                 fused_field(name, kind, t, vs, &mut framing, &mut fields);
                 pos = cr + 2;
                 continue;
@@ -151,7 +178,7 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
             &src,
             name,
             kind,
-            || if folded { None } else { sub(text, vs, ve) },
+            || if folded { None } else { text.sub(vs, ve) },
             &h,
             &mut framing,
             &mut scratch,

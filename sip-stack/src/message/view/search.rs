@@ -30,6 +30,26 @@ pub(super) fn alnum_end(b: &[u8], i: usize) -> usize {
     find(b, i, mask::non_alnum, |c| !c.is_ascii_alphanumeric()).unwrap_or(b.len().max(i))
 }
 
+/// The length of the longest ASCII prefix of `b`.
+pub(super) fn ascii_prefix(b: &[u8]) -> usize {
+    let mut i = 0usize;
+    while let Some(c) = b.get(i..i.wrapping_add(64)) {
+        // Folds to a few vector ORs and one sign-bit test.
+        if c.iter().fold(0u8, |a, &x| a | x) >= 0x80 {
+            break;
+        }
+        i += 64;
+    }
+    let rest = b.get(i..).unwrap_or_default();
+    if rest.is_ascii() {
+        return b.len();
+    }
+    i + rest
+        .iter()
+        .position(|c| !c.is_ascii())
+        .unwrap_or(rest.len())
+}
+
 /// The end of the run of text bytes of `b` from `i` (`b.len()` when the
 /// run reaches the end): printable ASCII and HTAB, the bytes of a `text`
 /// value that need no UTF-8 decoding.
@@ -68,7 +88,13 @@ fn find(
     mask: impl Fn(&[u8; 16]) -> u32,
     hit: impl Fn(u8) -> bool,
 ) -> Option<usize> {
-    while let Some(c) = b.get(i..).and_then(|s| s.first_chunk::<16>()) {
+    // `get(i..i + 16)` is one bounds test (`first_chunk` after `get(i..)`
+    // is two); a wrapped end is a range `get` refuses, like one past the
+    // end.
+    while let Some(c) = b
+        .get(i..i.wrapping_add(16))
+        .and_then(|s| <&[u8; 16]>::try_from(s).ok())
+    {
         let m = mask(c);
         if m != 0 {
             return Some(i + m.trailing_zeros() as usize);
@@ -95,8 +121,8 @@ fn find(
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod mask {
     use std::arch::x86_64::{
-        __m128i, _mm_add_epi8, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_min_epu8, _mm_movemask_epi8,
-        _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+        __m128i, _mm_add_epi8, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_min_epu8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
     };
 
     #[inline(always)]
@@ -259,6 +285,21 @@ mod tests {
                 assert_eq!(mask::name_stop(&c), want, "byte {v:#x} lane {lane}");
                 let want = u32::from(!is_text(v)) << lane;
                 assert_eq!(mask::non_text(&c), want, "byte {v:#x} lane {lane}");
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_prefix_stops_at_the_first_high_byte() {
+        for len in 0..200 {
+            let mut b = vec![b'a'; len];
+            assert_eq!(ascii_prefix(&b), len);
+            for at in (0..len).step_by(7) {
+                b[at] = 0x80;
+                assert_eq!(ascii_prefix(&b), at, "len {len} at {at}");
+                b[at] = 0xff;
+                assert_eq!(ascii_prefix(&b), at, "len {len} at {at}");
+                b[at] = 0x7f;
             }
         }
     }

@@ -64,6 +64,32 @@ pub(super) fn is_text(c: u8) -> bool {
     (0x20..0x7f).contains(&c) || c == b'\t'
 }
 
+/// A run of hostname bytes (letters, digits, `.`, `-`) from `i` that
+/// ends within 64 bytes, with sixteen-byte steps that stay inside `b`:
+/// its length and which of its bytes are dots and dashes (bit k for
+/// `b[i + k]`). `None` for a longer run or one too near the end of `b`
+/// (the caller then walks it another way).
+#[inline(always)]
+pub(super) fn host_masks(b: &[u8], i: usize) -> Option<(usize, u64, u64)> {
+    let mut dots = 0u64;
+    let mut dashes = 0u64;
+    for k in 0..4 {
+        let at = i.wrapping_add(16 * k);
+        let c = b
+            .get(at..at.wrapping_add(16))
+            .and_then(|s| <&[u8; 16]>::try_from(s).ok())?;
+        let (stop, dot, dash) = mask::host(c);
+        dots |= u64::from(dot) << (16 * k);
+        dashes |= u64::from(dash) << (16 * k);
+        if stop != 0 {
+            let n = 16 * k + stop.trailing_zeros() as usize;
+            let keep = (1u64 << n) - 1;
+            return Some((n, dots & keep, dashes & keep));
+        }
+    }
+    None
+}
+
 /// The end of the run of bytes of `b` from `i` in a class that holds
 /// every ASCII letter and digit (`member` must say so for them): the
 /// alphanumeric stretches are skipped sixteen bytes at a time and only
@@ -161,6 +187,33 @@ mod mask {
         }
     }
 
+    /// Bit k of the first mask set when `c[k]` is no hostname byte
+    /// (letter, digit, `.`, `-`); of the others, when it is `.` / `-`.
+    #[inline(always)]
+    pub(super) fn host(c: &[u8; 16]) -> (u32, u32, u32) {
+        let v = load(c);
+        // SAFETY: SSE2 is enabled for this build (the module's cfg).
+        unsafe {
+            let dot = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
+            let dash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8));
+            let lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+            let letters = _mm_cmplt_epi8(
+                _mm_add_epi8(lower, _mm_set1_epi8(0x80u8.wrapping_sub(b'a') as i8)),
+                _mm_set1_epi8((-128 + 26) as i8),
+            );
+            let digits = _mm_cmplt_epi8(
+                _mm_add_epi8(v, _mm_set1_epi8(0x80u8.wrapping_sub(b'0') as i8)),
+                _mm_set1_epi8((-128 + 10) as i8),
+            );
+            let member = _mm_or_si128(_mm_or_si128(letters, digits), _mm_or_si128(dot, dash));
+            (
+                !(_mm_movemask_epi8(member) as u32) & 0xffff,
+                _mm_movemask_epi8(dot) as u32,
+                _mm_movemask_epi8(dash) as u32,
+            )
+        }
+    }
+
     /// Bit k set when `c[k]` is not printable ASCII or HTAB.
     #[inline(always)]
     pub(super) fn non_text(c: &[u8; 16]) -> u32 {
@@ -222,6 +275,16 @@ mod mask {
 
     pub(super) fn non_text(c: &[u8; 16]) -> u32 {
         bits(c, |x| !super::is_text(x))
+    }
+
+    pub(super) fn host(c: &[u8; 16]) -> (u32, u32, u32) {
+        (
+            bits(c, |x| {
+                !(x.is_ascii_alphanumeric() || x == b'.' || x == b'-')
+            }),
+            bits(c, |x| x == b'.'),
+            bits(c, |x| x == b'-'),
+        )
     }
 }
 
@@ -285,6 +348,13 @@ mod tests {
                 assert_eq!(mask::name_stop(&c), want, "byte {v:#x} lane {lane}");
                 let want = u32::from(!is_text(v)) << lane;
                 assert_eq!(mask::non_text(&c), want, "byte {v:#x} lane {lane}");
+                let host = v.is_ascii_alphanumeric() || v == b'.' || v == b'-';
+                let want = (
+                    u32::from(!host) << lane,
+                    u32::from(v == b'.') << lane,
+                    u32::from(v == b'-') << lane,
+                );
+                assert_eq!(mask::host(&c), want, "byte {v:#x} lane {lane}");
             }
         }
     }

@@ -5,7 +5,7 @@ use crate::message::params::MAX_PARAMS;
 use crate::message::scan::{is_token, parse_u32, Scanner};
 use crate::message::uri::{is_hostname, parse_port};
 
-use super::super::search::{alnum_end, class_end};
+use super::super::search::{alnum_end, class_end, host_masks};
 
 use super::{generic_params, run};
 
@@ -183,13 +183,49 @@ fn host_end(r: &[u8], from: usize) -> Option<usize> {
 }
 
 /// The run of hostname bytes from `i`: its end, and whether `Host::parse`
-/// accepts it, with the rules of `is_hostname` applied on the way (each
+/// accepts it (the rules of [`host_run_hops`]). A run that ends within
+/// 64 bytes is judged from its dot and dash masks at once: every label
+/// starts and ends with a letter or digit, so the bytes at the run's
+/// ends and on either side of each dot must be neither dot nor dash.
+#[inline(always)]
+pub(super) fn host_run(b: &[u8], i: usize) -> (usize, bool) {
+    let Some((n, dots, dashes)) = host_masks(b, i) else {
+        return host_run_hops(b, i);
+    };
+    // One trailing dot is allowed (a name only); it ends no label.
+    let trailing = n > 0 && dots >> (n - 1) & 1 == 1;
+    let core = n - usize::from(trailing);
+    if core == 0 {
+        return (i + n, false);
+    }
+    let dots = dots & ((1u64 << core) - 1);
+    let edges = 1 | dots << 1 | dots >> 1 | 1u64 << (core - 1);
+    // A dot at the end of the core (a second trailing dot) puts a label
+    // start at `core`, outside the run's letters and digits.
+    let alnum = (1u64 << core) - 1 & !dots & !dashes;
+    if edges & !alnum != 0 {
+        return (i + n, false);
+    }
+    let top = if dots == 0 {
+        0
+    } else {
+        64 - dots.leading_zeros() as usize
+    };
+    let ok = if b.get(i + top).is_some_and(u8::is_ascii_alphabetic) {
+        true
+    } else {
+        !trailing && b.get(i..i + n).is_some_and(ipv4_ok)
+    };
+    (i + n, ok)
+}
+
+/// [`host_run`] label by label: the rules of `is_hostname` applied on the way (each
 /// label starts and ends alphanumeric, the last starts with a letter, one
 /// trailing '.' allowed); a run whose last label starts with a digit is
 /// an IPv4 literal or nothing. The alphanumeric stretches are found
 /// sixteen bytes at a time; only the separators are looked at.
-#[inline(always)]
-pub(super) fn host_run(b: &[u8], i: usize) -> (usize, bool) {
+#[inline(never)]
+pub(super) fn host_run_hops(b: &[u8], i: usize) -> (usize, bool) {
     let mut j = i;
     let mut top_alpha = false;
     let mut label_start = true;
@@ -332,4 +368,81 @@ pub(super) fn host_ok(s: &str) -> bool {
 /// `Ipv4Addr::from_str` accepts.
 pub(super) fn ipv4_ok(b: &[u8]) -> bool {
     ipv4_end(b, 0) == Some(b.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The mask form of `host_run` against the label walk, on every
+    /// string over a small alphabet up to length 6, and on long random
+    /// runs around the 16- and 64-byte steps, at several offsets.
+    #[test]
+    fn host_run_masks_match_the_label_walk() {
+        let alphabet = [b'a', b'Z', b'1', b'0', b'.', b'-', b';', b'@'];
+        let mut cases: Vec<Vec<u8>> = vec![Vec::new()];
+        for len in 1..=6 {
+            let mut idx = vec![0usize; len];
+            loop {
+                cases.push(idx.iter().map(|&k| alphabet[k]).collect());
+                let mut p = 0;
+                while p < len {
+                    idx[p] += 1;
+                    if idx[p] < alphabet.len() {
+                        break;
+                    }
+                    idx[p] = 0;
+                    p += 1;
+                }
+                if p == len {
+                    break;
+                }
+            }
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = 10 + (seed % 70) as usize;
+            let host: Vec<u8> = (0..len)
+                .map(|k| {
+                    let r = (seed >> (k % 50)) as usize;
+                    [b'a', b'b', b'7', b'.', b'-', b'x', b'2', b'q'][r % 8]
+                })
+                .collect();
+            cases.push(host);
+        }
+        for ip in [
+            "192.0.2.1",
+            "255.255.255.255",
+            "1.2.3.04",
+            "1.2.3.4.",
+            "01.2.3.4",
+        ] {
+            cases.push(ip.as_bytes().to_vec());
+        }
+        for case in &cases {
+            for lead in [0usize, 3] {
+                for tail in [
+                    &b""[..],
+                    b";x",
+                    b">\r\n\r\n0123456789abcdef0123456789abcdef",
+                ] {
+                    let mut b = vec![b'<'; lead];
+                    b.extend_from_slice(case);
+                    b.extend_from_slice(tail);
+                    if tail.len() > 2 && case.len() < 40 {
+                        assert!(host_masks(&b, lead).is_some(), "mask path not taken");
+                    }
+                    assert_eq!(
+                        host_run(&b, lead),
+                        host_run_hops(&b, lead),
+                        "{:?}",
+                        String::from_utf8_lossy(&b)
+                    );
+                }
+            }
+        }
+    }
 }

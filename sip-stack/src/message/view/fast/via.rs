@@ -193,16 +193,16 @@ pub(super) fn host_run(b: &[u8], i: usize) -> (usize, bool) {
         return host_run_hops(b, i);
     };
     // One trailing dot is allowed (a name only); it ends no label.
-    let trailing = n > 0 && dots >> (n - 1) & 1 == 1;
+    let trailing = n > 0 && (dots >> (n - 1)) & 1 == 1;
     let core = n - usize::from(trailing);
     if core == 0 {
         return (i + n, false);
     }
     let dots = dots & ((1u64 << core) - 1);
-    let edges = 1 | dots << 1 | dots >> 1 | 1u64 << (core - 1);
+    let edges = 1 | (dots << 1) | (dots >> 1) | (1u64 << (core - 1));
     // A dot at the end of the core (a second trailing dot) puts a label
     // start at `core`, outside the run's letters and digits.
-    let alnum = (1u64 << core) - 1 & !dots & !dashes;
+    let alnum = ((1u64 << core) - 1) & !dots & !dashes;
     if edges & !alnum != 0 {
         return (i + n, false);
     }

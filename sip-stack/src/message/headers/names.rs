@@ -105,37 +105,37 @@ impl HeaderKind {
             (1, b'k') => return Some(K::Supported),
             (1, b'o') => return Some(K::Event),
             (1, b'r') => return Some(K::ReferTo),
-            (2, b't') => (K::To, eq_lower(n, b"to")),
-            (3, b'v') => (K::Via, eq_lower(n, b"via")),
-            (4, b'f') => (K::From, eq_lower(n, b"from")),
-            (4, b'c') => (K::CSeq, eq_lower(n, b"cseq")),
-            (4, b'd') => (K::Date, eq_lower(n, b"date")),
-            (5, b'a') => (K::Allow, eq_lower(n, b"allow")),
-            (5, b'e') => (K::Event, eq_lower(n, b"event")),
-            (5, b'r') => (K::Route, eq_lower(n, b"route")),
-            (6, b'a') => (K::Accept, eq_lower(n, b"accept")),
-            (6, b's') => (K::Server, eq_lower(n, b"server")),
+            (2, b't') => (K::To, eq_lower!(n, b"to")),
+            (3, b'v') => (K::Via, eq_lower!(n, b"via")),
+            (4, b'f') => (K::From, eq_lower!(n, b"from")),
+            (4, b'c') => (K::CSeq, eq_lower!(n, b"cseq")),
+            (4, b'd') => (K::Date, eq_lower!(n, b"date")),
+            (5, b'a') => (K::Allow, eq_lower!(n, b"allow")),
+            (5, b'e') => (K::Event, eq_lower!(n, b"event")),
+            (5, b'r') => (K::Route, eq_lower!(n, b"route")),
+            (6, b'a') => (K::Accept, eq_lower!(n, b"accept")),
+            (6, b's') => (K::Server, eq_lower!(n, b"server")),
             (7, b'c') => match n.get(2).map(u8::to_ascii_lowercase) {
-                Some(b'l') => (K::CallId, eq_lower(n, b"call-id")),
-                _ => (K::Contact, eq_lower(n, b"contact")),
+                Some(b'l') => (K::CallId, eq_lower!(n, b"call-id")),
+                _ => (K::Contact, eq_lower!(n, b"contact")),
             },
-            (7, b'e') => (K::Expires, eq_lower(n, b"expires")),
-            (7, b'r') => (K::Require, eq_lower(n, b"require")),
-            (8, b'r') => (K::ReferTo, eq_lower(n, b"refer-to")),
-            (9, b's') => (K::Supported, eq_lower(n, b"supported")),
-            (10, b'u') => (K::UserAgent, eq_lower(n, b"user-agent")),
-            (11, b'm') => (K::MinExpires, eq_lower(n, b"min-expires")),
-            (11, b'r') => (K::RetryAfter, eq_lower(n, b"retry-after")),
-            (11, b'u') => (K::Unsupported, eq_lower(n, b"unsupported")),
-            (12, b'm') => (K::MaxForwards, eq_lower(n, b"max-forwards")),
-            (12, b'c') => (K::ContentType, eq_lower(n, b"content-type")),
-            (12, b'r') => (K::RecordRoute, eq_lower(n, b"record-route")),
-            (13, b'a') => (K::Authorization, eq_lower(n, b"authorization")),
-            (13, b'p') => (K::ProxyRequire, eq_lower(n, b"proxy-require")),
-            (14, b'c') => (K::ContentLength, eq_lower(n, b"content-length")),
-            (16, b'w') => (K::WwwAuthenticate, eq_lower(n, b"www-authenticate")),
-            (18, b'p') => (K::ProxyAuthenticate, eq_lower(n, b"proxy-authenticate")),
-            (19, b'p') => (K::ProxyAuthorization, eq_lower(n, b"proxy-authorization")),
+            (7, b'e') => (K::Expires, eq_lower!(n, b"expires")),
+            (7, b'r') => (K::Require, eq_lower!(n, b"require")),
+            (8, b'r') => (K::ReferTo, eq_lower!(n, b"refer-to")),
+            (9, b's') => (K::Supported, eq_lower!(n, b"supported")),
+            (10, b'u') => (K::UserAgent, eq_lower!(n, b"user-agent")),
+            (11, b'm') => (K::MinExpires, eq_lower!(n, b"min-expires")),
+            (11, b'r') => (K::RetryAfter, eq_lower!(n, b"retry-after")),
+            (11, b'u') => (K::Unsupported, eq_lower!(n, b"unsupported")),
+            (12, b'm') => (K::MaxForwards, eq_lower!(n, b"max-forwards")),
+            (12, b'c') => (K::ContentType, eq_lower!(n, b"content-type")),
+            (12, b'r') => (K::RecordRoute, eq_lower!(n, b"record-route")),
+            (13, b'a') => (K::Authorization, eq_lower!(n, b"authorization")),
+            (13, b'p') => (K::ProxyRequire, eq_lower!(n, b"proxy-require")),
+            (14, b'c') => (K::ContentLength, eq_lower!(n, b"content-length")),
+            (16, b'w') => (K::WwwAuthenticate, eq_lower!(n, b"www-authenticate")),
+            (18, b'p') => (K::ProxyAuthenticate, eq_lower!(n, b"proxy-authenticate")),
+            (19, b'p') => (K::ProxyAuthorization, eq_lower!(n, b"proxy-authorization")),
             _ => return None,
         };
         hit.then_some(cand)
@@ -177,23 +177,102 @@ impl HeaderKind {
     }
 }
 
-/// `n` equals `lower` (lowercase letters and `-`) ignoring ASCII case,
-/// exactly as `to_ascii_lowercase` would compare it. With `N` and `lower`
-/// known at the call, this folds to a few wide compares.
-#[inline(always)]
-fn eq_lower<const N: usize>(n: &[u8], lower: &[u8; N]) -> bool {
-    let Some(n) = n.first_chunk::<N>().filter(|_| n.len() == N) else {
-        return false;
-    };
-    let mut diff = 0u8;
-    for (&a, &l) in n.iter().zip(lower) {
-        // Only a letter position may differ by the case bit; `-` and any
-        // other byte must match exactly (`\r` | 0x20 would be `-`).
-        let fold = if l.is_ascii_lowercase() { 0x20 } else { 0 };
-        diff |= (a | fold) ^ l;
-    }
-    diff == 0
+/// A lowercase header name (letters and `-`) prepared for a case-blind
+/// compare as at most three overlapping words with their case-bit masks.
+/// Built in a `const`, the compare of a received name is a length test
+/// and one to three word compares.
+struct Folded {
+    len: usize,
+    size: usize,
+    count: usize,
+    at: [usize; 3],
+    fold: [u64; 3],
+    word: [u64; 3],
 }
+
+impl Folded {
+    const fn new(lower: &[u8]) -> Folded {
+        let len = lower.len();
+        let size = if len >= 8 {
+            8
+        } else if len >= 4 {
+            4
+        } else {
+            1
+        };
+        let count = len.div_ceil(size);
+        assert!(count <= 3, "header name too long for three words");
+        let mut f = Folded {
+            len,
+            size,
+            count,
+            at: [0; 3],
+            fold: [0; 3],
+            word: [0; 3],
+        };
+        let mut k = 0;
+        while k < count {
+            // The last word overlaps the one before it rather than run
+            // past the end.
+            let at = if size * k + size > len {
+                len - size
+            } else {
+                size * k
+            };
+            f.at[k] = at;
+            let mut j = 0;
+            while j < size {
+                let c = lower[at + j];
+                // Only a letter position may differ by the case bit; `-`
+                // and any other byte must match exactly (`\r` | 0x20 would
+                // be `-`).
+                if c.is_ascii_lowercase() {
+                    f.fold[k] |= 0x20 << (8 * j);
+                }
+                f.word[k] |= (c as u64) << (8 * j);
+                j += 1;
+            }
+            k += 1;
+        }
+        f
+    }
+
+    /// `n` equals the name ignoring ASCII case, exactly as
+    /// `to_ascii_lowercase` would compare it.
+    #[inline(always)]
+    fn matches(&self, n: &[u8]) -> bool {
+        if n.len() != self.len {
+            return false;
+        }
+        let mut k = 0;
+        while k < self.count {
+            let at = self.at[k];
+            let rest = n.get(at..).unwrap_or_default();
+            let v = match self.size {
+                8 => rest.first_chunk::<8>().map(|c| u64::from_le_bytes(*c)),
+                4 => rest
+                    .first_chunk::<4>()
+                    .map(|c| u64::from(u32::from_le_bytes(*c))),
+                _ => rest.first().map(|&c| u64::from(c)),
+            };
+            match v {
+                Some(v) if v | self.fold[k] == self.word[k] => {}
+                _ => return false,
+            }
+            k += 1;
+        }
+        true
+    }
+}
+
+/// `eq_lower!(n, b"name")`: `n` is that lowercase name in any case.
+macro_rules! eq_lower {
+    ($n:expr, $lower:literal) => {{
+        const F: Folded = Folded::new($lower);
+        F.matches($n)
+    }};
+}
+use eq_lower;
 
 /// Expands a compact form of an untyped header to its long name; other
 /// names come back unchanged.

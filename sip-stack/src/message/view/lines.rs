@@ -131,14 +131,24 @@ pub(super) fn scan_lines<'a>(b: &'a [u8], limits: &ParseLimits) -> Option<Messag
         if name.is_empty() || (kind.is_none() && !name.bytes().all(is_token)) {
             return None;
         }
-        let colon = name_end + run(b, name_end, is_ws);
-        if b.get(colon) != Some(&b':') {
-            return None;
-        }
-        let vs = colon + 1 + run(b, colon + 1, is_ws);
+        // Nearly every line has `name: value`; other spacing is scanned.
+        let vs = match b.get(name_end..name_end + 3) {
+            Some(&[b':', b' ', c]) if !is_ws(c) => name_end + 2,
+            _ => {
+                let colon = name_end + run(b, name_end, is_ws);
+                if b.get(colon) != Some(&b':') {
+                    return None;
+                }
+                colon + 1 + run(b, colon + 1, is_ws)
+            }
+        };
         // The usual case: the kind's check runs to the end of the line
         // itself, so the line needs no search of its own.
-        if let Some((ve, cr)) = kind.and_then(|k| fast::value_at(k, b, vs)) {
+        let fused = match kind {
+            Some(k) => fast::value_at(k, b, vs),
+            None => None,
+        };
+        if let Some((ve, cr)) = fused {
             if b.get(cr + 1) == Some(&b'\n')
                 && !b.get(cr + 2).is_some_and(|&c| is_ws(c))
                 && cr - pos <= limits.max_header_line

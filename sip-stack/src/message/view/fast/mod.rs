@@ -261,6 +261,10 @@ pub(crate) fn value_at(kind: HeaderKind, b: &[u8], vs: usize) -> Option<(usize, 
         K::UserAgent | K::Server => text_at(b, vs)?,
         _ => return None,
     };
+    // Usually the check stopped right at the CR, after no whitespace.
+    if b.get(stop) == Some(&b'\r') && !b.get(stop.wrapping_sub(1)).is_some_and(|&c| is_ws(c)) {
+        return Some((stop, stop));
+    }
     let cr = stop + run(b, stop, is_ws);
     if b.get(cr) != Some(&b'\r') {
         return None;

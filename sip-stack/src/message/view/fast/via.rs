@@ -37,10 +37,15 @@ pub(super) fn via_at(r: &[u8], mut i: usize) -> Option<usize> {
         return None;
     }
     i += 8;
-    let t = i;
-    i = token_end(r, i);
-    if i == t || r.get(i) != Some(&b' ') {
-        return None;
+    // The usual transports, then any token.
+    if !matches!(r.get(i..i + 4), Some(b"UDP " | b"TCP " | b"TLS ")) {
+        let t = i;
+        i = token_end(r, i);
+        if i == t || r.get(i) != Some(&b' ') {
+            return None;
+        }
+    } else {
+        i += 3;
     }
     let mut i = host_end(r, i + 1)?;
     if r.get(i) == Some(&b':') {

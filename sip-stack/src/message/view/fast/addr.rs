@@ -9,7 +9,7 @@ use crate::message::uri::{is_uric, is_user_char, valid_scheme};
 
 use super::super::search::class_end;
 use super::via::host_run;
-use super::{generic_params, run};
+use super::{generic_params, lower_is, run};
 
 /// A name-addr: the tight form first, then the full mirror.
 pub(super) fn name_addr(s: &str, require_brackets: bool) -> bool {
@@ -146,30 +146,37 @@ fn params_at(b: &[u8], mut i: usize) -> Option<usize> {
         if ne == ns {
             return None;
         }
+        let name = b.get(ns..ne)?;
+        let tag = lower_is(name, b"tag");
         let (value, end) = if b.get(ne) == Some(&b'=') {
-            let ve = class_end(b, ne + 1, |c| kind(c, K_VALUE));
-            if ve == ne + 1 {
+            // A tag must hold no ':': its value is scanned without them,
+            // so one stopping at a ':' is refused.
+            let ve = if tag {
+                class_end(b, ne + 1, |c| c != b':' && kind(c, K_VALUE))
+            } else {
+                class_end(b, ne + 1, |c| kind(c, K_VALUE))
+            };
+            if ve == ne + 1 || (tag && b.get(ve) == Some(&b':')) {
                 return None;
             }
             (b.get(ne + 1..ve), ve)
         } else {
             (None, ne)
         };
-        let name = b.get(ns..ne)?;
-        let ok = match name.len() {
-            1 if name.eq_ignore_ascii_case(b"q") => value
+        let ok = if tag {
+            value.is_some()
+        } else if lower_is(name, b"q") {
+            value
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(parse_qvalue)
-                .is_some(),
-            7 if name.eq_ignore_ascii_case(b"expires") => value
+                .is_some()
+        } else if lower_is(name, b"expires") {
+            value
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(parse_u32)
-                .is_some(),
-            // A tag is short: a plain loop beats a `memchr` call.
-            3 if name.eq_ignore_ascii_case(b"tag") => {
-                value.is_some_and(|v| !v.iter().any(|&c| c == b':'))
-            }
-            _ => true,
+                .is_some()
+        } else {
+            true
         };
         if !ok {
             return None;

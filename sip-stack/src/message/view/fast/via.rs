@@ -7,7 +7,7 @@ use crate::message::uri::{is_hostname, parse_port};
 
 use super::super::search::{alnum_end, class_end, host_masks};
 
-use super::{generic_params, run};
+use super::{generic_params, lower_is, run};
 
 /// The common Via shape with no optional whitespace inside, in one pass
 /// over the bytes: `SIP/2.0/<transport> SP host[:port]` then
@@ -126,20 +126,6 @@ fn param_name(n: &[u8]) -> Name {
         _ => None,
     };
     hit.unwrap_or(Name::Other)
-}
-
-/// ASCII case-insensitive equality with an all-lowercase-letters `lower`:
-/// `c | 0x20` is a lowercase letter only when `c` is that letter in
-/// either case, so the one OR is exact.
-#[inline(always)]
-fn lower_is<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
-    <&[u8; N]>::try_from(name).is_ok_and(|a| {
-        let mut diff = 0;
-        for (x, y) in a.iter().zip(lower) {
-            diff |= (x | 0x20) ^ y;
-        }
-        diff == 0
-    })
 }
 
 /// The end of the run of token bytes from `from`.

@@ -48,6 +48,7 @@
 //! ```
 
 mod error;
+mod folded;
 mod framing;
 mod headers;
 mod method;

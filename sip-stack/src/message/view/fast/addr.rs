@@ -9,7 +9,9 @@ use crate::message::uri::{is_uric, is_user_char, valid_scheme};
 
 use super::super::search::class_end;
 use super::via::host_run;
-use super::{generic_params, lower_is, run};
+use crate::message::folded::eq_lower;
+
+use super::{generic_params, run};
 
 /// A name-addr: the tight form first, then the full mirror.
 pub(super) fn name_addr(s: &str, require_brackets: bool) -> bool {
@@ -147,7 +149,7 @@ fn params_at(b: &[u8], mut i: usize) -> Option<usize> {
             return None;
         }
         let name = b.get(ns..ne)?;
-        let tag = lower_is(name, b"tag");
+        let tag = eq_lower!(name, b"tag");
         let (value, end) = if b.get(ne) == Some(&b'=') {
             // A tag must hold no ':': its value is scanned without them,
             // so one stopping at a ':' is refused.
@@ -165,12 +167,12 @@ fn params_at(b: &[u8], mut i: usize) -> Option<usize> {
         };
         let ok = if tag {
             value.is_some()
-        } else if lower_is(name, b"q") {
+        } else if eq_lower!(name, b"q") {
             value
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(parse_qvalue)
                 .is_some()
-        } else if lower_is(name, b"expires") {
+        } else if eq_lower!(name, b"expires") {
             value
                 .and_then(|v| std::str::from_utf8(v).ok())
                 .and_then(parse_u32)

@@ -328,20 +328,6 @@ pub(super) fn generic_params(
     true
 }
 
-/// ASCII case-insensitive equality with an all-lowercase-letters `lower`:
-/// `c | 0x20` is a lowercase letter only when `c` is that letter in
-/// either case, so the one OR is exact.
-#[inline(always)]
-pub(super) fn lower_is<const N: usize>(name: &[u8], lower: &[u8; N]) -> bool {
-    <&[u8; N]>::try_from(name).is_ok_and(|a| {
-        let mut diff = 0;
-        for (x, y) in a.iter().zip(lower) {
-            diff |= (x | 0x20) ^ y;
-        }
-        diff == 0
-    })
-}
-
 /// Length of the run of bytes of `r` from `from` that satisfy `f`.
 #[inline(always)]
 pub(super) fn run(r: &[u8], from: usize, f: impl Fn(u8) -> bool) -> usize {

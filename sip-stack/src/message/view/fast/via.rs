@@ -7,7 +7,9 @@ use crate::message::uri::{is_hostname, parse_port};
 
 use super::super::search::{alnum_end, class_end, host_masks};
 
-use super::{generic_params, lower_is, run};
+use crate::message::folded::eq_lower;
+
+use super::{generic_params, run};
 
 /// The common Via shape with no optional whitespace inside, in one pass
 /// over the bytes: `SIP/2.0/<transport> SP host[:port]` then
@@ -37,15 +39,10 @@ pub(super) fn via_at(r: &[u8], mut i: usize) -> Option<usize> {
         return None;
     }
     i += 8;
-    // The usual transports, then any token.
-    if !matches!(r.get(i..i + 4), Some(b"UDP " | b"TCP " | b"TLS ")) {
-        let t = i;
-        i = token_end(r, i);
-        if i == t || r.get(i) != Some(&b' ') {
-            return None;
-        }
-    } else {
-        i += 3;
+    let t = i;
+    i = token_end(r, i);
+    if i == t || r.get(i) != Some(&b' ') {
+        return None;
     }
     let mut i = host_end(r, i + 1)?;
     if r.get(i) == Some(&b':') {
@@ -113,16 +110,16 @@ enum Name {
 #[inline(always)]
 fn param_name(n: &[u8]) -> Name {
     let hit = match n.len() {
-        3 => lower_is(n, b"ttl").then_some(Name::Ttl),
+        3 => eq_lower!(n, b"ttl").then_some(Name::Ttl),
         5 => {
-            if lower_is(n, b"rport") {
+            if eq_lower!(n, b"rport") {
                 Some(Name::Rport)
             } else {
-                lower_is(n, b"maddr").then_some(Name::Maddr)
+                eq_lower!(n, b"maddr").then_some(Name::Maddr)
             }
         }
-        6 => lower_is(n, b"branch").then_some(Name::Branch),
-        8 => lower_is(n, b"received").then_some(Name::Received),
+        6 => eq_lower!(n, b"branch").then_some(Name::Branch),
+        8 => eq_lower!(n, b"received").then_some(Name::Received),
         _ => None,
     };
     hit.unwrap_or(Name::Other)

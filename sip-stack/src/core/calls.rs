@@ -427,8 +427,8 @@ impl SipCore {
     pub(super) fn stray_invite_2xx(&mut self, resp: &InResponse) {
         let found = self
             .calls
-            .values()
-            .find(|c| c.call_id == resp.call_id && c.outgoing)
+            .with_call_id(&resp.call_id)
+            .find(|c| c.outgoing)
             .map(|c| {
                 (
                     c.id,

@@ -193,10 +193,9 @@ impl SipCore {
         remote_tag: Option<&str>,
     ) -> Option<CallId> {
         self.calls
-            .values()
+            .with_call_id(call_id)
             .find(|c| {
-                c.call_id == call_id
-                    && Some(c.local_tag.as_str()) == local_tag
+                Some(c.local_tag.as_str()) == local_tag
                     && (c.remote_tag.as_deref() == remote_tag || remote_tag.is_none())
             })
             .map(|c| c.id)

@@ -7,6 +7,7 @@
 //! when to call [`handle_timeout`](SipCore::handle_timeout) next.
 
 mod build;
+mod call_table;
 mod calls;
 mod dialog;
 mod ids;
@@ -34,7 +35,7 @@ use crate::transaction::{
 use crate::transport::{ConnId, Transmit, TransportKind};
 
 use build::{Echo, OutRequest};
-use dialog::Call;
+use call_table::CallTable;
 use ids::IdGen;
 use register::Account;
 use timed::Timed;
@@ -109,7 +110,7 @@ pub struct SipCore {
     events: VecDeque<StackEvent>,
     clients: Timed<String, ClientEntry>,
     servers: Timed<String, ServerEntry>,
-    calls: Timed<CallId, Call>,
+    calls: CallTable,
     accounts: Timed<AccountId, Account>,
     streams: HashMap<ConnId, StreamConn>,
     hosts: HashMap<String, IpAddr>,
@@ -130,7 +131,7 @@ impl SipCore {
                 |e: &ServerEntry| e.tx.next_deadline(),
                 |e: &ServerEntry| e.tx.state() == crate::transaction::ServerState::Terminated,
             ),
-            calls: Timed::new(Call::next_deadline),
+            calls: CallTable::new(),
             accounts: Timed::new(|a: &Account| a.refresh_at),
             streams: HashMap::new(),
             hosts: HashMap::new(),

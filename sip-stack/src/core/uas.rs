@@ -165,14 +165,19 @@ impl SipCore {
     fn on_new_invite(&mut self, req: InRequest, key: &str, reply_to: SocketAddr) {
         // A retransmitted INVITE whose transaction already ended with a 2xx (§13.3.1.4):
         // the UAS core re-sends the 2xx.
-        if let Some(c) = self.calls.values().find(|c| {
-            !c.outgoing
-                && c.call_id == req.call_id
-                && c.remote_tag.as_deref() == req.tag_of_from()
-                && c.remote_cseq == Some(req.cseq)
-        }) {
-            let resend = c.uas_2xx.as_ref().map(|(_, r)| r.bytes().to_vec());
-            let (t, d) = (c.transport, c.reply_to);
+        let retransmitted = self
+            .calls
+            .with_call_id(&req.call_id)
+            .find(|c| {
+                !c.outgoing
+                    && c.remote_tag.as_deref() == req.tag_of_from()
+                    && c.remote_cseq == Some(req.cseq)
+            })
+            .map(|c| {
+                let resend = c.uas_2xx.as_ref().map(|(_, r)| r.bytes().to_vec());
+                (resend, c.transport, c.reply_to)
+            });
+        if let Some((resend, t, d)) = retransmitted {
             self.servers.remove(key);
             if let Some(b) = resend {
                 self.send(t, d, b);

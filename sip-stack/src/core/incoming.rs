@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use tracing::debug;
 
 use super::build::{self, Echo};
-use super::view::{Headers, InRequest, InResponse, ViewError};
+use super::view::{canonical_name, Headers, InRequest, InResponse, ViewError};
 use super::SipCore;
 use crate::message::{
     MessageView, Method, ParseError, ParseLimits, SipMessage, StartLineView, Via,
@@ -22,17 +22,13 @@ enum Start {
 /// The core's text view of a datagram: one entry per header line, values as
 /// received with folds removed (the core splits comma lists itself).
 fn view_headers(v: &MessageView<'_>) -> Headers {
-    let fields: Vec<(&str, String)> = v
-        .fields()
-        .iter()
-        .map(|f| {
-            (
-                f.name,
-                String::from_utf8_lossy(&f.value_unfolded()).into_owned(),
-            )
-        })
-        .collect();
-    Headers::from_pairs(fields.iter().map(|(n, v)| (*n, v.as_str())))
+    // One copy per name and value: `from_pairs` would copy each value twice.
+    let fields = v.fields().iter().map(|f| {
+        let value = f.value_unfolded();
+        let value = String::from_utf8_lossy(&value);
+        (canonical_name(f.name), value.trim().to_string())
+    });
+    Headers(fields.collect())
 }
 
 /// Converts the message layer's header list to the core's text view.

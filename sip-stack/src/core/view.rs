@@ -12,9 +12,10 @@ use crate::transport::TransportKind;
 
 /// Canonical (long) header name for a compact or any-case name.
 pub(crate) fn canonical_name(name: &str) -> String {
-    let long = match name.to_ascii_lowercase().as_str() {
-        "i" | "call-id" => "call-id",
-        "m" | "contact" => "contact",
+    let lower = name.to_ascii_lowercase();
+    let long = match lower.as_str() {
+        "i" => "call-id",
+        "m" => "contact",
         "e" => "content-encoding",
         "l" => "content-length",
         "c" => "content-type",
@@ -28,7 +29,7 @@ pub(crate) fn canonical_name(name: &str) -> String {
         "u" => "allow-events",
         "b" => "referred-by",
         "x" => "session-expires",
-        other => return other.to_string(),
+        _ => return lower,
     };
     long.to_string()
 }

@@ -8,8 +8,7 @@
 //!
 //! Exactness: a call's Call-ID is fixed when the call is created, and the
 //! index changes only in [`CallTable::insert`] and [`CallTable::remove`],
-//! the only ways a call enters or leaves the table. Look-ups still compare
-//! the Call-ID of each call they return.
+//! the only ways a call enters or leaves the table.
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -37,13 +36,12 @@ impl CallTable {
     }
 
     /// The calls whose SIP Call-ID is `call_id`.
-    pub(crate) fn with_call_id<'a>(&'a self, call_id: &'a str) -> impl Iterator<Item = &'a Call> {
+    pub(crate) fn with_call_id(&self, call_id: &str) -> impl Iterator<Item = &Call> {
         self.by_call_id
             .get(call_id)
             .into_iter()
             .flatten()
             .filter_map(|id| self.calls.get(id))
-            .filter(move |c| c.call_id == call_id)
     }
 
     /// Mutable access to one call (its deadline is re-read later).

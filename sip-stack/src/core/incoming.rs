@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use tracing::debug;
 
 use super::build::{self, Echo};
-use super::view::{canonical_name, Headers, InRequest, InResponse, ViewError};
+use super::view::{Headers, InRequest, InResponse, ViewError};
 use super::SipCore;
 use crate::message::{
     MessageView, Method, ParseError, ParseLimits, SipMessage, StartLineView, Via,
@@ -22,11 +22,10 @@ enum Start {
 /// The core's text view of a datagram: one entry per header line, values as
 /// received with folds removed (the core splits comma lists itself).
 fn view_headers(v: &MessageView<'_>) -> Headers {
-    // One copy per name and value: `from_pairs` would copy each value twice.
+    // Each value converted in place: copied once, into its entry.
     let fields = v.fields().iter().map(|f| {
         let value = f.value_unfolded();
-        let value = String::from_utf8_lossy(&value);
-        (canonical_name(f.name), value.trim().to_string())
+        Headers::field(f.name, &String::from_utf8_lossy(&value))
     });
     Headers(fields.collect())
 }

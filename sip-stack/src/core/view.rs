@@ -76,12 +76,12 @@ pub(crate) struct Headers(pub Vec<(String, String)>);
 
 impl Headers {
     pub(crate) fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        Headers(
-            pairs
-                .into_iter()
-                .map(|(n, v)| (canonical_name(n), v.trim().to_string()))
-                .collect(),
-        )
+        Headers(pairs.into_iter().map(|(n, v)| Self::field(n, v)).collect())
+    }
+
+    /// One entry as the core keeps it: canonical name, trimmed value.
+    pub(crate) fn field(name: &str, value: &str) -> (String, String) {
+        (canonical_name(name), value.trim().to_string())
     }
 
     /// All values of a header (each field occurrence, not comma-split).

@@ -24,8 +24,11 @@ pub enum Error {
     /// The account is unknown.
     #[error("unknown account")]
     UnknownAccount,
+    /// The subscription is unknown.
+    #[error("unknown subscription")]
+    UnknownSubscription,
     /// The call is not in a state that allows the operation.
-    #[error("cannot {operation} a call that is {state:?}")]
+    #[error("cannot {operation} a call that is {state}")]
     InvalidState {
         /// What was asked.
         operation: &'static str,
@@ -82,6 +85,12 @@ pub enum MediaError {
     /// The session is not running.
     #[error("media session not started")]
     NotStarted,
+    /// The engine cannot do this (yet): never a silent no-op.
+    #[error("{0} is not supported by this media engine")]
+    Unsupported(&'static str),
+    /// No media endpoint exists for the call.
+    #[error("no media endpoint for this call")]
+    UnknownCall,
     /// Anything else, described.
     #[error("{0}")]
     Other(String),

@@ -48,3 +48,26 @@ impl fmt::Display for AccountId {
         write!(f, "account-{}", self.0)
     }
 }
+
+static NEXT_SUBSCRIPTION: AtomicU64 = AtomicU64::new(1);
+
+/// Identifies one event subscription (presence, message summary…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscriptionId(u64);
+
+impl SubscriptionId {
+    /// A fresh id.
+    pub fn next() -> Self {
+        SubscriptionId(NEXT_SUBSCRIPTION.fetch_add(1, Ordering::Relaxed))
+    }
+    /// The number inside, for logs.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for SubscriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "subscription-{}", self.0)
+    }
+}

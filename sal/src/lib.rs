@@ -3,29 +3,45 @@
 //! One call API over any signalling protocol. Applications use [`Phone`],
 //! [`Call`] handles and the [`PhoneEvent`] stream; protocol stacks implement
 //! [`Stack`]; the media engine implements [`MediaEngine`]. This crate knows no
-//! protocol and no codec.
+//! protocol and no codec: causes are the neutral [`Cause`] with the
+//! protocol's raw value beside it, media is the neutral [`MediaDescription`]
+//! (SDP and H.245 are encodings of it) negotiated by [`media::negotiate`].
 #![warn(missing_docs)]
 
 mod address;
+mod cause;
 mod error;
 mod events;
 mod ids;
+pub mod media;
 mod media_engine;
-mod media_types;
 mod stack;
+mod subscription;
 
 pub use address::Address;
+pub use cause::{Cause, RawCause, Reason};
 pub use error::{Error, MediaError, StackError};
-pub use events::{CallState, EndReason, PhoneEvent, RegistrationState};
-pub use ids::{AccountId, CallId};
-pub use media_engine::{CallMedia, MediaEngine, MediaEvent, MediaEventSink};
-pub use media_types::{CodecDescriptor, MediaDirection, MediaOffer, MediaStats, NegotiatedMedia};
+pub use events::{
+    CallState, EndReason, Hold, Initiator, Operation, PhoneEvent, RegistrationState,
+    TransferStatus,
+};
+pub use ids::{AccountId, CallId, SubscriptionId};
+pub use media::{
+    CodecDescriptor, Fingerprint, KeyExchange, MediaDescription, MediaDirection, MediaEncryption,
+    MediaKind, MediaStats, NegotiatedMedia, NegotiatedStream, RecvChannel, RtpProfile, SdesCrypto,
+    SdesKeys, SecureMedia, SecurityPolicy, SecurityState, SendChannel, StreamDescription,
+    StreamSecurity,
+};
+pub use media_engine::{CallMedia, MediaEngine, MediaEvent, MediaEventSink, StackMedia};
 pub use stack::{
-    AccountConfig, BoxFuture, Capabilities, Stack, StackCommand, StackEvent, StackEventSink,
-    StackInfo, StackIo,
+    AccountConfig, BoxFuture, Capabilities, Capability, DtmfMode, Stack, StackCommand, StackEvent,
+    StackEventSink, StackInfo, StackIo,
+};
+pub use subscription::{
+    BasicStatus, EventPackage, MessageSummary, NotifyContent, PresenceStatus, SubscriptionState,
 };
 
 mod event_queue;
 mod phone;
 
-pub use phone::{Account, Call, CallDirection, Phone, PhoneBuilder};
+pub use phone::{Account, Call, CallDirection, Phone, PhoneBuilder, Subscription};

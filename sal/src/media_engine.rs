@@ -1,13 +1,17 @@
-//! The media contract: how the phone gets RTP sessions for its calls.
+//! The media contracts: how the phone and the stacks get RTP sessions.
 //!
-//! `openphone-media` implements it with real RTP, codecs and `hal` audio
-//! devices; the phone itself knows nothing of RTP.
+//! `openphone-media` implements [`MediaEngine`] with real RTP, codecs and
+//! `hal` audio devices; the phone itself knows nothing of RTP. The phone
+//! hands each stack a [`StackMedia`] port through which the stack reserves,
+//! applies, reads and releases a call's media (an MGCP CRCX reply carries
+//! our local description, a DLCX reply our statistics, an H.245
+//! OpenLogicalChannelAck our RTP address).
 
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::{CallId, MediaError, MediaOffer, MediaStats, NegotiatedMedia};
+use crate::{CallId, MediaDescription, MediaError, MediaStats, NegotiatedMedia, SecurityState};
 
 /// Events from a call's media session.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +28,8 @@ pub enum MediaEvent {
     RtpTimeout,
     /// The audio source has finished (a file played to its end).
     SourceFinished,
+    /// The media security changed (keys agreed, SAS known, failure).
+    Security(SecurityState),
 }
 
 /// Where media sessions report events. Never blocks.
@@ -51,24 +57,72 @@ impl MediaEventSink {
 /// Creates one media session per call.
 pub trait MediaEngine: Send + Sync + 'static {
     /// Opens RTP/RTCP sockets for a new call and returns the session, whose
-    /// [`CallMedia::local_offer`] the phone passes to the stack.
+    /// [`CallMedia::local_description`] the stack offers or answers with.
     fn create_session(
         &self,
         call: CallId,
         events: MediaEventSink,
     ) -> Result<Box<dyn CallMedia>, MediaError>;
+
+    /// Whether sessions can be secured with `method` (an account asking
+    /// for a method the engine lacks is refused when it is added).
+    fn supports_encryption(&self, method: crate::MediaEncryption) -> bool {
+        method == crate::MediaEncryption::None
+    }
+
+    /// Mixes these calls into one local conference: each party hears the
+    /// others and the local user. Engines without a mixer say so.
+    fn join(&self, calls: &[CallId]) -> Result<(), MediaError> {
+        let _ = calls;
+        Err(MediaError::Unsupported("conference mixing"))
+    }
+
+    /// Takes a call out of its conference.
+    fn split(&self, call: CallId) -> Result<(), MediaError> {
+        let _ = call;
+        Err(MediaError::Unsupported("conference mixing"))
+    }
 }
 
 /// One call's media session.
 pub trait CallMedia: Send {
-    /// Our address and codecs, in preference order.
-    fn local_offer(&self) -> MediaOffer;
-    /// Starts or updates media with what offer/answer agreed.
+    /// Our streams, addresses and codecs, in preference order.
+    fn local_description(&self) -> MediaDescription;
+    /// Starts or updates media with what was agreed. A half not yet agreed
+    /// (`send` or `recv` `None`) is simply not started.
     fn apply(&mut self, negotiated: &NegotiatedMedia) -> Result<(), MediaError>;
     /// Sends one RFC 4733 digit (`0-9*#A-D`) for `duration`.
     fn send_dtmf(&mut self, digit: char, duration: Duration) -> Result<(), MediaError>;
     /// Current statistics.
     fn stats(&self) -> MediaStats;
+    /// Current security state.
+    fn security(&self) -> SecurityState {
+        SecurityState::Clear
+    }
+    /// Records that the user compared the SAS with the peer.
+    fn set_sas_verified(&mut self, verified: bool) -> Result<(), MediaError> {
+        let _ = verified;
+        Err(MediaError::Unsupported("SAS verification (no ZRTP on this call)"))
+    }
     /// Stops sending and receiving and releases the sockets.
     fn stop(&mut self);
+}
+
+/// The narrow media port the phone hands each stack.
+///
+/// Every method is keyed by the call id. `reserve` is idempotent (it returns
+/// the existing endpoint's description); `release` returns the final
+/// statistics the first time and `None` after. Implementations never call
+/// back into the stack and never block on the network.
+pub trait StackMedia: Send + Sync {
+    /// Reserves a local media endpoint for `call` (binds its ports) and returns our description.
+    fn reserve(&self, call: CallId) -> Result<MediaDescription, MediaError>;
+    /// Our description of an already reserved endpoint.
+    fn local_description(&self, call: CallId) -> Result<MediaDescription, MediaError>;
+    /// Opens or changes the call's media (direction, remote address, codec).
+    fn apply(&self, call: CallId, media: &NegotiatedMedia) -> Result<(), MediaError>;
+    /// Live (or, once released, final) statistics.
+    fn stats(&self, call: CallId) -> Option<MediaStats>;
+    /// Closes the endpoint and returns its final statistics.
+    fn release(&self, call: CallId) -> Option<MediaStats>;
 }

@@ -5,43 +5,167 @@
 //! [`StackEventSink`]. It owns its sockets and timers (one tokio task around a
 //! sans-IO core), never calls into application code, and never blocks on the
 //! event sink (it is unbounded on the phone side so that protocol timers are
-//! never held up by a slow application).
+//! never held up by a slow application). Media goes through the
+//! [`StackMedia`] port in [`StackIo`]: the stack reserves, applies, reads
+//! and releases a call's media there, so it can answer with a result at once
+//! (SIP 488, an MGCP return code, an H.245 reject).
+//!
+//! **Outcomes.** Every command ends in an event: a call command that the
+//! stack cannot carry out yields [`StackEvent::CommandFailed`] naming the
+//! call and the [`Operation`]; a call that fails ends with
+//! [`StackEvent::CallEnded`]. Nothing is only logged.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
 use crate::{
-    AccountId, Address, CallId, EndReason, MediaOffer, NegotiatedMedia, RegistrationState,
-    StackError,
+    AccountId, Address, CallId, EndReason, EventPackage, MediaDescription, NegotiatedMedia,
+    NotifyContent, Operation, PresenceStatus, Reason, RegistrationState, SecurityPolicy,
+    StackError, StackMedia, SubscriptionId, SubscriptionState, TransferStatus,
 };
 
 /// A boxed, sendable future (object-safe async in traits).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// What a stack can carry; the phone answers `Error::Unsupported` for the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Capabilities {
-    /// Accounts can register with a registrar/gatekeeper/call agent.
-    pub register: bool,
+/// One thing a stack may be able to do beyond basic calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Capability {
+    /// Accounts register with a registrar, gatekeeper or call agent.
+    Register,
+    /// Ringing and early media towards a caller.
+    EarlyMedia,
     /// Hold and resume.
-    pub hold: bool,
+    Hold,
     /// Blind transfer.
-    pub transfer: bool,
+    Transfer,
+    /// Attended transfer (replacing a call).
+    AttendedTransfer,
     /// Redirecting an incoming call.
-    pub redirect: bool,
+    Redirect,
     /// Out-of-band DTMF (SIP INFO, H.245 UserInputIndication).
-    pub dtmf_out_of_band: bool,
+    DtmfOutOfBand,
     /// Instant messages.
-    pub message: bool,
-    /// Event subscriptions.
-    pub subscribe: bool,
+    Message,
+    /// Event subscriptions (presence, message summary).
+    Subscribe,
+    /// Publishing our presence.
+    Publish,
+    /// Line events and signals (hook, digits, ringing, tones).
+    Line,
+}
+
+impl Capability {
+    const ALL: [Capability; 11] = [
+        Capability::Register,
+        Capability::EarlyMedia,
+        Capability::Hold,
+        Capability::Transfer,
+        Capability::AttendedTransfer,
+        Capability::Redirect,
+        Capability::DtmfOutOfBand,
+        Capability::Message,
+        Capability::Subscribe,
+        Capability::Publish,
+        Capability::Line,
+    ];
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Capability::Register => "register",
+            Capability::EarlyMedia => "early media",
+            Capability::Hold => "hold",
+            Capability::Transfer => "transfer",
+            Capability::AttendedTransfer => "attended transfer",
+            Capability::Redirect => "redirect",
+            Capability::DtmfOutOfBand => "out-of-band DTMF",
+            Capability::Message => "messages",
+            Capability::Subscribe => "subscriptions",
+            Capability::Publish => "publication",
+            Capability::Line => "line events",
+        })
+    }
+}
+
+/// What a stack can carry; the phone answers `Error::Unsupported` for the rest.
+///
+/// ```
+/// use openphone_sal::{Capabilities, Capability};
+/// let caps = Capabilities::new(&[Capability::Register, Capability::Hold]);
+/// assert!(caps.has(Capability::Hold));
+/// assert!(!caps.has(Capability::Transfer));
+/// assert_eq!(caps.to_string(), "register, hold");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities(u32);
+
+impl Capabilities {
+    /// A set of capabilities.
+    pub fn new(caps: &[Capability]) -> Self {
+        Capabilities(caps.iter().fold(0, |acc, c| acc | c.bit()))
+    }
+    /// Adds one.
+    pub fn with(self, cap: Capability) -> Self {
+        Capabilities(self.0 | cap.bit())
+    }
+    /// Whether the stack has `cap`.
+    pub fn has(self, cap: Capability) -> bool {
+        self.0 & cap.bit() != 0
+    }
+}
+
+impl fmt::Display for Capabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = Capability::ALL
+            .iter()
+            .filter(|c| self.has(**c))
+            .map(|c| c.to_string())
+            .collect();
+        if names.is_empty() {
+            f.write_str("basic calls only")
+        } else {
+            f.write_str(&names.join(", "))
+        }
+    }
+}
+
+/// How an account sends DTMF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum DtmfMode {
+    /// RFC 4733 events in RTP when the peer takes them, else out of band.
+    #[default]
+    Auto,
+    /// RFC 4733 only.
+    Rfc4733,
+    /// Out of band only (SIP INFO, H.245 UserInputIndication).
+    OutOfBand,
+}
+
+impl fmt::Display for DtmfMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DtmfMode::Auto => "auto",
+            DtmfMode::Rfc4733 => "rfc4733",
+            DtmfMode::OutOfBand => "out-of-band",
+        })
+    }
 }
 
 /// An account as the phone hands it to a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AccountConfig {
     /// Address of record, e.g. `sip:alice@example.com`.
     pub aor: Address,
@@ -57,6 +181,10 @@ pub struct AccountConfig {
     pub register: bool,
     /// Requested registration lifetime.
     pub expires: Duration,
+    /// How DTMF is sent on this account's calls.
+    pub dtmf: DtmfMode,
+    /// Media encryption policy.
+    pub security: SecurityPolicy,
 }
 
 impl AccountConfig {
@@ -77,6 +205,8 @@ impl AccountConfig {
             outbound_proxy: None,
             register: true,
             expires: Duration::from_secs(3600),
+            dtmf: DtmfMode::default(),
+            security: SecurityPolicy::default(),
         }
     }
     /// Sets the password.
@@ -102,6 +232,16 @@ impl AccountConfig {
     /// Turns registration on or off (an account that only places calls).
     pub fn with_register(mut self, register: bool) -> Self {
         self.register = register;
+        self
+    }
+    /// Sets how DTMF is sent.
+    pub fn with_dtmf(mut self, dtmf: DtmfMode) -> Self {
+        self.dtmf = dtmf;
+        self
+    }
+    /// Sets the media encryption policy.
+    pub fn with_security(mut self, security: SecurityPolicy) -> Self {
+        self.security = security;
         self
     }
     /// Sets the requested lifetime.
@@ -135,24 +275,33 @@ pub enum StackCommand {
         account: Option<AccountId>,
         /// Whom to call.
         to: Address,
-        /// Our media (address and codecs).
-        offer: MediaOffer,
+        /// Our media, reserved by the phone through the stack's media port.
+        offer: MediaDescription,
+    },
+    /// Tell the caller we are ringing; with `early_media`, answer the media
+    /// now so the caller hears us before the call is answered (SIP 183).
+    Alert {
+        /// Which call.
+        call: CallId,
+        /// Our media for early media, or `None` for plain ringing.
+        early_media: Option<MediaDescription>,
     },
     /// Answer an incoming call with our media capabilities.
     Answer {
         /// Which call.
         call: CallId,
         /// Our media; the stack negotiates it against the peer's offer.
-        media: MediaOffer,
+        media: MediaDescription,
     },
-    /// Refuse an incoming call.
+    /// Refuse an incoming call. The stack maps the cause to its own code,
+    /// or uses `reason.raw` when it is one of its protocol's.
     Reject {
         /// Which call.
         call: CallId,
-        /// Protocol status (SIP 486, 603…); stacks map it to their own causes.
-        code: u16,
+        /// Why.
+        reason: Reason,
     },
-    /// Redirect an incoming call (SIP 302).
+    /// Redirect an incoming call (SIP 302, H.450.3 deflection).
     Redirect {
         /// Which call.
         call: CallId,
@@ -164,12 +313,15 @@ pub enum StackCommand {
         /// Which call.
         call: CallId,
     },
-    /// Renegotiate media (hold: `sendonly`; resume: `sendrecv`).
-    UpdateMedia {
+    /// Put the peer on hold (SIP re-INVITE sendonly, H.245 empty capability set).
+    Hold {
         /// Which call.
         call: CallId,
-        /// Our new media.
-        media: MediaOffer,
+    },
+    /// Take the peer off hold.
+    Resume {
+        /// Which call.
+        call: CallId,
     },
     /// Blind transfer.
     Transfer {
@@ -177,6 +329,14 @@ pub enum StackCommand {
         call: CallId,
         /// Where to.
         to: Address,
+    },
+    /// Attended transfer: connect the peer of `call` with the peer of
+    /// `target`, replacing `target` (SIP REFER with Replaces).
+    AttendedTransfer {
+        /// The call whose peer is transferred.
+        call: CallId,
+        /// The consultation call whose peer receives it.
+        target: CallId,
     },
     /// Out-of-band DTMF.
     SendDtmf {
@@ -196,8 +356,76 @@ pub enum StackCommand {
         /// Body.
         body: Vec<u8>,
     },
+    /// Subscribe to an event package.
+    Subscribe {
+        /// Id chosen by the phone.
+        subscription: SubscriptionId,
+        /// From which account, if any.
+        account: Option<AccountId>,
+        /// Whose events.
+        to: Address,
+        /// Which package.
+        package: EventPackage,
+        /// Requested lifetime.
+        expires: Duration,
+    },
+    /// End a subscription.
+    Unsubscribe {
+        /// Which.
+        subscription: SubscriptionId,
+    },
+    /// Publish our presence.
+    Publish {
+        /// For which account.
+        account: AccountId,
+        /// The state.
+        status: PresenceStatus,
+    },
     /// Unregister everything, end every call and stop.
     Shutdown,
+}
+
+impl StackCommand {
+    /// The operation this command carries out, for failure reports.
+    pub fn operation(&self) -> Option<Operation> {
+        Some(match self {
+            StackCommand::AddAccount { .. } => Operation::Register,
+            StackCommand::Dial { .. } => Operation::Dial,
+            StackCommand::Alert { .. } => Operation::Alert,
+            StackCommand::Answer { .. } => Operation::Answer,
+            StackCommand::Reject { .. } => Operation::Reject,
+            StackCommand::Redirect { .. } => Operation::Redirect,
+            StackCommand::Hangup { .. } => Operation::Hangup,
+            StackCommand::Hold { .. } => Operation::Hold,
+            StackCommand::Resume { .. } => Operation::Resume,
+            StackCommand::Transfer { .. } => Operation::Transfer,
+            StackCommand::AttendedTransfer { .. } => Operation::AttendedTransfer,
+            StackCommand::SendDtmf { .. } => Operation::SendDtmf,
+            StackCommand::SendMessage { .. } => Operation::SendMessage,
+            StackCommand::Subscribe { .. } => Operation::Subscribe,
+            StackCommand::Unsubscribe { .. } => Operation::Unsubscribe,
+            StackCommand::Publish { .. } => Operation::Publish,
+            StackCommand::RemoveAccount { .. } | StackCommand::Shutdown => return None,
+        })
+    }
+
+    /// The call this command concerns, if any.
+    pub fn call(&self) -> Option<CallId> {
+        match self {
+            StackCommand::Dial { call, .. }
+            | StackCommand::Alert { call, .. }
+            | StackCommand::Answer { call, .. }
+            | StackCommand::Reject { call, .. }
+            | StackCommand::Redirect { call, .. }
+            | StackCommand::Hangup { call }
+            | StackCommand::Hold { call }
+            | StackCommand::Resume { call }
+            | StackCommand::Transfer { call, .. }
+            | StackCommand::AttendedTransfer { call, .. }
+            | StackCommand::SendDtmf { call, .. } => Some(*call),
+            _ => None,
+        }
+    }
 }
 
 /// Reports from a stack to the phone.
@@ -222,9 +450,11 @@ pub enum StackEvent {
         /// Callee.
         to: Address,
         /// The peer's media offer, if it made one.
-        offer: Option<MediaOffer>,
+        offer: Option<MediaDescription>,
+        /// The call of ours it replaces (SIP INVITE with Replaces).
+        replaces: Option<CallId>,
     },
-    /// The peer is alerting (SIP 180, Q.931 Alerting); `early_media` for 183 with SDP.
+    /// The peer is alerting (SIP 180, Q.931 Alerting); `early_media` when it sends media.
     Ringing {
         /// Which call.
         call: CallId,
@@ -236,14 +466,15 @@ pub enum StackEvent {
         /// Which call.
         call: CallId,
     },
-    /// Offer/answer completed (first time or again); start or update media.
+    /// Media was agreed (first time or again) and the stack applied it
+    /// through its media port.
     MediaNegotiated {
         /// Which call.
         call: CallId,
         /// The agreement.
         media: NegotiatedMedia,
     },
-    /// The peer changed its direction: held us or resumed.
+    /// The peer held us or resumed.
     RemoteHold {
         /// Which call.
         call: CallId,
@@ -266,14 +497,48 @@ pub enum StackEvent {
         /// Target.
         target: Address,
     },
+    /// Progress of a transfer we asked the peer for.
+    TransferProgress {
+        /// Which call.
+        call: CallId,
+        /// How far.
+        status: TransferStatus,
+    },
     /// An instant message.
     Message {
+        /// The account it arrived for, if known.
+        account: Option<AccountId>,
         /// Sender.
         from: Address,
         /// MIME type.
         content_type: String,
         /// Body.
         body: Vec<u8>,
+    },
+    /// A subscription changed state.
+    Subscription {
+        /// Which.
+        subscription: SubscriptionId,
+        /// New state.
+        state: SubscriptionState,
+    },
+    /// A notification arrived.
+    Notify {
+        /// The subscription, or `None` for an unsolicited notification.
+        subscription: Option<SubscriptionId>,
+        /// The account it arrived for, if known.
+        account: Option<AccountId>,
+        /// Content.
+        content: NotifyContent,
+    },
+    /// A command was refused or failed.
+    CommandFailed {
+        /// The call it concerned, if any.
+        call: Option<CallId>,
+        /// Which command.
+        operation: Operation,
+        /// Why.
+        reason: Reason,
     },
     /// A call is over.
     CallEnded {
@@ -304,19 +569,50 @@ impl StackEventSink {
 }
 
 /// What the phone hands a stack when starting it.
-#[derive(Debug)]
+#[non_exhaustive]
 pub struct StackIo {
     /// Commands from the phone, in order.
     pub commands: mpsc::Receiver<StackCommand>,
     /// Where to report events.
     pub events: StackEventSink,
+    /// The media port: reserve, apply, read and release a call's media.
+    pub media: Arc<dyn StackMedia>,
+}
+
+impl StackIo {
+    /// Bundles the three channels (the phone does this; tests may too).
+    pub fn new(
+        commands: mpsc::Receiver<StackCommand>,
+        events: StackEventSink,
+        media: Arc<dyn StackMedia>,
+    ) -> Self {
+        StackIo {
+            commands,
+            events,
+            media,
+        }
+    }
+}
+
+impl fmt::Debug for StackIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StackIo").finish_non_exhaustive()
+    }
 }
 
 /// A running stack, as the phone sees it after start.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct StackInfo {
     /// Addresses the stack listens on, for display (e.g. `udp 127.0.0.1:5060`).
     pub listening: Vec<String>,
+}
+
+impl StackInfo {
+    /// Info with these listening addresses.
+    pub fn new(listening: Vec<String>) -> Self {
+        StackInfo { listening }
+    }
 }
 
 /// A signalling stack. Implemented by `openphone-sip` and the future H.323 and MGCP stacks.

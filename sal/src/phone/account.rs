@@ -1,0 +1,157 @@
+//! [`Account`] and [`Subscription`] handles.
+
+use std::time::Duration;
+
+use super::Phone;
+use crate::{
+    AccountId, Address, Capability, Error, EventPackage, PresenceStatus, RegistrationState,
+    StackCommand, SubscriptionId,
+};
+
+/// An account handle: registration, messages, subscriptions, presence.
+///
+/// ```no_run
+/// # async fn demo(phone: openphone_sal::Phone) -> Result<(), openphone_sal::Error> {
+/// use openphone_sal::{AccountConfig, BasicStatus, EventPackage, PresenceStatus};
+/// let alice = phone.add_account(
+///     AccountConfig::new("sip:alice@127.0.0.1:5060".parse()?).with_password("secret"),
+/// )?;
+/// let buddy = alice.subscribe("sip:bob@127.0.0.1:5060", EventPackage::Presence)?;
+/// alice.publish(PresenceStatus::new(BasicStatus::Open))?;
+/// println!("{} watches bob as {}", alice.id(), buddy.id());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Account {
+    id: AccountId,
+    phone: Phone,
+}
+
+impl Account {
+    pub(super) fn new(id: AccountId, phone: Phone) -> Self {
+        Account { id, phone }
+    }
+
+    /// Its id (as in [`PhoneEvent::Registration`](crate::PhoneEvent::Registration)).
+    pub fn id(&self) -> AccountId {
+        self.id
+    }
+
+    fn stack(&self) -> Result<usize, Error> {
+        self.phone
+            .inner
+            .tables()
+            .accounts
+            .get(&self.id)
+            .map(|a| a.stack)
+            .ok_or(Error::UnknownAccount)
+    }
+
+    /// Current registration state.
+    pub fn registration(&self) -> Result<RegistrationState, Error> {
+        let t = self.phone.inner.tables();
+        t.accounts
+            .get(&self.id)
+            .map(|a| a.state.clone())
+            .ok_or(Error::UnknownAccount)
+    }
+
+    /// Unregisters and forgets the account.
+    pub fn remove(&self) -> Result<(), Error> {
+        let stack = {
+            let mut t = self.phone.inner.tables();
+            t.accounts
+                .remove(&self.id)
+                .ok_or(Error::UnknownAccount)?
+                .stack
+        };
+        self.phone
+            .inner
+            .send(stack, StackCommand::RemoveAccount { account: self.id })
+    }
+
+    /// Sends an instant message from this account.
+    pub fn send_message(&self, to: &str, content_type: &str, body: &[u8]) -> Result<(), Error> {
+        self.stack()?;
+        self.phone.message(Some(self.id), to, content_type, body)
+    }
+
+    /// Subscribes to `package` events of `uri` for an hour (refreshed by the
+    /// stack). State and notifications arrive as events naming the
+    /// returned subscription.
+    pub fn subscribe(&self, uri: &str, package: EventPackage) -> Result<Subscription, Error> {
+        let to: Address = uri.parse()?;
+        let stack = self.stack()?;
+        self.phone
+            .inner
+            .require(stack, Capability::Subscribe, "subscriptions")?;
+        let id = SubscriptionId::next();
+        self.phone.inner.tables().subscriptions.insert(id, stack);
+        let sent = self.phone.inner.send(
+            stack,
+            StackCommand::Subscribe {
+                subscription: id,
+                account: Some(self.id),
+                to,
+                package,
+                expires: Duration::from_secs(3600),
+            },
+        );
+        if let Err(e) = sent {
+            self.phone.inner.tables().subscriptions.remove(&id);
+            return Err(e);
+        }
+        Ok(Subscription {
+            id,
+            phone: self.phone.clone(),
+        })
+    }
+
+    /// Publishes our presence.
+    pub fn publish(&self, status: PresenceStatus) -> Result<(), Error> {
+        let stack = self.stack()?;
+        self.phone
+            .inner
+            .require(stack, Capability::Publish, "presence publication")?;
+        self.phone.inner.send(
+            stack,
+            StackCommand::Publish {
+                account: self.id,
+                status,
+            },
+        )
+    }
+}
+
+/// A subscription handle.
+#[derive(Clone, Debug)]
+pub struct Subscription {
+    id: SubscriptionId,
+    phone: Phone,
+}
+
+impl Subscription {
+    /// Its id, as in events.
+    pub fn id(&self) -> SubscriptionId {
+        self.id
+    }
+
+    /// Ends the subscription; [`PhoneEvent::Subscription`](crate::PhoneEvent::Subscription)
+    /// reports it terminated.
+    pub fn cancel(&self) -> Result<(), Error> {
+        let stack = self
+            .phone
+            .inner
+            .tables()
+            .subscriptions
+            .get(&self.id)
+            .copied()
+            .ok_or(Error::UnknownSubscription)?;
+        self.phone.inner.send(
+            stack,
+            StackCommand::Unsubscribe {
+                subscription: self.id,
+            },
+        )
+    }
+}

@@ -40,6 +40,7 @@
 //! # let _ = offer; Ok(()) }
 //! ```
 
+mod agreed;
 mod config;
 mod pipeline;
 mod task;
@@ -50,13 +51,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use openphone_sal::{
-    CallId, CallMedia, MediaEngine, MediaError, MediaEventSink, MediaOffer, MediaStats,
-    NegotiatedMedia,
+    CallId, CallMedia, MediaDescription, MediaEngine, MediaError, MediaEventSink, MediaStats,
+    NegotiatedMedia, StreamDescription,
 };
 use tokio::sync::mpsc;
 
 pub use config::{AudioFactory, EngineConfig, EngineConfigBuilder};
 
+use agreed::Agreed;
 use pipeline::Pipeline;
 use task::{Cmd, Task, TaskConfig};
 
@@ -156,7 +158,7 @@ pub struct Session {
     local: SocketAddr,
     sockets: Option<(StdUdpSocket, StdUdpSocket)>,
     cmds: Option<mpsc::Sender<Cmd>>,
-    running: Option<NegotiatedMedia>,
+    running: Option<Agreed>,
     stats: Arc<Mutex<MediaStats>>,
     stopped: bool,
     /// Device rates (source, sink) of the running task.
@@ -187,7 +189,7 @@ fn ntp_now() -> u64 {
 impl Session {
     fn start(
         &mut self,
-        n: &NegotiatedMedia,
+        n: &Agreed,
         pipeline: Pipeline,
         source_sink: SourceSink,
     ) -> Result<(), MediaError> {
@@ -243,14 +245,14 @@ type SourceSink = (
 );
 
 impl CallMedia for Session {
-    fn local_offer(&self) -> MediaOffer {
-        let mut offer = MediaOffer::new(self.local);
-        offer.codecs = self.config.registry().supported();
-        offer.ptime = Some(self.config.ptime());
-        offer
+    fn local_description(&self) -> MediaDescription {
+        let mut audio = StreamDescription::audio(self.local).with_ptime(self.config.ptime());
+        audio.codecs = self.config.registry().supported();
+        MediaDescription::from(audio)
     }
 
-    fn apply(&mut self, n: &NegotiatedMedia) -> Result<(), MediaError> {
+    fn apply(&mut self, negotiated: &NegotiatedMedia) -> Result<(), MediaError> {
+        let n = &Agreed::from_negotiated(negotiated)?;
         if self.stopped {
             return Err(MediaError::NotStarted);
         }

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use openphone_sal::{MediaError, NegotiatedMedia};
+use openphone_sal::MediaError;
+
+use super::agreed::Agreed;
 
 use crate::codec::{AudioDecoder, AudioEncoder, CodecRegistry};
 use crate::resample::Resampler;
@@ -19,7 +21,7 @@ pub(crate) struct RecvCodec {
 
 /// What `apply` prepares for the media task.
 pub(crate) struct Pipeline {
-    pub negotiated: NegotiatedMedia,
+    pub negotiated: Agreed,
     pub encoder: Box<dyn AudioEncoder>,
     /// Codec frames per packet.
     pub frames_per_packet: usize,
@@ -46,7 +48,7 @@ impl Pipeline {
     /// Builds the pipeline for `n`, with devices at `source_rate`/`sink_rate`.
     pub fn new(
         registry: &CodecRegistry,
-        n: &NegotiatedMedia,
+        n: &Agreed,
         source_rate: u32,
         sink_rate: u32,
     ) -> Result<Pipeline, MediaError> {
@@ -71,7 +73,7 @@ impl Pipeline {
             None
         };
         let mut decoders = Vec::new();
-        for c in n.recv_codecs.iter().filter(|c| !c.is_telephone_event()) {
+        for (pt, c) in n.recv_codecs.iter().filter(|(_, c)| !c.is_telephone_event()) {
             // Codecs we cannot decode are skipped (their packets are dropped);
             // the one we send must decode too, checked below.
             let Ok(decoder) = registry.decoder(c) else {
@@ -84,7 +86,7 @@ impl Pipeline {
                 continue;
             }
             decoders.push(RecvCodec {
-                pt: c.payload_type,
+                pt: *pt,
                 encoding: c.encoding.clone(),
                 clock_rate: c.clock_rate,
                 decoder,
@@ -95,7 +97,7 @@ impl Pipeline {
                 "none of the receive codecs {:?} can be decoded at {} Hz",
                 n.recv_codecs
                     .iter()
-                    .map(|c| format!("{}/{}", c.encoding, c.clock_rate))
+                    .map(|(_, c)| format!("{}/{}", c.encoding, c.clock_rate))
                     .collect::<Vec<_>>(),
                 info.sample_rate
             )));

@@ -309,7 +309,7 @@ impl Task {
                 }
             }
         }
-        let pt = self.p.negotiated.send_codec.payload_type;
+        let pt = self.p.negotiated.send_pt;
         let marker = std::mem::take(&mut self.first_packet);
         let h = self
             .session

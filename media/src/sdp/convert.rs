@@ -1,10 +1,15 @@
-//! Between SDP and the protocol-neutral [`MediaOffer`]: reading a peer's
-//! description, writing ours.
+//! Between SDP and the protocol-neutral media model of the SAL
+//! ([`openphone_sal::MediaDescription`]): reading a peer's description,
+//! writing ours. Negotiation itself works on the model
+//! ([`openphone_sal::media::negotiate`]); SDP is one encoding of it.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use openphone_sal::{CodecDescriptor, MediaDirection, MediaOffer};
+use openphone_sal::{
+    CodecDescriptor, Fingerprint, MediaDescription as Media, MediaDirection, MediaKind, RtpProfile,
+    SdesCrypto, StreamDescription,
+};
 
 use super::attributes::{direction_name, parse_pt, RtcpAttr, RtpMap};
 use super::error::SdpError;
@@ -45,61 +50,108 @@ impl SdpOrigin {
     }
 }
 
-/// The audio stream of a peer's description as a [`MediaOffer`].
-///
-/// Takes the first `audio` section on `RTP/AVP` or `RTP/AVPF` that has a
-/// non-zero port (or, failing that, the first such section, refused). Host
-/// names in `c=` are an error here ([`SdpError::UnresolvedAddress`]); use
-/// [`offer_from_sdp_with`] to resolve them.
+/// A peer's whole description as the neutral model: one stream per `m=`
+/// line, in order. Host names in `c=` are an error here
+/// ([`SdpError::UnresolvedAddress`]); use [`description_from_sdp_with`] to
+/// resolve them.
 ///
 /// - Static payload types without `a=rtpmap` come from RFC 3551's table;
 ///   dynamic ones without it are skipped (they cannot be used).
-/// - Port 0 gives `rtp` with port 0: the stream is refused, and
-///   [`answer`](super::answer) refuses it too.
+/// - Port 0 gives a refused stream (`rtp: None`).
+/// - `RTP/AVP`, `RTP/AVPF`, `RTP/SAVP`, `RTP/SAVPF` (also under `UDP/TLS/`)
+///   are RTP profiles; an `audio` or `video` line on any other transport
+///   (`udptl`, `TCP/…`) is described as [`MediaKind::Other`], so offer/answer
+///   refuses it instead of sending RTP to it.
 /// - Direction: the media attribute, else the session one, else sendrecv.
 ///   A `c=` of `0.0.0.0` (RFC 2543 hold, RFC 3264 §8.4) means the peer will
 ///   not receive: sendrecv/sendonly become sendonly, the others inactive.
 /// - `a=ptime` from the media section, else the session (some devices put
 ///   it there). `a=rtcp` (RFC 3605) is kept when it is not RTP port + 1.
-pub fn offer_from_sdp(sd: &SessionDescription) -> Result<MediaOffer, SdpError> {
-    offer_from_sdp_with(sd, |_| None)
+/// - `a=crypto` (RFC 4568), `a=zrtp-hash` (RFC 6189), `a=fingerprint`
+///   (RFC 8122) and `a=rtcp-mux` (RFC 5761) fill the stream's security and
+///   RTCP fields; malformed crypto lines are skipped (RFC 4568 §7.1.2: an
+///   answerer ignores what it does not understand).
+pub fn description_from_sdp(sd: &SessionDescription) -> Result<Media, SdpError> {
+    description_from_sdp_with(sd, |_| None)
 }
 
-/// [`offer_from_sdp`] with a resolver for host names in `c=` and `a=rtcp`
-/// (the core does no I/O: the caller resolves, or maps names in tests).
-pub fn offer_from_sdp_with(
+/// [`description_from_sdp`] with a resolver for host names in `c=` and
+/// `a=rtcp` (the cores do no I/O: the caller resolves, or maps names in tests).
+pub fn description_from_sdp_with(
     sd: &SessionDescription,
     resolve: impl Fn(&str) -> Option<IpAddr>,
-) -> Result<MediaOffer, SdpError> {
-    let index = audio_index(sd).ok_or(SdpError::NoAudio)?;
-    let m = sd.media.get(index).ok_or(SdpError::NoAudio)?;
+) -> Result<Media, SdpError> {
+    let mut streams = Vec::with_capacity(sd.media.len());
+    for m in &sd.media {
+        streams.push(stream_from_section(sd, m, &resolve)?);
+    }
+    Ok(Media::new(streams))
+}
 
-    let conn = m.connection.as_ref().or(sd.connection.as_ref());
-    let ip = match conn {
-        Some(c) => match connection_ip(c, &resolve) {
-            Ok(ip) => ip,
-            // A refused stream needs no address, good or bad.
-            Err(_) if m.port == 0 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            Err(e) => return Err(e),
-        },
-        None if m.port == 0 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        None => return Err(SdpError::NoConnection),
-    };
-    let rtp = SocketAddr::new(ip, m.port);
+fn profile_of(proto: &str) -> Option<RtpProfile> {
+    let p = proto.to_ascii_uppercase();
+    let p = p.strip_prefix("UDP/TLS/").unwrap_or(&p);
+    Some(match p {
+        "RTP/AVP" => RtpProfile::Avp,
+        "RTP/SAVP" => RtpProfile::Savp,
+        "RTP/AVPF" => RtpProfile::Avpf,
+        "RTP/SAVPF" => RtpProfile::Savpf,
+        _ => return None,
+    })
+}
 
-    let mut offer = MediaOffer::new(rtp);
-    offer.codecs = codecs_of(m);
-    offer.direction = m.direction().or_else(|| sd.direction()).unwrap_or_default();
-    if ip.is_unspecified() && m.port != 0 {
-        offer.direction = match offer.direction {
+fn kind_of(m: &MediaDescription) -> MediaKind {
+    let rtp = profile_of(&m.proto).is_some();
+    if m.media.eq_ignore_ascii_case("audio") && rtp {
+        MediaKind::Audio
+    } else if m.media.eq_ignore_ascii_case("video") && rtp {
+        MediaKind::Video
+    } else {
+        MediaKind::Other(m.media.to_ascii_lowercase())
+    }
+}
+
+fn stream_from_section(
+    sd: &SessionDescription,
+    m: &MediaDescription,
+    resolve: &impl Fn(&str) -> Option<IpAddr>,
+) -> Result<StreamDescription, SdpError> {
+    let kind = kind_of(m);
+    let mut s = StreamDescription::refused(kind.clone());
+    s.profile = profile_of(&m.proto).unwrap_or_default();
+    if profile_of(&m.proto).is_some() {
+        s.codecs = codecs_of(m);
+    }
+    s.direction = m.direction().or_else(|| sd.direction()).unwrap_or_default();
+    if m.port == 0 || kind != MediaKind::Audio {
+        // Refused, or a stream we only describe so that it can be refused:
+        // its address does not matter, good or bad.
+        if m.port != 0 {
+            let conn = m.connection.as_ref().or(sd.connection.as_ref());
+            if let Some(ip) = conn.and_then(|c| connection_ip(c, resolve).ok()) {
+                s.rtp = Some(SocketAddr::new(ip, m.port));
+            }
+        }
+        return Ok(s);
+    }
+    let conn = m
+        .connection
+        .as_ref()
+        .or(sd.connection.as_ref())
+        .ok_or(SdpError::NoConnection)?;
+    let ip = connection_ip(conn, resolve)?;
+    s.rtp = Some(SocketAddr::new(ip, m.port));
+    if ip.is_unspecified() {
+        s.direction = match s.direction {
             MediaDirection::SendRecv | MediaDirection::SendOnly => MediaDirection::SendOnly,
             _ => MediaDirection::Inactive,
         };
     }
-    offer.ptime = m
+    s.ptime = m
         .ptime()
         .or_else(|| sd.ptime())
         .map(|ms| Duration::from_micros((ms * 1000.0).round() as u64));
+    s.rtcp_mux = m.rtcp_mux();
     if let Some(r) = m.rtcp() {
         let rtcp_ip = match &r.address {
             None => Some(ip),
@@ -107,24 +159,42 @@ pub fn offer_from_sdp_with(
         };
         if let Some(rtcp_ip) = rtcp_ip {
             let addr = SocketAddr::new(rtcp_ip, r.port);
-            if addr != offer.rtcp_addr() {
-                offer.rtcp = Some(addr);
+            if Some(addr) != s.rtcp_addr() {
+                s.rtcp = Some(addr);
             }
         }
     }
-    Ok(offer)
+    s.security.crypto = m.crypto().filter_map(parse_crypto).collect();
+    s.security.zrtp_hash = m
+        .attribute("zrtp-hash")
+        .and_then(|a| a.value.as_deref())
+        .map(|v| v.trim().to_string());
+    s.security.fingerprint = m
+        .attribute("fingerprint")
+        .or_else(|| sd.attributes.iter().find(|a| a.name.eq_ignore_ascii_case("fingerprint")))
+        .and_then(|a| a.value.as_deref())
+        .and_then(|v| {
+            let (hash, value) = v.trim().split_once(' ')?;
+            Some(Fingerprint::new(hash, value.trim()))
+        });
+    Ok(s)
 }
 
-/// Index of the section [`offer_from_sdp`] uses.
-pub fn audio_index(sd: &SessionDescription) -> Option<usize> {
-    let usable = |m: &MediaDescription| {
-        m.media.eq_ignore_ascii_case("audio")
-            && (m.proto.eq_ignore_ascii_case("RTP/AVP") || m.proto.eq_ignore_ascii_case("RTP/AVPF"))
-    };
-    sd.media
-        .iter()
-        .position(|m| usable(m) && m.port != 0)
-        .or_else(|| sd.media.iter().position(usable))
+/// `tag suite key-params [session-params…]` (RFC 4568 §9.1).
+fn parse_crypto(value: &str) -> Option<SdesCrypto> {
+    let mut it = value.split_ascii_whitespace();
+    let tag: u32 = it.next()?.parse().ok()?;
+    if tag > 999_999_999 {
+        return None;
+    }
+    let suite = it.next()?;
+    let key = it.next()?;
+    if !key.get(..7).is_some_and(|k| k.eq_ignore_ascii_case("inline:")) {
+        return None;
+    }
+    let mut c = SdesCrypto::new(tag, suite, key);
+    c.session_params = it.map(str::to_string).collect();
+    Some(c)
 }
 
 fn connection_ip(
@@ -151,7 +221,7 @@ fn codecs_of(m: &MediaDescription) -> Vec<CodecDescriptor> {
     let mut out: Vec<CodecDescriptor> = Vec::new();
     for format in &m.formats {
         let Some(pt) = parse_pt(format) else { continue };
-        if out.iter().any(|c| c.payload_type == pt) {
+        if out.iter().any(|c| c.payload_type == Some(pt)) {
             continue;
         }
         let codec = match (m.rtpmap(pt), static_payload_type(pt)) {
@@ -171,26 +241,45 @@ fn codecs_of(m: &MediaDescription) -> Vec<CodecDescriptor> {
     out
 }
 
-/// Our description of `offer`: one `m=audio` on `RTP/AVP`, with an rtpmap
-/// for every codec (static ones too, as most devices expect), fmtp where
-/// set, ptime, the direction, and `a=rtcp` when RTCP is not on RTP port + 1.
+/// Our description as SDP: one `m=` line per stream, an rtpmap for every
+/// codec (static ones too, as most devices expect), fmtp where set, ptime,
+/// the direction, `a=rtcp` when RTCP is not on RTP port + 1, `a=rtcp-mux`,
+/// and the security attributes.
 ///
-/// An offer with no codecs is printed as a refused stream (port 0, format 0),
-/// since an `m=` line needs at least one format.
+/// A refused stream, or one with no codecs, is printed with port 0 (and
+/// format 0 when it has none, since an `m=` line needs one).
 ///
 /// ```
-/// use openphone_media::sdp::{sdp_from_offer, SdpOrigin};
-/// use openphone_sal::{CodecDescriptor, MediaOffer};
-/// let offer = MediaOffer::new("192.0.2.10:40000".parse().unwrap())
-///     .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
-///     .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16"));
+/// use openphone_media::sdp::{sdp_from_description, SdpOrigin};
+/// use openphone_sal::{CodecDescriptor, MediaDescription, StreamDescription};
+/// let ours = MediaDescription::from(
+///     StreamDescription::audio("192.0.2.10:40000".parse().unwrap())
+///         .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
+///         .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16")),
+/// );
 /// let origin = SdpOrigin { username: "-".into(), session_id: 7, session_version: 1,
 ///                          address: "192.0.2.10".parse().unwrap() };
-/// let text = sdp_from_offer(&offer, &origin).to_string();
+/// let text = sdp_from_description(&ours, &origin).to_string();
 /// assert!(text.contains("m=audio 40000 RTP/AVP 8 101\r\n"));
 /// assert!(text.contains("a=fmtp:101 0-16\r\n"));
 /// ```
-pub fn sdp_from_offer(offer: &MediaOffer, origin: &SdpOrigin) -> SessionDescription {
+pub fn sdp_from_description(desc: &Media, origin: &SdpOrigin) -> SessionDescription {
+    let ip = desc
+        .audio()
+        .and_then(|s| s.rtp)
+        .or_else(|| desc.streams.iter().find_map(|s| s.rtp))
+        .map(|a| a.ip())
+        .unwrap_or(origin.address);
+    let mut media: Vec<MediaDescription> = desc
+        .streams
+        .iter()
+        .map(|s| section(s, &s.profile.to_string()))
+        .collect();
+    if media.is_empty() {
+        let mut m = MediaDescription::new("audio", 0, "RTP/AVP");
+        m.formats.push("0".into());
+        media.push(m);
+    }
     SessionDescription {
         version: 0,
         origin: origin.to_origin(),
@@ -199,38 +288,35 @@ pub fn sdp_from_offer(offer: &MediaOffer, origin: &SdpOrigin) -> SessionDescript
         uri: None,
         emails: Vec::new(),
         phones: Vec::new(),
-        connection: Some(Connection::from_ip(offer.rtp.ip())),
+        connection: Some(Connection::from_ip(ip)),
         bandwidths: Vec::new(),
         times: vec![Timing::default()],
         time_zones: None,
         key: None,
         attributes: Vec::new(),
-        media: vec![audio_section(offer, "RTP/AVP")],
+        media,
     }
 }
 
-/// Our answer to a peer's whole description: the same number of `m=` lines
-/// in the same order (RFC 3264 §6), the audio section chosen by
-/// [`offer_from_sdp`] described by `answer`, every other section refused
-/// (port 0, its formats echoed, no attributes).
-///
-/// Use this rather than [`sdp_from_offer`] when answering, so an offer with
-/// video or a second audio stream gets a well-formed answer.
+/// Our answer to a peer's whole description (RFC 3264 §6): the same number
+/// of `m=` lines in the same order. Each section the answer accepts is
+/// described from `answer` on the offer's transport; every other section is
+/// refused (port 0, the offer's own transport and formats echoed, no
+/// attributes), so an offer with video, T.38 or a second audio stream gets a
+/// well-formed answer.
 pub fn sdp_answer_for(
     remote: &SessionDescription,
-    answer: &MediaOffer,
+    answer: &Media,
     origin: &SdpOrigin,
 ) -> SessionDescription {
-    let mut sd = sdp_from_offer(answer, origin);
-    let audio = audio_index(remote);
+    let mut sd = sdp_from_description(answer, origin);
     sd.media = remote
         .media
         .iter()
         .enumerate()
-        .map(|(i, m)| {
-            if Some(i) == audio {
-                audio_section(answer, &m.proto)
-            } else {
+        .map(|(i, m)| match answer.streams.get(i) {
+            Some(s) if !s.is_refused() && !s.codecs.is_empty() => section(s, &m.proto),
+            _ => {
                 let mut refused = MediaDescription::new(m.media.clone(), 0, m.proto.clone());
                 refused.formats = m.formats.clone();
                 if refused.formats.is_empty() {
@@ -241,27 +327,34 @@ pub fn sdp_answer_for(
         })
         .collect();
     if sd.media.is_empty() {
-        sd.media.push(audio_section(answer, "RTP/AVP"));
+        sd = sdp_from_description(answer, origin);
     }
     sd
 }
 
-fn audio_section(offer: &MediaOffer, proto: &str) -> MediaDescription {
-    let port = if offer.codecs.is_empty() {
-        0
-    } else {
-        offer.rtp.port()
+fn section(s: &StreamDescription, proto: &str) -> MediaDescription {
+    let numbered: Vec<(u8, &CodecDescriptor)> = s
+        .codecs
+        .iter()
+        .filter_map(|c| Some((c.payload_type.or_else(|| c.static_payload_type())?, c)))
+        .collect();
+    let port = match s.rtp {
+        Some(a) if !numbered.is_empty() => a.port(),
+        _ => 0,
     };
-    let mut m = MediaDescription::new("audio", port, proto);
-    if offer.codecs.is_empty() {
+    let mut m = MediaDescription::new(s.kind.to_string(), port, proto);
+    if numbered.is_empty() {
         m.formats.push("0".into());
     }
-    for c in &offer.codecs {
-        m.formats.push(c.payload_type.to_string());
+    for (pt, _) in &numbered {
+        m.formats.push(pt.to_string());
     }
-    for c in &offer.codecs {
+    if port == 0 {
+        return m;
+    }
+    for (pt, c) in &numbered {
         let map = RtpMap {
-            payload_type: c.payload_type,
+            payload_type: *pt,
             encoding: c.encoding.clone(),
             clock_rate: c.clock_rate,
             channels: (c.channels > 1).then_some(c.channels),
@@ -269,22 +362,20 @@ fn audio_section(offer: &MediaOffer, proto: &str) -> MediaDescription {
         m.attributes
             .push(Attribute::value("rtpmap", map.to_string()));
         if let Some(p) = &c.fmtp {
-            m.attributes.push(Attribute::value(
-                "fmtp",
-                format!("{} {}", c.payload_type, p),
-            ));
+            m.attributes
+                .push(Attribute::value("fmtp", format!("{pt} {p}")));
         }
     }
-    if let Some(pt) = offer.ptime {
+    if let Some(pt) = s.ptime {
         m.attributes.push(Attribute::value("ptime", format_ms(pt)));
     }
-    if let Some(rtcp) = offer.rtcp {
-        let mut default = offer.rtp;
-        default.set_port(offer.rtp.port().wrapping_add(1));
+    if let (Some(rtp), Some(rtcp)) = (s.rtp, s.rtcp) {
+        let mut default = rtp;
+        default.set_port(rtp.port().wrapping_add(1));
         if rtcp != default {
             let attr = RtcpAttr {
                 port: rtcp.port(),
-                address: (rtcp.ip() != offer.rtp.ip()).then(|| {
+                address: (rtcp.ip() != rtp.ip()).then(|| {
                     (
                         "IN".to_string(),
                         addr_type_of(rtcp.ip()).to_string(),
@@ -296,8 +387,26 @@ fn audio_section(offer: &MediaOffer, proto: &str) -> MediaDescription {
                 .push(Attribute::value("rtcp", attr.to_string()));
         }
     }
+    if s.rtcp_mux {
+        m.attributes.push(Attribute::property("rtcp-mux"));
+    }
+    for c in &s.security.crypto {
+        let mut v = format!("{} {} {}", c.tag, c.suite, c.key_params);
+        for p in &c.session_params {
+            v.push(' ');
+            v.push_str(p);
+        }
+        m.attributes.push(Attribute::value("crypto", v));
+    }
+    if let Some(h) = &s.security.zrtp_hash {
+        m.attributes.push(Attribute::value("zrtp-hash", h.clone()));
+    }
+    if let Some(f) = &s.security.fingerprint {
+        m.attributes
+            .push(Attribute::value("fingerprint", format!("{} {}", f.hash, f.value)));
+    }
     m.attributes
-        .push(Attribute::property(direction_name(offer.direction)));
+        .push(Attribute::property(direction_name(s.direction)));
     m
 }
 

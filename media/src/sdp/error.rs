@@ -79,15 +79,3 @@ fn at_line(line: Option<usize>) -> String {
         None => String::new(),
     }
 }
-
-/// Why an offer could not be answered, or an answer not used.
-///
-/// SIP answers an offer that fails with `488 Not Acceptable Here`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum NegotiationError {
-    /// No audio codec is acceptable to both sides, or the audio stream was
-    /// refused (port 0).
-    #[error("no common codec (or the audio stream was refused)")]
-    NoCommonCodec,
-}

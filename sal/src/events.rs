@@ -482,7 +482,11 @@ impl fmt::Display for PhoneEvent {
                 if content_type.starts_with("text/") {
                     write!(f, "message from {from}: {}", String::from_utf8_lossy(body))
                 } else {
-                    write!(f, "message from {from}: {content_type} ({} bytes)", body.len())
+                    write!(
+                        f,
+                        "message from {from}: {content_type} ({} bytes)",
+                        body.len()
+                    )
                 }
             }
             PhoneEvent::Subscription {

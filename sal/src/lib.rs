@@ -22,8 +22,7 @@ pub use address::Address;
 pub use cause::{Cause, RawCause, Reason};
 pub use error::{Error, MediaError, StackError};
 pub use events::{
-    CallState, EndReason, Hold, Initiator, Operation, PhoneEvent, RegistrationState,
-    TransferStatus,
+    CallState, EndReason, Hold, Initiator, Operation, PhoneEvent, RegistrationState, TransferStatus,
 };
 pub use ids::{AccountId, CallId, SubscriptionId};
 pub use media::{

@@ -102,7 +102,9 @@ pub trait CallMedia: Send {
     /// Records that the user compared the SAS with the peer.
     fn set_sas_verified(&mut self, verified: bool) -> Result<(), MediaError> {
         let _ = verified;
-        Err(MediaError::Unsupported("SAS verification (no ZRTP on this call)"))
+        Err(MediaError::Unsupported(
+            "SAS verification (no ZRTP on this call)",
+        ))
     }
     /// Stops sending and receiving and releases the sockets.
     fn stop(&mut self);

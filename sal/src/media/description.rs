@@ -245,7 +245,11 @@ impl fmt::Display for StreamDescription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.rtp {
             None => return write!(f, "{} refused", self.kind),
-            Some(a) => write!(f, "{} at {a} {} {}", self.kind, self.profile, self.direction)?,
+            Some(a) => write!(
+                f,
+                "{} at {a} {} {}",
+                self.kind, self.profile, self.direction
+            )?,
         }
         let names: Vec<String> = self.codecs.iter().map(|c| c.to_string()).collect();
         write!(f, " [{}]", names.join(", "))

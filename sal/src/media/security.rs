@@ -87,7 +87,11 @@ impl fmt::Display for SecurityState {
                 write!(f, "encrypted ({}, {}", s.key_exchange, s.cipher)?;
                 if let Some(sas) = &s.sas {
                     write!(f, ", SAS {sas}")?;
-                    f.write_str(if s.verified { " verified" } else { " not verified" })?;
+                    f.write_str(if s.verified {
+                        " verified"
+                    } else {
+                        " not verified"
+                    })?;
                 }
                 match s.cache_match {
                     Some(true) => f.write_str(", cache match")?,

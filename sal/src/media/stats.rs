@@ -41,7 +41,11 @@ pub struct MediaStats {
 
 impl fmt::Display for MediaStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let codec = if self.codec.is_empty() { "no codec" } else { &self.codec };
+        let codec = if self.codec.is_empty() {
+            "no codec"
+        } else {
+            &self.codec
+        };
         write!(
             f,
             "{codec}: sent {} received {} lost {} ({:.1} %), jitter {:.1} ms, buffer {:.0} ms, concealed {}",

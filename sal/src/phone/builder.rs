@@ -84,7 +84,11 @@ impl PhoneBuilder {
             let caps = stack.capabilities();
             let port: Arc<dyn StackMedia> = media.clone();
             let info = stack
-                .start(StackIo::new(rx, StackEventSink::new(i, ev_tx.clone()), port))
+                .start(StackIo::new(
+                    rx,
+                    StackEventSink::new(i, ev_tx.clone()),
+                    port,
+                ))
                 .await?;
             entries.push(StackEntry {
                 name,

@@ -201,8 +201,7 @@ impl Call {
                 reason: reason.clone(),
             },
         )?;
-        self.inner()
-            .finish_call(self.id, EndReason::local(reason));
+        self.inner().finish_call(self.id, EndReason::local(reason));
         Ok(())
     }
 
@@ -357,7 +356,13 @@ impl Call {
             return Err(invalid("send DTMF on", state));
         }
         let mode = account
-            .and_then(|a| self.inner().tables().accounts.get(&a).map(|a| a.config.dtmf))
+            .and_then(|a| {
+                self.inner()
+                    .tables()
+                    .accounts
+                    .get(&a)
+                    .map(|a| a.config.dtmf)
+            })
             .unwrap_or_default();
         let use_rtp = match mode {
             DtmfMode::Rfc4733 if !in_band => {

@@ -41,7 +41,8 @@ impl Inner {
                 if let Some(a) = self.tables().accounts.get_mut(&account) {
                     a.state = state.clone();
                 }
-                self.events.push(PhoneEvent::Registration { account, state });
+                self.events
+                    .push(PhoneEvent::Registration { account, state });
             }
             StackEvent::IncomingCall {
                 call,
@@ -161,7 +162,10 @@ impl Inner {
             let _g = span.enter();
             warn!(error = %e, "no media for an incoming call; refusing it");
             let reason = Reason::new(Cause::ServerError).with_text(e.to_string());
-            if self.send(stack, StackCommand::Reject { call, reason }).is_err() {
+            if self
+                .send(stack, StackCommand::Reject { call, reason })
+                .is_err()
+            {
                 debug!("stack gone while refusing");
             }
             return;

@@ -95,7 +95,8 @@ impl StackMedia for MediaTable {
             return Ok(lock(&s).local_description());
         }
         let engine = self.engine()?;
-        let mut media = engine.create_session(call, MediaEventSink::new(call, self.events.clone()))?;
+        let mut media =
+            engine.create_session(call, MediaEventSink::new(call, self.events.clone()))?;
         let description = media.local_description();
         let mut st = lock(&self.state);
         if st.live.contains_key(&call) {

@@ -243,7 +243,8 @@ impl Phone {
     pub fn add_account(&self, config: AccountConfig) -> Result<Account, Error> {
         let stack = self.inner.stack_for_scheme(&config.aor.scheme())?;
         if config.register {
-            self.inner.require(stack, Capability::Register, "registration")?;
+            self.inner
+                .require(stack, Capability::Register, "registration")?;
         }
         let method = config.security.method;
         if method != crate::MediaEncryption::None {
@@ -390,7 +391,8 @@ impl Phone {
     ) -> Result<(), Error> {
         let to: Address = to.parse()?;
         let stack = self.inner.stack_for_scheme(&to.scheme())?;
-        self.inner.require(stack, Capability::Message, "messaging")?;
+        self.inner
+            .require(stack, Capability::Message, "messaging")?;
         self.inner.send(
             stack,
             StackCommand::SendMessage {
@@ -407,7 +409,9 @@ impl Phone {
     /// has no mixer.
     pub fn conference(&self, calls: &[Call]) -> Result<(), Error> {
         if calls.len() < 2 {
-            return Err(Error::Config("a conference needs at least two calls".into()));
+            return Err(Error::Config(
+                "a conference needs at least two calls".into(),
+            ));
         }
         let ids: Vec<CallId> = calls.iter().map(|c| c.id()).collect();
         {

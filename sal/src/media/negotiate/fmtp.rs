@@ -5,7 +5,10 @@
 use crate::CodecDescriptor;
 
 /// `Some(answer fmtp)` when `ours` can be used for `theirs`, else `None`.
-pub(super) fn compatible(ours: &CodecDescriptor, theirs: &CodecDescriptor) -> Option<Option<String>> {
+pub(super) fn compatible(
+    ours: &CodecDescriptor,
+    theirs: &CodecDescriptor,
+) -> Option<Option<String>> {
     if !ours.same_format(theirs) {
         return None;
     }

@@ -120,7 +120,10 @@ pub fn answer(
         streams.push(refused);
     }
     let agreed = agreed.ok_or(last_error)?;
-    Ok((MediaDescription::new(streams), NegotiatedMedia::from(agreed)))
+    Ok((
+        MediaDescription::new(streams),
+        NegotiatedMedia::from(agreed),
+    ))
 }
 
 fn answer_stream(
@@ -288,7 +291,11 @@ fn pt(c: &CodecDescriptor) -> u8 {
 
 /// A number for a codec the offer did not number: its static type, else the
 /// lowest dynamic type (96–127) nobody uses yet.
-fn free_payload_type(c: &CodecDescriptor, taken: &[CodecDescriptor], offer: &[CodecDescriptor]) -> u8 {
+fn free_payload_type(
+    c: &CodecDescriptor,
+    taken: &[CodecDescriptor],
+    offer: &[CodecDescriptor],
+) -> u8 {
     if let Some(s) = c.static_payload_type() {
         return s;
     }

@@ -1,0 +1,427 @@
+//! The whole SAL contract over the in-memory loopback protocol
+//! (`loopback/mod.rs`): no SIP and no SDP anywhere, so nothing in the
+//! contract depends on them. Every wait is bounded.
+
+mod loopback;
+
+use std::time::Duration;
+
+use loopback::{LoopStack, Switch, TestMedia};
+use openphone_sal::*;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn phone(name: &str, switch: &Switch, media: &TestMedia) -> Phone {
+    Phone::builder()
+        .stack(LoopStack::new(name, switch))
+        .media_engine(media.clone())
+        .build()
+        .await
+        .expect("phone")
+}
+
+/// The next event that `pick` accepts; earlier ones are discarded. Bounded.
+async fn expect<T>(phone: &Phone, what: &str, mut pick: impl FnMut(&PhoneEvent) -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let ev = tokio::time::timeout_at(deadline, phone.next_event())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+            .expect("phone closed");
+        if let Some(v) = pick(&ev) {
+            return v;
+        }
+    }
+}
+
+async fn state(phone: &Phone, call: CallId, want: CallState) {
+    expect(phone, &format!("{call} {want}"), |e| match e {
+        PhoneEvent::CallState { call: c, state } if *c == call && *state == want => Some(()),
+        _ => None,
+    })
+    .await
+}
+
+struct Pair {
+    a: Phone,
+    b: Phone,
+    media: TestMedia,
+    a_call: Call,
+    b_call: Call,
+}
+
+/// A calls B; B rings and answers; both see media. Returns the connected pair.
+async fn connected_pair() -> Pair {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    let b = phone("bob", &switch, &media).await;
+    let bob_acct = b
+        .add_account(AccountConfig::new("loop:bob".parse().unwrap()))
+        .unwrap();
+    expect(&b, "registered", |e| match e {
+        PhoneEvent::Registration { .. } => Some(()),
+        _ => None,
+    })
+    .await;
+    let a_call = a.call("loop:bob").unwrap();
+    let (b_id, account, offer) = expect(&b, "incoming call", |e| match e {
+        PhoneEvent::IncomingCall {
+            call,
+            account,
+            offer,
+            waiting,
+            ..
+        } => {
+            assert!(!waiting);
+            Some((*call, *account, offer.clone()))
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(account, Some(bob_acct.id()), "the call names its account");
+    let offer = offer.expect("the offer travels with the call");
+    assert_eq!(offer.audio().unwrap().codecs[0].encoding, "PCMU");
+    let b_call = b.call_handle(b_id);
+    b_call.ring().unwrap();
+    state(&a, a_call.id(), CallState::Ringing).await;
+    b_call.answer().unwrap();
+    for (p, c) in [(&a, &a_call), (&b, &b_call)] {
+        let m = expect(p, "media", |e| match e {
+            PhoneEvent::MediaStarted { call, media } if *call == c.id() => Some(media.clone()),
+            _ => None,
+        })
+        .await;
+        let audio = m.audio().expect("audio agreed");
+        assert_eq!(audio.send.as_ref().unwrap().payload_type, 0);
+        assert_eq!(audio.direction, MediaDirection::SendRecv);
+        state(p, c.id(), CallState::Active).await;
+    }
+    Pair {
+        a,
+        b,
+        media,
+        a_call,
+        b_call,
+    }
+}
+
+#[tokio::test]
+async fn a_call_runs_end_to_end_without_sip() {
+    let p = connected_pair().await;
+    // Media was applied through the stacks' media port on both sides.
+    let applied = p.media.applied.lock().unwrap().clone();
+    assert!(applied.iter().any(|(c, _)| *c == p.a_call.id()));
+    assert!(applied.iter().any(|(c, _)| *c == p.b_call.id()));
+
+    // RFC 4733 through the media session (telephone-event was agreed).
+    p.a_call.send_dtmf("12#").unwrap();
+    let sent: Vec<char> = p
+        .media
+        .digits
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(c, _)| *c == p.a_call.id())
+        .map(|(_, d)| *d)
+        .collect();
+    assert_eq!(sent, vec!['1', '2', '#']);
+    assert_eq!(p.a_call.stats().unwrap().packets_sent, 3);
+
+    p.a_call.hangup().unwrap();
+    let reason = expect(&p.b, "end", |e| match e {
+        PhoneEvent::CallEnded { call, reason } if *call == p.b_call.id() => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason, EndReason::remote(Cause::NormalClearing));
+    assert_eq!(reason.to_string(), "the peer hung up");
+    assert_eq!(
+        p.a_call.end_reason().unwrap(),
+        Some(EndReason::local(Cause::NormalClearing))
+    );
+    // Media released on both sides, final stats kept.
+    let stopped = p.media.stopped.lock().unwrap().clone();
+    assert!(stopped.contains(&p.a_call.id()) && stopped.contains(&p.b_call.id()));
+    assert_eq!(p.a_call.stats().unwrap().packets_sent, 3);
+}
+
+#[tokio::test]
+async fn local_and_remote_hold_are_told_apart() {
+    let p = connected_pair().await;
+    p.a_call.hold().unwrap();
+    assert_eq!(p.a_call.state().unwrap(), CallState::Held(Hold::Local));
+    state(&p.b, p.b_call.id(), CallState::Held(Hold::Remote)).await;
+    p.b_call.hold().unwrap();
+    assert_eq!(p.b_call.state().unwrap(), CallState::Held(Hold::Both));
+    state(&p.a, p.a_call.id(), CallState::Held(Hold::Both)).await;
+    p.a_call.resume().unwrap();
+    state(&p.b, p.b_call.id(), CallState::Held(Hold::Local)).await;
+    assert_eq!(p.a_call.hold_state().unwrap(), Some(Hold::Remote));
+    // Resuming what we did not hold is a state error, named readably.
+    let err = p.a_call.resume().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot resume a call that is held by the peer"
+    );
+}
+
+#[tokio::test]
+async fn refusals_carry_neutral_causes() {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    let b = phone("bob", &switch, &media).await;
+    let call = a.call("loop:bob").unwrap();
+    let id = expect(&b, "incoming", |e| match e {
+        PhoneEvent::IncomingCall { call, .. } => Some(*call),
+        _ => None,
+    })
+    .await;
+    b.call_handle(id).reject(Cause::Busy).unwrap();
+    let reason = expect(&a, "end", |e| match e {
+        PhoneEvent::CallEnded { call: c, reason } if *c == call.id() => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason.cause(), Cause::Busy);
+    assert_eq!(reason.initiator, Initiator::Remote);
+    assert_eq!(reason.to_string(), "refused by the peer: busy");
+
+    // Nobody there: the stack says so as a cause, not a log line.
+    let lost = a.call("loop:nobody").unwrap();
+    let reason = expect(&a, "end", |e| match e {
+        PhoneEvent::CallEnded { call: c, reason } if *c == lost.id() => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason.cause(), Cause::NotFound);
+}
+
+#[tokio::test]
+async fn every_command_in_a_wrong_state_is_refused_at_once() {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    let _b = phone("bob", &switch, &media).await;
+    let call = a.call("loop:bob").unwrap();
+    assert_eq!(call.state().unwrap(), CallState::Dialing);
+    let wrong = |r: Result<(), Error>, op: &str| match r {
+        Err(Error::InvalidState { operation, state }) => {
+            assert_eq!(operation, op);
+            assert_eq!(state, CallState::Dialing);
+        }
+        other => panic!("{op}: expected InvalidState, got {other:?}"),
+    };
+    wrong(call.answer(), "answer");
+    wrong(call.ring(), "ring");
+    wrong(call.reject(Cause::Busy), "reject");
+    wrong(call.hold(), "hold");
+    wrong(call.resume(), "resume");
+    wrong(call.transfer("loop:carol"), "transfer");
+    wrong(call.send_dtmf("1"), "send DTMF on");
+    assert!(matches!(
+        call.redirect(&["loop:carol"]),
+        Err(Error::Unsupported {
+            operation: "redirect",
+            ..
+        })
+    ));
+    assert!(matches!(call.send_dtmf("x"), Err(Error::InvalidAddress(_))));
+    // Not supported by this stack at all: said before any state check.
+    assert!(matches!(
+        call.progress(),
+        Err(Error::InvalidState { .. }) | Err(Error::Unsupported { .. })
+    ));
+    let other = a.call("loop:bob").unwrap();
+    assert!(matches!(
+        call.transfer_to(&other),
+        Err(Error::Unsupported {
+            operation: "attended transfer",
+            stack: "loop"
+        })
+    ));
+    // Conference needs established calls and a mixer.
+    assert!(matches!(
+        a.conference(&[call.clone(), other.clone()]),
+        Err(Error::InvalidState { .. })
+    ));
+    // Unknown handles.
+    call.hangup().unwrap();
+    other.hangup().unwrap();
+    assert_eq!(call.hangup().ok(), Some(()), "hanging up twice is harmless");
+}
+
+#[tokio::test]
+async fn failed_commands_reach_the_application_as_events() {
+    let p = connected_pair().await;
+    p.a_call.transfer("loop:nobody").unwrap();
+    let (op, reason) = expect(&p.a, "command failure", |e| match e {
+        PhoneEvent::CommandFailed {
+            call: Some(c),
+            operation,
+            reason,
+        } if *c == p.a_call.id() => Some((*operation, reason.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(op, Operation::Transfer);
+    assert_eq!(reason.cause, Cause::NotFound);
+    let line = PhoneEvent::CommandFailed {
+        call: Some(p.a_call.id()),
+        operation: op,
+        reason,
+    }
+    .to_string();
+    assert_eq!(
+        line,
+        format!(
+            "transfer of {} failed: not found: loop:nobody",
+            p.a_call.id()
+        )
+    );
+    // A blind transfer to a known party reaches the peer as a request.
+    p.a_call.transfer("loop:bob").unwrap();
+    let target = expect(&p.b, "transfer request", |e| match e {
+        PhoneEvent::TransferRequested { call, target } if *call == p.b_call.id() => {
+            Some(target.clone())
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(target.uri(), "loop:bob");
+    // The engine has no mixer: conference is refused with the engine's error.
+    let second = p.a.call("loop:bob").unwrap();
+    let err = p.a.conference(&[p.a_call.clone(), second]).unwrap_err();
+    assert!(matches!(err, Error::InvalidState { .. } | Error::Media(_)));
+}
+
+#[tokio::test]
+async fn a_second_call_is_announced_as_waiting_and_answered_holding_the_first() {
+    let p = connected_pair().await;
+    let switch_media = p.media.clone();
+    let _ = switch_media;
+    let c = p.a.clone();
+    // Bob calls Alice while their first call is up.
+    let second = p.b.call("loop:alice").unwrap();
+    let (id, waiting) = expect(&c, "second incoming", |e| match e {
+        PhoneEvent::IncomingCall { call, waiting, .. } => Some((*call, *waiting)),
+        _ => None,
+    })
+    .await;
+    assert!(waiting, "a call while another is active is waiting");
+    c.call_handle(id).answer_holding_others().unwrap();
+    assert_eq!(p.a_call.state().unwrap(), CallState::Held(Hold::Local));
+    state(&p.b, second.id(), CallState::Active).await;
+}
+
+#[tokio::test]
+async fn messages_presence_and_subscriptions() {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    let b = phone("bob", &switch, &media).await;
+    let alice = a
+        .add_account(AccountConfig::new("loop:alice".parse().unwrap()))
+        .unwrap();
+    let bob = b
+        .add_account(AccountConfig::new("loop:bob".parse().unwrap()))
+        .unwrap();
+    expect(&a, "registered", |e| match e {
+        PhoneEvent::Registration {
+            state: RegistrationState::Registered { .. },
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(matches!(
+        alice.registration().unwrap(),
+        RegistrationState::Registered { .. }
+    ));
+
+    alice.send_message("loop:bob", "text/plain", b"hi").unwrap();
+    let line = expect(&b, "message", |e| match e {
+        PhoneEvent::Message { .. } => Some(e.to_string()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(line, "message from <loop:alice>: hi");
+
+    let sub = alice.subscribe("loop:bob", EventPackage::Presence).unwrap();
+    expect(&a, "subscription active", |e| match e {
+        PhoneEvent::Subscription {
+            subscription,
+            state: SubscriptionState::Active { .. },
+        } if *subscription == sub.id() => Some(()),
+        _ => None,
+    })
+    .await;
+    bob.publish(PresenceStatus::new(BasicStatus::Closed).with_note("away"))
+        .unwrap();
+    let content = expect(&a, "presence", |e| match e {
+        PhoneEvent::Notify {
+            subscription: Some(s),
+            content,
+            ..
+        } if *s == sub.id() => Some(content.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(content.to_string(), "loop:bob is closed (away)");
+    sub.cancel().unwrap();
+    expect(&a, "terminated", |e| match e {
+        PhoneEvent::Subscription {
+            state: SubscriptionState::Terminated(_),
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(matches!(sub.cancel(), Err(Error::UnknownSubscription)));
+
+    // A subscription to nobody is terminated with a cause.
+    let lost = alice
+        .subscribe("loop:nobody", EventPackage::MessageSummary)
+        .unwrap();
+    let reason = expect(&a, "terminated", |e| match e {
+        PhoneEvent::Subscription {
+            subscription,
+            state: SubscriptionState::Terminated(r),
+        } if *subscription == lost.id() => Some(r.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason.cause, Cause::NotFound);
+}
+
+#[tokio::test]
+async fn media_that_cannot_be_reserved_fails_the_dial_at_once() {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    *media.fail_create.lock().unwrap() = true;
+    let err = a.call("loop:bob").unwrap_err();
+    assert_eq!(err.to_string(), "media error: no ports left");
+    assert!(a.active_calls().is_empty());
+}
+
+#[tokio::test]
+async fn unsupported_capabilities_and_schemes_are_errors() {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    assert!(matches!(
+        a.call("sip:bob@127.0.0.1"),
+        Err(Error::NoStackForScheme(s)) if s == "sip"
+    ));
+    let caps = a.capabilities("loop").unwrap();
+    assert!(!caps.has(Capability::Redirect));
+    // Encryption the engine lacks is refused when the account is added.
+    let secure = AccountConfig::new("loop:alice".parse().unwrap())
+        .with_security(SecurityPolicy::new(MediaEncryption::Zrtp, true));
+    assert!(matches!(
+        a.add_account(secure),
+        Err(Error::Unsupported { .. })
+    ));
+}

@@ -93,10 +93,10 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
                     }
                     PhoneEvent::Dtmf { digit, .. } => digits.push(digit),
                     PhoneEvent::CallEnded { reason, .. } => {
-                        println!("callee: call ended ({reason:?})");
+                        println!("callee: call ended: {reason}");
                         break;
                     }
-                    other => println!("callee: {other:?}"),
+                    other => println!("callee: {other}"),
                 }
             }
             digits
@@ -113,16 +113,13 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
             .ok_or("caller phone closed")?;
         match ev {
             PhoneEvent::MediaStarted { media, .. } => {
-                println!(
-                    "caller: media {} pt {} -> {}",
-                    media.send_codec.encoding, media.send_codec.payload_type, media.remote_rtp
-                );
+                println!("caller: media {media}");
                 started = Some(Instant::now());
             }
             PhoneEvent::CallEnded { reason, .. } => {
-                return Err(format!("call failed: {reason:?}").into());
+                return Err(format!("call failed: {reason}").into());
             }
-            other => println!("caller: {other:?}"),
+            other => println!("caller: {other}"),
         }
     }
     tokio::time::sleep(Duration::from_secs_f64(seconds / 2.0)).await;

@@ -13,7 +13,7 @@
 //! `--rtp-ip IP`, `--no-register`, `--no-tcp`, `--g726-packing rfc3551|aal2`
 //! (aal2: the bit order baresip and linphone use under the RFC 3551 names).
 //!
-//! Commands on stdin, one per line: `call URI`, `answer`, `reject [CODE]`,
+//! Commands on stdin, one per line: `call URI`, `answer`, `reject [CAUSE|CODE]`,
 //! `hangup`, `dtmf DIGITS`, `hold`, `resume`, `transfer URI`, `status`,
 //! `quit`. Every event prints one line starting with `event:`.
 
@@ -34,7 +34,9 @@ use openphone::hal::{
 use openphone::media::codec::{CodecRegistry, G726Packing};
 use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
-use openphone::{AccountConfig, Call, CallId, MediaError, Phone, PhoneEvent};
+use openphone::{
+    AccountConfig, Call, CallId, Cause, MediaError, Phone, PhoneEvent, RawCause, Reason,
+};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const RATE: u32 = 8000;
@@ -200,30 +202,28 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn print_event(ev: &PhoneEvent) {
-    match ev {
-        PhoneEvent::Registration { account, state } => {
-            println!("event: registration {account} {state:?}")
+    println!("event: {ev}");
+}
+
+/// `reject` takes a cause name (`busy`, `declined`…) or a protocol status
+/// code (sent as is when the call's protocol uses such codes); default busy.
+fn reject_reason(arg: &str) -> Result<Reason, openphone::Error> {
+    let cause = match arg {
+        "" | "busy" => Cause::Busy,
+        "declined" | "decline" => Cause::Declined,
+        "unavailable" => Cause::Unavailable,
+        "notfound" | "not-found" => Cause::NotFound,
+        "forbidden" => Cause::Forbidden,
+        code => {
+            let n: u16 = code.parse().map_err(|_| {
+                openphone::Error::Config(format!(
+                    "reject takes busy, declined, unavailable, notfound, forbidden or a status code, not {code:?}"
+                ))
+            })?;
+            return Ok(Reason::new(Cause::Other).with_raw(RawCause::Sip(n)));
         }
-        PhoneEvent::IncomingCall { call, from, to } => {
-            println!("event: incoming {call} from {from} to {to}")
-        }
-        PhoneEvent::CallState { call, state } => println!("event: state {call} {state:?}"),
-        PhoneEvent::MediaStarted { call, media } => println!(
-            "event: media {call} {}/{} pt {} -> {} {:?}",
-            media.send_codec.encoding,
-            media.send_codec.clock_rate,
-            media.send_codec.payload_type,
-            media.remote_rtp,
-            media.direction
-        ),
-        PhoneEvent::Dtmf {
-            call,
-            digit,
-            duration,
-        } => println!("event: dtmf {call} {digit} {} ms", duration.as_millis()),
-        PhoneEvent::CallEnded { call, reason } => println!("event: ended {call} {reason:?}"),
-        other => println!("event: {other:?}"),
-    }
+    };
+    Ok(Reason::new(cause))
 }
 
 /// Runs one stdin command; returns false on `quit`.
@@ -241,7 +241,7 @@ fn command(phone: &Phone, current: &mut Option<Call>, line: &str) -> bool {
         }),
         "status" => {
             for c in phone.active_calls() {
-                let state = c.state().map(|s| format!("{s:?}")).unwrap_or_default();
+                let state = c.state().map(|s| s.to_string()).unwrap_or_default();
                 let remote = c.remote().map(|r| r.to_string()).unwrap_or_default();
                 println!("status: {} {state} {remote}", c.id());
                 if let Ok(s) = c.stats() {
@@ -257,7 +257,7 @@ fn command(phone: &Phone, current: &mut Option<Call>, line: &str) -> bool {
             }
             Some(c) => match cmd {
                 "answer" => c.answer(),
-                "reject" => c.reject(rest.parse().unwrap_or(486)),
+                "reject" => reject_reason(rest).and_then(|r| c.reject_with(r)),
                 "hangup" => c.hangup(),
                 "dtmf" => c.send_dtmf(rest),
                 "hold" => c.hold(),

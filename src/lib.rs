@@ -23,7 +23,7 @@
 //! let call = phone.call("sip:bob@127.0.0.1:5062")?;
 //! while let Some(event) = phone.next_event().await {
 //!     if let PhoneEvent::CallEnded { call: id, reason } = event {
-//!         if id == call.id() { println!("ended: {reason:?}"); break; }
+//!         if id == call.id() { println!("ended: {reason}"); break; }
 //!     }
 //! }
 //! # Ok(()) }
@@ -37,9 +37,11 @@ pub mod hal {
     pub use openphone_hal::*;
 }
 
-/// The media engine: RTP, codecs, jitter buffer, SDP (re-export of `openphone-media`).
+/// The media engine: RTP, codecs, jitter buffer, SDP (re-export of
+/// `openphone-media`), and the protocol-neutral offer/answer of the SAL.
 pub mod media {
     pub use openphone_media::*;
+    pub use openphone_sal::media::negotiate;
 }
 
 /// The SIP stack (re-export of `openphone-sip`).

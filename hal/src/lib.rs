@@ -14,6 +14,10 @@
 //!
 //! [`analysis`] checks recorded audio for tones.
 //!
+//! [`line`](mod@line) is the telephone-line side: hook state, digits, ringing,
+//! caller-ID and call-progress tones, and the [`LineDevice`] trait that
+//! line-card drivers implement.
+//!
 //! ```
 //! use openphone_hal::{analysis, AudioSink, AudioSource, MemorySink, ToneSource};
 //!
@@ -35,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod line;
 pub mod memory;
 mod null;
 mod tone;
@@ -42,6 +47,10 @@ mod traits;
 #[cfg(feature = "wav")]
 mod wav;
 
+pub use line::{
+    Cadence, CallerId, Country, HookState, LineDevice, LineError, LineEvent, LineSignal, Tone,
+    TonePlan, ToneSpec,
+};
 pub use memory::{LoopbackSink, LoopbackSource, MemoryHandle, MemorySink, MemorySource};
 pub use null::{NullSink, NullSource};
 pub use tone::ToneSource;

@@ -1,0 +1,50 @@
+//! # Telephone lines
+//!
+//! The vocabulary shared by everything that talks to an analogue telephone
+//! line, whatever the call signalling: line-card drivers implement
+//! [`LineDevice`]; the SAL, an MGCP endpoint (RFC 3435 with the RFC 3660
+//! line `L` and DTMF `D` packages) or a softphone with a handset drive it.
+//!
+//! - Upward, a device reports [`LineEvent`]s: hook changes ([`HookState`]),
+//!   hook-flash, digits, fax and modem tones.
+//! - Downward, it is given [`LineSignal`]s: ringing with a [`Cadence`] and
+//!   optional [`CallerId`], call-progress [`Tone`]s, message waiting, DTMF
+//!   playout.
+//! - [`TonePlan::for_country`] says how each tone sounds in a [`Country`]
+//!   (ITU-T E.180 Supplement 2), and [`Cadence::ring`] how its bell rings.
+//!
+//! ```
+//! use openphone_hal::line::*;
+//!
+//! let plan = TonePlan::for_country("uk".parse()?);
+//! let ring = LineSignal::Ring {
+//!     cadence: plan.ring_cadence().clone(),
+//!     caller_id: Some(CallerId::from_number("02079460000")?),
+//! };
+//! assert_eq!(
+//!     ring.to_string(),
+//!     "ring (UK: 0.4 s on, 0.2 s off, 0.4 s on, 2 s off) with caller-ID 02079460000"
+//! );
+//! assert_eq!(plan.tone(Tone::Busy).frequencies, [400.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod cadence;
+mod caller_id;
+mod country;
+mod device;
+mod hook;
+mod signal;
+mod tone;
+mod tone_plan;
+
+pub use cadence::{Cadence, CadenceError, MAX_CADENCE_PERIOD, MAX_CADENCE_SEGMENTS};
+pub use caller_id::{
+    AbsenceReason, CallerId, CallerIdError, CallerIdTime, MAX_CALLER_NAME, MAX_CALLER_NUMBER,
+};
+pub use country::{Country, ParseCountryError};
+pub use device::{LineCapabilities, LineCapability, LineDevice, LineError};
+pub use hook::{is_dtmf_digit, HookState, LineEvent};
+pub use signal::{LineSignal, MAX_PLAYOUT_DIGITS};
+pub use tone::{Tone, TonePattern, ToneSpec};
+pub use tone_plan::TonePlan;

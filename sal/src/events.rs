@@ -4,8 +4,8 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::{
-    AccountId, Address, CallId, Cause, MediaDescription, NegotiatedMedia, NotifyContent, Reason,
-    SecurityState, SubscriptionId, SubscriptionState,
+    AccountId, Address, CallId, Cause, LineSignal, MediaDescription, NegotiatedMedia,
+    NotifyContent, Reason, SecurityState, SubscriptionId, SubscriptionState,
 };
 
 /// Who holds a call.
@@ -408,6 +408,15 @@ pub enum PhoneEvent {
         /// What it says.
         content: NotifyContent,
     },
+    /// The stack asks the line to ring, play a tone, show caller-ID… A line
+    /// attached with [`Account::attach_line`](crate::Account::attach_line)
+    /// has already been told; the event lets any application follow.
+    LineSignal {
+        /// Whose line.
+        account: Option<AccountId>,
+        /// What to do.
+        signal: LineSignal,
+    },
     /// A command was refused or failed after it was accepted.
     CommandFailed {
         /// The call it concerned, if any.
@@ -500,6 +509,10 @@ impl fmt::Display for PhoneEvent {
             } => match subscription {
                 Some(s) => write!(f, "notify {s}: {content}"),
                 None => write!(f, "notify: {content}"),
+            },
+            PhoneEvent::LineSignal { account, signal } => match account {
+                Some(a) => write!(f, "line {a}: {signal}"),
+                None => write!(f, "line: {signal}"),
             },
             PhoneEvent::CommandFailed {
                 call,

@@ -40,6 +40,13 @@ pub use subscription::{
     BasicStatus, EventPackage, MessageSummary, NotifyContent, PresenceStatus, SubscriptionState,
 };
 
+/// The telephone-line vocabulary (re-export of `openphone-hal`'s line module):
+/// hook state, line events and signals, tones, cadences, caller-ID.
+pub mod line {
+    pub use openphone_hal::line::*;
+}
+pub use openphone_hal::line::{HookState, LineDevice, LineEvent, LineSignal};
+
 mod event_queue;
 mod phone;
 

@@ -24,9 +24,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::{
-    AccountId, Address, CallId, EndReason, EventPackage, MediaDescription, NegotiatedMedia,
-    NotifyContent, Operation, PresenceStatus, Reason, RegistrationState, SecurityPolicy,
-    StackError, StackMedia, SubscriptionId, SubscriptionState, TransferStatus,
+    AccountId, Address, CallId, EndReason, EventPackage, LineEvent, LineSignal, MediaDescription,
+    NegotiatedMedia, NotifyContent, Operation, PresenceStatus, Reason, RegistrationState,
+    SecurityPolicy, StackError, StackMedia, SubscriptionId, SubscriptionState, TransferStatus,
 };
 
 /// A boxed, sendable future (object-safe async in traits).
@@ -381,6 +381,14 @@ pub enum StackCommand {
         /// The state.
         status: PresenceStatus,
     },
+    /// A local line event (hook, flash, digit) for the account's line:
+    /// an MGCP endpoint reports it to its call agent.
+    LineEvent {
+        /// Whose line.
+        account: AccountId,
+        /// What happened.
+        event: LineEvent,
+    },
     /// Unregister everything, end every call and stop.
     Shutdown,
 }
@@ -405,6 +413,7 @@ impl StackCommand {
             StackCommand::Subscribe { .. } => Operation::Subscribe,
             StackCommand::Unsubscribe { .. } => Operation::Unsubscribe,
             StackCommand::Publish { .. } => Operation::Publish,
+            StackCommand::LineEvent { .. } => Operation::Line,
             StackCommand::RemoveAccount { .. } | StackCommand::Shutdown => return None,
         })
     }
@@ -530,6 +539,14 @@ pub enum StackEvent {
         account: Option<AccountId>,
         /// Content.
         content: NotifyContent,
+    },
+    /// The stack asks the line to ring, play a tone, show caller-ID…
+    /// (an MGCP call agent's signal request).
+    LineSignal {
+        /// Whose line, if the stack can tell.
+        account: Option<AccountId>,
+        /// What to do.
+        signal: LineSignal,
     },
     /// A command was refused or failed.
     CommandFailed {

@@ -425,3 +425,60 @@ async fn unsupported_capabilities_and_schemes_are_errors() {
         Err(Error::Unsupported { .. })
     ));
 }
+
+#[tokio::test]
+async fn an_attached_line_talks_to_the_stack_both_ways() {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    let acct = a
+        .add_account(AccountConfig::new("loop:alice".parse().unwrap()))
+        .unwrap();
+    let signals = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    acct.attach_line(Box::new(loopback::ScriptedLine {
+        events: [
+            LineEvent::Hook(HookState::OffHook),
+            LineEvent::digit('5').unwrap(),
+        ]
+        .into(),
+        signals: signals.clone(),
+        refuse: false,
+    }))
+    .unwrap();
+    let first = expect(&a, "dial tone", |e| match e {
+        PhoneEvent::LineSignal { signal, .. } => Some(signal.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(first, LineSignal::Tone(line::Tone::Dial));
+    expect(&a, "tone stopped", |e| match e {
+        PhoneEvent::LineSignal {
+            signal: LineSignal::StopTone,
+            ..
+        } => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        signals.lock().unwrap().clone(),
+        vec![LineSignal::Tone(line::Tone::Dial), LineSignal::StopTone]
+    );
+
+    // A device that cannot produce a signal says so through an event.
+    acct.attach_line(Box::new(loopback::ScriptedLine {
+        events: [LineEvent::Hook(HookState::OffHook)].into(),
+        signals,
+        refuse: true,
+    }))
+    .unwrap();
+    let reason = expect(&a, "line failure", |e| match e {
+        PhoneEvent::CommandFailed {
+            operation: Operation::Line,
+            reason,
+            ..
+        } => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason.cause, Cause::Unsupported);
+}

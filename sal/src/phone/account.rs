@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::Phone;
 use crate::{
-    AccountId, Address, Capability, Error, EventPackage, PresenceStatus, RegistrationState,
-    StackCommand, SubscriptionId,
+    AccountId, Address, Capability, Error, EventPackage, LineDevice, LineEvent, PresenceStatus,
+    RegistrationState, StackCommand, SubscriptionId,
 };
 
 /// An account handle: registration, messages, subscriptions, presence.
@@ -60,6 +60,8 @@ impl Account {
     pub fn remove(&self) -> Result<(), Error> {
         let stack = {
             let mut t = self.phone.inner.tables();
+            // Dropping the sender ends the line's task.
+            t.lines.remove(&self.id);
             t.accounts
                 .remove(&self.id)
                 .ok_or(Error::UnknownAccount)?
@@ -105,6 +107,44 @@ impl Account {
             id,
             phone: self.phone.clone(),
         })
+    }
+
+    /// Reports a line event (hook, flash, digit) of this account's line to
+    /// its stack, for applications that drive the line themselves.
+    pub fn line_event(&self, event: LineEvent) -> Result<(), Error> {
+        let stack = self.stack()?;
+        self.phone
+            .inner
+            .require(stack, Capability::Line, "line events")?;
+        self.phone.inner.send(
+            stack,
+            StackCommand::LineEvent {
+                account: self.id,
+                event,
+            },
+        )
+    }
+
+    /// Attaches a line device to this account: its events go to the stack,
+    /// the stack's signals (ringing, tones, caller-ID, lamp) to the device.
+    /// A signal the device refuses arrives as
+    /// [`PhoneEvent::CommandFailed`](crate::PhoneEvent::CommandFailed) with
+    /// [`Operation::Line`](crate::Operation::Line). Replaces an earlier line.
+    pub fn attach_line(&self, device: Box<dyn LineDevice>) -> Result<(), Error> {
+        let stack = self.stack()?;
+        self.phone
+            .inner
+            .require(stack, Capability::Line, "line events")?;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.phone.inner.tables().lines.insert(self.id, tx);
+        super::line::spawn(
+            std::sync::Arc::downgrade(&self.phone.inner),
+            self.id,
+            stack,
+            device,
+            rx,
+        );
+        Ok(())
     }
 
     /// Publishes our presence.

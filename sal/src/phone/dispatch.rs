@@ -135,6 +135,13 @@ impl Inner {
                 account,
                 content,
             }),
+            StackEvent::LineSignal { account, signal } => {
+                if let Some(tx) = account.and_then(|a| self.tables().lines.get(&a).cloned()) {
+                    // The line task is gone only once the phone is: nothing to tell.
+                    let _ = tx.send(signal.clone());
+                }
+                self.events.push(PhoneEvent::LineSignal { account, signal });
+            }
             StackEvent::CommandFailed {
                 call,
                 operation,

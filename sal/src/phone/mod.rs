@@ -9,6 +9,7 @@ mod account;
 mod builder;
 mod call;
 mod dispatch;
+mod line;
 mod media_table;
 
 use std::collections::{HashMap, VecDeque};
@@ -94,6 +95,7 @@ pub(crate) struct Tables {
     ended: VecDeque<CallId>,
     accounts: HashMap<AccountId, AccountEntry>,
     subscriptions: HashMap<SubscriptionId, usize>,
+    lines: HashMap<AccountId, mpsc::UnboundedSender<crate::LineSignal>>,
 }
 
 pub(crate) struct Inner {

@@ -110,6 +110,7 @@ impl LoopStack {
                 Capability::Message,
                 Capability::Subscribe,
                 Capability::Publish,
+                Capability::Line,
             ]),
         }
     }
@@ -466,6 +467,23 @@ impl Core {
                     );
                 }
             }
+            StackCommand::LineEvent { account, event } => {
+                // The loop "exchange" gives dial tone on off-hook and stops
+                // it at the first digit or on-hook, like a call agent would.
+                let signal = match event {
+                    LineEvent::Hook(HookState::OffHook) => Some(LineSignal::Tone(line::Tone::Dial)),
+                    LineEvent::Digit(_) | LineEvent::Hook(HookState::OnHook) => {
+                        Some(LineSignal::StopTone)
+                    }
+                    _ => None,
+                };
+                if let Some(signal) = signal {
+                    self.emit(StackEvent::LineSignal {
+                        account: Some(account),
+                        signal,
+                    });
+                }
+            }
             other => {
                 if let Some(op) = other.operation() {
                     self.fail(other.call(), op, Reason::new(Cause::Unsupported));
@@ -688,5 +706,34 @@ impl CallMedia for TestCallMedia {
     }
     fn stop(&mut self) {
         self.engine.stopped.lock().unwrap().push(self.call);
+    }
+}
+
+/// A scripted line: events queued by the test, signals recorded.
+pub struct ScriptedLine {
+    pub events: std::collections::VecDeque<LineEvent>,
+    pub signals: Arc<Mutex<Vec<LineSignal>>>,
+    pub refuse: bool,
+}
+
+impl LineDevice for ScriptedLine {
+    fn name(&self) -> &str {
+        "scripted"
+    }
+    fn hook_state(&self) -> HookState {
+        HookState::OnHook
+    }
+    fn capabilities(&self) -> line::LineCapabilities {
+        line::LineCapabilities::default()
+    }
+    fn poll_event(&mut self) -> Option<LineEvent> {
+        self.events.pop_front()
+    }
+    fn signal(&mut self, signal: LineSignal) -> Result<(), line::LineError> {
+        if self.refuse {
+            return Err(line::LineError::Unsupported(Box::new(signal)));
+        }
+        self.signals.lock().unwrap().push(signal);
+        Ok(())
     }
 }

@@ -51,3 +51,9 @@ mod event_queue;
 mod phone;
 
 pub use phone::{Account, Call, CallDirection, Phone, PhoneBuilder, Subscription};
+
+mod digit_map;
+pub use digit_map::{
+    Collected, DigitCollector, DigitMap, DigitMapError, DigitMatch, DigitTimers, MatchPolicy,
+    MAX_COLLECTED_EVENTS, MAX_MAP_LEN, MAX_PATTERNS,
+};

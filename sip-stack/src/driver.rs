@@ -1,5 +1,11 @@
 //! The tokio driver: one task owning the sockets and a [`SipCore`], selecting over
 //! UDP, TCP accept and connection traffic, the phone's commands and the core's timer.
+//!
+//! The driver also applies media: before it forwards
+//! [`StackEvent::MediaNegotiated`] it hands the agreement to the phone's
+//! [`StackMedia`] port; if the port refuses it, the event is not forwarded
+//! and the core ends the call ([`SipCore::handle_media_failure`]). Every
+//! [`StackEvent::CallEnded`] releases the call's media endpoint.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -7,7 +13,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use openphone_sal::{
-    BoxFuture, Capabilities, Stack, StackCommand, StackError, StackEventSink, StackInfo, StackIo,
+    BoxFuture, Capabilities, Capability, Stack, StackCommand, StackError, StackEvent,
+    StackEventSink, StackInfo, StackIo, StackMedia,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
@@ -47,18 +54,19 @@ impl LocalAddrs {
 /// The SIP stack: implements [`openphone_sal::Stack`] for `sip:` URIs over UDP and TCP.
 ///
 /// ```no_run
-/// use openphone_sal::{Stack, StackEventSink, StackIo};
+/// use std::sync::Arc;
+/// use openphone_sal::{Stack, StackEventSink, StackIo, StackMedia};
 /// use openphone_sip::{SipConfig, SipStack};
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run(media: Arc<dyn StackMedia>) -> Result<(), Box<dyn std::error::Error>> {
 /// let stack = SipStack::new(
 ///     SipConfig::builder().udp_bind("127.0.0.1:0".parse()?).user_agent("demo/1.0").build(),
 /// );
 /// let addrs = stack.local_addrs();
 /// let (cmd_tx, commands) = tokio::sync::mpsc::channel(64);
 /// let (ev_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-/// let info = Box::new(stack)
-///     .start(StackIo { commands, events: StackEventSink::new(0, ev_tx) })
-///     .await?;
+/// // `media` is the phone's media port (a `Phone` hands its own to each stack).
+/// let io = StackIo::new(commands, StackEventSink::new(0, ev_tx), media);
+/// let info = Box::new(stack).start(io).await?;
 /// println!("listening on {:?} (udp {:?})", info.listening, addrs.udp());
 /// # drop(cmd_tx); Ok(()) }
 /// ```
@@ -93,16 +101,17 @@ impl Stack for SipStack {
         &["sip"]
     }
 
+    /// Early media, attended transfer, subscriptions and publication are
+    /// not implemented yet (their commands fail with `Cause::Unsupported`).
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            register: true,
-            hold: true,
-            transfer: true,
-            redirect: true,
-            dtmf_out_of_band: true,
-            message: true,
-            subscribe: false,
-        }
+        Capabilities::new(&[
+            Capability::Register,
+            Capability::Hold,
+            Capability::Transfer,
+            Capability::Redirect,
+            Capability::DtmfOutOfBand,
+            Capability::Message,
+        ])
     }
 
     fn start(self: Box<Self>, io: StackIo) -> BoxFuture<'static, Result<StackInfo, StackError>> {
@@ -158,7 +167,7 @@ impl Stack for SipStack {
             let core = SipCore::new(core_cfg, Instant::now());
             info!(?listening, "SIP stack started");
             tokio::spawn(Driver::new(core, udp, tcp, io).run());
-            Ok(StackInfo { listening })
+            Ok(StackInfo::new(listening))
         })
     }
 }
@@ -181,6 +190,7 @@ struct Driver {
     tcp: Option<TcpListener>,
     commands: mpsc::Receiver<StackCommand>,
     events: StackEventSink,
+    media: Arc<dyn StackMedia>,
     conns: HashMap<ConnId, Conn>,
     by_remote: HashMap<SocketAddr, ConnId>,
     pending: HashMap<SocketAddr, Vec<Vec<u8>>>,
@@ -199,6 +209,7 @@ impl Driver {
             tcp,
             commands: io.commands,
             events: io.events,
+            media: io.media,
             conns: HashMap::new(),
             by_remote: HashMap::new(),
             pending: HashMap::new(),
@@ -282,17 +293,41 @@ impl Driver {
         info!("SIP stack stopped");
     }
 
-    /// Sends what the core produced and delivers its events. `false` once the phone is gone.
+    /// Sends what the core produced and delivers its events, applying and
+    /// releasing media on the way. `false` once the phone is gone.
     async fn flush(&mut self) -> bool {
-        while let Some(t) = self.core.poll_transmit() {
-            self.transmit(t).await;
-        }
-        while let Some(e) = self.core.poll_event() {
-            if !self.events.send(e) {
+        loop {
+            while let Some(t) = self.core.poll_transmit() {
+                self.transmit(t).await;
+            }
+            // A refused media agreement makes the core send more (BYE, CANCEL):
+            // loop until both queues are empty.
+            let Some(e) = self.core.poll_event() else {
+                return true;
+            };
+            let forward = match &e {
+                StackEvent::MediaNegotiated { call, media } => {
+                    match self.media.apply(*call, media) {
+                        Ok(()) => true,
+                        Err(err) => {
+                            warn!(%call, error = %err, "media port refused the agreed media");
+                            self.core
+                                .handle_media_failure(Instant::now(), *call, &err.to_string());
+                            false
+                        }
+                    }
+                }
+                StackEvent::CallEnded { call, .. } => {
+                    // Idempotent: the phone may have released it already.
+                    self.media.release(*call);
+                    true
+                }
+                _ => true,
+            };
+            if forward && !self.events.send(e) {
                 return false;
             }
         }
-        true
     }
 
     async fn transmit(&mut self, t: Transmit) {

@@ -2,9 +2,16 @@
 //!
 //! An RFC 3261 user agent for OpenPhone: UDP and TCP transports (RFC 3581 `rport`),
 //! the four transaction state machines with their timers, dialogs, calls with SDP
-//! offer/answer (through `openphone_media::sdp`), registration with refresh, digest
+//! offer/answer (SDP through `openphone_media::sdp`, negotiation through
+//! `openphone_sal::media::negotiate`), registration with refresh, digest
 //! authentication (RFC 2617/7616/8760: MD5, SHA-256, SHA-512/256), CANCEL, re-INVITE
-//! hold/resume, INFO DTMF, REFER and MESSAGE.
+//! hold/resume, INFO DTMF, REFER with NOTIFY progress, and MESSAGE.
+//!
+//! SIP status codes become the SAL's neutral [`Cause`](openphone_sal::Cause)s (and
+//! back) by the table in [`cause_map`]; the raw code travels along
+//! in the [`Reason`](openphone_sal::Reason). Not implemented yet, and refused with
+//! `StackEvent::CommandFailed` (`Cause::Unsupported`): early media towards a caller
+//! (183), attended transfer, SUBSCRIBE and PUBLISH.
 //!
 //! Layers, bottom up:
 //! * [`message`] — typed parser and printer, and [`message::MessageView`], the
@@ -21,11 +28,13 @@
 //! 420, 481, 488, 501, 505…). `sips:` is refused until TLS exists.
 //!
 //! ```no_run
-//! use openphone_sal::{Address, CallId, CodecDescriptor, MediaOffer, Stack, StackCommand,
-//!                     StackEvent, StackEventSink, StackIo};
+//! use std::sync::Arc;
+//! use openphone_sal::{Address, CallId, Stack, StackCommand, StackEvent, StackEventSink,
+//!                     StackIo, StackMedia};
 //! use openphone_sip::{SipConfig, SipStack, TimerConfig};
 //!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! // `media` is the phone's media port; a `Phone` hands its own to each stack.
+//! # async fn demo(media: Arc<dyn StackMedia>) -> Result<(), Box<dyn std::error::Error>> {
 //! let config = SipConfig::builder()
 //!     .udp_bind("0.0.0.0:5060".parse()?)
 //!     .tcp_bind("0.0.0.0:5060".parse()?)
@@ -36,24 +45,25 @@
 //! let stack = SipStack::new(config);
 //! let (commands_tx, commands) = tokio::sync::mpsc::channel(64);
 //! let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
-//! let info = Box::new(stack)
-//!     .start(StackIo { commands, events: StackEventSink::new(0, events_tx) })
-//!     .await?;
+//! let io = StackIo::new(commands, StackEventSink::new(0, events_tx), media.clone());
+//! let info = Box::new(stack).start(io).await?;
 //! println!("SIP on {:?}", info.listening);
 //!
-//! let offer = MediaOffer::new("192.0.2.10:40000".parse()?)
-//!     .with_codec(CodecDescriptor::new(0, "PCMU", 8000));
+//! // Our description comes from the media endpoint reserved for the call.
+//! let call = CallId::next();
+//! let offer = media.reserve(call)?;
 //! commands_tx
 //!     .send(StackCommand::Dial {
-//!         call: CallId::next(),
+//!         call,
 //!         account: None,
 //!         to: Address::new("sip:bob@192.0.2.20")?,
 //!         offer,
 //!     })
 //!     .await?;
 //! while let Some((_, event)) = events.recv().await {
+//!     // The stack has already applied it through the media port.
 //!     if let StackEvent::MediaNegotiated { media, .. } = event {
-//!         println!("send {} to {}", media.send_codec.encoding, media.remote_rtp);
+//!         println!("media: {media}");
 //!     }
 //! }
 //! # Ok(()) }
@@ -71,6 +81,8 @@ mod transport;
 pub use crate::config::{
     CoreConfig, SipConfig, SipConfigBuilder, DEFAULT_MAX_CALLS, DEFAULT_MAX_MESSAGE_SIZE,
 };
+pub use crate::core::cause_map;
+pub use crate::core::cause_map::{cause_for_status, status_for_cause};
 pub use crate::core::SipCore;
 pub use crate::driver::{LocalAddrs, SipStack};
 pub use crate::transport::{ConnId, Transmit, TransportKind};

@@ -151,7 +151,7 @@ mod tests {
             now,
             StackCommand::Reject {
                 call: incoming[1],
-                code: 486,
+                reason: openphone_sal::Reason::new(openphone_sal::Cause::Busy),
             },
         );
         // Past Timer H and every other timer: the rejected call is gone.

@@ -1,14 +1,17 @@
-//! Commands from the phone, and the UAC side of calls (RFC 3261 §13.2, §9.1, §15).
+//! Calls: the UAC side (RFC 3261 §13.2, §9.1), and ending calls (§15).
 
 use std::str::FromStr;
 
-use openphone_sal::{AccountId, Address, CallId, EndReason, MediaOffer, StackCommand, StackEvent};
+use openphone_sal::{
+    AccountId, Address, CallId, Cause, EndReason, MediaDescription, RawCause, Reason, StackEvent,
+};
 use tracing::{debug, info_span, warn};
 
 use super::build::OutRequest;
+use super::cause_map::response_reason;
 use super::dialog::{Call, Phase};
 use super::sdp_glue::{self, Origin};
-use super::target::{bracketed, parse_uri_text};
+use super::target::parse_uri_text;
 use super::view::InResponse;
 use super::{client_key, ClientEntry, Owner, SipCore, ALLOW};
 use crate::auth::{Credentials, DigestClient};
@@ -32,45 +35,17 @@ pub(crate) fn route_value(proxy: &str) -> String {
 }
 
 impl SipCore {
-    pub(super) fn command(&mut self, cmd: StackCommand) {
-        match cmd {
-            StackCommand::AddAccount { account, config } => self.add_account(account, config),
-            StackCommand::RemoveAccount { account } => self.remove_account(account),
-            StackCommand::Dial {
-                call,
-                account,
-                to,
-                offer,
-            } => self.dial(call, account, to, offer),
-            StackCommand::Answer { call, media } => self.answer(call, media),
-            StackCommand::Reject { call, code } => self.reject(call, code),
-            StackCommand::Redirect { call, targets } => self.redirect(call, targets),
-            StackCommand::Hangup { call } => self.hangup(call),
-            StackCommand::UpdateMedia { call, media } => self.update_media(call, media),
-            StackCommand::Transfer { call, to } => self.transfer(call, to),
-            StackCommand::SendDtmf { call, digits } => self.send_dtmf(call, &digits),
-            StackCommand::SendMessage {
-                account,
-                to,
-                content_type,
-                body,
-            } => self.send_message(account, to, content_type, body),
-            StackCommand::Shutdown => self.shutdown(),
-            other => warn!(?other, "command not supported by the SIP stack"),
-        }
-    }
-
     /// Reports a call that could not even start.
-    fn fail_call(&mut self, call: CallId, why: String) {
+    fn fail_call(&mut self, call: CallId, why: Reason) {
         warn!(%call, %why, "call failed");
         self.emit(StackEvent::CallEnded {
             call,
-            reason: EndReason::Failed(why),
+            reason: EndReason::system(why),
         });
     }
 
     /// Identity of an account (or an anonymous one): local name-addr, user part, proxy.
-    fn identity(
+    pub(super) fn identity(
         &self,
         account: Option<AccountId>,
     ) -> (String, Option<String>, Option<String>, Option<Credentials>) {
@@ -91,17 +66,22 @@ impl SipCore {
         )
     }
 
-    fn dial(&mut self, id: CallId, account: Option<AccountId>, to: Address, offer: MediaOffer) {
+    pub(super) fn dial(
+        &mut self,
+        id: CallId,
+        account: Option<AccountId>,
+        to: Address,
+        offer: MediaDescription,
+    ) {
         let span = info_span!("sip_call", call = %id);
         let _g = span.clone().entered();
         if to.scheme() != "sip" {
-            return self.fail_call(
-                id,
-                format!("the SIP stack cannot call {} URIs", to.scheme()),
-            );
+            let why = format!("the SIP stack cannot call {} URIs", to.scheme());
+            return self.fail_call(id, Reason::new(Cause::Unsupported).with_text(why));
         }
         let Ok(uri) = Uri::parse(to.uri()) else {
-            return self.fail_call(id, format!("invalid SIP URI {}", to.uri()));
+            let why = format!("invalid SIP URI {}", to.uri());
+            return self.fail_call(id, Reason::new(Cause::InvalidRequest).with_text(why));
         };
         let (local, user, proxy, creds) = self.identity(account);
         let route: Vec<String> = proxy.iter().map(|p| route_value(p)).collect();
@@ -110,7 +90,8 @@ impl SipCore {
             None => self.resolve_uri(&uri),
         };
         let Some((transport, dst)) = next_hop else {
-            return self.fail_call(id, format!("cannot resolve the next hop for {}", to.uri()));
+            let why = format!("cannot resolve the next hop for {}", to.uri());
+            return self.fail_call(id, Reason::new(Cause::NetworkError).with_text(why));
         };
         let call_id = self.ids.call_id();
         let local_tag = self.ids.tag();
@@ -158,6 +139,7 @@ impl SipCore {
                 transport,
                 peer: dst,
                 local_media: Some(offer.clone()),
+                local_held: false,
                 our_offer: Some(offer),
                 remote_offer: None,
                 remote_sdp: None,
@@ -174,6 +156,7 @@ impl SipCore {
                 auth: creds.map(DigestClient::new),
                 reinvite_key: None,
                 reinvite_retry: None,
+                refer_accepted: false,
                 ring_deadline: None,
                 invite_server_key: None,
                 reply_to: dst,
@@ -233,7 +216,7 @@ impl SipCore {
 
     /// Re-sends a challenged request with credentials (§22.2). Returns `false` when the
     /// challenge cannot or must not be answered.
-    fn retry_invite_with_auth(
+    pub(super) fn retry_invite_with_auth(
         &mut self,
         call: CallId,
         entry: &ClientEntry,
@@ -260,7 +243,7 @@ impl SipCore {
         let mut req = entry.req.clone();
         req.cseq = c.local_cseq;
         let headers = auth.authorize(&req.method, &req.uri, &req.body, &cnonce);
-        let reinvite = matches!(entry.owner, Owner::ReInvite(_));
+        let reinvite = matches!(entry.owner, Owner::ReInvite(..));
         if !reinvite {
             c.invite_cseq = req.cseq;
             c.got_provisional = false;
@@ -346,12 +329,9 @@ impl SipCore {
         self.calls.remove(&call);
         if !ended {
             let reason = if code == 487 && cancel_sent {
-                EndReason::Cancelled
+                EndReason::local(Cause::Cancelled)
             } else {
-                EndReason::Rejected {
-                    code,
-                    reason: resp.reason.clone(),
-                }
+                EndReason::remote(response_reason(code, &resp.reason))
             };
             self.emit(StackEvent::CallEnded { call, reason });
         }
@@ -370,7 +350,7 @@ impl SipCore {
     }
 
     /// Builds and sends the ACK for a 2xx (§13.2.2.4), remembering it for retransmitted 2xx.
-    fn send_2xx_ack(&mut self, call: CallId, cseq: u32, body: Option<Vec<u8>>) {
+    pub(super) fn send_2xx_ack(&mut self, call: CallId, cseq: u32, body: Option<Vec<u8>>) {
         let Some((mut req, t, dst)) = self.dialog_request(call, "ACK", Some(cseq)) else {
             return;
         };
@@ -397,7 +377,7 @@ impl SipCore {
         c.invite_key = None;
         if c.ended {
             // Hung up while the INVITE was pending: the 2xx still needs ACK, then BYE.
-            return self.end_call_with_bye(call, EndReason::LocalHangup);
+            return self.end_call_with_bye(call, EndReason::local(Cause::NormalClearing));
         }
         let outcome = match (&c.our_offer, resp.body.is_empty()) {
             (Some(ours), false) => {
@@ -414,10 +394,7 @@ impl SipCore {
             }
             Err(why) => {
                 self.emit(StackEvent::Connected { call });
-                self.end_call_with_bye(
-                    call,
-                    EndReason::Failed(format!("media negotiation failed: {why}")),
-                );
+                self.end_call_with_bye(call, media_failure(&format!("the 2xx's answer: {why}")));
             }
         }
     }
@@ -491,13 +468,11 @@ impl SipCore {
         self.start_client(Owner::Bye(None), req, t, dst, &[]);
     }
 
-    pub(super) fn invite_failed_timeout(&mut self, call: CallId) {
+    /// Our INVITE got no final response (timeout or transport failure).
+    pub(super) fn invite_failed(&mut self, call: CallId, reason: EndReason) {
         if let Some(c) = self.calls.remove(&call) {
             if !c.ended {
-                self.emit(StackEvent::CallEnded {
-                    call,
-                    reason: EndReason::Timeout,
-                });
+                self.emit(StackEvent::CallEnded { call, reason });
             }
         }
     }
@@ -519,263 +494,93 @@ impl SipCore {
         }
     }
 
-    fn hangup(&mut self, call: CallId) {
-        let Some(c) = self.calls.get_mut(&call) else {
-            warn!(%call, "hang-up of an unknown call");
+    pub(super) fn hangup(&mut self, call: CallId) {
+        let Some(c) = self.calls.get(&call) else {
+            // Already over (the peer or a timer ended it meanwhile): what a
+            // hang-up asks for is done, so this is not a failure.
+            debug!(%call, "hang-up of a call that is already over");
             return;
         };
         let _g = c.span.clone().entered();
         match c.phase {
-            Phase::Calling => {
-                if c.ended {
-                    return;
-                }
-                c.ended = true;
-                let provisional = c.got_provisional;
-                c.cancel_wanted = true;
-                if provisional {
-                    self.send_cancel(call);
-                }
-                // The INVITE transaction finishes the rest (487, or 2xx → ACK + BYE).
-                self.emit(StackEvent::CallEnded {
-                    call,
-                    reason: EndReason::Cancelled,
-                });
-            }
+            Phase::Calling => self.cancel_invite(call, EndReason::local(Cause::Cancelled)),
             Phase::Incoming => {
                 self.final_to_incoming(call, 603, &[]);
                 self.calls.remove(&call);
+                let why = Reason::new(Cause::Declined).with_raw(RawCause::Sip(603));
                 self.emit(StackEvent::CallEnded {
                     call,
-                    reason: EndReason::LocalHangup,
+                    reason: EndReason::local(why),
                 });
             }
-            Phase::Answered => {
-                // §15: no BYE before the ACK (or the 2xx retransmission timeout).
-                if !c.ended {
-                    c.ended = true;
-                    c.bye_after_ack = true;
-                    self.emit(StackEvent::CallEnded {
-                        call,
-                        reason: EndReason::LocalHangup,
-                    });
-                }
-            }
-            Phase::Confirmed => {
-                if c.uas_2xx.is_some() {
-                    c.bye_after_ack = true;
-                    if !c.ended {
-                        c.ended = true;
-                        self.emit(StackEvent::CallEnded {
-                            call,
-                            reason: EndReason::LocalHangup,
-                        });
-                    }
-                } else {
-                    self.end_call_with_bye(call, EndReason::LocalHangup);
-                }
+            Phase::Answered | Phase::Confirmed => {
+                self.end_answered(call, EndReason::local(Cause::NormalClearing))
             }
         }
     }
 
-    pub(super) fn update_media(&mut self, call: CallId, media: MediaOffer) {
-        let Some(c) = self.calls.get_mut(&call) else {
-            warn!(%call, "media update for an unknown call");
-            return;
-        };
-        if c.phase != Phase::Confirmed || c.reinvite_key.is_some() || c.uas_2xx.is_some() || c.ended
-        {
-            warn!(%call, phase = ?c.phase, "media update refused: an offer/answer exchange is pending or the call is not established");
-            return;
-        }
-        let body = c.origin.encode(&media);
-        c.local_media = Some(media.clone());
-        c.our_offer = Some(media);
-        let Some((mut req, t, dst)) = self.dialog_request(call, "INVITE", None) else {
-            return;
-        };
-        req.content_type = Some("application/sdp".into());
-        req.body = body;
-        req.extra.push(("Allow".into(), ALLOW.into()));
-        let key = self.start_client(Owner::ReInvite(call), req, t, dst, &[]);
-        if let Some(c) = self.calls.get_mut(&call) {
-            c.reinvite_key = Some(key);
-        }
-    }
-
-    pub(super) fn on_reinvite_response(
-        &mut self,
-        call: CallId,
-        entry: &ClientEntry,
-        resp: &InResponse,
-    ) {
-        let code = resp.code;
-        if code < 200 {
-            return;
-        }
-        if (code == 401 || code == 407) && self.retry_invite_with_auth(call, entry, resp) {
-            return;
-        }
+    /// Ends a call whose INVITE we sent and that has no final response yet:
+    /// CANCEL now if a provisional response came, else as soon as one comes
+    /// (§9.1); the INVITE transaction finishes the rest (487, or a 2xx that
+    /// gets ACK and BYE).
+    fn cancel_invite(&mut self, call: CallId, reason: EndReason) {
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
-        c.reinvite_key = None;
-        if code >= 300 {
-            // §14.1: a failed re-INVITE leaves the session as it was.
-            let offer = c.our_offer.take();
-            if code == 491 {
-                // Glare: try again after a random wait, 2.1–4 s if we placed the call
-                // (own the Call-ID), 0–2 s otherwise.
-                let ms = if c.outgoing {
-                    2100 + self.ids.below(1900)
-                } else {
-                    self.ids.below(2000)
-                };
-                let at = self.now + std::time::Duration::from_millis(ms);
-                if let (Some(c), Some(o)) = (self.calls.get_mut(&call), offer) {
-                    c.reinvite_retry = Some((at, o));
-                }
-                return;
-            }
-            warn!(%call, code, "re-INVITE refused; media unchanged");
+        if c.ended {
             return;
         }
-        if let Some(contact) = resp.contacts().first() {
-            c.remote_target = contact.uri.to_string();
+        c.ended = true;
+        c.cancel_wanted = true;
+        if c.got_provisional {
+            self.send_cancel(call);
         }
-        let outcome = match (&c.our_offer, resp.body.is_empty()) {
-            (Some(ours), false) => {
-                sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(ours, &theirs))
-            }
-            _ => Err("no SDP answer".to_string()),
+        self.emit(StackEvent::CallEnded { call, reason });
+    }
+
+    /// Ends a call we answered or that is confirmed: BYE, but not before the
+    /// ACK of a 2xx of ours (§15), which then triggers it.
+    fn end_answered(&mut self, call: CallId, reason: EndReason) {
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
         };
-        c.our_offer = None;
-        self.send_2xx_ack(call, resp.cseq, None);
-        match outcome {
-            Ok(neg) => {
-                if let Some(c) = self.calls.get_mut(&call) {
-                    c.negotiated = Some(neg.clone());
-                }
-                self.emit(StackEvent::MediaNegotiated { call, media: neg });
-            }
-            Err(why) => {
-                self.end_call_with_bye(call, EndReason::Failed(format!("re-INVITE: {why}")))
-            }
+        if c.phase == Phase::Confirmed && c.uas_2xx.is_none() {
+            return self.end_call_with_bye(call, reason);
+        }
+        c.bye_after_ack = true;
+        if !c.ended {
+            c.ended = true;
+            self.emit(StackEvent::CallEnded { call, reason });
         }
     }
 
-    fn transfer(&mut self, call: CallId, to: Address) {
-        if !self
-            .calls
-            .get(&call)
-            .is_some_and(|c| c.phase == Phase::Confirmed && !c.ended)
-        {
-            warn!(%call, "transfer of a call that is not established");
-            return;
-        }
-        let Some((mut req, t, dst)) = self.dialog_request(call, "REFER", None) else {
+    /// The media port could not apply the call's agreed media: end the call
+    /// in whatever way its state allows.
+    pub(super) fn media_failed(&mut self, call: CallId, why: &str) {
+        let Some(c) = self.calls.get(&call) else {
             return;
         };
-        req.extra.push(("Refer-To".into(), bracketed(to.uri())));
-        let local = self
-            .calls
-            .get(&call)
-            .map(|c| c.local.clone())
-            .unwrap_or_default();
-        req.extra.push(("Referred-By".into(), local));
-        self.start_client(Owner::Refer(call), req, t, dst, &[]);
-    }
-
-    fn send_dtmf(&mut self, call: CallId, digits: &str) {
-        if !self
-            .calls
-            .get(&call)
-            .is_some_and(|c| c.phase == Phase::Confirmed && !c.ended)
-        {
-            warn!(%call, "DTMF on a call that is not established");
+        if c.ended {
             return;
         }
-        for d in digits.chars() {
-            if !matches!(d, '0'..='9' | '*' | '#' | 'A'..='D' | 'a'..='d') {
-                warn!(digit = %d, "not a DTMF digit; skipped");
-                continue;
+        let _g = c.span.clone().entered();
+        warn!(%why, "media could not be applied; ending the call");
+        let reason = media_failure(why);
+        match c.phase {
+            // Early media (a 183 answer) could not be applied.
+            Phase::Calling => self.cancel_invite(call, reason),
+            // Not reached today (media is applied after our answer), kept
+            // so that every phase has its way out: refuse the offer.
+            Phase::Incoming => {
+                self.final_to_incoming(call, 488, &[]);
+                self.calls.remove(&call);
+                self.emit(StackEvent::CallEnded { call, reason });
             }
-            let Some((mut req, t, dst)) = self.dialog_request(call, "INFO", None) else {
-                return;
-            };
-            req.content_type = Some("application/dtmf-relay".into());
-            req.body =
-                format!("Signal={}\r\nDuration=160\r\n", d.to_ascii_uppercase()).into_bytes();
-            self.start_client(Owner::InDialog(call), req, t, dst, &[]);
+            Phase::Answered | Phase::Confirmed => self.end_answered(call, reason),
         }
     }
 
-    fn send_message(
-        &mut self,
-        account: Option<AccountId>,
-        to: Address,
-        content_type: String,
-        body: Vec<u8>,
-    ) {
-        let Ok(uri) = Uri::parse(to.uri()) else {
-            warn!(to = %to.uri(), "MESSAGE to an invalid URI not sent");
-            return;
-        };
-        let (local, _, proxy, _) = self.identity(account);
-        let route: Vec<String> = proxy.iter().map(|p| route_value(p)).collect();
-        let hop = match route.first() {
-            Some(r) => self.resolve_text(r),
-            None => self.resolve_uri(&uri),
-        };
-        let Some((t, dst)) = hop else {
-            warn!(to = %to.uri(), "MESSAGE: cannot resolve the next hop");
-            return;
-        };
-        let tag = self.ids.tag();
-        let req = OutRequest {
-            method: "MESSAGE".into(),
-            uri: uri.to_string(),
-            from: format!("{local};tag={tag}"),
-            to: to.to_string(),
-            call_id: self.ids.call_id(),
-            cseq: 1,
-            route,
-            contact: None,
-            extra: Vec::new(),
-            content_type: Some(content_type),
-            body,
-        };
-        self.start_client(Owner::Message(account), req, t, dst, &[]);
-    }
-
-    pub(super) fn on_message_response(
-        &mut self,
-        account: Option<AccountId>,
-        entry: &ClientEntry,
-        resp: &InResponse,
-    ) {
-        if (resp.code == 401 || resp.code == 407) && entry.req.cseq < 3 {
-            let cnonce = self.ids.cnonce();
-            if let Some(acc) = account.and_then(|a| self.accounts.get_mut(&a)) {
-                if let Some(auth) = acc.auth.as_mut() {
-                    let www: Vec<&str> = resp.headers.all("www-authenticate").collect();
-                    let proxy: Vec<&str> = resp.headers.all("proxy-authenticate").collect();
-                    if auth.on_challenge(&www, &proxy).is_ok() {
-                        let mut req = entry.req.clone();
-                        req.cseq += 1;
-                        let h = auth.authorize("MESSAGE", &req.uri, &req.body, &cnonce);
-                        self.start_client(entry.owner.clone(), req, entry.transport, entry.dst, &h);
-                        return;
-                    }
-                }
-            }
-        }
-        if resp.code >= 300 {
-            warn!(code = resp.code, reason = %resp.reason, "MESSAGE not delivered");
-        }
-    }
-
-    fn shutdown(&mut self) {
+    pub(super) fn shutdown(&mut self) {
         self.shutting_down = true;
         let calls: Vec<CallId> = self.calls.keys().copied().collect();
         for c in calls {
@@ -786,6 +591,11 @@ impl SipCore {
             self.remove_account(a);
         }
     }
+}
+
+/// Why a call whose media could not be agreed or applied ended.
+pub(super) fn media_failure(why: &str) -> EndReason {
+    EndReason::system(Reason::new(Cause::IncompatibleMedia).with_text(why))
 }
 
 /// An [`Address`] for a name-addr or URI text, if it parses.

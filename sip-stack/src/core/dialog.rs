@@ -4,10 +4,12 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use openphone_sal::{AccountId, CallId, MediaOffer, NegotiatedMedia};
+use openphone_sal::{
+    AccountId, CallId, Cause, EndReason, MediaDescription, NegotiatedMedia, Operation, Reason,
+};
 
 use super::build::OutRequest;
-use super::sdp_glue::Origin;
+use super::sdp_glue::{self, Origin};
 use super::target::parse_uri_text;
 use super::SipCore;
 use crate::transaction::Retransmitter;
@@ -59,9 +61,13 @@ pub(crate) struct Call {
     pub peer: SocketAddr,
 
     // Offer/answer.
-    pub local_media: Option<MediaOffer>,
-    pub our_offer: Option<MediaOffer>,
-    pub remote_offer: Option<MediaOffer>,
+    /// Our description as the phone gave it in Dial or Answer; hold and
+    /// resume re-offer it with the direction changed.
+    pub local_media: Option<MediaDescription>,
+    /// We hold the peer (the last hold re-INVITE succeeded).
+    pub local_held: bool,
+    pub our_offer: Option<MediaDescription>,
+    pub remote_offer: Option<MediaDescription>,
     /// The peer's last SDP offer, whole (our answer mirrors its m-lines).
     pub remote_sdp: Option<openphone_media::sdp::SessionDescription>,
     pub negotiated: Option<NegotiatedMedia>,
@@ -79,8 +85,11 @@ pub(crate) struct Call {
     pub auth_tries: u8,
     pub auth: Option<crate::auth::DigestClient>,
     pub reinvite_key: Option<String>,
-    /// A re-INVITE refused with 491 (glare), to try again at this instant (§14.1).
-    pub reinvite_retry: Option<(Instant, MediaOffer)>,
+    /// A hold or resume re-INVITE refused with 491 (glare), to try again at
+    /// this instant (§14.1).
+    pub reinvite_retry: Option<(Instant, Operation)>,
+    /// Our REFER was accepted: NOTIFYs with its progress may follow (RFC 3515 §2.4.4).
+    pub refer_accepted: bool,
     /// UAS: the INVITE's `Expires` ran out before an answer (§13.3.1).
     pub ring_deadline: Option<Instant>,
 
@@ -109,6 +118,16 @@ impl Call {
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// Our description as it stands: the phone's, held if we hold the peer.
+    pub(crate) fn current_local(&self) -> Option<MediaDescription> {
+        let d = self.local_media.as_ref()?;
+        Some(if self.local_held {
+            sdp_glue::held(d)
+        } else {
+            d.clone()
+        })
     }
 
     /// From/To values for a request we send in this dialog.
@@ -211,9 +230,11 @@ impl SipCore {
                 // §13.3.1: the invitation expired unanswered.
                 self.final_to_incoming(id, 487, &[]);
                 self.calls.remove(&id);
+                let why = Reason::new(Cause::NoAnswer)
+                    .with_text("the caller's invitation expired unanswered");
                 self.emit(openphone_sal::StackEvent::CallEnded {
                     call: id,
-                    reason: openphone_sal::EndReason::Timeout,
+                    reason: EndReason::system(why),
                 });
                 continue;
             }
@@ -222,11 +243,11 @@ impl SipCore {
                 .calls
                 .get_mut(&id)
                 .and_then(|c| match &c.reinvite_retry {
-                    Some((t, _)) if *t <= now => c.reinvite_retry.take().map(|(_, m)| m),
+                    Some((t, _)) if *t <= now => c.reinvite_retry.take().map(|(_, op)| op),
                     _ => None,
                 });
-            if let Some(media) = retry {
-                self.update_media(id, media);
+            if let Some(op) = retry {
+                self.send_reinvite(id, op);
             }
         }
     }

@@ -9,10 +9,14 @@
 mod build;
 mod call_table;
 mod calls;
+pub mod cause_map;
+mod commands;
 mod dialog;
 mod ids;
+mod in_dialog;
 mod incoming;
 mod register;
+mod reinvite;
 mod sdp_glue;
 mod target;
 mod timed;
@@ -24,7 +28,9 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
-use openphone_sal::{AccountId, CallId, StackCommand, StackEvent};
+use openphone_sal::{
+    AccountId, CallId, Cause, EndReason, Operation, Reason, StackCommand, StackEvent,
+};
 use tracing::{debug, warn};
 
 use crate::config::CoreConfig;
@@ -51,10 +57,13 @@ pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay, text/p
 pub(crate) enum Owner {
     Register(AccountId),
     Invite(CallId),
-    ReInvite(CallId),
+    /// Our re-INVITE, for hold or resume.
+    ReInvite(CallId, Operation),
     Cancel(CallId),
+    /// BYE, and requests nobody waits for (our NOTIFY of a REFER's progress).
     Bye(Option<CallId>),
-    InDialog(CallId),
+    /// INFO carrying DTMF.
+    Info(CallId),
     Refer(CallId),
     Message(Option<AccountId>),
 }
@@ -212,7 +221,8 @@ impl SipCore {
     }
 
     /// The transport could not deliver to `dst` (TCP connect failed or reset): client
-    /// transactions towards it fail at once, as on a timeout (§17.1.4).
+    /// transactions towards it fail at once, as on a timeout (§17.1.4), with a
+    /// network error as the reason.
     pub fn handle_transport_error(
         &mut self,
         now: Instant,
@@ -220,6 +230,8 @@ impl SipCore {
         dst: SocketAddr,
     ) {
         self.now = now;
+        let why = Reason::new(Cause::NetworkError)
+            .with_text(format!("cannot reach {dst} over {}", transport.as_str()));
         let failed: Vec<String> = self
             .clients
             .iter()
@@ -233,10 +245,22 @@ impl SipCore {
                     crate::transaction::ClientState::Completed
                         | crate::transaction::ClientState::Terminated
                 ) {
-                    self.on_client_timeout(e.owner);
+                    self.on_client_failure(e.owner, why.clone());
                 }
             }
         }
+    }
+
+    /// The media port could not apply what the core reported in
+    /// [`StackEvent::MediaNegotiated`] for `call`: the call ends (BYE once
+    /// confirmed, CANCEL while our INVITE is pending) with
+    /// `CallEnded { reason: EndReason::system(IncompatibleMedia) }`.
+    ///
+    /// The driver calls this when `StackMedia::apply` fails; the
+    /// `MediaNegotiated` event itself is then not forwarded.
+    pub fn handle_media_failure(&mut self, now: Instant, call: CallId, why: &str) {
+        self.now = now;
+        self.media_failed(call, why);
     }
 
     /// A command from the phone.
@@ -406,7 +430,9 @@ impl SipCore {
                 }
                 ClientTimerAction::TimedOut => {
                     if let Some(e) = self.clients.remove(&key) {
-                        self.on_client_timeout(e.owner);
+                        let why = Reason::new(Cause::Timeout)
+                            .with_text(format!("no response to {}", e.req.method));
+                        self.on_client_failure(e.owner, why);
                     }
                 }
             }
@@ -442,19 +468,23 @@ impl SipCore {
         }
     }
 
-    fn on_client_timeout(&mut self, owner: Owner) {
+    /// A client transaction got no final response: a timeout (§17.1.1.2,
+    /// §17.1.2.2) or a transport failure (§17.1.4). `why` says which.
+    fn on_client_failure(&mut self, owner: Owner, why: Reason) {
         match owner {
-            Owner::Register(acc) => self.register_failed(acc, 0, "no response (timeout)".into()),
-            Owner::Invite(call) => self.invite_failed_timeout(call),
-            Owner::ReInvite(call) => {
-                // §14.1: a re-INVITE timeout ends the dialog.
-                self.end_call_with_bye(call, openphone_sal::EndReason::Timeout);
+            Owner::Register(acc) => self.register_failed(acc, why),
+            Owner::Invite(call) => self.invite_failed(call, EndReason::system(why)),
+            Owner::ReInvite(call, _) | Owner::Info(call) => {
+                // §14.1, §12.2.1.2: a timeout of an in-dialog request ends the dialog.
+                self.end_call_with_bye(call, EndReason::system(why));
             }
-            Owner::Bye(_) | Owner::Cancel(_) | Owner::Message(_) => {}
-            Owner::InDialog(call) | Owner::Refer(call) => {
-                // §12.2.1.2: 408 for an in-dialog request ends the dialog.
-                self.end_call_with_bye(call, openphone_sal::EndReason::Timeout);
+            Owner::Refer(call) => {
+                self.transfer_failed(call, why.clone());
+                self.end_call_with_bye(call, EndReason::system(why));
             }
+            Owner::Message(_) => self.command_failed(None, Operation::SendMessage, why),
+            // The call is already over; nobody waits for these.
+            Owner::Bye(_) | Owner::Cancel(_) => debug!(%why, "BYE or CANCEL unanswered"),
         }
     }
 
@@ -506,19 +536,10 @@ impl SipCore {
         match owner {
             Owner::Register(acc) => self.on_register_response(acc, &entry, &resp),
             Owner::Invite(call) => self.on_invite_response(call, &entry, &resp),
-            Owner::ReInvite(call) => self.on_reinvite_response(call, &entry, &resp),
+            Owner::ReInvite(call, op) => self.on_reinvite_response(call, op, &entry, &resp),
             Owner::Cancel(_) | Owner::Bye(_) => {}
-            Owner::InDialog(call) | Owner::Refer(call) => {
-                if matches!(resp.code, 408 | 481) {
-                    self.end_call_with_bye(
-                        call,
-                        openphone_sal::EndReason::Failed(format!(
-                            "in-dialog request answered {}",
-                            resp.code
-                        )),
-                    );
-                }
-            }
+            Owner::Info(call) => self.on_info_response(call, &resp),
+            Owner::Refer(call) => self.on_refer_response(call, &resp),
             Owner::Message(acc) => self.on_message_response(acc, &entry, &resp),
         }
     }

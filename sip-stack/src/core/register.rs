@@ -4,11 +4,12 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use openphone_sal::{AccountConfig, AccountId, RegistrationState, StackEvent};
+use openphone_sal::{AccountConfig, AccountId, Cause, Reason, RegistrationState, StackEvent};
 use tracing::{debug, warn};
 
 use super::build::OutRequest;
 use super::calls::route_value;
+use super::cause_map::response_reason;
 use super::view::InResponse;
 use super::{ClientEntry, Owner, SipCore};
 use crate::auth::{Credentials, DigestClient};
@@ -63,33 +64,26 @@ fn refresh_after(expires: u32) -> Duration {
 
 impl SipCore {
     pub(super) fn add_account(&mut self, id: AccountId, config: AccountConfig) {
-        let fail = |core: &mut SipCore, why: String| {
+        let fail = |core: &mut SipCore, cause: Cause, why: String| {
             warn!(account = %id, %why, "account not usable");
             core.emit(StackEvent::Registration {
                 account: id,
                 state: RegistrationState::Failed {
-                    code: 0,
-                    reason: why,
+                    reason: Reason::new(cause).with_text(why),
                 },
             });
         };
         let Ok(aor) = Uri::parse(config.aor.uri()) else {
-            return fail(
-                self,
-                format!("invalid address of record {}", config.aor.uri()),
-            );
+            let why = format!("invalid address of record {}", config.aor.uri());
+            return fail(self, Cause::InvalidRequest, why);
         };
         let Some(sip) = aor.as_sip() else {
-            return fail(
-                self,
-                format!("the SIP stack cannot register {} URIs", aor.scheme()),
-            );
+            let why = format!("the SIP stack cannot register {} URIs", aor.scheme());
+            return fail(self, Cause::Unsupported, why);
         };
         if sip.secure {
-            return fail(
-                self,
-                "sips: needs TLS, which this stack does not provide".into(),
-            );
+            let why = "sips: needs TLS, which this stack does not provide".to_string();
+            return fail(self, Cause::Unsupported, why);
         }
         let user = sip.user.clone();
         let registrar = match &config.registrar {
@@ -111,7 +105,8 @@ impl SipCore {
             None => self.resolve_text(&registrar),
         };
         let Some((transport, dst)) = hop else {
-            return fail(self, format!("cannot resolve the registrar {registrar}"));
+            let why = format!("cannot resolve the registrar {registrar}");
+            return fail(self, Cause::NetworkError, why);
         };
         let mut acc = Account {
             expires: u32::try_from(config.expires.as_secs()).unwrap_or(u32::MAX),
@@ -200,7 +195,8 @@ impl SipCore {
         self.start_client(Owner::Register(id), req, transport, dst, &auth);
     }
 
-    pub(super) fn register_failed(&mut self, id: AccountId, code: u16, reason: String) {
+    /// The registrar refused, or did not answer (`reason` says which).
+    pub(super) fn register_failed(&mut self, id: AccountId, reason: Reason) {
         let Some(acc) = self.accounts.get_mut(&id) else {
             return;
         };
@@ -218,7 +214,7 @@ impl SipCore {
         acc.auth_tries = 0;
         self.emit(StackEvent::Registration {
             account: id,
-            state: RegistrationState::Failed { code, reason },
+            state: RegistrationState::Failed { reason },
         });
     }
 
@@ -261,7 +257,9 @@ impl SipCore {
                 .or_else(|| resp.number("expires"))
                 .unwrap_or(acc.expires);
             if granted == 0 {
-                return self.register_failed(id, code, "registrar granted no lifetime".into());
+                let why =
+                    Reason::new(Cause::ServerError).with_text("the registrar granted no lifetime");
+                return self.register_failed(id, why);
             }
             acc.registered = true;
             acc.refresh_at = Some(now + refresh_after(granted));
@@ -288,7 +286,8 @@ impl SipCore {
                 }
                 Err(why) => {
                     debug!(%why, "registration challenge not answered");
-                    self.register_failed(id, code, format!("{} ({why})", resp.reason));
+                    let phrase = format!("{} ({why})", resp.reason);
+                    self.register_failed(id, response_reason(code, &phrase));
                 }
             }
             return;
@@ -302,7 +301,7 @@ impl SipCore {
                 }
             }
         }
-        self.register_failed(id, code, resp.reason.clone());
+        self.register_failed(id, response_reason(code, &resp.reason));
     }
 
     pub(super) fn account_timers(&mut self, now: Instant) {

@@ -1,11 +1,14 @@
-//! The SIP side of offer/answer: SDP bodies in and out through `openphone_media::sdp`.
+//! The SIP side of offer/answer: SDP bodies to and from the SAL's neutral
+//! [`MediaDescription`] (`openphone_media::sdp`), negotiated by
+//! [`openphone_sal::media::negotiate`].
 
 use std::net::IpAddr;
 
 use openphone_media::sdp::{self, SdpOrigin, SessionDescription};
-use openphone_sal::{MediaOffer, NegotiatedMedia};
+use openphone_sal::media::negotiate;
+use openphone_sal::{MediaDescription, MediaDirection, NegotiatedMedia};
 
-/// SDP origin state of one call (RFC 4566 `o=`; version bumped per new offer/answer).
+/// SDP origin state of one call (RFC 8866 `o=`; version bumped per new offer/answer).
 #[derive(Debug, Clone)]
 pub(crate) struct Origin {
     pub session_id: u64,
@@ -14,62 +17,93 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
-    /// The body for our description; bumps the version (RFC 3264 §8).
-    pub(crate) fn encode(&mut self, media: &MediaOffer) -> Vec<u8> {
+    /// The next `o=` line (RFC 3264 §8: every new description bumps the version).
+    fn next(&mut self) -> SdpOrigin {
         self.version = self.version.wrapping_add(1);
-        let o = SdpOrigin {
+        SdpOrigin {
             username: "openphone".to_string(),
             session_id: self.session_id,
             session_version: self.version,
             address: self.address,
-        };
-        sdp::sdp_from_offer(media, &o).to_string().into_bytes()
+        }
+    }
+
+    /// The body for our offer.
+    pub(crate) fn encode(&mut self, media: &MediaDescription) -> Vec<u8> {
+        let o = self.next();
+        sdp::sdp_from_description(media, &o)
+            .to_string()
+            .into_bytes()
     }
 
     /// The body for our answer to `remote`: one m-line per offered stream, in
-    /// the offer's order, non-audio streams refused with port 0 (RFC 3264 §6).
+    /// the offer's order, the streams we do not take refused with port 0
+    /// (RFC 3264 §6).
     pub(crate) fn encode_answer(
         &mut self,
-        answer: &MediaOffer,
+        answer: &MediaDescription,
         remote: Option<&SessionDescription>,
     ) -> Vec<u8> {
         let Some(remote) = remote else {
             return self.encode(answer);
         };
-        self.version = self.version.wrapping_add(1);
-        let o = SdpOrigin {
-            username: "openphone".to_string(),
-            session_id: self.session_id,
-            session_version: self.version,
-            address: self.address,
-        };
+        let o = self.next();
         sdp::sdp_answer_for(remote, answer, &o)
             .to_string()
             .into_bytes()
     }
 }
 
-/// Parses a peer's SDP body into its first audio description.
-pub(crate) fn decode(body: &[u8]) -> Result<MediaOffer, String> {
-    decode_with_sdp(body).map(|(o, _)| o)
+/// Parses a peer's SDP body.
+pub(crate) fn decode(body: &[u8]) -> Result<MediaDescription, String> {
+    decode_with_sdp(body).map(|(d, _)| d)
 }
 
-/// Parses a peer's SDP offer, keeping the whole description for the answer's m-lines.
-pub(crate) fn decode_with_sdp(body: &[u8]) -> Result<(MediaOffer, SessionDescription), String> {
+/// Parses a peer's SDP offer, keeping the whole session description for the
+/// answer's m-lines.
+pub(crate) fn decode_with_sdp(
+    body: &[u8],
+) -> Result<(MediaDescription, SessionDescription), String> {
     let sd = SessionDescription::parse(body).map_err(|e| e.to_string())?;
-    let offer = sdp::offer_from_sdp(&sd).map_err(|e| e.to_string())?;
-    Ok((offer, sd))
+    let desc = sdp::description_from_sdp(&sd).map_err(|e| e.to_string())?;
+    Ok((desc, sd))
 }
 
-/// Answers a remote offer with our capabilities.
+/// Answers a remote offer with our description: our answer and what was agreed.
 pub(crate) fn answer(
-    local: &MediaOffer,
-    remote: &MediaOffer,
-) -> Result<(MediaOffer, NegotiatedMedia), String> {
-    sdp::answer(local, remote).map_err(|e| e.to_string())
+    local: &MediaDescription,
+    remote: &MediaDescription,
+) -> Result<(MediaDescription, NegotiatedMedia), String> {
+    negotiate::answer(local, remote).map_err(|e| e.to_string())
 }
 
 /// Completes our offer with the peer's answer.
-pub(crate) fn complete(ours: &MediaOffer, theirs: &MediaOffer) -> Result<NegotiatedMedia, String> {
-    sdp::complete(ours, theirs).map_err(|e| e.to_string())
+pub(crate) fn complete(
+    ours: &MediaDescription,
+    theirs: &MediaDescription,
+) -> Result<NegotiatedMedia, String> {
+    negotiate::complete(ours, theirs).map_err(|e| e.to_string())
+}
+
+/// Whether a peer's description puts us on hold: its audio stream does not
+/// ask to receive (sendonly or inactive, RFC 3264 §8.4; a `c=0.0.0.0` is
+/// already read as such by the SDP conversion).
+pub(crate) fn holds_us(desc: &MediaDescription) -> bool {
+    desc.audio().is_some_and(|s| {
+        matches!(
+            s.direction,
+            MediaDirection::SendOnly | MediaDirection::Inactive
+        )
+    })
+}
+
+/// Our description as a hold offer (RFC 3264 §8.4): each stream keeps at
+/// most its sending half (sendrecv becomes sendonly, recvonly inactive), so
+/// the peer stops sending while we may still send, e.g. music on hold.
+pub(crate) fn held(desc: &MediaDescription) -> MediaDescription {
+    let mut d = desc.clone();
+    for s in &mut d.streams {
+        s.direction = s.direction.intersect(MediaDirection::SendOnly);
+    }
+    d
 }

@@ -4,11 +4,14 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use openphone_sal::{CallId, EndReason, MediaDirection, MediaOffer, StackEvent};
+use openphone_sal::{
+    Address, CallId, Cause, EndReason, MediaDescription, Operation, RawCause, Reason, StackEvent,
+};
 use tracing::{debug, info_span, warn};
 
 use super::build::{self, Echo};
-use super::calls::address_of;
+use super::calls::{address_of, media_failure};
+use super::cause_map::reject_status;
 use super::dialog::{Call, Phase};
 use super::sdp_glue::{self, Origin};
 use super::validate;
@@ -39,10 +42,6 @@ pub(crate) fn server_key(req: &InRequest, method: &Method) -> String {
             req.tag_of_from().unwrap_or("")
         ),
     }
-}
-
-fn is_hold(d: MediaDirection) -> bool {
-    matches!(d, MediaDirection::SendOnly | MediaDirection::Inactive)
 }
 
 impl SipCore {
@@ -107,19 +106,14 @@ impl SipCore {
             }
             Method::Info => self.on_info(&req, &key),
             Method::Refer => self.on_refer(&req, &key),
-            Method::Notify => {
-                let code = if self.dialog_of(&req).is_some() {
-                    200
-                } else {
-                    481
-                };
-                self.respond(&key, code, None, &[], None);
-            }
+            Method::Notify => self.on_notify(&req, &key),
             Method::Message => {
                 let tag = self.ids.tag();
                 self.respond(&key, 200, Some(&tag), &[], None);
                 if let Some(from) = address_of(&req.from_raw) {
+                    let user = req.uri.as_sip().and_then(|s| s.user.clone());
                     self.emit(StackEvent::Message {
+                        account: self.account_for_user(user.as_deref()),
                         from,
                         content_type: req.content_type().unwrap_or_else(|| "text/plain".into()),
                         body: req.body.clone(),
@@ -255,6 +249,7 @@ impl SipCore {
                 transport: req.transport,
                 peer: req.source,
                 local_media: None,
+                local_held: false,
                 our_offer: None,
                 remote_offer: offer.clone(),
                 remote_sdp,
@@ -271,6 +266,7 @@ impl SipCore {
                 auth: None,
                 reinvite_key: None,
                 reinvite_retry: None,
+                refer_accepted: false,
                 ring_deadline: req
                     .number("expires")
                     .map(|s| self.now + Duration::from_secs(u64::from(s))),
@@ -297,6 +293,7 @@ impl SipCore {
                 from,
                 to,
                 offer,
+                replaces: None,
             }),
             _ => {
                 warn!("caller or callee address not representable; refusing");
@@ -317,21 +314,19 @@ impl SipCore {
         self.respond(&key, code, Some(&tag), extra, None);
     }
 
-    pub(super) fn answer(&mut self, call: CallId, media: MediaOffer) {
+    pub(super) fn answer(&mut self, call: CallId, media: MediaDescription) {
         let Some(c) = self.calls.get_mut(&call) else {
-            warn!(%call, "answer for an unknown call");
-            return;
+            return self.not_ringing(call, Operation::Answer);
         };
         let _g = c.span.clone().entered();
         if c.phase != Phase::Incoming {
-            warn!(%call, phase = ?c.phase, "answer refused: the call is not ringing");
-            return;
+            return self.not_ringing(call, Operation::Answer);
         }
         let body = match c.remote_offer.clone() {
             Some(remote) => match sdp_glue::answer(&media, &remote) {
                 Ok((ans, neg)) => {
                     c.pending_negotiated = Some(neg);
-                    c.remote_held = is_hold(remote.direction);
+                    c.remote_held = sdp_glue::holds_us(&remote);
                     c.pending_hold = c.remote_held.then_some(true);
                     c.origin.encode_answer(&ans, c.remote_sdp.as_ref())
                 }
@@ -339,9 +334,12 @@ impl SipCore {
                     debug!(%why, "no common media");
                     self.final_to_incoming(call, 488, &[]);
                     self.calls.remove(&call);
+                    let reason = Reason::new(Cause::IncompatibleMedia)
+                        .with_raw(RawCause::Sip(488))
+                        .with_text(why);
                     self.emit(StackEvent::CallEnded {
                         call,
-                        reason: EndReason::LocalReject { code: 488 },
+                        reason: EndReason::local(reason),
                     });
                     return;
                 }
@@ -380,34 +378,40 @@ impl SipCore {
         }
     }
 
-    pub(super) fn reject(&mut self, call: CallId, code: u16) {
-        let code = if (300..=699).contains(&code) {
-            code
-        } else {
-            486
-        };
+    /// Refuses a ringing call with the status [`reject_status`] picks.
+    pub(super) fn reject(&mut self, call: CallId, reason: Reason) {
         match self.calls.get(&call) {
             Some(c) if c.phase == Phase::Incoming => {
+                let code = reject_status(&reason);
                 self.final_to_incoming(call, code, &[]);
                 self.calls.remove(&call);
                 self.emit(StackEvent::CallEnded {
                     call,
-                    reason: EndReason::LocalReject { code },
+                    reason: EndReason::local(reason.with_raw(RawCause::Sip(code))),
                 });
             }
-            Some(_) => warn!(%call, "reject refused: the call is not ringing"),
-            None => warn!(%call, "reject of an unknown call"),
+            Some(_) => self.not_ringing(call, Operation::Reject),
+            // Already over (the caller cancelled meanwhile): refusing it is
+            // what was asked, so this is not a failure.
+            None => debug!(%call, "reject of a call that is already over"),
         }
     }
 
-    pub(super) fn redirect(&mut self, call: CallId, targets: Vec<openphone_sal::Address>) {
+    pub(super) fn redirect(&mut self, call: CallId, targets: Vec<Address>) {
         if !self
             .calls
             .get(&call)
             .is_some_and(|c| c.phase == Phase::Incoming)
         {
-            warn!(%call, "redirect refused: the call is not ringing");
-            return;
+            return self.not_ringing(call, Operation::Redirect);
+        }
+        if targets.is_empty() {
+            let why = "a redirection needs at least one target";
+            return self.command_failed(
+                Some(call),
+                Operation::Redirect,
+                Reason::new(Cause::InvalidRequest).with_text(why),
+            );
         }
         let contacts: Vec<(&str, String)> = targets
             .iter()
@@ -415,9 +419,10 @@ impl SipCore {
             .collect();
         self.final_to_incoming(call, 302, &contacts);
         self.calls.remove(&call);
+        let reason = Reason::new(Cause::Redirected).with_raw(RawCause::Sip(302));
         self.emit(StackEvent::CallEnded {
             call,
-            reason: EndReason::LocalReject { code: 302 },
+            reason: EndReason::local(reason),
         });
     }
 
@@ -444,7 +449,7 @@ impl SipCore {
         let initial = c.phase == Phase::Answered;
         c.phase = Phase::Confirmed;
         if c.bye_after_ack {
-            return self.end_call_with_bye(call, EndReason::LocalHangup);
+            return self.end_call_with_bye(call, EndReason::local(Cause::NormalClearing));
         }
         let negotiated = if c.offer_in_2xx {
             c.offer_in_2xx = false;
@@ -452,7 +457,7 @@ impl SipCore {
             match (ours, req.body.is_empty()) {
                 (Some(ours), false) => {
                     match sdp_glue::decode(&req.body).and_then(|theirs| {
-                        let hold = is_hold(theirs.direction);
+                        let hold = sdp_glue::holds_us(&theirs);
                         sdp_glue::complete(&ours, &theirs).map(|n| (n, hold))
                     }) {
                         Ok((n, hold)) => {
@@ -468,7 +473,7 @@ impl SipCore {
                             }
                             return self.end_call_with_bye(
                                 call,
-                                EndReason::Failed(format!("bad SDP answer in ACK: {why}")),
+                                media_failure(&format!("the ACK's answer: {why}")),
                             );
                         }
                     }
@@ -477,10 +482,8 @@ impl SipCore {
                     if initial {
                         self.emit(StackEvent::Connected { call });
                     }
-                    return self.end_call_with_bye(
-                        call,
-                        EndReason::Failed("the ACK carried no SDP answer".into()),
-                    );
+                    return self
+                        .end_call_with_bye(call, media_failure("the ACK carried no SDP answer"));
                 }
             }
         } else {
@@ -521,7 +524,8 @@ impl SipCore {
                 c.uas_2xx = None;
                 c.phase = Phase::Confirmed;
                 warn!(%call, "no ACK for our 2xx; ending the call");
-                self.end_call_with_bye(call, EndReason::Timeout);
+                let why = Reason::new(Cause::Timeout).with_text("no ACK for our 2xx");
+                self.end_call_with_bye(call, EndReason::system(why));
             }
         }
     }
@@ -544,9 +548,15 @@ impl SipCore {
             Some((call, tag)) => {
                 self.respond(&invite_key, 487, Some(&tag), &[], None);
                 self.calls.remove(&call);
+                // RFC 3326: a forking proxy says why it cancels.
+                let cause = if completed_elsewhere(req) {
+                    Cause::AnsweredElsewhere
+                } else {
+                    Cause::Cancelled
+                };
                 self.emit(StackEvent::CallEnded {
                     call,
-                    reason: EndReason::RemoteCancelled,
+                    reason: EndReason::remote(cause),
                 });
             }
             None => {
@@ -573,7 +583,7 @@ impl SipCore {
             if !c.ended {
                 self.emit(StackEvent::CallEnded {
                     call,
-                    reason: EndReason::RemoteHangup,
+                    reason: EndReason::remote(Cause::NormalClearing),
                 });
             }
         }
@@ -618,7 +628,7 @@ impl SipCore {
         if let Some(contact) = req.contacts().first() {
             c.remote_target = contact.uri.to_string();
         }
-        let Some(local) = c.local_media.clone() else {
+        let Some(local) = c.current_local() else {
             self.respond(key, 500, None, &[], None);
             return;
         };
@@ -628,12 +638,12 @@ impl SipCore {
             c.origin.encode(&local)
         } else {
             let answered = sdp_glue::decode_with_sdp(&req.body).and_then(|(remote, sd)| {
-                sdp_glue::answer(&local, &remote).map(|(a, n)| (a, n, remote.direction, sd))
+                let hold = sdp_glue::holds_us(&remote);
+                sdp_glue::answer(&local, &remote).map(|(a, n)| (a, n, hold, sd))
             });
             match answered {
-                Ok((ans, neg, dir, sd)) => {
+                Ok((ans, neg, hold, sd)) => {
                     c.remote_sdp = Some(sd);
-                    let hold = is_hold(dir);
                     if hold != c.remote_held {
                         c.remote_held = hold;
                         c.pending_hold = Some(hold);
@@ -662,6 +672,18 @@ impl SipCore {
                     .unwrap_or(c.reply_to);
             }
         }
+    }
+
+    fn on_notify(&mut self, req: &InRequest, key: &str) {
+        let Some(call) = self.dialog_of(req) else {
+            self.respond(key, 481, None, &[], None);
+            return;
+        };
+        if !self.accept_cseq(call, req, key) {
+            return;
+        }
+        self.respond(key, 200, None, &[], None);
+        self.on_refer_notify(call, req);
     }
 
     fn on_info(&mut self, req: &InRequest, key: &str) {
@@ -730,6 +752,21 @@ impl SipCore {
             self.start_client(super::Owner::Bye(None), notify, t, dst, &[]);
         }
     }
+}
+
+/// Whether a CANCEL says the call was answered elsewhere (RFC 3326
+/// `Reason: SIP ;cause=200`, sent by forking proxies).
+fn completed_elsewhere(req: &InRequest) -> bool {
+    req.headers.list("reason").iter().any(|r| {
+        let mut parts = r.split(';');
+        let proto = parts.next().unwrap_or("").trim();
+        proto.eq_ignore_ascii_case("SIP")
+            && parts.any(|p| {
+                p.split_once('=').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("cause") && v.trim() == "200"
+                })
+            })
+    })
 }
 
 /// `Signal=5\r\nDuration=160` (the de-facto application/dtmf-relay format).

@@ -5,13 +5,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use openphone_sal::{CodecDescriptor, MediaDirection, MediaOffer};
-
-use super::attributes::{direction_name, parse_pt, RtcpAttr, RtpMap};
-use super::error::SdpError;
-use super::model::{
-    addr_type_of, Attribute, Connection, MediaDescription, Origin, SessionDescription, Timing,
+use openphone_sdp::{
+    addr_type_of, parse_payload_type, static_payload_type, Attribute, Connection, Direction,
+    MediaDescription, Origin, RtcpAttr, RtpMap, SdpError, SessionDescription, Timing,
 };
-use super::static_pt::static_payload_type;
 
 /// What we put in our `o=` line. The SIP stack keeps one per call and bumps
 /// `session_version` for every new description (RFC 3264 §8).
@@ -89,7 +86,7 @@ pub fn offer_from_sdp_with(
 
     let mut offer = MediaOffer::new(rtp);
     offer.codecs = codecs_of(m);
-    offer.direction = m.direction().or_else(|| sd.direction()).unwrap_or_default();
+    offer.direction = media_direction(m.direction().or_else(|| sd.direction()).unwrap_or_default());
     if ip.is_unspecified() && m.port != 0 {
         offer.direction = match offer.direction {
             MediaDirection::SendRecv | MediaDirection::SendOnly => MediaDirection::SendOnly,
@@ -150,7 +147,9 @@ fn connection_ip(
 fn codecs_of(m: &MediaDescription) -> Vec<CodecDescriptor> {
     let mut out: Vec<CodecDescriptor> = Vec::new();
     for format in &m.formats {
-        let Some(pt) = parse_pt(format) else { continue };
+        let Some(pt) = parse_payload_type(format) else {
+            continue;
+        };
         if out.iter().any(|c| c.payload_type == pt) {
             continue;
         }
@@ -308,5 +307,55 @@ fn format_ms(d: Duration) -> String {
         (us / 1000).to_string()
     } else {
         format!("{}", us as f64 / 1000.0)
+    }
+}
+
+/// The SDP attribute name of a direction.
+pub fn direction_name(d: MediaDirection) -> &'static str {
+    sdp_direction(d).name()
+}
+
+/// SDP's direction as the protocol-neutral one (the same four values).
+fn media_direction(d: Direction) -> MediaDirection {
+    match d {
+        Direction::SendRecv => MediaDirection::SendRecv,
+        Direction::SendOnly => MediaDirection::SendOnly,
+        Direction::RecvOnly => MediaDirection::RecvOnly,
+        Direction::Inactive => MediaDirection::Inactive,
+    }
+}
+
+fn sdp_direction(d: MediaDirection) -> Direction {
+    match d {
+        MediaDirection::SendRecv => Direction::SendRecv,
+        MediaDirection::SendOnly => Direction::SendOnly,
+        MediaDirection::RecvOnly => Direction::RecvOnly,
+        MediaDirection::Inactive => Direction::Inactive,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directions_map_both_ways() {
+        for d in [
+            MediaDirection::SendRecv,
+            MediaDirection::SendOnly,
+            MediaDirection::RecvOnly,
+            MediaDirection::Inactive,
+        ] {
+            assert_eq!(media_direction(sdp_direction(d)), d);
+            assert_eq!(
+                Direction::from_name(direction_name(d)),
+                Some(sdp_direction(d))
+            );
+        }
+        // Both sides agree on what no attribute means.
+        assert_eq!(
+            media_direction(Direction::default()),
+            MediaDirection::default()
+        );
     }
 }

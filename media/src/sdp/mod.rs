@@ -1,7 +1,8 @@
 //! SDP (RFC 8866, formerly RFC 4566) and the offer/answer model (RFC 3264).
 //!
-//! - [`SessionDescription::parse`] turns a body into a typed model, and
-//!   `Display` prints it back with CRLF line ends.
+//! - The model, parser and printer are the `openphone-sdp` crate, re-exported
+//!   here whole: [`SessionDescription::parse`] turns a body into a typed
+//!   model, and `Display` prints it back with CRLF line ends.
 //! - [`offer_from_sdp`] extracts the audio stream as a protocol-neutral
 //!   [`MediaOffer`](openphone_sal::MediaOffer); [`sdp_from_offer`] and
 //!   [`sdp_answer_for`] write ours.
@@ -9,7 +10,10 @@
 //!   with the peer's answer. Both give a
 //!   [`NegotiatedMedia`](openphone_sal::NegotiatedMedia) for the media engine.
 //!
-//! SIP and MGCP both carry SDP, so it lives here rather than in a stack.
+//! SIP and MGCP both carry SDP, so it lives outside the stacks: the
+//! description itself in `openphone-sdp` (no media engine needed), the
+//! conversion to and from [`MediaOffer`](openphone_sal::MediaOffer) and the
+//! negotiation here.
 //!
 //! # Offer/answer example
 //!
@@ -59,22 +63,12 @@
 //! # Ok::<(), openphone_media::sdp::SdpError>(())
 //! ```
 
-mod attributes;
 mod convert;
-mod error;
-mod model;
 mod negotiate;
-mod parse;
-mod static_pt;
 
-pub use attributes::{direction_name, Fmtp, RtcpAttr, RtpMap};
 pub use convert::{
-    audio_index, offer_from_sdp, offer_from_sdp_with, sdp_answer_for, sdp_from_offer, SdpOrigin,
+    audio_index, direction_name, offer_from_sdp, offer_from_sdp_with, sdp_answer_for,
+    sdp_from_offer, SdpOrigin,
 };
-pub use error::{NegotiationError, SdpError};
-pub use model::{
-    Attribute, Bandwidth, Connection, MediaDescription, Origin, SessionDescription, Timing,
-};
-pub use negotiate::{answer, complete, intersect, DEFAULT_PTIME};
-pub use parse::{MAX_ATTRIBUTES, MAX_FORMATS, MAX_LINES, MAX_MEDIA, MAX_SDP_BYTES};
-pub use static_pt::{is_static, static_payload_type};
+pub use negotiate::{answer, complete, intersect, NegotiationError, DEFAULT_PTIME};
+pub use openphone_sdp::*;

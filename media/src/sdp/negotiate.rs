@@ -21,7 +21,17 @@ use std::time::Duration;
 
 use openphone_sal::{CodecDescriptor, MediaDirection, MediaOffer, NegotiatedMedia};
 
-use super::error::NegotiationError;
+/// Why an offer could not be answered, or an answer not used.
+///
+/// SIP answers an offer that fails with `488 Not Acceptable Here`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NegotiationError {
+    /// No audio codec is acceptable to both sides, or the audio stream was
+    /// refused (port 0).
+    #[error("no common codec (or the audio stream was refused)")]
+    NoCommonCodec,
+}
 
 /// Packetisation time when the peer states none.
 pub const DEFAULT_PTIME: Duration = Duration::from_millis(20);

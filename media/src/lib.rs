@@ -2,7 +2,8 @@
 //!
 //! RTP/RTCP sessions, the adaptive jitter buffer, codecs behind
 //! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, and SDP
-//! with RFC 3264 offer/answer.
+//! with RFC 3264 offer/answer (the SDP model itself is `openphone-sdp`,
+//! re-exported in [`sdp`]).
 #![warn(missing_docs)]
 
 pub mod codec;

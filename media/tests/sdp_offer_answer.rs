@@ -215,7 +215,7 @@ fn rfc3264_10_2_one_of_n_codec_selection() {
     let ours = parse(&sdp::sdp_from_offer(&ans, &origin("192.0.2.2")).to_string());
     let rfc = parse(BOB_10_2);
     assert_eq!(ours.media[0].formats, rfc.media[0].formats);
-    assert_eq!(ours.media[0].direction(), Some(MediaDirection::Inactive));
+    assert_eq!(ours.media[0].direction(), Some(sdp::Direction::Inactive));
     assert_eq!(ours.media[0].port, 54344);
 
     // Alice picks from Bob's two codecs.

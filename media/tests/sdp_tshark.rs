@@ -1,6 +1,7 @@
 //! Cross-check of our SDP output with a reference decoder: Wireshark's SDP
 //! dissector (tshark) must read the fields we meant and flag nothing
-//! malformed. Skipped when tshark is not installed.
+//! malformed. tshark is required: without it these tests fail, so a
+//! missing reference never passes for a successful cross-check.
 
 use std::process::Command;
 use std::time::Duration;
@@ -8,12 +9,17 @@ use std::time::Duration;
 use openphone_media::sdp::{self, SdpOrigin, SessionDescription};
 use openphone_sal::{CodecDescriptor, MediaDirection, MediaOffer};
 
-fn tshark_available() -> bool {
-    Command::new("tshark")
+/// Fails the test unless tshark runs.
+fn require_tshark() {
+    let ok = Command::new("tshark")
         .arg("--version")
         .output()
         .map(|o| o.status.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "tshark (Wireshark's command-line dissector) is needed for this cross-check; install it"
+    );
 }
 
 /// A one-packet pcap: Ethernet/IPv4/UDP 5060 → 5060 carrying `payload`.
@@ -131,10 +137,7 @@ fn origin() -> SdpOrigin {
 
 #[test]
 fn wireshark_reads_our_offer() {
-    if !tshark_available() {
-        eprintln!("tshark not installed; skipping reference cross-check");
-        return;
-    }
+    require_tshark();
     let mut offer = MediaOffer::new("192.0.2.1:40000".parse().unwrap())
         .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
         .with_codec(CodecDescriptor::new(97, "iLBC", 8000).with_fmtp("mode=30"))
@@ -188,10 +191,7 @@ fn wireshark_reads_our_offer() {
 
 #[test]
 fn wireshark_reads_our_answer_to_a_multi_stream_offer() {
-    if !tshark_available() {
-        eprintln!("tshark not installed; skipping reference cross-check");
-        return;
-    }
+    require_tshark();
     let remote_text =
         "v=0\r\no=bob 1 1 IN IP6 2001:db8::2\r\ns=-\r\nc=IN IP6 2001:db8::2\r\nt=0 0\r\n\
                        m=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\

@@ -2,7 +2,7 @@
 //!
 //! An RFC 3261 user agent for OpenPhone: UDP and TCP transports (RFC 3581 `rport`),
 //! the four transaction state machines with their timers, dialogs, calls with SDP
-//! offer/answer (SDP through `openphone_media::sdp`, negotiation through
+//! offer/answer (SDP through `openphone-sdp`, negotiation through
 //! `openphone_sal::media::negotiate`), registration with refresh, digest
 //! authentication (RFC 2617/7616/8760: MD5, SHA-256, SHA-512/256), CANCEL, re-INVITE
 //! hold/resume, INFO DTMF, REFER with NOTIFY progress, and MESSAGE.

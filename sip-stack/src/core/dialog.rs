@@ -69,7 +69,7 @@ pub(crate) struct Call {
     pub our_offer: Option<MediaDescription>,
     pub remote_offer: Option<MediaDescription>,
     /// The peer's last SDP offer, whole (our answer mirrors its m-lines).
-    pub remote_sdp: Option<openphone_media::sdp::SessionDescription>,
+    pub remote_sdp: Option<openphone_sdp::SessionDescription>,
     pub negotiated: Option<NegotiatedMedia>,
     pub origin: Origin,
     pub remote_held: bool,

@@ -1,10 +1,10 @@
 //! The SIP side of offer/answer: SDP bodies to and from the SAL's neutral
-//! [`MediaDescription`] (`openphone_media::sdp`), negotiated by
+//! [`MediaDescription`] (`openphone-sdp`), negotiated by
 //! [`openphone_sal::media::negotiate`].
 
 use std::net::IpAddr;
 
-use openphone_media::sdp::{self, SdpOrigin, SessionDescription};
+use openphone_sdp::{self as sdp, SdpOrigin, SessionDescription};
 use openphone_sal::media::negotiate;
 use openphone_sal::{MediaDescription, MediaDirection, NegotiatedMedia};
 

@@ -1,19 +1,18 @@
-//! The typed SDP model (RFC 8866, which obsoletes RFC 4566) and its printer.
+//! The typed SDP model (RFC 8866, which obsoletes RFC 4566). The parser is
+//! in `parse.rs`, the printer in `print.rs`.
 //!
 //! Fields we use are typed; everything else is kept verbatim so that a
 //! parsed description prints back with nothing lost.
 
-use std::fmt;
 use std::net::IpAddr;
 
-use openphone_sal::MediaDirection;
-
 use super::attributes::{self, Fmtp, RtcpAttr, RtpMap};
+use super::direction::{self, Direction};
 
 /// A whole session description (`v=` to the last media section).
 ///
 /// ```
-/// use openphone_media::sdp::SessionDescription;
+/// use openphone_sdp::SessionDescription;
 /// let sdp = "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
 ///            m=audio 4000 RTP/AVP 0\r\n";
 /// let sd = SessionDescription::parse(sdp.as_bytes()).unwrap();
@@ -102,8 +101,8 @@ impl Connection {
     }
 }
 
-/// `IP4` or `IP6` for an address.
-pub(crate) fn addr_type_of(ip: IpAddr) -> &'static str {
+/// `IP4` or `IP6`, the `<addrtype>` of `o=` and `c=` lines, for an address.
+pub fn addr_type_of(ip: IpAddr) -> &'static str {
     match ip {
         IpAddr::V4(_) => "IP4",
         IpAddr::V6(_) => "IP6",
@@ -243,8 +242,8 @@ impl MediaDescription {
     }
 
     /// The direction attribute of this section, if it has one.
-    pub fn direction(&self) -> Option<MediaDirection> {
-        attributes::direction_of(&self.attributes)
+    pub fn direction(&self) -> Option<Direction> {
+        direction::direction_of(&self.attributes)
     }
 
     /// `a=rtcp` (RFC 3605), if present and valid.
@@ -272,8 +271,8 @@ impl MediaDescription {
 
 impl SessionDescription {
     /// The session-level direction attribute, if any.
-    pub fn direction(&self) -> Option<MediaDirection> {
-        attributes::direction_of(&self.attributes)
+    pub fn direction(&self) -> Option<Direction> {
+        direction::direction_of(&self.attributes)
     }
 
     /// The session-level `a=ptime`, which some devices put there.
@@ -283,135 +282,5 @@ impl SessionDescription {
             .filter(|a| a.name.eq_ignore_ascii_case("ptime"))
             .filter_map(|a| a.value.as_deref())
             .find_map(attributes::parse_ms)
-    }
-}
-
-// ---- printing (RFC 8866 §5 order, CRLF line ends) ----
-
-impl fmt::Display for SessionDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "v={}\r\n", self.version)?;
-        write!(f, "o={}\r\n", self.origin)?;
-        // RFC 8866 §5.3: the name must not be empty.
-        let name = if self.session_name.is_empty() {
-            "-"
-        } else {
-            &self.session_name
-        };
-        write!(f, "s={name}\r\n")?;
-        if let Some(i) = &self.information {
-            write!(f, "i={i}\r\n")?;
-        }
-        if let Some(u) = &self.uri {
-            write!(f, "u={u}\r\n")?;
-        }
-        for e in &self.emails {
-            write!(f, "e={e}\r\n")?;
-        }
-        for p in &self.phones {
-            write!(f, "p={p}\r\n")?;
-        }
-        if let Some(c) = &self.connection {
-            write!(f, "c={c}\r\n")?;
-        }
-        for b in &self.bandwidths {
-            write!(f, "b={b}\r\n")?;
-        }
-        if self.times.is_empty() {
-            // A description without t= is invalid; print the usual "always".
-            f.write_str("t=0 0\r\n")?;
-        }
-        for t in &self.times {
-            write!(f, "t={} {}\r\n", t.start, t.stop)?;
-            for r in &t.repeats {
-                write!(f, "r={r}\r\n")?;
-            }
-        }
-        if let Some(z) = &self.time_zones {
-            write!(f, "z={z}\r\n")?;
-        }
-        if let Some(k) = &self.key {
-            write!(f, "k={k}\r\n")?;
-        }
-        for a in &self.attributes {
-            write!(f, "a={a}\r\n")?;
-        }
-        for m in &self.media {
-            write!(f, "{m}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} {} {} {} {}",
-            self.username,
-            self.session_id,
-            self.session_version,
-            self.net_type,
-            self.addr_type,
-            self.address
-        )
-    }
-}
-
-impl fmt::Display for Connection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.net_type, self.addr_type, self.address)?;
-        if let Some(ttl) = self.ttl {
-            write!(f, "/{ttl}")?;
-        }
-        if let Some(n) = self.num_addresses {
-            write!(f, "/{n}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Bandwidth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.bw_type, self.bandwidth)
-    }
-}
-
-impl fmt::Display for Attribute {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.value {
-            Some(v) => write!(f, "{}:{}", self.name, v),
-            None => f.write_str(&self.name),
-        }
-    }
-}
-
-impl fmt::Display for MediaDescription {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "m={} {}", self.media, self.port)?;
-        if let Some(n) = self.port_count {
-            write!(f, "/{n}")?;
-        }
-        write!(f, " {}", self.proto)?;
-        for fmt_ in &self.formats {
-            write!(f, " {fmt_}")?;
-        }
-        f.write_str("\r\n")?;
-        if let Some(i) = &self.information {
-            write!(f, "i={i}\r\n")?;
-        }
-        if let Some(c) = &self.connection {
-            write!(f, "c={c}\r\n")?;
-        }
-        for b in &self.bandwidths {
-            write!(f, "b={b}\r\n")?;
-        }
-        if let Some(k) = &self.key {
-            write!(f, "k={k}\r\n")?;
-        }
-        for a in &self.attributes {
-            write!(f, "a={a}\r\n")?;
-        }
-        Ok(())
     }
 }

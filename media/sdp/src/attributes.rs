@@ -1,17 +1,14 @@
-//! Typed views of the attributes offer/answer uses. Unparseable values are
-//! treated as absent (and kept verbatim in the model).
+//! Typed views of the attributes offer/answer uses (rtpmap, fmtp, rtcp,
+//! ptime). Unparseable values are treated as absent (and kept verbatim in
+//! the model). Directions are in `direction.rs`.
 
 use std::fmt;
 use std::net::IpAddr;
 
-use openphone_sal::MediaDirection;
-
-use super::model::Attribute;
-
 /// `a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>]`.
 ///
 /// ```
-/// use openphone_media::sdp::RtpMap;
+/// use openphone_sdp::RtpMap;
 /// let m = RtpMap::parse("111 opus/48000/2").unwrap();
 /// assert_eq!((m.payload_type, m.encoding.as_str(), m.clock_rate, m.channels), (111, "opus", 48000, Some(2)));
 /// assert_eq!(m.to_string(), "111 opus/48000/2");
@@ -32,7 +29,7 @@ impl RtpMap {
     /// Parses an rtpmap value; `None` if it is malformed.
     pub fn parse(value: &str) -> Option<Self> {
         let (pt, rest) = value.trim().split_once(char::is_whitespace)?;
-        let payload_type = parse_pt(pt)?;
+        let payload_type = parse_payload_type(pt)?;
         let mut parts = rest.trim().split('/');
         let encoding = parts.next()?.trim();
         if encoding.is_empty() || encoding.contains(char::is_whitespace) {
@@ -72,8 +69,16 @@ impl fmt::Display for RtpMap {
     }
 }
 
-/// A payload type number (0–127).
-pub(crate) fn parse_pt(s: &str) -> Option<u8> {
+/// A payload type number (0–127), as an `m=` format or an rtpmap/fmtp
+/// field is written; `None` for anything else.
+///
+/// ```
+/// use openphone_sdp::parse_payload_type;
+/// assert_eq!(parse_payload_type("101"), Some(101));
+/// assert_eq!(parse_payload_type("128"), None);
+/// assert_eq!(parse_payload_type("t38"), None);
+/// ```
+pub fn parse_payload_type(s: &str) -> Option<u8> {
     s.trim().parse::<u8>().ok().filter(|&pt| pt <= 127)
 }
 
@@ -149,37 +154,6 @@ impl fmt::Display for RtcpAttr {
 pub(crate) fn parse_ms(value: &str) -> Option<f64> {
     let v: f64 = value.trim().parse().ok()?;
     (v.is_finite() && v > 0.0 && v <= 10_000.0).then_some(v)
-}
-
-/// The SDP attribute name of a direction.
-pub fn direction_name(d: MediaDirection) -> &'static str {
-    match d {
-        MediaDirection::SendRecv => "sendrecv",
-        MediaDirection::SendOnly => "sendonly",
-        MediaDirection::RecvOnly => "recvonly",
-        MediaDirection::Inactive => "inactive",
-    }
-}
-
-/// The last direction attribute in a list (the last wins if a peer sends several).
-pub(crate) fn direction_of(attrs: &[Attribute]) -> Option<MediaDirection> {
-    attrs.iter().rev().find_map(|a| {
-        if a.value.is_some() {
-            return None;
-        }
-        let n = a.name.as_str();
-        if n.eq_ignore_ascii_case("sendrecv") {
-            Some(MediaDirection::SendRecv)
-        } else if n.eq_ignore_ascii_case("sendonly") {
-            Some(MediaDirection::SendOnly)
-        } else if n.eq_ignore_ascii_case("recvonly") {
-            Some(MediaDirection::RecvOnly)
-        } else if n.eq_ignore_ascii_case("inactive") {
-            Some(MediaDirection::Inactive)
-        } else {
-            None
-        }
-    })
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 //! `i c b k a` inside a media section. Bounded by the `MAX_*` limits; never
 //! panics.
 
+use std::borrow::Cow;
+
 use super::error::SdpError;
 use super::model::{
     Attribute, Bandwidth, Connection, MediaDescription, Origin, SessionDescription, Timing,
@@ -48,7 +50,7 @@ impl SessionDescription {
         let s = if s.trim().is_empty() {
             "-".to_string()
         } else {
-            s
+            s.into_owned()
         };
 
         let mut sd = SessionDescription {
@@ -72,19 +74,19 @@ impl SessionDescription {
         let mut pending_media = None;
         while let Some((ln, kind, value)) = lines.next_line()? {
             match kind {
-                'i' => set_once(&mut sd.information, value, ln, kind)?,
-                'u' => set_once(&mut sd.uri, value, ln, kind)?,
-                'e' => sd.emails.push(value),
-                'p' => sd.phones.push(value),
+                'i' => set_once(&mut sd.information, value.into_owned(), ln, kind)?,
+                'u' => set_once(&mut sd.uri, value.into_owned(), ln, kind)?,
+                'e' => sd.emails.push(value.into_owned()),
+                'p' => sd.phones.push(value.into_owned()),
                 'c' => set_once(&mut sd.connection, parse_connection(ln, &value)?, ln, kind)?,
                 'b' => sd.bandwidths.push(parse_bandwidth(ln, &value)?),
                 't' => sd.times.push(parse_timing(ln, &value)?),
                 'r' => match sd.times.last_mut() {
-                    Some(t) => t.repeats.push(value),
+                    Some(t) => t.repeats.push(value.into_owned()),
                     None => return Err(SdpError::Misplaced { line: ln, kind }),
                 },
-                'z' => set_once(&mut sd.time_zones, value, ln, kind)?,
-                'k' => set_once(&mut sd.key, value, ln, kind)?,
+                'z' => set_once(&mut sd.time_zones, value.into_owned(), ln, kind)?,
+                'k' => set_once(&mut sd.key, value.into_owned(), ln, kind)?,
                 'a' => push_attribute(&mut sd.attributes, ln, &value)?,
                 'm' => {
                     pending_media = Some(parse_media_line(ln, &value)?);
@@ -105,10 +107,10 @@ impl SessionDescription {
         while let Some(mut m) = pending_media.take() {
             while let Some((ln, kind, value)) = lines.next_line()? {
                 match kind {
-                    'i' => set_once(&mut m.information, value, ln, kind)?,
+                    'i' => set_once(&mut m.information, value.into_owned(), ln, kind)?,
                     'c' => set_once(&mut m.connection, parse_connection(ln, &value)?, ln, kind)?,
                     'b' => m.bandwidths.push(parse_bandwidth(ln, &value)?),
-                    'k' => set_once(&mut m.key, value, ln, kind)?,
+                    'k' => set_once(&mut m.key, value.into_owned(), ln, kind)?,
                     'a' => push_attribute(&mut m.attributes, ln, &value)?,
                     'm' => {
                         pending_media = Some(parse_media_line(ln, &value)?);
@@ -143,8 +145,10 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// The next non-blank line as (line number, type, value).
-    fn next_line(&mut self) -> Result<Option<(usize, char, String)>, SdpError> {
+    /// The next non-blank line as (line number, type, value). The value
+    /// borrows from the input unless it had to be repaired (not UTF-8), so
+    /// each field is copied once, into the model.
+    fn next_line(&mut self) -> Result<Option<(usize, char, Cow<'a, str>)>, SdpError> {
         loop {
             if self.rest.is_empty() {
                 return Ok(None);
@@ -173,15 +177,12 @@ impl<'a> Lines<'a> {
                     kind: char::from(kind),
                 });
             }
-            // Free text may be in another charset (RFC 8866 a=charset);
-            // structural fields are ASCII and checked by their parsers.
-            let value = String::from_utf8_lossy(value).trim_end().to_string();
-            return Ok(Some((ln, char::from(kind), value)));
+            return Ok(Some((ln, char::from(kind), text(value))));
         }
     }
 
     /// The next line, which must be of type `kind`.
-    fn require(&mut self, kind: char) -> Result<(usize, String), SdpError> {
+    fn require(&mut self, kind: char) -> Result<(usize, Cow<'a, str>), SdpError> {
         match self.next_line()? {
             Some((ln, k, v)) if k == kind => Ok((ln, v)),
             Some((ln, _, _)) => Err(SdpError::Missing {
@@ -194,6 +195,27 @@ impl<'a> Lines<'a> {
             }),
         }
     }
+}
+
+/// A line's value as text, trailing white space removed. Free text may be
+/// in another charset (RFC 8866 a=charset), so invalid UTF-8 is replaced
+/// rather than refused; structural fields are ASCII and checked by their
+/// parsers.
+fn text(value: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(s) => Cow::Borrowed(s.trim_end()),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(value).trim_end().to_string()),
+    }
+}
+
+/// Exactly `N` white-space separated fields, or `None`.
+fn fields<const N: usize>(v: &str) -> Option<[&str; N]> {
+    let mut it = v.split_whitespace();
+    let mut out = [""; N];
+    for slot in &mut out {
+        *slot = it.next()?;
+    }
+    it.next().is_none().then_some(out)
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, line: usize, kind: char) -> Result<(), SdpError> {
@@ -213,8 +235,7 @@ fn token(s: &str) -> bool {
 }
 
 fn parse_origin(ln: usize, v: &str) -> Result<Origin, SdpError> {
-    let f: Vec<&str> = v.split_whitespace().take(7).collect();
-    let [username, id, version, net_type, addr_type, address] = f[..] else {
+    let Some([username, id, version, net_type, addr_type, address]) = fields(v) else {
         return Err(invalid(ln, "origin"));
     };
     let num = |s: &str, field| s.parse::<u64>().map_err(|_| invalid(ln, field));
@@ -232,8 +253,7 @@ fn parse_origin(ln: usize, v: &str) -> Result<Origin, SdpError> {
 }
 
 fn parse_connection(ln: usize, v: &str) -> Result<Connection, SdpError> {
-    let f: Vec<&str> = v.split_whitespace().take(4).collect();
-    let [net_type, addr_type, addr] = f[..] else {
+    let Some([net_type, addr_type, addr]) = fields(v) else {
         return Err(invalid(ln, "connection"));
     };
     if !token(net_type) || !token(addr_type) {
@@ -292,8 +312,7 @@ fn parse_bandwidth(ln: usize, v: &str) -> Result<Bandwidth, SdpError> {
 }
 
 fn parse_timing(ln: usize, v: &str) -> Result<Timing, SdpError> {
-    let f: Vec<&str> = v.split_whitespace().take(3).collect();
-    let [start, stop] = f[..] else {
+    let Some([start, stop]) = fields(v) else {
         return Err(invalid(ln, "timing"));
     };
     Ok(Timing {

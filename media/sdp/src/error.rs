@@ -1,12 +1,15 @@
-//! Errors of SDP parsing, conversion and offer/answer.
+//! Why an SDP body could not be parsed or used.
 
 /// Why an SDP body could not be parsed or used.
 ///
-/// Line numbers are 1-based and count every line of the body.
+/// Line numbers are 1-based and count every line of the body. The parser
+/// gives every variant up to [`InvalidField`](Self::InvalidField); the last
+/// four are for users of a parsed description that need an audio stream and
+/// its address (such as openphone-media's conversion to a media offer).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SdpError {
-    /// The body is larger than [`MAX_SDP_BYTES`](super::MAX_SDP_BYTES).
+    /// The body is larger than [`MAX_SDP_BYTES`](crate::MAX_SDP_BYTES).
     #[error("SDP body too large ({0} bytes)")]
     TooLarge(usize),
     /// More lines, media sections or attributes than the parser accepts.

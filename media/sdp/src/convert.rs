@@ -11,12 +11,10 @@ use openphone_sal::{
     SdesCrypto, StreamDescription,
 };
 
-use super::attributes::{direction_name, parse_pt, RtcpAttr, RtpMap};
-use super::error::SdpError;
-use super::model::{
-    addr_type_of, Attribute, Connection, MediaDescription, Origin, SessionDescription, Timing,
+use crate::{
+    addr_type_of, parse_payload_type, static_payload_type, Attribute, Connection, Direction,
+    MediaDescription, Origin, RtcpAttr, RtpMap, SdpError, SessionDescription, Timing,
 };
-use super::static_pt::static_payload_type;
 
 /// What we put in our `o=` line. The SIP stack keeps one per call and bumps
 /// `session_version` for every new description (RFC 3264 §8).
@@ -122,7 +120,11 @@ fn stream_from_section(
     if profile_of(&m.proto).is_some() {
         s.codecs = codecs_of(m);
     }
-    s.direction = m.direction().or_else(|| sd.direction()).unwrap_or_default();
+    s.direction = m
+        .direction()
+        .or_else(|| sd.direction())
+        .map(media_direction)
+        .unwrap_or_default();
     if m.port == 0 || kind != MediaKind::Audio {
         // Refused, or a stream we only describe so that it can be refused:
         // its address does not matter, good or bad.
@@ -220,7 +222,7 @@ fn connection_ip(
 fn codecs_of(m: &MediaDescription) -> Vec<CodecDescriptor> {
     let mut out: Vec<CodecDescriptor> = Vec::new();
     for format in &m.formats {
-        let Some(pt) = parse_pt(format) else { continue };
+        let Some(pt) = parse_payload_type(format) else { continue };
         if out.iter().any(|c| c.payload_type == Some(pt)) {
             continue;
         }
@@ -250,7 +252,7 @@ fn codecs_of(m: &MediaDescription) -> Vec<CodecDescriptor> {
 /// format 0 when it has none, since an `m=` line needs one).
 ///
 /// ```
-/// use openphone_media::sdp::{sdp_from_description, SdpOrigin};
+/// use openphone_sdp::{sdp_from_description, SdpOrigin};
 /// use openphone_sal::{CodecDescriptor, MediaDescription, StreamDescription};
 /// let ours = MediaDescription::from(
 ///     StreamDescription::audio("192.0.2.10:40000".parse().unwrap())
@@ -406,8 +408,28 @@ fn section(s: &StreamDescription, proto: &str) -> MediaDescription {
             .push(Attribute::value("fingerprint", format!("{} {}", f.hash, f.value)));
     }
     m.attributes
-        .push(Attribute::property(direction_name(s.direction)));
+        .push(Attribute::property(sdp_direction(s.direction).name()));
     m
+}
+
+/// The model's direction for an SDP direction attribute.
+pub fn media_direction(d: Direction) -> MediaDirection {
+    match d {
+        Direction::SendRecv => MediaDirection::SendRecv,
+        Direction::SendOnly => MediaDirection::SendOnly,
+        Direction::RecvOnly => MediaDirection::RecvOnly,
+        Direction::Inactive => MediaDirection::Inactive,
+    }
+}
+
+/// The SDP direction attribute for the model's direction.
+pub fn sdp_direction(d: MediaDirection) -> Direction {
+    match d {
+        MediaDirection::SendRecv => Direction::SendRecv,
+        MediaDirection::SendOnly => Direction::SendOnly,
+        MediaDirection::RecvOnly => Direction::RecvOnly,
+        MediaDirection::Inactive => Direction::Inactive,
+    }
 }
 
 /// Milliseconds as SDP writes them: `20`, or `22.5` when not whole.

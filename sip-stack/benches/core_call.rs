@@ -6,13 +6,17 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use openphone_sal::{Address, CallId, CodecDescriptor, MediaOffer, StackCommand, StackEvent};
+use openphone_sal::{
+    Address, CallId, CodecDescriptor, MediaDescription, StackCommand, StackEvent, StreamDescription,
+};
 use openphone_sip::{CoreConfig, SipCore};
 
-fn media(port: u16) -> MediaOffer {
-    MediaOffer::new(format!("127.0.0.1:{port}").parse().unwrap())
-        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
-        .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16"))
+fn media(port: u16) -> MediaDescription {
+    MediaDescription::from(
+        StreamDescription::audio(format!("127.0.0.1:{port}").parse().unwrap())
+            .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
+            .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16")),
+    )
 }
 
 /// Moves every transmit between the two cores until both are quiet.

@@ -1,5 +1,6 @@
 //! A minimal command-line SIP UA on `SipStack`, for interop checks against SIPp,
-//! Kamailio or softphones. No audio: it negotiates media and prints events.
+//! Kamailio or softphones. Media is real RTP from `openphone_media::Engine`
+//! (silence sent, received audio dropped); it prints every event.
 //!
 //! ```text
 //! sip_ua --bind 127.0.0.1:25081 [--tcp] [--answer] [--call sip:bob@127.0.0.1:15060]
@@ -7,13 +8,72 @@
 //!        [--hangup-after 3] [--exit-after 10]
 //! ```
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use openphone_media::{Engine, EngineConfig};
 use openphone_sal::{
-    AccountConfig, AccountId, Address, CallId, CodecDescriptor, MediaOffer, Stack, StackCommand,
-    StackEvent, StackEventSink, StackIo,
+    AccountConfig, AccountId, Address, CallId, CallMedia, MediaDescription, MediaEngine,
+    MediaError, MediaEvent, MediaEventSink, MediaStats, NegotiatedMedia, Stack, StackCommand,
+    StackEvent, StackEventSink, StackIo, StackMedia,
 };
 use openphone_sip::{SipConfig, SipStack};
+use tokio::sync::mpsc;
+
+/// The media port a phone would hand the stack, reduced to what this UA
+/// needs: one engine session per call.
+struct EnginePort {
+    engine: Engine,
+    events: mpsc::UnboundedSender<(CallId, MediaEvent)>,
+    sessions: Mutex<HashMap<CallId, Box<dyn CallMedia>>>,
+}
+
+impl EnginePort {
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<CallId, Box<dyn CallMedia>>> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl StackMedia for EnginePort {
+    fn reserve(&self, call: CallId) -> Result<MediaDescription, MediaError> {
+        let mut sessions = self.sessions();
+        if let Some(s) = sessions.get(&call) {
+            return Ok(s.local_description());
+        }
+        let session = self
+            .engine
+            .create_session(call, MediaEventSink::new(call, self.events.clone()))?;
+        let description = session.local_description();
+        sessions.insert(call, session);
+        Ok(description)
+    }
+
+    fn local_description(&self, call: CallId) -> Result<MediaDescription, MediaError> {
+        self.sessions()
+            .get(&call)
+            .map(|s| s.local_description())
+            .ok_or(MediaError::UnknownCall)
+    }
+
+    fn apply(&self, call: CallId, media: &NegotiatedMedia) -> Result<(), MediaError> {
+        match self.sessions().get_mut(&call) {
+            Some(s) => s.apply(media),
+            None => Err(MediaError::UnknownCall),
+        }
+    }
+
+    fn stats(&self, call: CallId) -> Option<MediaStats> {
+        self.sessions().get(&call).map(|s| s.stats())
+    }
+
+    fn release(&self, call: CallId) -> Option<MediaStats> {
+        let mut session = self.sessions().remove(&call)?;
+        let stats = session.stats();
+        session.stop();
+        Some(stats)
+    }
+}
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -37,21 +97,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cfg = cfg.tcp_bind(bind);
     }
     let stack = SipStack::new(cfg.build());
-    let (tx, commands) = tokio::sync::mpsc::channel(16);
-    let (etx, mut events) = tokio::sync::mpsc::unbounded_channel();
-    let info = Box::new(stack)
-        .start(StackIo {
-            commands,
-            events: StackEventSink::new(0, etx),
-        })
-        .await?;
+    let (media_tx, mut media_events) = mpsc::unbounded_channel();
+    let media = Arc::new(EnginePort {
+        engine: Engine::new(EngineConfig::builder().bind_ip(bind.ip()).build()?),
+        events: media_tx,
+        sessions: Mutex::new(HashMap::new()),
+    });
+    tokio::spawn(async move {
+        while let Some((call, ev)) = media_events.recv().await {
+            println!("media event: {call} {ev:?}");
+        }
+    });
+    let (tx, commands) = mpsc::channel(16);
+    let (etx, mut events) = mpsc::unbounded_channel();
+    let io = StackIo::new(commands, StackEventSink::new(0, etx), media.clone());
+    let info = Box::new(stack).start(io).await?;
     println!("listening: {:?}", info.listening);
-    let media = |port: u16| {
-        MediaOffer::new(std::net::SocketAddr::new(bind.ip(), port))
-            .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
-            .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
-            .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16"))
-    };
     let mut account = None;
     if let Some(aor) = arg(&args, "--register") {
         let id = AccountId::next();
@@ -87,7 +148,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             call,
             account,
             to: Address::new(to)?,
-            offer: media(16000),
+            offer: media.reserve(call)?,
         })
         .await?;
     }
@@ -102,7 +163,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             StackEvent::IncomingCall { call, .. } if answer => {
                 tx.send(StackCommand::Answer {
                     call,
-                    media: media(16002),
+                    media: media.reserve(call)?,
+                })
+                .await?;
+            }
+            StackEvent::IncomingCall { call, .. } => {
+                tx.send(StackCommand::Alert {
+                    call,
+                    early_media: None,
                 })
                 .await?;
             }

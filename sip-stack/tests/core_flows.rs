@@ -5,138 +5,16 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use openphone_sal::{
-    AccountConfig, AccountId, Address, CallId, CodecDescriptor, EndReason, MediaDirection,
-    MediaOffer, RegistrationState, StackCommand, StackEvent,
+    AccountConfig, AccountId, Address, Cause, CodecDescriptor, EndReason, Initiator,
+    MediaDescription, MediaDirection, RawCause, Reason, RegistrationState, StackCommand,
+    StackEvent, StreamDescription,
 };
-use openphone_sip::message::{Method, Response, SipMessage};
-use openphone_sip::{CoreConfig, SipCore, Transmit};
+use openphone_sip::message::Method;
+use openphone_sip::{CoreConfig, SipCore};
 
-const ME: &str = "127.0.0.1:5060";
-const PEER: &str = "127.0.0.1:5070";
-
-fn me() -> SocketAddr {
-    ME.parse().unwrap()
-}
-fn peer() -> SocketAddr {
-    PEER.parse().unwrap()
-}
-
-fn core() -> (SipCore, Instant) {
-    let now = Instant::now();
-    (
-        SipCore::new(CoreConfig::new(Some(me()), None).with_seed(7), now),
-        now,
-    )
-}
-
-fn drain(core: &mut SipCore) -> Vec<Transmit> {
-    std::iter::from_fn(|| core.poll_transmit()).collect()
-}
-
-fn events(core: &mut SipCore) -> Vec<StackEvent> {
-    std::iter::from_fn(|| core.poll_event()).collect()
-}
-
-fn parse(t: &Transmit) -> SipMessage {
-    SipMessage::parse_datagram(&t.bytes).unwrap_or_else(|e| {
-        panic!(
-            "core sent unparsable bytes ({e}):\n{}",
-            String::from_utf8_lossy(&t.bytes)
-        )
-    })
-}
-
-fn responses(ts: &[Transmit]) -> Vec<Response> {
-    ts.iter().filter_map(|t| parse(t).into_response()).collect()
-}
-
-fn codes(ts: &[Transmit]) -> Vec<u16> {
-    responses(ts).iter().map(|r| r.status).collect()
-}
-
-fn text(t: &Transmit) -> String {
-    String::from_utf8_lossy(&t.bytes).into_owned()
-}
-
-fn sdp(port: u16, direction: &str) -> String {
-    format!(
-        "v=0\r\no=peer 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n\
-         a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na={direction}\r\n"
-    )
-}
-
-fn media(port: u16) -> MediaOffer {
-    MediaOffer::new(format!("127.0.0.1:{port}").parse().unwrap())
-        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
-        .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16"))
-}
-
-/// A request from the peer.
-#[allow(clippy::too_many_arguments)]
-fn request(
-    method: &str,
-    branch: &str,
-    call_id: &str,
-    cseq: u32,
-    to_tag: Option<&str>,
-    extra: &str,
-    body: &str,
-    ct: &str,
-) -> Vec<u8> {
-    let to = match to_tag {
-        Some(t) => format!("<sip:ua@{ME}>;tag={t}"),
-        None => format!("<sip:ua@{ME}>"),
-    };
-    let ctype = if body.is_empty() {
-        String::new()
-    } else {
-        format!("Content-Type: {ct}\r\n")
-    };
-    format!(
-        "{method} sip:ua@{ME} SIP/2.0\r\nVia: SIP/2.0/UDP {PEER};branch={branch};rport\r\n\
-         Max-Forwards: 70\r\nFrom: \"Peer\" <sip:peer@{PEER}>;tag=ptag\r\nTo: {to}\r\n\
-         Call-ID: {call_id}\r\nCSeq: {cseq} {method}\r\nContact: <sip:peer@{PEER}>\r\n{extra}{ctype}\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
-fn invite(call_id: &str, body: &str) -> Vec<u8> {
-    request(
-        "INVITE",
-        "z9hG4bKinv1",
-        call_id,
-        1,
-        None,
-        "",
-        body,
-        "application/sdp",
-    )
-}
-
-/// Delivers an incoming INVITE and returns (call, to-tag of the 180).
-fn ring(core: &mut SipCore, now: Instant, call_id: &str, body: &str) -> (CallId, String) {
-    core.handle_datagram(now, me(), peer(), &invite(call_id, body));
-    let out = drain(core);
-    assert_eq!(codes(&out), vec![100, 180]);
-    for t in &out {
-        assert_eq!(t.dst, peer(), "rport: reply to the source");
-    }
-    let ringing = responses(&out).remove(1);
-    let via = ringing.headers.top_via().unwrap();
-    assert_eq!(via.rport(), Some(Some(5070)), "rport filled in");
-    let tag = ringing.headers.to().unwrap().tag().unwrap().to_string();
-    let call = match events(core).as_slice() {
-        [StackEvent::IncomingCall { call, offer, .. }] => {
-            assert_eq!(offer.is_some(), !body.is_empty());
-            *call
-        }
-        e => panic!("expected IncomingCall, got {e:?}"),
-    };
-    (call, tag)
-}
+#[path = "common/scripted_peer.rs"]
+mod scripted;
+use scripted::*;
 
 #[test]
 fn answered_call_retransmits_2xx_until_ack_then_ends_on_bye() {
@@ -174,8 +52,8 @@ fn answered_call_retransmits_2xx_until_ack_then_ends_on_bye() {
     assert!(matches!(ev[0], StackEvent::Connected { .. }));
     match &ev[1] {
         StackEvent::MediaNegotiated { media, .. } => {
-            assert_eq!(media.remote_rtp.port(), 7000);
-            assert_eq!(media.send_telephone_event, Some(101));
+            assert_eq!(sending(media).remote_rtp.port(), 7000);
+            assert_eq!(sending(media).telephone_event, Some(101));
         }
         e => panic!("{e:?}"),
     }
@@ -192,13 +70,12 @@ fn answered_call_retransmits_2xx_until_ack_then_ends_on_bye() {
         &request("BYE", "z9hG4bKbye1", "c1", 2, Some(&tag), "", "", ""),
     );
     assert_eq!(codes(&drain(&mut core)), vec![200]);
-    assert!(matches!(
-        events(&mut core).as_slice(),
-        [StackEvent::CallEnded {
-            reason: EndReason::RemoteHangup,
-            ..
-        }]
-    ));
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded { reason, .. }] => {
+            assert_eq!(*reason, EndReason::remote(Cause::NormalClearing))
+        }
+        e => panic!("{e:?}"),
+    }
     // A second BYE: the dialog is gone.
     core.handle_datagram(
         d,
@@ -216,13 +93,12 @@ fn cancel_before_answer() {
     let cancel = request("CANCEL", "z9hG4bKinv1", "c2", 1, None, "", "", "");
     core.handle_datagram(t0, me(), peer(), &cancel);
     assert_eq!(codes(&drain(&mut core)), vec![200, 487]);
-    assert!(matches!(
-        events(&mut core).as_slice(),
-        [StackEvent::CallEnded {
-            reason: EndReason::RemoteCancelled,
-            ..
-        }]
-    ));
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded { reason, .. }] => {
+            assert_eq!(*reason, EndReason::remote(Cause::Cancelled))
+        }
+        e => panic!("{e:?}"),
+    }
     // The 487 is retransmitted until the ACK (timer G), which the transaction absorbs.
     core.handle_timeout(t0 + Duration::from_millis(500));
     assert_eq!(codes(&drain(&mut core)), vec![487]);
@@ -248,15 +124,17 @@ fn cancel_before_answer() {
 fn reject_and_redirect() {
     let (mut core, t0) = core();
     let (call, _) = ring(&mut core, t0, "c3", "");
-    core.handle_command(t0, StackCommand::Reject { call, code: 486 });
+    let reason = Reason::new(Cause::Busy).with_raw(RawCause::Sip(486));
+    core.handle_command(t0, StackCommand::Reject { call, reason });
     assert_eq!(codes(&drain(&mut core)), vec![486]);
-    assert!(matches!(
-        events(&mut core).as_slice(),
-        [StackEvent::CallEnded {
-            reason: EndReason::LocalReject { code: 486 },
-            ..
-        }]
-    ));
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded { reason, .. }] => {
+            assert_eq!(reason.initiator, Initiator::Local);
+            assert_eq!(reason.cause(), Cause::Busy);
+            assert_eq!(reason.reason.raw, Some(RawCause::Sip(486)));
+        }
+        e => panic!("{e:?}"),
+    }
     let (mut core, t0) = self::core();
     let (call, _) = ring(&mut core, t0, "c4", "");
     let targets = vec![Address::new("sip:voicemail@127.0.0.1").unwrap()];
@@ -265,14 +143,23 @@ fn reject_and_redirect() {
     let r = responses(&out).remove(0);
     assert_eq!(r.status, 302);
     assert!(text(&out[0]).contains("Contact: <sip:voicemail@127.0.0.1>"));
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded { reason, .. }] => {
+            assert_eq!(reason.initiator, Initiator::Local);
+            assert_eq!(reason.cause(), Cause::Redirected);
+        }
+        e => panic!("{e:?}"),
+    }
 }
 
 #[test]
 fn no_common_codec_is_488() {
     let (mut core, t0) = core();
     let (call, _) = ring(&mut core, t0, "c5", &sdp(7000, "sendrecv"));
-    let g722_only = MediaOffer::new("127.0.0.1:8000".parse().unwrap())
-        .with_codec(CodecDescriptor::new(9, "G722", 8000));
+    let g722_only = MediaDescription::from(
+        StreamDescription::audio("127.0.0.1:8000".parse().unwrap())
+            .with_codec(CodecDescriptor::new(9, "G722", 8000)),
+    );
     core.handle_command(
         t0,
         StackCommand::Answer {
@@ -281,13 +168,14 @@ fn no_common_codec_is_488() {
         },
     );
     assert_eq!(codes(&drain(&mut core)), vec![488]);
-    assert!(matches!(
-        events(&mut core).as_slice(),
-        [StackEvent::CallEnded {
-            reason: EndReason::LocalReject { code: 488 },
-            ..
-        }]
-    ));
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded { reason, .. }] => {
+            assert_eq!(reason.initiator, Initiator::Local);
+            assert_eq!(reason.cause(), Cause::IncompatibleMedia);
+            assert_eq!(reason.reason.raw, Some(RawCause::Sip(488)));
+        }
+        e => panic!("{e:?}"),
+    }
 }
 
 #[test]
@@ -316,32 +204,10 @@ fn offerless_invite_gets_offer_in_200_and_answer_in_ack() {
     core.handle_datagram(t0, me(), peer(), &ack);
     match events(&mut core).as_slice() {
         [StackEvent::Connected { .. }, StackEvent::MediaNegotiated { media, .. }] => {
-            assert_eq!(media.remote_rtp.port(), 7100)
+            assert_eq!(sending(media).remote_rtp.port(), 7100)
         }
         e => panic!("{e:?}"),
     }
-}
-
-/// Establishes a call the peer placed and returns (core, now, call, our tag).
-fn established(call_id: &str) -> (SipCore, Instant, CallId, String) {
-    let (mut core, t0) = core();
-    let (call, tag) = ring(&mut core, t0, call_id, &sdp(7000, "sendrecv"));
-    core.handle_command(
-        t0,
-        StackCommand::Answer {
-            call,
-            media: media(8000),
-        },
-    );
-    drain(&mut core);
-    core.handle_datagram(
-        t0,
-        me(),
-        peer(),
-        &request("ACK", "z9hG4bKa", call_id, 1, Some(&tag), "", "", ""),
-    );
-    events(&mut core);
-    (core, t0, call, tag)
 }
 
 #[test]
@@ -372,7 +238,7 @@ fn reinvite_hold_and_resume() {
     );
     match events(&mut core).as_slice() {
         [StackEvent::MediaNegotiated { media, .. }, StackEvent::RemoteHold { held: true, .. }] => {
-            assert_eq!(media.direction, MediaDirection::RecvOnly)
+            assert_eq!(direction(media), MediaDirection::RecvOnly)
         }
         e => panic!("{e:?}"),
     }
@@ -497,46 +363,6 @@ fn options_and_unknown_method() {
     assert_eq!(codes(&drain(&mut core)), vec![405]);
 }
 
-fn answer_to(req: &str, code: u16, to_tag: Option<&str>, extra: &str, body: &str) -> Vec<u8> {
-    let msg = SipMessage::parse_datagram(req.as_bytes()).unwrap();
-    let req = msg.as_request().unwrap();
-    let mut r = req.response(code, Response::default_reason(code));
-    if let Some(t) = to_tag {
-        r = r.with_to_tag(t);
-    }
-    let mut s = String::from_utf8(r.to_bytes()).unwrap();
-    // Put extra headers and a body in (before the final CRLF).
-    let cut = s.find("Content-Length: 0\r\n\r\n").unwrap();
-    s.truncate(cut);
-    if !body.is_empty() {
-        s.push_str("Content-Type: application/sdp\r\n");
-    }
-    s.push_str(extra);
-    s.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.into_bytes()
-}
-
-fn dial(core: &mut SipCore, now: Instant, account: Option<AccountId>) -> (CallId, String) {
-    let call = CallId::next();
-    let to = Address::new(format!("sip:bob@{PEER}")).unwrap();
-    core.handle_command(
-        now,
-        StackCommand::Dial {
-            call,
-            account,
-            to,
-            offer: media(4000),
-        },
-    );
-    let out = drain(core);
-    assert_eq!(out.len(), 1);
-    assert_eq!(out[0].dst, peer());
-    let inv = text(&out[0]);
-    assert!(inv.starts_with(&format!("INVITE sip:bob@{PEER} SIP/2.0")));
-    assert!(inv.contains(";rport"));
-    (call, inv)
-}
-
 #[test]
 fn outgoing_call_with_proxy_auth_and_forked_2xx() {
     let (mut core, t0) = core();
@@ -621,13 +447,12 @@ fn hangup_before_provisional_cancels_after_it() {
         drain(&mut core).is_empty(),
         "§9.1: no CANCEL before a provisional response"
     );
-    assert!(matches!(
-        events(&mut core).as_slice(),
-        [StackEvent::CallEnded {
-            reason: EndReason::Cancelled,
-            ..
-        }]
-    ));
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded { reason, .. }] => {
+            assert_eq!(*reason, EndReason::local(Cause::Cancelled))
+        }
+        e => panic!("{e:?}"),
+    }
     core.handle_datagram(t0, me(), peer(), &answer_to(&inv, 180, Some("t"), "", ""));
     let out = drain(&mut core);
     let cancel = text(&out[0]);
@@ -677,10 +502,13 @@ fn invite_timeout_and_rejection() {
     core.handle_datagram(t0, me(), peer(), &answer_to(&inv, 486, Some("b"), "", ""));
     drain(&mut core);
     match events(&mut core).as_slice() {
-        [StackEvent::CallEnded {
-            call: c,
-            reason: EndReason::Rejected { code: 486, .. },
-        }] => assert_eq!(*c, call),
+        [StackEvent::CallEnded { call: c, reason }] => {
+            assert_eq!(*c, call);
+            assert_eq!(reason.initiator, Initiator::Remote);
+            assert_eq!(reason.cause(), Cause::Busy);
+            assert_eq!(reason.reason.raw, Some(RawCause::Sip(486)));
+            assert_eq!(reason.reason.text.as_deref(), Some("Busy Here"));
+        }
         e => panic!("{e:?}"),
     }
 }
@@ -754,13 +582,16 @@ fn registration_refresh_423_and_rejected_credentials() {
         &answer_to(&reg, 401, Some("r"), ch, ""),
     );
     assert!(drain(&mut core).is_empty());
-    assert!(matches!(
-        events(&mut core).as_slice(),
+    match events(&mut core).as_slice() {
         [StackEvent::Registration {
-            state: RegistrationState::Failed { code: 401, .. },
+            state: RegistrationState::Failed { reason },
             ..
-        }]
-    ));
+        }] => {
+            assert_eq!(reason.cause, Cause::AuthenticationFailed);
+            assert_eq!(reason.raw, Some(RawCause::Sip(401)));
+        }
+        e => panic!("{e:?}"),
+    }
     // It tries again a minute later.
     core.handle_timeout(t0 + Duration::from_secs(229));
     assert!(drain(&mut core)
@@ -853,8 +684,12 @@ fn outgoing_dtmf_transfer_and_message() {
     assert_eq!(codes(&drain(&mut core)), vec![200]);
     match events(&mut core).as_slice() {
         [StackEvent::Message {
-            body, content_type, ..
+            account,
+            body,
+            content_type,
+            ..
         }] => {
+            assert_eq!(*account, None, "no account of ours is user `ua`");
             assert_eq!(body, b"hi");
             assert_eq!(content_type, "text/plain");
         }
@@ -892,8 +727,7 @@ fn random_datagrams_never_panic() {
 #[test]
 fn reinvite_glare_491_is_retried() {
     let (mut core, t0, call, _tag) = established("cg");
-    let hold = media(8000).with_direction(MediaDirection::SendOnly);
-    core.handle_command(t0, StackCommand::UpdateMedia { call, media: hold });
+    core.handle_command(t0, StackCommand::Hold { call });
     let reinvite = text(&drain(&mut core)[0]);
     assert!(reinvite.starts_with(&format!("INVITE sip:peer@{PEER}")));
     assert!(reinvite.contains("a=sendonly"));
@@ -955,13 +789,13 @@ fn invite_expires_unanswered() {
     assert!(drain(&mut core).is_empty());
     core.handle_timeout(t0 + Duration::from_secs(5));
     assert_eq!(codes(&drain(&mut core)), vec![487]);
-    assert!(matches!(
-        events(&mut core).as_slice(),
-        [StackEvent::CallEnded {
-            reason: EndReason::Timeout,
-            ..
-        }]
-    ));
+    match events(&mut core).as_slice() {
+        [StackEvent::CallEnded { reason, .. }] => {
+            assert_eq!(reason.initiator, Initiator::System);
+            assert_eq!(reason.cause(), Cause::NoAnswer);
+        }
+        e => panic!("{e:?}"),
+    }
 }
 
 #[test]

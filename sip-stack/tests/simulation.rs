@@ -8,8 +8,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use openphone_sal::{
-    AccountConfig, AccountId, Address, CallId, CodecDescriptor, EndReason, MediaDirection,
-    MediaOffer, RegistrationState, StackCommand, StackEvent,
+    AccountConfig, AccountId, Address, CallId, Cause, CodecDescriptor, EndReason, MediaDescription,
+    MediaDirection, NegotiatedMedia, RegistrationState, StackCommand, StackEvent,
+    StreamDescription,
 };
 use openphone_sip::auth::{Algorithm, DigestInput};
 use openphone_sip::message::{Header, Method, Request, SipMessage};
@@ -100,10 +101,20 @@ fn registrar(bytes: &[u8], passwords: &BTreeMap<&str, &str>) -> Option<Vec<u8>> 
     Some(resp.to_bytes())
 }
 
-fn media(port: u16) -> MediaOffer {
-    MediaOffer::new(format!("10.9.9.9:{port}").parse().unwrap())
-        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
-        .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
+fn media(port: u16) -> MediaDescription {
+    MediaDescription::from(
+        StreamDescription::audio(format!("10.9.9.9:{port}").parse().unwrap())
+            .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
+            .with_codec(CodecDescriptor::new(8, "PCMA", 8000)),
+    )
+}
+
+/// Where we send audio.
+fn remote_port(m: &NegotiatedMedia) -> u16 {
+    m.audio()
+        .and_then(|s| s.send.as_ref())
+        .map(|s| s.remote_rtp.port())
+        .expect("audio is sent")
 }
 
 #[derive(Default, Debug)]
@@ -186,19 +197,20 @@ fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
                     sa.registered = true
                 }
                 StackEvent::Registration {
-                    state: RegistrationState::Failed { code, reason },
+                    state: RegistrationState::Failed { reason },
                     ..
                 } => {
-                    panic!("seed {seed}: A registration failed {code} {reason}")
+                    panic!("seed {seed}: A registration failed: {reason}")
                 }
                 StackEvent::Ringing { .. } => sa.ringing = true,
                 StackEvent::Connected { .. } => sa.connected = true,
                 StackEvent::MediaNegotiated { media, .. } => {
-                    assert_eq!(media.remote_rtp.port(), 6000);
+                    assert_eq!(remote_port(&media), 6000);
                     sa.negotiated = true;
                     sa.negotiations += 1;
                     if sa.negotiations == 2 {
-                        assert_eq!(media.direction, MediaDirection::SendOnly, "seed {seed}");
+                        let dir = media.audio().map(|s| s.direction);
+                        assert_eq!(dir, Some(MediaDirection::SendOnly), "seed {seed}");
                     }
                 }
                 StackEvent::CallEnded { reason, .. } => sa.ended = Some(reason),
@@ -212,13 +224,14 @@ fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
                     ..
                 } => sb.registered = true,
                 StackEvent::Registration {
-                    state: RegistrationState::Failed { code, reason },
+                    state: RegistrationState::Failed { reason },
                     ..
                 } => {
-                    panic!("seed {seed}: B registration failed {code} {reason}")
+                    panic!("seed {seed}: B registration failed: {reason}")
                 }
                 StackEvent::IncomingCall { call, offer, .. } => {
-                    assert_eq!(offer.expect("offer").rtp.port(), 4000);
+                    let rtp = offer.expect("offer").audio().and_then(|s| s.rtp);
+                    assert_eq!(rtp.map(|a| a.port()), Some(4000));
                     assert!(sb.incoming.is_none(), "seed {seed}: one incoming call only");
                     sb.incoming = Some(call);
                     b.handle_command(
@@ -231,7 +244,7 @@ fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
                 }
                 StackEvent::Connected { .. } => sb.connected = true,
                 StackEvent::MediaNegotiated { media, .. } => {
-                    assert_eq!(media.remote_rtp.port(), 4000);
+                    assert_eq!(remote_port(&media), 4000);
                     sb.negotiated = true
                 }
                 StackEvent::RemoteHold { held, .. } => sb.held = held,
@@ -254,8 +267,7 @@ fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
         }
         if hold && sa.negotiated && sb.negotiated && !hold_sent {
             hold_sent = true;
-            let held = media(4000).with_direction(MediaDirection::SendOnly);
-            a.handle_command(now, StackCommand::UpdateMedia { call, media: held });
+            a.handle_command(now, StackCommand::Hold { call });
             continue;
         }
         if hold && sb.held && sa.negotiations >= 2 && !hung_up {
@@ -310,11 +322,11 @@ fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
         sa.connected && sb.connected,
         "seed {seed}: A {sa:?} B {sb:?}"
     );
-    let (caller_end, callee_end) = if hold {
-        (EndReason::RemoteHangup, EndReason::LocalHangup)
-    } else {
-        (EndReason::LocalHangup, EndReason::RemoteHangup)
-    };
+    let (us, peer) = (
+        EndReason::local(Cause::NormalClearing),
+        EndReason::remote(Cause::NormalClearing),
+    );
+    let (caller_end, callee_end) = if hold { (peer, us) } else { (us, peer) };
     assert_eq!(sa.ended, Some(caller_end), "seed {seed}");
     assert_eq!(sb.ended, Some(callee_end), "seed {seed}");
     (net.sent, net.lost, steps)

@@ -7,12 +7,18 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use openphone_sal::{
-    AccountConfig, AccountId, Address, CallId, CodecDescriptor, EndReason, MediaOffer,
-    RegistrationState, Stack, StackCommand, StackEvent, StackEventSink, StackIo,
+    AccountConfig, AccountId, Address, CallId, Cause, EndReason, RegistrationState, Stack,
+    StackCommand, StackEvent, StackEventSink, StackIo, StackMedia,
 };
 use openphone_sip::{SipConfig, SipStack};
 use tokio::sync::mpsc;
+
+#[path = "common/media_port.rs"]
+mod media_port;
+use media_port::RecordingMedia;
 
 fn sipp_available() -> bool {
     Command::new("sipp")
@@ -34,6 +40,7 @@ fn free_udp_port() -> u16 {
 struct Ua {
     cmd: mpsc::Sender<StackCommand>,
     ev: mpsc::UnboundedReceiver<(usize, StackEvent)>,
+    media: Arc<RecordingMedia>,
     port: u16,
 }
 
@@ -46,16 +53,13 @@ async fn start() -> Ua {
     let addrs = stack.local_addrs();
     let (cmd, commands) = mpsc::channel(16);
     let (tx, ev) = mpsc::unbounded_channel();
-    Box::new(stack)
-        .start(StackIo {
-            commands,
-            events: StackEventSink::new(0, tx),
-        })
-        .await
-        .unwrap();
+    let media = RecordingMedia::new(16400);
+    let io = StackIo::new(commands, StackEventSink::new(0, tx), media.clone());
+    Box::new(stack).start(io).await.unwrap();
     Ua {
         cmd,
         ev,
+        media,
         port: addrs.udp().unwrap().port(),
     }
 }
@@ -66,12 +70,6 @@ async fn next(ua: &mut Ua) -> StackEvent {
         .expect("event in time")
         .expect("alive")
         .1
-}
-
-fn media() -> MediaOffer {
-    MediaOffer::new("127.0.0.1:16400".parse().unwrap())
-        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
-        .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
 }
 
 async fn wait(mut child: tokio::process::Child) -> bool {
@@ -177,7 +175,7 @@ async fn call_sipp_uas_and_be_called_by_sipp_uac() {
             call,
             account: None,
             to,
-            offer: media(),
+            offer: ua.media.reserve(call).unwrap(),
         })
         .await
         .unwrap();
@@ -188,13 +186,12 @@ async fn call_sipp_uas_and_be_called_by_sipp_uac() {
         StackEvent::MediaNegotiated { .. }
     ));
     ua.cmd.send(StackCommand::Hangup { call }).await.unwrap();
-    assert!(matches!(
-        next(&mut ua).await,
-        StackEvent::CallEnded {
-            reason: EndReason::LocalHangup,
-            ..
+    match next(&mut ua).await {
+        StackEvent::CallEnded { reason, .. } => {
+            assert_eq!(reason, EndReason::local(Cause::NormalClearing))
         }
-    ));
+        e => panic!("{e:?}"),
+    }
     assert!(wait(uas).await, "SIPp UAS saw a complete call");
 
     // SIPp's UAC calls us; we answer; it hangs up.
@@ -228,7 +225,7 @@ async fn call_sipp_uas_and_be_called_by_sipp_uac() {
     ua.cmd
         .send(StackCommand::Answer {
             call: incoming,
-            media: media(),
+            media: ua.media.reserve(incoming).unwrap(),
         })
         .await
         .unwrap();
@@ -237,12 +234,12 @@ async fn call_sipp_uas_and_be_called_by_sipp_uac() {
         next(&mut ua).await,
         StackEvent::MediaNegotiated { .. }
     ));
-    assert!(matches!(
-        next(&mut ua).await,
-        StackEvent::CallEnded {
-            reason: EndReason::RemoteHangup,
-            ..
+    match next(&mut ua).await {
+        StackEvent::CallEnded { reason, .. } => {
+            assert_eq!(reason, EndReason::remote(Cause::NormalClearing))
         }
-    ));
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(ua.media.applied().len(), 2, "both calls' media applied");
     assert!(wait(uac).await, "SIPp UAC completed its call");
 }

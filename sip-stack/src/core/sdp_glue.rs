@@ -4,9 +4,9 @@
 
 use std::net::IpAddr;
 
-use openphone_sdp::{self as sdp, SdpOrigin, SessionDescription};
 use openphone_sal::media::negotiate;
 use openphone_sal::{MediaDescription, MediaDirection, NegotiatedMedia};
+use openphone_sdp::{self as sdp, SdpOrigin, SessionDescription};
 
 /// SDP origin state of one call (RFC 8866 `o=`; version bumped per new offer/answer).
 #[derive(Debug, Clone)]

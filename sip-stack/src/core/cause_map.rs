@@ -121,7 +121,13 @@ pub fn status_for_cause(cause: Cause) -> u16 {
 }
 
 /// The reason a final response gives: mapped cause, raw code and phrase.
-pub(crate) fn response_reason(code: u16, phrase: &str) -> Reason {
+///
+/// ```
+/// use openphone_sal::{Cause, RawCause};
+/// let r = openphone_sip::cause_map::response_reason(486, "Busy Here");
+/// assert_eq!((r.cause, r.raw), (Cause::Busy, Some(RawCause::Sip(486))));
+/// ```
+pub fn response_reason(code: u16, phrase: &str) -> Reason {
     Reason::new(cause_for_status(code))
         .with_raw(RawCause::Sip(code))
         .with_text(phrase)
@@ -130,7 +136,14 @@ pub(crate) fn response_reason(code: u16, phrase: &str) -> Reason {
 /// The status `StackCommand::Reject` sends for `reason`: its raw SIP code
 /// when that is a failure code (400–699), else the cause's status, with 480
 /// for a redirection (a rejection has no targets to redirect to).
-pub(crate) fn reject_status(reason: &Reason) -> u16 {
+///
+/// ```
+/// use openphone_sal::{Cause, RawCause, Reason};
+/// use openphone_sip::cause_map::reject_status;
+/// assert_eq!(reject_status(&Reason::new(Cause::Declined)), 603);
+/// assert_eq!(reject_status(&Reason::new(Cause::Declined).with_raw(RawCause::Sip(486))), 486);
+/// ```
+pub fn reject_status(reason: &Reason) -> u16 {
     match reason.raw {
         Some(RawCause::Sip(code)) if (400..=699).contains(&code) => code,
         _ => match status_for_cause(reason.cause) {

@@ -182,22 +182,16 @@ impl Inner {
             .calls
             .iter()
             .any(|(id, c)| *id != call && c.state != CallState::Ended);
-        t.calls.insert(
-            call,
-            CallEntry {
-                stack,
-                state: CallState::Incoming,
-                direction: CallDirection::Incoming,
-                remote: from.clone(),
-                local: to.clone(),
-                account,
-                negotiated: None,
-                end_reason: None,
-                local_hold: false,
-                remote_hold: false,
-                span,
-            },
+        let entry = CallEntry::new(
+            stack,
+            CallState::Incoming,
+            CallDirection::Incoming,
+            from.clone(),
+            to.clone(),
+            account,
+            span,
         );
+        t.calls.insert(call, entry);
         self.events.push(PhoneEvent::IncomingCall {
             call,
             account,

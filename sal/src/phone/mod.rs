@@ -74,6 +74,31 @@ pub(crate) struct CallEntry {
 }
 
 impl CallEntry {
+    /// A new call in its first state.
+    fn new(
+        stack: usize,
+        state: CallState,
+        direction: CallDirection,
+        remote: Address,
+        local: Address,
+        account: Option<AccountId>,
+        span: Span,
+    ) -> Self {
+        CallEntry {
+            stack,
+            state,
+            direction,
+            remote,
+            local,
+            account,
+            negotiated: None,
+            end_reason: None,
+            local_hold: false,
+            remote_hold: false,
+            span,
+        }
+    }
+
     /// The established state that the hold flags give.
     fn connected_state(&self) -> CallState {
         match Hold::combine(self.local_hold, self.remote_hold) {
@@ -319,31 +344,23 @@ impl Phone {
         let id = CallId::next();
         let span = tracing::info_span!("call", id = %id, dir = "out", remote = %to.uri());
         let offer = self.inner.media.reserve(id)?;
-        let local = {
+        {
             let mut t = self.inner.tables();
             let local = account
                 .and_then(|a| t.accounts.get(&a))
                 .map(|a| a.config.aor.clone())
                 .unwrap_or_else(|| to.clone());
-            t.calls.insert(
-                id,
-                CallEntry {
-                    stack,
-                    state: CallState::Dialing,
-                    direction: CallDirection::Outgoing,
-                    remote: to.clone(),
-                    local: local.clone(),
-                    account,
-                    negotiated: None,
-                    end_reason: None,
-                    local_hold: false,
-                    remote_hold: false,
-                    span,
-                },
+            let entry = CallEntry::new(
+                stack,
+                CallState::Dialing,
+                CallDirection::Outgoing,
+                to.clone(),
+                local,
+                account,
+                span,
             );
-            local
-        };
-        let _ = local;
+            t.calls.insert(id, entry);
+        }
         let sent = self.inner.send(
             stack,
             StackCommand::Dial {

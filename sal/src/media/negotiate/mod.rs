@@ -61,6 +61,7 @@
 
 mod fmtp;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::{
@@ -170,7 +171,7 @@ fn answer_stream(
     answer.ptime = ours.ptime;
 
     let mut send = SendChannel::new(remote_rtp, send_codec.clone(), pt(&send_codec));
-    send.remote_rtcp = theirs.rtcp_addr().unwrap_or(send.remote_rtcp);
+    send.remote_rtcp = peer_rtcp(theirs, answer.rtcp_mux).unwrap_or(send.remote_rtcp);
     send.telephone_event = te;
     send.ptime = send_ptime(theirs.ptime);
     let mut recv = RecvChannel::new(
@@ -271,11 +272,13 @@ fn complete_stream(
     let direction = theirs.direction.reversed().intersect(ours.direction);
 
     let mut send = SendChannel::new(remote_rtp, send_codec, send_pt);
-    send.remote_rtcp = theirs.rtcp_addr().unwrap_or(send.remote_rtcp);
+    let mux = ours.rtcp_mux && theirs.rtcp_mux;
+    send.remote_rtcp = peer_rtcp(theirs, mux).unwrap_or(send.remote_rtcp);
     send.telephone_event = te_pair.and_then(|(_, a)| a.payload_type);
     send.ptime = send_ptime(theirs.ptime);
     let mut recv = RecvChannel::new(recv_codecs);
-    recv.telephone_event = te_pair.and_then(|(o, _)| o.payload_type);
+    // An offer without numbers (a capability list) receives with the answer's.
+    recv.telephone_event = te_pair.and_then(|(o, a)| o.payload_type.or(a.payload_type));
     Ok(NegotiatedStream::audio(local_rtp)
         .with_send(send)
         .with_recv(recv)
@@ -296,16 +299,31 @@ fn free_payload_type(
     taken: &[CodecDescriptor],
     offer: &[CodecDescriptor],
 ) -> u8 {
-    if let Some(s) = c.static_payload_type() {
-        return s;
-    }
     let used = |n: u8| {
         taken
             .iter()
             .chain(offer.iter())
             .any(|x| x.payload_type == Some(n))
     };
+    // One number per format in an answer: the static one only while free.
+    if let Some(s) = c.static_payload_type().filter(|s| !used(*s)) {
+        return s;
+    }
     (96..=127).find(|n| !used(*n)).unwrap_or(127)
+}
+
+/// Where the peer takes RTCP: on its RTP address when both sides agreed
+/// rtcp-mux (RFC 5761 §5.1.1: without agreement nobody multiplexes), else
+/// its explicit `rtcp` address, else RTP port + 1.
+fn peer_rtcp(theirs: &StreamDescription, mux_agreed: bool) -> Option<SocketAddr> {
+    if mux_agreed {
+        return theirs.rtp;
+    }
+    theirs.rtcp.or_else(|| {
+        let mut a = theirs.rtp?;
+        a.set_port(a.port().wrapping_add(1));
+        Some(a)
+    })
 }
 
 /// The telephone-event at the send codec's clock rate, else any.

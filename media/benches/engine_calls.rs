@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use openphone_hal::{AudioSink, AudioSource, NullSink, ToneSource};
 use openphone_media::{Engine, EngineConfig};
-use openphone_sal::{CallId, CallMedia, MediaEngine, MediaEventSink, NegotiatedMedia};
+use openphone_sal::media::negotiate;
+use openphone_sal::{CallId, CallMedia, MediaEngine, MediaEventSink};
 
 fn cpu_time() -> Duration {
     // SAFETY: getrusage fills the struct we pass.
@@ -37,23 +38,6 @@ struct Rusage {
 
 extern "C" {
     fn getrusage(who: i32, usage: *mut Rusage) -> i32;
-}
-
-fn negotiated(
-    local: &openphone_sal::MediaOffer,
-    remote: &openphone_sal::MediaOffer,
-) -> NegotiatedMedia {
-    NegotiatedMedia {
-        local_rtp: local.rtp,
-        remote_rtp: remote.rtp,
-        remote_rtcp: remote.rtcp_addr(),
-        send_codec: remote.codecs[0].clone(),
-        recv_codecs: local.codecs.clone(),
-        send_telephone_event: Some(101),
-        recv_telephone_event: Some(101),
-        direction: Default::default(),
-        ptime: Duration::from_millis(20),
-    }
 }
 
 fn main() {
@@ -91,9 +75,12 @@ fn main() {
             let mut b = engine
                 .create_session(c2, MediaEventSink::new(c2, tx.clone()))
                 .unwrap();
-            let (oa, ob) = (a.local_offer(), b.local_offer());
-            a.apply(&negotiated(&oa, &ob)).unwrap();
-            b.apply(&negotiated(&ob, &oa)).unwrap();
+            // The real offer/answer path: b answers a's offer, a completes.
+            let (oa, ob) = (a.local_description(), b.local_description());
+            let (answer, nb) = negotiate::answer(&ob, &oa).unwrap();
+            a.apply(&negotiate::complete(&oa, &answer).unwrap())
+                .unwrap();
+            b.apply(&nb).unwrap();
             sessions.push(a);
             sessions.push(b);
         }

@@ -9,8 +9,8 @@ use std::time::Duration;
 use openphone_hal::{AudioSink, AudioSource, MemorySink, NullSink, NullSource, ToneSource};
 use openphone_media::{Engine, EngineConfig};
 use openphone_sal::{
-    CallId, CallMedia, CodecDescriptor, MediaEngine, MediaEvent, MediaEventSink, MediaOffer,
-    NegotiatedMedia,
+    CallId, CallMedia, CodecDescriptor, MediaDescription, MediaEngine, MediaEvent, MediaEventSink,
+    NegotiatedMedia, NegotiatedStream, RecvChannel, SendChannel,
 };
 use tokio::sync::mpsc;
 
@@ -48,25 +48,42 @@ fn session(e: &Engine) -> (Box<dyn CallMedia>, Events) {
     )
 }
 
-/// What offer/answer would agree, for `local` talking to `remote`.
-fn negotiated(local: &MediaOffer, remote: &MediaOffer, codec: &str) -> NegotiatedMedia {
-    let send = remote
+/// What offer/answer would agree, for `local` talking to `remote`, sending `codec`.
+fn negotiated(local: &MediaDescription, remote: &MediaDescription, codec: &str) -> NegotiatedMedia {
+    negotiated_ptime(local, remote, codec, 20)
+}
+
+fn negotiated_ptime(
+    local: &MediaDescription,
+    remote: &MediaDescription,
+    codec: &str,
+    ptime_ms: u64,
+) -> NegotiatedMedia {
+    let (l, r) = (local.audio().unwrap(), remote.audio().unwrap());
+    let send = r
         .codecs
         .iter()
         .find(|c| c.encoding.eq_ignore_ascii_case(codec))
         .cloned()
         .unwrap();
-    NegotiatedMedia {
-        local_rtp: local.rtp,
-        remote_rtp: remote.rtp,
-        remote_rtcp: remote.rtcp_addr(),
-        send_codec: send,
-        recv_codecs: local.codecs.clone(),
-        send_telephone_event: remote.telephone_event().map(|c| c.payload_type),
-        recv_telephone_event: local.telephone_event().map(|c| c.payload_type),
-        direction: Default::default(),
-        ptime: Duration::from_millis(20),
-    }
+    let pt = send.payload_type.unwrap();
+    let mut tx = SendChannel::new(r.rtp.unwrap(), send, pt);
+    tx.remote_rtcp = r.rtcp_addr().unwrap();
+    tx.telephone_event = r.telephone_event().and_then(|c| c.payload_type);
+    tx.ptime = Duration::from_millis(ptime_ms);
+    let mut rx = RecvChannel::new(
+        l.codecs
+            .iter()
+            .filter(|c| !c.is_telephone_event())
+            .map(|c| (c.payload_type.unwrap(), c.clone()))
+            .collect(),
+    );
+    rx.telephone_event = l.telephone_event().and_then(|c| c.payload_type);
+    NegotiatedMedia::from(
+        NegotiatedStream::audio(l.rtp.unwrap())
+            .with_send(tx)
+            .with_recv(rx),
+    )
 }
 
 /// Goertzel power of `freq` in `x`.
@@ -101,10 +118,12 @@ async fn tone_call_ptime(codec: &str, a_ptime_ms: u64) {
     let eb = engine(false, Some(recorded.clone()), &[codec]);
     let (mut a, _ra) = session(&ea);
     let (mut b, _rb) = session(&eb);
-    let (oa, ob) = (a.local_offer(), b.local_offer());
-    assert_eq!(oa.audio_codecs().next().unwrap().encoding, codec);
-    let mut na = negotiated(&oa, &ob, codec);
-    na.ptime = Duration::from_millis(a_ptime_ms);
+    let (oa, ob) = (a.local_description(), b.local_description());
+    assert_eq!(
+        oa.audio().unwrap().audio_codecs().next().unwrap().encoding,
+        codec
+    );
+    let na = negotiated_ptime(&oa, &ob, codec, a_ptime_ms);
     a.apply(&na).unwrap();
     b.apply(&negotiated(&ob, &oa, codec)).unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -189,8 +208,8 @@ async fn dtmf_123_hash() {
     let eb = engine(false, None, &["PCMU"]);
     let (mut a, _ra) = session(&ea);
     let (mut b, mut rb) = session(&eb);
-    let (oa, ob) = (a.local_offer(), b.local_offer());
-    assert!(oa.telephone_event().is_some());
+    let (oa, ob) = (a.local_description(), b.local_description());
+    assert!(oa.audio().unwrap().telephone_event().is_some());
     a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
     b.apply(&negotiated(&ob, &oa, "PCMU")).unwrap();
     for d in ['1', '2', '3', '#'] {
@@ -240,10 +259,10 @@ async fn rtp_timeout_and_errors() {
         a.send_dtmf('1', Duration::from_millis(100)).is_err(),
         "not started"
     );
-    let (oa, ob) = (a.local_offer(), b.local_offer());
+    let (oa, ob) = (a.local_description(), b.local_description());
     // Unknown codec: a clear error, nothing started.
     let mut bad = negotiated(&oa, &ob, "PCMU");
-    bad.send_codec = CodecDescriptor::new(96, "NOPE", 8000);
+    bad.audio_mut().unwrap().send.as_mut().unwrap().codec = CodecDescriptor::new(96, "NOPE", 8000);
     assert!(a.apply(&bad).is_err());
     // b never sends: a must report RtpTimeout once.
     a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
@@ -292,7 +311,7 @@ async fn rtcp_rtt_reinvite_and_hold() {
     let (ea, eb) = (build(true, None), build(false, Some(recorded.clone())));
     let (mut a, _ra) = session(&ea);
     let (mut b, _rb) = session(&eb);
-    let (oa, ob) = (a.local_offer(), b.local_offer());
+    let (oa, ob) = (a.local_description(), b.local_description());
     a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
     b.apply(&negotiated(&ob, &oa, "PCMU")).unwrap();
     tokio::time::sleep(Duration::from_millis(900)).await;
@@ -325,7 +344,7 @@ async fn rtcp_rtt_reinvite_and_hold() {
 
     // Hold: A becomes inactive and stops sending RTP.
     let mut hold = negotiated(&oa, &ob, "PCMA");
-    hold.direction = openphone_sal::MediaDirection::Inactive;
+    hold.audio_mut().unwrap().direction = openphone_sal::MediaDirection::Inactive;
     a.apply(&hold).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let sent = a.stats().packets_sent;
@@ -350,12 +369,12 @@ async fn symmetric_rtp_latches_and_stop_releases_ports() {
     let ea = engine(true, None, &["PCMU"]);
     let (mut a, _ra) = session(&ea);
     let (mut b, _rb) = session(&eb);
-    let (oa, ob) = (a.local_offer(), b.local_offer());
+    let (oa, ob) = (a.local_description(), b.local_description());
     let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let dead_addr = dead.local_addr().unwrap();
     drop(dead);
     let mut nb = negotiated(&ob, &oa, "PCMU");
-    nb.remote_rtp = dead_addr;
+    nb.audio_mut().unwrap().send.as_mut().unwrap().remote_rtp = dead_addr;
     a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
     b.apply(&nb).unwrap();
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -371,7 +390,9 @@ async fn symmetric_rtp_latches_and_stop_releases_ports() {
     let mut ok = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        if std::net::UdpSocket::bind(oa.rtp).is_ok() && std::net::UdpSocket::bind(ob.rtp).is_ok() {
+        if std::net::UdpSocket::bind(oa.audio().unwrap().rtp.unwrap()).is_ok()
+            && std::net::UdpSocket::bind(ob.audio().unwrap().rtp.unwrap()).is_ok()
+        {
             ok = true;
             break;
         }
@@ -391,13 +412,18 @@ fn port_pairs_even_and_bounded() {
     let (a, _ra) = session(&e);
     let (b, _rb) = session(&e);
     for s in [&a, &b] {
-        let o = s.local_offer();
-        assert_eq!(o.rtp.port() % 2, 0);
-        assert!((46002..=46004).contains(&o.rtp.port()));
+        let d = s.local_description();
+        let o = d.audio().unwrap();
+        let rtp = o.rtp.unwrap();
+        assert_eq!(rtp.port() % 2, 0);
+        assert!((46002..=46004).contains(&rtp.port()));
         assert!(o.rtcp.is_none(), "RTCP is RTP + 1");
         assert_eq!(o.ptime, Some(Duration::from_millis(20)));
     }
-    assert_ne!(a.local_offer().rtp, b.local_offer().rtp);
+    assert_ne!(
+        a.local_description().audio().unwrap().rtp,
+        b.local_description().audio().unwrap().rtp
+    );
     let (tx, _rx) = mpsc::unbounded_channel();
     let call = CallId::next();
     let third = e.create_session(call, MediaEventSink::new(call, tx));
@@ -432,7 +458,7 @@ async fn survives_garbage_during_a_call() {
     let eb = engine(false, Some(recorded.clone()), &["PCMU"]);
     let (mut a, _ra) = session(&ea);
     let (mut b, _rb) = session(&eb);
-    let (oa, ob) = (a.local_offer(), b.local_offer());
+    let (oa, ob) = (a.local_description(), b.local_description());
     a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
     b.apply(&negotiated(&ob, &oa, "PCMU")).unwrap();
     let junk = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -454,8 +480,8 @@ async fn survives_garbage_during_a_call() {
             }
             _ => {}
         }
-        let _ = junk.send_to(&buf[..n], ob.rtp);
-        let _ = junk.send_to(&buf[..n], ob.rtcp_addr());
+        let _ = junk.send_to(&buf[..n], ob.audio().unwrap().rtp.unwrap());
+        let _ = junk.send_to(&buf[..n], ob.audio().unwrap().rtcp_addr().unwrap());
         if i % 100 == 0 {
             tokio::time::sleep(Duration::from_millis(40)).await;
         }

@@ -68,12 +68,12 @@ mod parse;
 mod print;
 mod static_pt;
 
+pub use attributes::{parse_payload_type, Fmtp, RtcpAttr, RtpMap};
 #[cfg(feature = "sal")]
 pub use convert::{
     description_from_sdp, description_from_sdp_with, media_direction, sdp_answer_for,
     sdp_direction, sdp_from_description, SdpOrigin,
 };
-pub use attributes::{parse_payload_type, Fmtp, RtcpAttr, RtpMap};
 pub use direction::Direction;
 pub use error::SdpError;
 pub use model::{

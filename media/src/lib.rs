@@ -10,6 +10,7 @@ pub mod codec;
 pub mod dtmf;
 pub mod engine;
 pub mod jitter;
+pub mod mixer;
 pub mod resample;
 pub mod rtp;
 pub mod sdp;

@@ -123,7 +123,7 @@ async fn ffmpeg_sends_we_record() {
     let mut s = e
         .create_session(call, MediaEventSink::new(call, tx))
         .unwrap();
-    let local = s.local_offer().rtp;
+    let local = s.local_description().audio().unwrap().rtp.unwrap();
     // ffmpeg does not listen; our packets to this port go nowhere.
     let sink_port = free_even_port_pair();
     s.apply(&negotiated(local, ([127, 0, 0, 1], sink_port).into()))
@@ -199,7 +199,7 @@ async fn we_send_ffmpeg_records() {
     let mut s = e
         .create_session(call, MediaEventSink::new(call, tx))
         .unwrap();
-    let local = s.local_offer().rtp;
+    let local = s.local_description().audio().unwrap().rtp.unwrap();
     s.apply(&negotiated(local, ([127, 0, 0, 1], port).into()))
         .unwrap();
     let ok = wait_bounded(child, Duration::from_secs(10)).await;

@@ -233,7 +233,7 @@ fn writer_rejects_what_cannot_be_encoded() {
 }
 
 fn rx_config() -> impl Strategy<Value = RxConfig> {
-    (0u8..=255).prop_map(|b| RxConfig::from_byte(b))
+    (0u8..=255).prop_map(RxConfig::from_byte)
 }
 
 fn metrics() -> impl Strategy<Value = VoipMetrics> {
@@ -329,6 +329,16 @@ proptest! {
             pkt.extend(body.iter().take(len as usize * 4));
         }
         pkt.extend(&body);
-        let _ = parse_compound_lenient(&pkt);
+        let (packets, _) = parse_compound_lenient(&pkt);
+        // Whatever XR parsed writes back and reads back the same.
+        for p in packets {
+            if let RtcpPacket::ExtendedReport(xr) = p {
+                let again = write(&xr);
+                prop_assert_eq!(
+                    parse_compound(&again).unwrap(),
+                    vec![RtcpPacket::ExtendedReport(xr)]
+                );
+            }
+        }
     }
 }

@@ -1,14 +1,16 @@
 //! # openphone-media — the media engine
 //!
 //! RTP/RTCP sessions, the adaptive jitter buffer, codecs behind
-//! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, and SDP
-//! with RFC 3264 offer/answer.
+//! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, SDP
+//! with RFC 3264 offer/answer, and per-call voice quality (ITU-T G.107
+//! E-model, RFC 3611 VoIP metrics) in [`quality`].
 #![warn(missing_docs)]
 
 pub mod codec;
 pub mod dtmf;
 pub mod engine;
 pub mod jitter;
+pub mod quality;
 pub mod resample;
 pub mod rtp;
 pub mod sdp;

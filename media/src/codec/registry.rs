@@ -13,7 +13,7 @@
 //! let reg = CodecRegistry::with_builtin();
 //! let offered = reg.supported();
 //! assert_eq!(offered[0].encoding, "PCMU");
-//! assert!(offered.iter().any(|c| c.is_telephone_event() && c.payload_type == 101));
+//! assert!(offered.iter().any(|c| c.is_telephone_event() && c.payload_type == Some(101)));
 //! let mut enc = reg.encoder(&CodecDescriptor::new(8, "pcma", 8000)).unwrap();
 //! assert_eq!(enc.info().name, "pcma");
 //! ```

@@ -1,5 +1,5 @@
 //! A fixed-size histogram of delays for mean and percentiles in constant
-//! memory (144 counters, under 600 bytes), whatever the call length.
+//! memory (144 counters, about 620 bytes in all), whatever the call length.
 //!
 //! Bins are 1 ms wide below 16 ms, then 16 per octave (16–32 ms in 1 ms
 //! steps, 32–64 ms in 2 ms, … 2048–4096 ms in 128 ms): the relative error

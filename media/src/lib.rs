@@ -1,9 +1,10 @@
 //! # openphone-media — the media engine
 //!
 //! RTP/RTCP sessions, the adaptive jitter buffer, codecs behind
-//! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, and SDP
-//! with RFC 3264 offer/answer (the SDP model itself is `openphone-sdp`,
-//! re-exported in [`sdp`]).
+//! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, the
+//! conference [`mixer`], per-call voice quality (ITU-T G.107 E-model, RFC 3611
+//! VoIP metrics) in [`quality`], and SDP conversion (the SDP model itself is
+//! `openphone-sdp`, re-exported in [`sdp`]).
 #![warn(missing_docs)]
 
 pub mod codec;
@@ -11,6 +12,7 @@ pub mod dtmf;
 pub mod engine;
 pub mod jitter;
 pub mod mixer;
+pub mod quality;
 pub mod resample;
 pub mod rtp;
 pub mod sdp;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use openphone_media::rtp::rtcp::{self, RtcpPacket};
+use openphone_media::rtp::xr::{DlrrItem, JitterBufferKind, PlcKind, XrBlock};
 use openphone_media::rtp::{RtpPacket, RtpSession, SessionConfig};
 
 fn corpora() -> PathBuf {
@@ -34,6 +35,7 @@ fn kinds(packets: &[RtcpPacket]) -> Vec<String> {
             RtcpPacket::ReceiverReport { reports, .. } => format!("RR{}", reports.len()),
             RtcpPacket::SourceDescription(c) => format!("SDES{}", c.len()),
             RtcpPacket::Goodbye { ssrcs, .. } => format!("BYE{}", ssrcs.len()),
+            RtcpPacket::ExtendedReport(xr) => format!("XR{}", xr.blocks.len()),
             RtcpPacket::Other { packet_type, .. } => format!("PT{packet_type}"),
             _ => "?".into(),
         })
@@ -95,7 +97,7 @@ fn pjsip_rtcp_seeds() {
         ("4.rtcp", "BYE1"),
         ("5.rtcp", "PT205"),
         ("6.rtcp", "PT206"),
-        ("7.rtcp", "PT207"),
+        ("7.rtcp", "XR4"),
         ("seed-rtcp-fb-nack.bin", "PT205"),
         ("seed-rtcp-fb-pli.bin", "PT206"),
         ("seed-rtcp-fb-rpsi.bin", "PT206"),
@@ -127,6 +129,49 @@ fn pjsip_rtcp_seeds() {
         unreachable!()
     };
     assert!(chunks[0].cname.as_deref().is_some_and(|c| !c.is_empty()));
+    // The XR seed (pjmedia's own writer): RRT, DLRR, statistics summary
+    // (kept raw) and VoIP metrics, with the values its bytes spell.
+    let xr = rtcp::parse_compound(&read("pjsip-fuzz-seeds/rtcp/7.rtcp")).unwrap();
+    let RtcpPacket::ExtendedReport(xr) = &xr[0] else {
+        panic!("7.rtcp: {xr:?}")
+    };
+    assert_eq!(xr.ssrc, 0x0eb9_f2b8);
+    let [XrBlock::ReceiverReferenceTime { ntp }, XrBlock::Dlrr(dlrr), XrBlock::Other {
+        block_type: 6,
+        type_specific: 0xe0,
+        body,
+    }, XrBlock::VoipMetrics(m)] = &xr.blocks[..]
+    else {
+        panic!("7.rtcp blocks: {:?}", xr.blocks)
+    };
+    assert_eq!(*ntp, 0xe79f_16df_e97f_e8ee);
+    assert_eq!(
+        dlrr[..],
+        [DlrrItem {
+            ssrc: 0x540d_f5a9,
+            last_rr: 0x16dd_d0ab,
+            delay_since_last_rr: 0x0002_290b
+        }]
+    );
+    assert_eq!(body.len(), 36);
+    assert_eq!(m.ssrc, 0x540d_f5a9);
+    assert_eq!(
+        (m.loss_rate, m.discard_rate, m.round_trip_delay_ms),
+        (0, 0, 0)
+    );
+    assert_eq!(m.end_system_delay_ms, 290);
+    assert_eq!(
+        (m.signal_level, m.noise_level, m.rerl, m.gmin),
+        (127, 127, 127, 16)
+    );
+    assert_eq!((m.r_factor(), m.mos_cq()), (None, None));
+    assert_eq!(m.rx_config.plc, PlcKind::Enhanced);
+    assert_eq!(m.rx_config.jba, JitterBufferKind::Adaptive);
+    assert_eq!(m.rx_config.jb_rate, 7);
+    assert_eq!(
+        (m.jb_nominal_ms, m.jb_maximum_ms, m.jb_abs_max_ms),
+        (20, 20, 500)
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! Our own parser rather than a crate's, because it must accept anything a
 //! peer sends without panicking or allocating more than the datagram implies:
 //! every length is checked against what remains, unknown packet types (APP,
-//! feedback, XR…) are skipped by their length word, and a malformed packet
+//! feedback…) are skipped by their length word, XR goes to [`super::xr`],
+//! and a malformed packet
 //! ends the walk with an error while keeping what was parsed before it.
 //!
 //! ```
@@ -29,6 +30,8 @@ pub mod pt {
     pub const BYE: u8 = 203;
     /// Application-defined.
     pub const APP: u8 = 204;
+    /// Extended report (RFC 3611).
+    pub const XR: u8 = 207;
 }
 
 /// Errors from RTCP parsing and building.
@@ -127,7 +130,9 @@ pub enum RtcpPacket {
         /// Reason, if given (lossy UTF-8).
         reason: Option<String>,
     },
-    /// A packet type we do not interpret (APP, RTPFB, PSFB, XR, …).
+    /// XR (RFC 3611), see [`super::xr`].
+    ExtendedReport(super::xr::ExtendedReport),
+    /// A packet type we do not interpret (APP, RTPFB, PSFB, …).
     Other {
         /// Its packet type.
         packet_type: u8,
@@ -272,6 +277,8 @@ fn parse_one(buf: &[u8], offset: usize) -> Result<(RtcpPacket, usize), RtcpError
         },
         pt::SDES => RtcpPacket::SourceDescription(parse_sdes(body, count)?),
         pt::BYE => parse_bye(body, count)?,
+        // The count field is reserved in XR (RFC 3611 §2): ignored.
+        pt::XR => RtcpPacket::ExtendedReport(super::xr::parse(body)?),
         _ => RtcpPacket::Other {
             packet_type,
             count,
@@ -422,6 +429,27 @@ impl<'a> RtcpWriter<'a> {
         body[5] = text.len() as u8;
         body[6..6 + text.len()].copy_from_slice(text);
         Ok(())
+    }
+
+    /// Appends an XR packet (RFC 3611).
+    pub fn extended_report(&mut self, xr: &super::xr::ExtendedReport) -> Result<(), RtcpError> {
+        let body_len = super::xr::body_len(xr)?;
+        if body_len / 4 > u16::MAX as usize {
+            return Err(RtcpError::OutOfRange("XR packet longer than 65535 words"));
+        }
+        // Check room for header and body before writing either.
+        if self.buf.len() < self.len + 4 + body_len {
+            return Err(RtcpError::BufferTooSmall);
+        }
+        let start = self.len;
+        self.header(0, pt::XR, body_len)?;
+        let body = self.reserve(body_len)?;
+        let written = super::xr::write_body(xr, body);
+        if written.is_err() {
+            // A value that cannot be encoded: leave nothing half-written.
+            self.len = start;
+        }
+        written
     }
 
     /// Appends a BYE for `ssrcs` with an optional reason.

@@ -110,6 +110,9 @@ pub fn print_stats(who: &str, s: &MediaStats) {
         s.rtcp_sent,
         s.rtcp_received,
     );
+    if let (Some(r), Some(mos)) = (s.r_factor, s.mos) {
+        println!("{who}: estimated quality (ITU-T G.107 E-model): R {r:.1}, MOS {mos:.2}");
+    }
 }
 
 /// Writes every frame to two sinks.

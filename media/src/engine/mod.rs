@@ -302,7 +302,11 @@ impl CallMedia for Session {
     }
 
     fn stats(&self) -> MediaStats {
-        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+        let mut s = self.stats.lock().map(|s| s.clone()).unwrap_or_default();
+        if let Some(n) = &self.running {
+            rate_quality(&mut s, n.ptime);
+        }
+        s
     }
 
     fn stop(&mut self) {
@@ -313,6 +317,30 @@ impl CallMedia for Session {
             let _ = tx.try_send(Cmd::Stop);
         }
     }
+}
+
+/// Fills the E-model estimate (ITU-T G.107, [`crate::quality`]) from the
+/// running figures; computed when the statistics are read, never per packet.
+fn rate_quality(s: &mut MediaStats, frame: Duration) {
+    if s.packets_received == 0 {
+        return;
+    }
+    let ms = |v: f32| Duration::from_secs_f64(f64::from(v.max(0.0)) / 1000.0);
+    let figures = crate::quality::CallFigures {
+        codec: s.codec.clone(),
+        frame,
+        packets_received: s.packets_received,
+        packets_lost: s.packets_lost,
+        packets_discarded: s.late_frames,
+        jitter: ms(s.jitter_ms),
+        rtt: s.rtt_ms.map(ms),
+        jitter_buffer_mean: ms(s.jitter_buffer_delay_ms),
+        concealed: frame * u32::try_from(s.concealed_frames).unwrap_or(u32::MAX),
+        ..Default::default()
+    };
+    let report = crate::quality::QualityReport::new(&figures);
+    s.r_factor = Some(report.r_factor as f32);
+    s.mos = Some(report.mos as f32);
 }
 
 impl Drop for Session {

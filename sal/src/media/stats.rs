@@ -37,6 +37,11 @@ pub struct MediaStats {
     pub rtcp_sent: u64,
     /// RTCP packets received.
     pub rtcp_received: u64,
+    /// ITU-T G.107 E-model rating estimated from loss, delay and codec, if
+    /// the engine computes it.
+    pub r_factor: Option<f32>,
+    /// Estimated MOS (conversational quality) from the R-factor.
+    pub mos: Option<f32>,
 }
 
 impl fmt::Display for MediaStats {
@@ -59,6 +64,9 @@ impl fmt::Display for MediaStats {
         )?;
         if let Some(rtt) = self.rtt_ms {
             write!(f, ", rtt {rtt:.0} ms")?;
+        }
+        if let (Some(r), Some(mos)) = (self.r_factor, self.mos) {
+            write!(f, ", R {r:.0}, MOS {mos:.2}")?;
         }
         Ok(())
     }

@@ -7,7 +7,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use openphone_media::sdp::{self, SdpOrigin, SessionDescription};
-use openphone_sal::{CodecDescriptor, MediaDirection, MediaOffer};
+use openphone_sal::media::negotiate;
+use openphone_sal::{
+    CodecDescriptor, Fingerprint, MediaDescription, MediaDirection, RtpProfile, SdesCrypto,
+    StreamDescription,
+};
 
 /// Fails the test unless tshark runs.
 fn require_tshark() {
@@ -138,14 +142,15 @@ fn origin() -> SdpOrigin {
 #[test]
 fn wireshark_reads_our_offer() {
     require_tshark();
-    let mut offer = MediaOffer::new("192.0.2.1:40000".parse().unwrap())
+    let mut stream = StreamDescription::audio("192.0.2.1:40000".parse().unwrap())
         .with_codec(CodecDescriptor::new(8, "PCMA", 8000))
         .with_codec(CodecDescriptor::new(97, "iLBC", 8000).with_fmtp("mode=30"))
         .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-16"))
-        .with_direction(MediaDirection::SendOnly);
-    offer.ptime = Some(Duration::from_millis(30));
-    offer.rtcp = Some("192.0.2.1:40011".parse().unwrap());
-    let text = sdp::sdp_from_offer(&offer, &origin()).to_string();
+        .with_direction(MediaDirection::SendOnly)
+        .with_ptime(Duration::from_millis(30));
+    stream.rtcp = Some("192.0.2.1:40011".parse().unwrap());
+    let offer = MediaDescription::from(stream);
+    let text = sdp::sdp_from_description(&offer, &origin()).to_string();
     let got = dissect(
         &invite_with(&text),
         &[
@@ -197,11 +202,13 @@ fn wireshark_reads_our_answer_to_a_multi_stream_offer() {
                        m=video 5004 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n\
                        m=audio 5000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n";
     let remote_sd = SessionDescription::parse(remote_text.as_bytes()).unwrap();
-    let remote = sdp::offer_from_sdp(&remote_sd).unwrap();
-    let local = MediaOffer::new("[2001:db8::1]:6000".parse().unwrap())
-        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
-        .with_codec(CodecDescriptor::new(100, "telephone-event", 8000));
-    let (ans, _) = sdp::answer(&local, &remote).unwrap();
+    let remote = sdp::description_from_sdp(&remote_sd).unwrap();
+    let local = MediaDescription::from(
+        StreamDescription::audio("[2001:db8::1]:6000".parse().unwrap())
+            .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
+            .with_codec(CodecDescriptor::new(100, "telephone-event", 8000)),
+    );
+    let (ans, _) = negotiate::answer(&local, &remote).unwrap();
     let mut o = origin();
     o.address = "2001:db8::1".parse().unwrap();
     let text = sdp::sdp_answer_for(&remote_sd, &ans, &o).to_string();
@@ -224,4 +231,65 @@ fn wireshark_reads_our_answer_to_a_multi_stream_offer() {
         got[3]
     );
     assert_eq!(got[4], "");
+}
+
+#[test]
+fn wireshark_reads_our_srtp_attributes() {
+    require_tshark();
+    let mut stream = StreamDescription::audio("192.0.2.1:40000".parse().unwrap())
+        .with_codec(CodecDescriptor::new(0, "PCMU", 8000))
+        .with_codec(CodecDescriptor::new(101, "telephone-event", 8000).with_fmtp("0-15"));
+    stream.profile = RtpProfile::Savp;
+    stream.rtcp_mux = true;
+    // Session parameters go on the line without lifetime and MKI: Wireshark
+    // 4.0 reads whatever follows an MKI as its length and flags the packet,
+    // although RFC 4568 §9.1 separates session parameters by a space.
+    stream.security.crypto.push(SdesCrypto::new(
+        1,
+        "AES_CM_128_HMAC_SHA1_80",
+        "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20|1:32",
+    ));
+    let mut crypto = SdesCrypto::new(
+        2,
+        "AES_CM_128_HMAC_SHA1_32",
+        "inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj",
+    );
+    crypto.session_params = vec!["KDR=1".into(), "UNENCRYPTED_SRTCP".into()];
+    stream.security.crypto.push(crypto);
+    stream.security.zrtp_hash =
+        Some("1.10 fe30efd02423cb054e50efd0248742ac7a52c8f91bc2df881ae642c371ba46df".into());
+    stream.security.fingerprint = Some(Fingerprint::new(
+        "sha-256",
+        "4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF",
+    ));
+    let text = sdp::sdp_from_description(&MediaDescription::from(stream), &origin()).to_string();
+    let got = dissect(
+        &invite_with(&text),
+        &[
+            "sdp.media.proto",
+            "sdp.media_attribute.field",
+            "sdp.media_attr",
+            "sdp.crypto.tag",
+            "sdp.crypto.crypto_suite",
+            "sdp.crypto.master_key",
+            "sdp.crypto.lifetime",
+            "sdp.crypto.mki_length",
+            "_ws.malformed",
+            "_ws.expert",
+        ],
+    );
+    assert_eq!(got[0], "RTP/SAVP");
+    for attr in ["crypto", "zrtp-hash", "fingerprint"] {
+        assert!(got[1].split(',').any(|a| a == attr), "{attr} in {}", got[1]);
+    }
+    // Property attributes are listed whole.
+    for attr in ["rtcp-mux", "sendrecv"] {
+        assert!(got[2].split(',').any(|a| a == attr), "{attr} in {}", got[2]);
+    }
+    assert_eq!(got[3], "1,2");
+    assert_eq!(got[4], "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32");
+    assert_eq!(got[5].split(',').count(), 2, "master keys: {}", got[5]);
+    assert_eq!((got[6].as_str(), got[7].as_str()), ("2^20", "32"));
+    assert_eq!(got[8], "", "tshark flagged the packet malformed");
+    assert_eq!(got[9], "", "tshark expert info: {}", got[9]);
 }

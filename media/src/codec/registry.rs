@@ -13,7 +13,7 @@
 //! let reg = CodecRegistry::with_builtin();
 //! let offered = reg.supported();
 //! assert_eq!(offered[0].encoding, "PCMU");
-//! assert!(offered.iter().any(|c| c.is_telephone_event() && c.payload_type == 101));
+//! assert!(offered.iter().any(|c| c.is_telephone_event() && c.payload_type == Some(101)));
 //! let mut enc = reg.encoder(&CodecDescriptor::new(8, "pcma", 8000)).unwrap();
 //! assert_eq!(enc.info().name, "pcma");
 //! ```
@@ -483,11 +483,11 @@ mod tests {
         assert_eq!(s[2], CodecDescriptor::new(9, "G722", 8000));
         assert!(s.iter().any(|d| *d == CodecDescriptor::new(3, "GSM", 8000)));
         // Dynamic payload types are unique and never 101.
-        let mut pts: Vec<u8> = s.iter().map(|d| d.payload_type).collect();
+        let mut pts: Vec<u8> = s.iter().filter_map(|d| d.payload_type).collect();
         pts.sort();
         pts.dedup();
         assert_eq!(pts.len(), s.len());
-        assert_eq!(s.iter().filter(|d| d.payload_type == 101).count(), 1);
+        assert_eq!(s.iter().filter(|d| d.payload_type == Some(101)).count(), 1);
         // One telephone-event per clock rate offered.
         let te_rates: Vec<u32> = s
             .iter()
@@ -508,7 +508,7 @@ mod tests {
             .iter()
             .find(|d| d.is_telephone_event() && d.clock_rate == 8000)
             .unwrap();
-        assert_eq!(te.payload_type, 101);
+        assert_eq!(te.payload_type, Some(101));
         assert_eq!(te.fmtp.as_deref(), Some("0-16"));
     }
 
@@ -601,7 +601,7 @@ mod tests {
                 |_| Ok(Box::new(Pcmu::decoder())),
             ));
         }
-        let pts: Vec<u8> = r.supported().iter().map(|d| d.payload_type).collect();
+        let pts: Vec<u8> = r.supported().iter().filter_map(|d| d.payload_type).collect();
         assert_eq!(pts, vec![96, 97, 98, 99, 100, 102, 103, 104, 101]);
     }
 }

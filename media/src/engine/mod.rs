@@ -2,7 +2,7 @@
 //! one RTP/RTCP socket pair and one tokio task per call.
 //!
 //! `create_session` binds the sockets (RTP on an even port, RTCP on the next)
-//! and returns a session whose `local_offer` lists the configured codecs;
+//! and returns a session whose `local_description` lists the configured codecs;
 //! `apply` builds the codec pipeline (checked synchronously, so an unusable
 //! negotiation is an error to the caller) and starts or updates the task;
 //! `stop` sends RTCP BYE and ends the task, which closes the sockets.
@@ -36,7 +36,7 @@
 //! let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
 //! let call = CallId::next();
 //! let media = engine.create_session(call, MediaEventSink::new(call, tx))?;
-//! let offer = media.local_offer(); // goes into SDP
+//! let offer = media.local_description(); // goes into SDP (or H.245)
 //! # let _ = offer; Ok(()) }
 //! ```
 

@@ -601,7 +601,11 @@ mod tests {
                 |_| Ok(Box::new(Pcmu::decoder())),
             ));
         }
-        let pts: Vec<u8> = r.supported().iter().filter_map(|d| d.payload_type).collect();
+        let pts: Vec<u8> = r
+            .supported()
+            .iter()
+            .filter_map(|d| d.payload_type)
+            .collect();
         assert_eq!(pts, vec![96, 97, 98, 99, 100, 102, 103, 104, 101]);
     }
 }

@@ -73,7 +73,11 @@ impl Pipeline {
             None
         };
         let mut decoders = Vec::new();
-        for (pt, c) in n.recv_codecs.iter().filter(|(_, c)| !c.is_telephone_event()) {
+        for (pt, c) in n
+            .recv_codecs
+            .iter()
+            .filter(|(_, c)| !c.is_telephone_event())
+        {
             // Codecs we cannot decode are skipped (their packets are dropped);
             // the one we send must decode too, checked below.
             let Ok(decoder) = registry.decoder(c) else {

@@ -171,7 +171,11 @@ fn stream_from_section(
         .map(|v| v.trim().to_string());
     s.security.fingerprint = m
         .attribute("fingerprint")
-        .or_else(|| sd.attributes.iter().find(|a| a.name.eq_ignore_ascii_case("fingerprint")))
+        .or_else(|| {
+            sd.attributes
+                .iter()
+                .find(|a| a.name.eq_ignore_ascii_case("fingerprint"))
+        })
         .and_then(|a| a.value.as_deref())
         .and_then(|v| {
             let (hash, value) = v.trim().split_once(' ')?;
@@ -189,7 +193,10 @@ fn parse_crypto(value: &str) -> Option<SdesCrypto> {
     }
     let suite = it.next()?;
     let key = it.next()?;
-    if !key.get(..7).is_some_and(|k| k.eq_ignore_ascii_case("inline:")) {
+    if !key
+        .get(..7)
+        .is_some_and(|k| k.eq_ignore_ascii_case("inline:"))
+    {
         return None;
     }
     let mut c = SdesCrypto::new(tag, suite, key);
@@ -402,8 +409,10 @@ fn section(s: &StreamDescription, proto: &str) -> MediaDescription {
         m.attributes.push(Attribute::value("zrtp-hash", h.clone()));
     }
     if let Some(f) = &s.security.fingerprint {
-        m.attributes
-            .push(Attribute::value("fingerprint", format!("{} {}", f.hash, f.value)));
+        m.attributes.push(Attribute::value(
+            "fingerprint",
+            format!("{} {}", f.hash, f.value),
+        ));
     }
     m.attributes
         .push(Attribute::property(direction_name(s.direction)));

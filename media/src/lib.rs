@@ -12,4 +12,5 @@ pub mod jitter;
 pub mod resample;
 pub mod rtp;
 pub mod sdp;
+pub mod session;
 pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

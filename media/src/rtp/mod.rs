@@ -6,5 +6,5 @@ pub mod rtcp;
 pub mod session;
 pub mod stats;
 
-pub use packet::{write_packet, RtpError, RtpHeader, RtpPacket};
+pub use packet::{write_header, write_packet, RtpError, RtpHeader, RtpPacket};
 pub use session::{RtpSession, RtpVerdict, SessionConfig, SessionEvent, SessionStats};

@@ -318,6 +318,34 @@ impl JitterBuffer {
         payload_type: u8,
         payload: &[u8],
     ) -> PushResult {
+        self.store_packet(now, seq, timestamp, payload_type, payload, true)
+    }
+
+    /// Stores a packet that holds a sequence number but not media time:
+    /// an RFC 4733 event, whose packets all carry the event's start
+    /// timestamp. It plays in turn (the caller renders it, e.g. as silence)
+    /// so its number is not concealed as lost, but it stays out of the
+    /// jitter estimate and the packet-size learning.
+    pub fn push_filler(
+        &mut self,
+        now: Instant,
+        seq: u16,
+        timestamp: u32,
+        payload_type: u8,
+        payload: &[u8],
+    ) -> PushResult {
+        self.store_packet(now, seq, timestamp, payload_type, payload, false)
+    }
+
+    fn store_packet(
+        &mut self,
+        now: Instant,
+        seq: u16,
+        timestamp: u32,
+        payload_type: u8,
+        payload: &[u8],
+        timed: bool,
+    ) -> PushResult {
         if payload.len() > self.cfg.max_payload {
             self.stats.dropped += 1;
             return PushResult::Dropped;
@@ -383,8 +411,13 @@ impl JitterBuffer {
         } else {
             self.highest = ext;
         }
-        self.update_jitter(now, timestamp);
-        self.learn_frame(ext, timestamp);
+        if timed {
+            self.update_jitter(now, timestamp);
+            self.learn_frame(ext, timestamp);
+        } else {
+            // The next media packet's size is not measured against an event.
+            self.last_pushed = None;
+        }
         self.stats.received += 1;
         PushResult::Stored
     }

@@ -417,6 +417,10 @@ impl MediaSession {
         self.timeout_reported = false;
         match kind {
             Kind::Event => {
+                if self.direction.receives() {
+                    self.playout
+                        .push_event(now, h.sequence, h.timestamp, h.payload_type);
+                }
                 let d = self.dtmf_rx.receive(h.timestamp, pkt.payload);
                 for digit in d.into_iter().chain(self.dtmf_rx.take_pending()) {
                     self.events.push(MediaSessionEvent::Dtmf {

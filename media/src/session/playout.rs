@@ -41,14 +41,26 @@ pub(super) struct Playout {
     decoders: Vec<Decoder>,
     active: Option<usize>,
     cn_pt: Option<u8>,
+    /// RFC 4733 events take sequence numbers: played as a silent frame.
+    event_pt: Option<u8>,
     cn: ComfortNoise,
     /// Decoded audio waiting to be read: one frame plus the largest packet.
     play: Vec<i16>,
     play_len: usize,
     frame: usize,
+    /// Frames the decoder may still extend the audio by when the buffer
+    /// runs dry (see `read_frame`).
+    expand_left: u32,
     delay_avg_ms: f32,
     pub counters: PlayoutCounters,
 }
+
+/// When the buffer runs dry in the middle of speech (a lost last packet,
+/// or a delay spike), the codec's concealment extends the audio for up to
+/// this many frames instead of cutting to silence; by then G.711 PLC has
+/// faded out (60 ms), and a stream that really stopped is not "concealed"
+/// for ever.
+const MAX_EXPAND: u32 = 3;
 
 impl Playout {
     /// An idle receive side (nothing accepted until configured).
@@ -60,10 +72,12 @@ impl Playout {
             decoders: Vec::new(),
             active: None,
             cn_pt: None,
+            event_pt: None,
             cn: ComfortNoise::new(seed),
             play: Vec::new(),
             play_len: 0,
             frame: 0,
+            expand_left: 0,
             delay_avg_ms: 0.0,
             counters: PlayoutCounters::default(),
         }
@@ -90,6 +104,7 @@ impl Playout {
         }
         self.active = None;
         self.cn_pt = plan.comfort_noise;
+        self.event_pt = plan.telephone_event;
         let size = format.samples_per_packet + plan.max_decoded;
         if self.play.len() != size || self.frame != format.samples_per_packet {
             self.play = vec![0; size];
@@ -112,6 +127,13 @@ impl Playout {
     pub fn reset(&mut self) {
         self.jitter.reset();
         self.cn.stop();
+        self.expand_left = 0;
+    }
+
+    /// Takes the sequence number of an RFC 4733 event packet, so the
+    /// audio it replaced plays as silence rather than as a loss.
+    pub fn push_event(&mut self, now: Instant, seq: u16, timestamp: u32, pt: u8) {
+        self.jitter.push_filler(now, seq, timestamp, pt, &[]);
     }
 
     /// Buffers an arriving packet of an accepted payload type, creating
@@ -184,6 +206,14 @@ impl Playout {
                         self.play_len = need;
                         continue;
                     }
+                    if Some(payload_type) == self.event_pt {
+                        // The sender sent a digit instead of audio.
+                        if let Some(dst) = self.play.get_mut(self.play_len..need) {
+                            dst.fill(0);
+                        }
+                        self.play_len = need;
+                        continue;
+                    }
                     self.cn.stop();
                     if let Some(i) = self.decoders.iter().position(|d| d.pt == payload_type) {
                         self.active = Some(i);
@@ -196,6 +226,7 @@ impl Playout {
                     else {
                         break;
                     };
+                    self.expand_left = MAX_EXPAND;
                     let n = match d.decode(payload, dst) {
                         Ok(n) => n,
                         Err(e) => {
@@ -243,7 +274,26 @@ impl Playout {
                     }
                     self.play_len += n;
                 }
-                Pop::Empty => break,
+                Pop::Empty => {
+                    // Dry in the middle of speech: extend it by concealment
+                    // (the buffer restarts by itself once packets come).
+                    if self.expand_left > 0 && !self.cn.active() {
+                        self.expand_left -= 1;
+                        let dst = self.play.get_mut(self.play_len..).unwrap_or_default();
+                        if let Some(d) = self
+                            .active
+                            .and_then(|i| self.decoders.get_mut(i))
+                            .and_then(|d| d.dec.as_mut())
+                        {
+                            let n = d.conceal(dst).unwrap_or(0);
+                            if n > 0 {
+                                self.counters.concealed += 1;
+                                self.play_len += n;
+                            }
+                        }
+                    }
+                    break;
+                }
             }
         }
         // Short of audio (buffering, silence, not receiving): comfort noise

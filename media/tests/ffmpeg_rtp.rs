@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use openphone_hal::{AudioSink, AudioSource, MemorySink, NullSink, NullSource, ToneSource};
 use openphone_media::{Engine, EngineConfig};
-use openphone_sal::{CallId, CodecDescriptor, MediaEngine, MediaEventSink, NegotiatedMedia};
+use openphone_sal::{
+    CallId, CodecDescriptor, MediaEngine, MediaEventSink, NegotiatedMedia, NegotiatedStream,
+    RecvChannel, SendChannel,
+};
 
 fn goertzel(x: &[i16], freq: f64) -> f64 {
     let w = 2.0 * std::f64::consts::PI * freq / 8000.0;
@@ -64,19 +67,12 @@ fn engine(tone: bool, rec: Option<Arc<Mutex<Vec<i16>>>>) -> Engine {
 }
 
 fn negotiated(local: std::net::SocketAddr, remote: std::net::SocketAddr) -> NegotiatedMedia {
-    let mut rtcp = remote;
-    rtcp.set_port(remote.port() + 1);
-    NegotiatedMedia {
-        local_rtp: local,
-        remote_rtp: remote,
-        remote_rtcp: rtcp,
-        send_codec: CodecDescriptor::new(0, "PCMU", 8000),
-        recv_codecs: vec![CodecDescriptor::new(0, "PCMU", 8000)],
-        send_telephone_event: None,
-        recv_telephone_event: None,
-        direction: Default::default(),
-        ptime: Duration::from_millis(20),
-    }
+    let pcmu = CodecDescriptor::new(0, "PCMU", 8000);
+    NegotiatedMedia::from(
+        NegotiatedStream::audio(local)
+            .with_send(SendChannel::new(remote, pcmu.clone(), 0))
+            .with_recv(RecvChannel::new(vec![(0, pcmu)])),
+    )
 }
 
 fn ffmpeg() -> Command {
@@ -127,7 +123,7 @@ async fn ffmpeg_sends_we_record() {
     let mut s = e
         .create_session(call, MediaEventSink::new(call, tx))
         .unwrap();
-    let local = s.local_offer().rtp;
+    let local = s.local_description().audio().unwrap().rtp.unwrap();
     // ffmpeg does not listen; our packets to this port go nowhere.
     let sink_port = free_even_port_pair();
     s.apply(&negotiated(local, ([127, 0, 0, 1], sink_port).into()))
@@ -203,7 +199,7 @@ async fn we_send_ffmpeg_records() {
     let mut s = e
         .create_session(call, MediaEventSink::new(call, tx))
         .unwrap();
-    let local = s.local_offer().rtp;
+    let local = s.local_description().audio().unwrap().rtp.unwrap();
     s.apply(&negotiated(local, ([127, 0, 0, 1], port).into()))
         .unwrap();
     let ok = wait_bounded(child, Duration::from_secs(10)).await;

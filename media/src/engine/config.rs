@@ -196,7 +196,9 @@ impl EngineConfigBuilder {
         self
     }
     /// Symmetric RTP (RFC 4961-style latching): send to where the peer's
-    /// RTP actually comes from once it has been validated (default off).
+    /// RTP actually comes from once that source is learned (default off).
+    /// Receiving is strict either way: RTP is played only from the learned
+    /// source (see [`crate::session::latch`]).
     pub fn symmetric_rtp(mut self, on: bool) -> Self {
         self.cfg.symmetric_rtp = on;
         self

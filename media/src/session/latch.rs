@@ -3,9 +3,12 @@
 //!
 //! # The rule
 //!
-//! 1. Until a source is learned, the first RTP packet that parses and
-//!    carries an agreed payload type is accepted, and its address becomes
-//!    the learned source.
+//! 1. Until a source is learned, an RTP packet (parsing, of an agreed
+//!    payload type) from the address signalling gave for the peer is
+//!    learned at once. From any other address (the peer behind a NAT),
+//!    `need` consecutive packets with one SSRC and consecutive sequence
+//!    numbers are needed, as in rule 3; a spray of unrelated packets at
+//!    call set-up therefore cannot win the race.
 //! 2. Once learned, RTP from any other address (IP or port) is dropped and
 //!    counted, however valid it looks: another party that guesses our port
 //!    cannot inject audio into the call (the hole RTP port scans exploit).
@@ -52,6 +55,8 @@ struct Candidate {
 /// The latching state of one session.
 #[derive(Debug, Clone)]
 pub struct Latch {
+    /// The peer's address as signalled.
+    expected: Option<SocketAddr>,
     learned: Option<SocketAddr>,
     last_heard: Option<Instant>,
     candidate: Option<Candidate>,
@@ -63,6 +68,7 @@ impl Latch {
     /// Nothing learned yet.
     pub fn new(quiet: Duration, need: u32) -> Self {
         Latch {
+            expected: None,
             learned: None,
             last_heard: None,
             candidate: None,
@@ -76,6 +82,11 @@ impl Latch {
         self.learned
     }
 
+    /// The peer's RTP address as signalling gave it (learned at once).
+    pub fn set_expected(&mut self, addr: Option<SocketAddr>) {
+        self.expected = addr;
+    }
+
     /// Forgets the learned source (signalling gave a new remote address).
     pub fn reset(&mut self) {
         self.learned = None;
@@ -86,9 +97,13 @@ impl Latch {
     /// Judges a valid RTP packet (`ssrc`, `seq`) from `from` at `now`.
     pub fn check(&mut self, now: Instant, from: SocketAddr, ssrc: u32, seq: u16) -> LatchVerdict {
         let Some(learned) = self.learned else {
-            self.learned = Some(from);
-            self.last_heard = Some(now);
-            return LatchVerdict::Learned;
+            if self.expected == Some(from) || self.candidate_complete(from, ssrc, seq) {
+                self.learned = Some(from);
+                self.last_heard = Some(now);
+                self.candidate = None;
+                return LatchVerdict::Learned;
+            }
+            return LatchVerdict::Foreign;
         };
         if from == learned {
             self.last_heard = Some(now);
@@ -102,23 +117,29 @@ impl Latch {
             self.candidate = None;
             return LatchVerdict::Foreign;
         }
-        let count = match self.candidate {
-            Some(c) if c.addr == from && c.ssrc == ssrc && c.next_seq == seq => c.count + 1,
-            _ => 1,
-        };
-        if count >= self.need {
+        if self.candidate_complete(from, ssrc, seq) {
             self.learned = Some(from);
             self.last_heard = Some(now);
             self.candidate = None;
             return LatchVerdict::Relearned { from: learned };
         }
+        LatchVerdict::Foreign
+    }
+
+    /// Counts a packet towards a candidate source; true when it is the
+    /// `need`-th consecutive one.
+    fn candidate_complete(&mut self, from: SocketAddr, ssrc: u32, seq: u16) -> bool {
+        let count = match self.candidate {
+            Some(c) if c.addr == from && c.ssrc == ssrc && c.next_seq == seq => c.count + 1,
+            _ => 1,
+        };
         self.candidate = Some(Candidate {
             addr: from,
             ssrc,
             next_seq: seq.wrapping_add(1),
             count,
         });
-        LatchVerdict::Foreign
+        count >= self.need
     }
 }
 
@@ -135,6 +156,7 @@ mod tests {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
         let mut l = Latch::new(Duration::from_secs(1), 3);
+        l.set_expected(Some(a(4000)));
         assert_eq!(l.check(t0, a(4000), 7, 1), LatchVerdict::Learned);
         assert_eq!(l.check(ms(20), a(4000), 7, 2), LatchVerdict::Accept);
         // An injector with a coherent stream while the peer talks: never.
@@ -158,6 +180,7 @@ mod tests {
         let t0 = Instant::now();
         let ms = |n| t0 + Duration::from_millis(n);
         let mut l = Latch::new(Duration::from_secs(1), 3);
+        l.set_expected(Some(a(4000)));
         l.check(t0, a(4000), 7, 1);
         // Not yet quiet for 1 s.
         assert_eq!(l.check(ms(999), a(6000), 8, 10), LatchVerdict::Foreign);
@@ -178,12 +201,34 @@ mod tests {
         assert_eq!(l.check(ms(1120), a(4000), 7, 2), LatchVerdict::Foreign);
         l.reset();
         assert_eq!(l.check(ms(1140), a(4000), 7, 3), LatchVerdict::Learned);
+        assert_eq!(l.learned(), Some(a(4000)), "the signalled address again");
+    }
+
+    #[test]
+    fn first_source_signalled_at_once_else_three_packets() {
+        let t0 = Instant::now();
+        let mut l = Latch::new(Duration::from_secs(1), 3);
+        l.set_expected(Some(a(4000)));
+        assert_eq!(l.check(t0, a(4000), 7, 1), LatchVerdict::Learned);
+        // Behind a NAT: the peer's packets come from elsewhere; stray
+        // packets at set-up do not win.
+        let mut l = Latch::new(Duration::from_secs(1), 3);
+        l.set_expected(Some(a(4000)));
+        assert_eq!(l.check(t0, a(9), 1, 50), LatchVerdict::Foreign);
+        assert_eq!(l.check(t0, a(5000), 7, 1), LatchVerdict::Foreign);
+        assert_eq!(l.check(t0, a(9), 2, 77), LatchVerdict::Foreign);
+        // The stray packet in between restarted the count.
+        assert_eq!(l.check(t0, a(5000), 7, 2), LatchVerdict::Foreign);
+        assert_eq!(l.check(t0, a(5000), 7, 3), LatchVerdict::Foreign);
+        assert_eq!(l.check(t0, a(5000), 7, 4), LatchVerdict::Learned);
+        assert_eq!(l.learned(), Some(a(5000)));
     }
 
     #[test]
     fn ssrc_must_stay_the_same() {
         let t0 = Instant::now();
         let mut l = Latch::new(Duration::from_millis(0), 3);
+        l.set_expected(Some(a(1)));
         l.check(t0, a(1), 1, 1);
         assert_eq!(l.check(t0, a(2), 5, 1), LatchVerdict::Foreign);
         assert_eq!(l.check(t0, a(2), 6, 2), LatchVerdict::Foreign);

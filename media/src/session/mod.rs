@@ -294,6 +294,7 @@ impl MediaSession {
             };
             self.playout.configure(r, format, jitter);
         }
+        self.latch.set_expected(send.as_ref().map(|s| s.remote_rtp));
         tracing::debug!(%direction, codec = %codec_name, "media session applied");
         self.direction = direction;
         self.send = send;

@@ -241,4 +241,21 @@ impl MediaPlan {
     pub fn direction(&self) -> MediaDirection {
         self.direction
     }
+
+    /// The codec that names the call (the one we send, else the first we receive).
+    pub fn codec_name(&self) -> &str {
+        &self.codec_name
+    }
+
+    /// Whether a sending half was agreed.
+    pub fn has_send(&self) -> bool {
+        self.send.is_some()
+    }
+
+    /// Whether the peer takes RFC 4733 events from us.
+    pub fn sends_telephone_event(&self) -> bool {
+        self.send
+            .as_ref()
+            .is_some_and(|s| s.telephone_event.is_some())
+    }
 }

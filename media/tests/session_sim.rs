@@ -724,3 +724,28 @@ fn opus_fec_rebuilds_lost_frames() {
     assert!(c.concealed_frames <= 3, "{c:?}");
     assert_eq!(quiet_frames, 0, "the tone never drops out");
 }
+
+/// Buffers follow the codec: a PCMU call's session holds about 11 KiB
+/// (send rings, a jitter ring of 32 × 192 bytes, one frame plus the
+/// longest packet of playout), far below the old engine's ~81 KiB.
+#[test]
+fn pcmu_session_buffers_are_small() {
+    let t0 = Instant::now();
+    let (a_addr, b_addr) = (addr("10.0.0.1:4000"), addr("10.0.0.2:6000"));
+    let mut a = MediaSession::new(config(1), &leg(a_addr, b_addr, false), t0, 0, 1).unwrap();
+    let mut b = MediaSession::new(config(2), &leg(b_addr, a_addr, false), t0, 0, 2).unwrap();
+    let frame = tone_frame(16, 0);
+    let mut out = vec![0i16; FRAME];
+    for i in 0..100 {
+        let now = t0 + ms(20 * i);
+        a.write_audio(now, &frame).unwrap();
+        while let Some(t) = a.poll_transmit() {
+            let bytes = t.bytes.to_vec();
+            b.handle_datagram(now, a_addr, &bytes);
+        }
+        b.read_audio(now, &mut out);
+    }
+    let m = b.buffer_memory();
+    eprintln!("PCMU session buffers: {m} bytes");
+    assert!(m <= 12 * 1024, "{m} bytes");
+}

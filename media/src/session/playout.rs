@@ -86,6 +86,7 @@ impl Playout {
     /// Takes a (new) receive plan. Decoders of payload types that keep
     /// their format keep their state; buffers are re-made only when sizes change.
     pub fn configure(&mut self, plan: &RecvPlan, format: AudioFormat, jitter: JitterConfig) {
+        let active_pt = self.active.and_then(|i| self.decoders.get(i)).map(|d| d.pt);
         let mut old = std::mem::take(&mut self.decoders);
         for c in &plan.codecs {
             let kept = old
@@ -102,7 +103,12 @@ impl Playout {
                 dec: if c.playable { kept } else { None },
             });
         }
-        self.active = None;
+        // The codec playing now stays the one to conceal with, if kept.
+        self.active = active_pt.and_then(|pt| {
+            self.decoders
+                .iter()
+                .position(|d| d.pt == pt && d.dec.is_some())
+        });
         self.cn_pt = plan.comfort_noise;
         self.event_pt = plan.telephone_event;
         let size = format.samples_per_packet + plan.max_decoded;

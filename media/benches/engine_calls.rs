@@ -4,6 +4,11 @@
 //! prints process CPU time per call-second (getrusage) and packet counts.
 //! Not a criterion bench: the figure of interest is CPU share, not latency.
 //!
+//! In the same run, the **floor**: a bare UDP loop on one thread at the
+//! same packet rate, one `sendto` and one `recv` per packet per session and
+//! nothing else (no RTP, no codec, no timers per call), the syscall cost
+//! any engine pays; the engine's share is reported against it.
+//!
 //! `cargo bench -p openphone-media --bench engine_calls -- [pairs] [seconds]`
 
 use std::sync::Arc;
@@ -11,8 +16,10 @@ use std::time::{Duration, Instant};
 
 use openphone_hal::{AudioSink, AudioSource, NullSink, ToneSource};
 use openphone_media::{Engine, EngineConfig};
-use openphone_sal::media::negotiate;
-use openphone_sal::{CallId, CallMedia, MediaEngine, MediaEventSink};
+use openphone_sal::{
+    CallId, CallMedia, MediaDescription, MediaEngine, MediaEventSink, NegotiatedMedia,
+    NegotiatedStream, RecvChannel, SendChannel,
+};
 
 fn cpu_time() -> Duration {
     // SAFETY: getrusage fills the struct we pass.
@@ -40,6 +47,57 @@ extern "C" {
     fn getrusage(who: i32, usage: *mut Rusage) -> i32;
 }
 
+fn negotiated(local: &MediaDescription, remote: &MediaDescription) -> NegotiatedMedia {
+    let (l, r) = (local.audio().unwrap(), remote.audio().unwrap());
+    let codec = r.codecs[0].clone();
+    let mut send = SendChannel::new(r.rtp.unwrap(), codec.clone(), 0);
+    send.telephone_event = Some(101);
+    let mut recv = RecvChannel::new(vec![(0, codec)]);
+    recv.telephone_event = Some(101);
+    NegotiatedMedia::from(
+        NegotiatedStream::audio(l.rtp.unwrap())
+            .with_send(send)
+            .with_recv(recv),
+    )
+}
+
+/// The floor: `2 × pairs` UDP sockets in pairs on one thread, every 20 ms
+/// each sends one 172-byte datagram (an RTP packet of 20 ms PCMU) to its
+/// partner, then each receives one. Returns (CPU share of one core,
+/// datagrams received).
+fn udp_floor(pairs: usize, seconds: u64) -> (f64, u64) {
+    use std::net::UdpSocket;
+    let mut socks: Vec<UdpSocket> = Vec::with_capacity(2 * pairs);
+    for _ in 0..2 * pairs {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.set_nonblocking(true).unwrap();
+        socks.push(s);
+    }
+    let addrs: Vec<_> = socks.iter().map(|s| s.local_addr().unwrap()).collect();
+    let packet = [0x80u8; 172];
+    let mut buf = [0u8; 2048];
+    let mut received = 0u64;
+    let tick = Duration::from_millis(20);
+    let (c0, t0) = (cpu_time(), Instant::now());
+    let mut next = t0;
+    while t0.elapsed() < Duration::from_secs(seconds) {
+        for (i, s) in socks.iter().enumerate() {
+            let _ = s.send_to(&packet, addrs[i ^ 1]);
+        }
+        for s in &socks {
+            if s.recv_from(&mut buf).is_ok() {
+                received += 1;
+            }
+        }
+        next += tick;
+        if let Some(d) = next.checked_duration_since(Instant::now()) {
+            std::thread::sleep(d);
+        }
+    }
+    let (cpu, wall) = (cpu_time() - c0, t0.elapsed());
+    (cpu.as_secs_f64() / wall.as_secs_f64(), received)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -51,7 +109,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(async move {
+    let engine_share = rt.block_on(async move {
         let cfg = EngineConfig::builder()
             .bind_ip("127.0.0.1".parse().unwrap())
             .port_range(20000, 29999)
@@ -75,12 +133,9 @@ fn main() {
             let mut b = engine
                 .create_session(c2, MediaEventSink::new(c2, tx.clone()))
                 .unwrap();
-            // The real offer/answer path: b answers a's offer, a completes.
             let (oa, ob) = (a.local_description(), b.local_description());
-            let (answer, nb) = negotiate::answer(&ob, &oa).unwrap();
-            a.apply(&negotiate::complete(&oa, &answer).unwrap())
-                .unwrap();
-            b.apply(&nb).unwrap();
+            a.apply(&negotiated(&oa, &ob)).unwrap();
+            b.apply(&negotiated(&ob, &oa)).unwrap();
             sessions.push(a);
             sessions.push(b);
         }
@@ -108,5 +163,23 @@ fn main() {
             share * 100.0,
             share * 100.0 / (2 * pairs) as f64
         );
+        share
     });
+    // Let the engine's sockets close before the floor runs.
+    std::thread::sleep(Duration::from_millis(300));
+    let (floor_share, floor_recv) = udp_floor(pairs, seconds);
+    let sessions = (2 * pairs) as f64;
+    println!(
+        "UDP floor, {} sockets, one sendto + one recv per packet: {:.1} % of one core; \
+         {:.4} % of a core per session ({:.0} sessions per core); received {floor_recv}",
+        2 * pairs,
+        floor_share * 100.0,
+        floor_share * 100.0 / sessions,
+        sessions / floor_share
+    );
+    println!(
+        "engine: {:.0} sessions per core = {:.0} % of the floor's",
+        sessions / engine_share,
+        100.0 * floor_share / engine_share
+    );
 }

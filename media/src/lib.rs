@@ -4,7 +4,9 @@
 //! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, the
 //! conference [`mixer`], per-call voice quality (ITU-T G.107 E-model, RFC 3611
 //! VoIP metrics) in [`quality`], and SDP conversion (the SDP model itself is
-//! `openphone-sdp`, re-exported in [`sdp`]).
+//! `openphone-sdp`, re-exported in [`sdp`]). [`session::MediaSession`] puts
+//! them together as the sans-IO core of one call leg; [`Engine`] drives one
+//! per call.
 #![warn(missing_docs)]
 
 pub mod codec;
@@ -16,4 +18,5 @@ pub mod quality;
 pub mod resample;
 pub mod rtp;
 pub mod sdp;
+pub mod session;
 pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

@@ -48,42 +48,43 @@ fn session(e: &Engine) -> (Box<dyn CallMedia>, Events) {
     )
 }
 
-/// What offer/answer would agree, for `local` talking to `remote`, sending `codec`.
+/// What offer/answer would agree, for `local` talking to `remote`.
 fn negotiated(local: &MediaDescription, remote: &MediaDescription, codec: &str) -> NegotiatedMedia {
-    negotiated_ptime(local, remote, codec, 20)
-}
-
-fn negotiated_ptime(
-    local: &MediaDescription,
-    remote: &MediaDescription,
-    codec: &str,
-    ptime_ms: u64,
-) -> NegotiatedMedia {
     let (l, r) = (local.audio().unwrap(), remote.audio().unwrap());
-    let send = r
+    let send_codec = r
         .codecs
         .iter()
         .find(|c| c.encoding.eq_ignore_ascii_case(codec))
         .cloned()
         .unwrap();
-    let pt = send.payload_type.unwrap();
-    let mut tx = SendChannel::new(r.rtp.unwrap(), send, pt);
-    tx.remote_rtcp = r.rtcp_addr().unwrap();
-    tx.telephone_event = r.telephone_event().and_then(|c| c.payload_type);
-    tx.ptime = Duration::from_millis(ptime_ms);
-    let mut rx = RecvChannel::new(
+    let pt = send_codec.payload_type.unwrap();
+    let mut send = SendChannel::new(r.rtp.unwrap(), send_codec, pt);
+    send.remote_rtcp = r.rtcp_addr().unwrap();
+    send.telephone_event = r.telephone_event().and_then(|c| c.payload_type);
+    send.ptime = Duration::from_millis(20);
+    let mut recv = RecvChannel::new(
         l.codecs
             .iter()
             .filter(|c| !c.is_telephone_event())
             .map(|c| (c.payload_type.unwrap(), c.clone()))
             .collect(),
     );
-    rx.telephone_event = l.telephone_event().and_then(|c| c.payload_type);
+    recv.telephone_event = l.telephone_event().and_then(|c| c.payload_type);
     NegotiatedMedia::from(
         NegotiatedStream::audio(l.rtp.unwrap())
-            .with_send(tx)
-            .with_recv(rx),
+            .with_send(send)
+            .with_recv(recv),
     )
+}
+
+/// The sending half of what `negotiated` built, to change it.
+fn send_of(n: &mut NegotiatedMedia) -> &mut SendChannel {
+    n.audio_mut().unwrap().send.as_mut().unwrap()
+}
+
+/// Where a description receives RTP and RTCP.
+fn rtp_of(d: &MediaDescription) -> std::net::SocketAddr {
+    d.audio().unwrap().rtp.unwrap()
 }
 
 /// Goertzel power of `freq` in `x`.
@@ -123,7 +124,8 @@ async fn tone_call_ptime(codec: &str, a_ptime_ms: u64) {
         oa.audio().unwrap().audio_codecs().next().unwrap().encoding,
         codec
     );
-    let na = negotiated_ptime(&oa, &ob, codec, a_ptime_ms);
+    let mut na = negotiated(&oa, &ob, codec);
+    send_of(&mut na).ptime = Duration::from_millis(a_ptime_ms);
     a.apply(&na).unwrap();
     b.apply(&negotiated(&ob, &oa, codec)).unwrap();
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -262,7 +264,8 @@ async fn rtp_timeout_and_errors() {
     let (oa, ob) = (a.local_description(), b.local_description());
     // Unknown codec: a clear error, nothing started.
     let mut bad = negotiated(&oa, &ob, "PCMU");
-    bad.audio_mut().unwrap().send.as_mut().unwrap().codec = CodecDescriptor::new(96, "NOPE", 8000);
+    send_of(&mut bad).codec = CodecDescriptor::new(96, "NOPE", 8000);
+    send_of(&mut bad).payload_type = 96;
     assert!(a.apply(&bad).is_err());
     // b never sends: a must report RtpTimeout once.
     a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
@@ -374,7 +377,7 @@ async fn symmetric_rtp_latches_and_stop_releases_ports() {
     let dead_addr = dead.local_addr().unwrap();
     drop(dead);
     let mut nb = negotiated(&ob, &oa, "PCMU");
-    nb.audio_mut().unwrap().send.as_mut().unwrap().remote_rtp = dead_addr;
+    send_of(&mut nb).remote_rtp = dead_addr;
     a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
     b.apply(&nb).unwrap();
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -390,8 +393,8 @@ async fn symmetric_rtp_latches_and_stop_releases_ports() {
     let mut ok = false;
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        if std::net::UdpSocket::bind(oa.audio().unwrap().rtp.unwrap()).is_ok()
-            && std::net::UdpSocket::bind(ob.audio().unwrap().rtp.unwrap()).is_ok()
+        if std::net::UdpSocket::bind(rtp_of(&oa)).is_ok()
+            && std::net::UdpSocket::bind(rtp_of(&ob)).is_ok()
         {
             ok = true;
             break;
@@ -414,15 +417,14 @@ fn port_pairs_even_and_bounded() {
     for s in [&a, &b] {
         let d = s.local_description();
         let o = d.audio().unwrap();
-        let rtp = o.rtp.unwrap();
-        assert_eq!(rtp.port() % 2, 0);
-        assert!((46002..=46004).contains(&rtp.port()));
+        assert_eq!(o.rtp.unwrap().port() % 2, 0);
+        assert!((46002..=46004).contains(&o.rtp.unwrap().port()));
         assert!(o.rtcp.is_none(), "RTCP is RTP + 1");
         assert_eq!(o.ptime, Some(Duration::from_millis(20)));
     }
     assert_ne!(
-        a.local_description().audio().unwrap().rtp,
-        b.local_description().audio().unwrap().rtp
+        rtp_of(&a.local_description()),
+        rtp_of(&b.local_description())
     );
     let (tx, _rx) = mpsc::unbounded_channel();
     let call = CallId::next();
@@ -480,7 +482,7 @@ async fn survives_garbage_during_a_call() {
             }
             _ => {}
         }
-        let _ = junk.send_to(&buf[..n], ob.audio().unwrap().rtp.unwrap());
+        let _ = junk.send_to(&buf[..n], rtp_of(&ob));
         let _ = junk.send_to(&buf[..n], ob.audio().unwrap().rtcp_addr().unwrap());
         if i % 100 == 0 {
             tokio::time::sleep(Duration::from_millis(40)).await;
@@ -500,4 +502,58 @@ async fn survives_garbage_during_a_call() {
         .collect();
     assert!(loud.len() >= 160 * 20, "{} loud samples", loud.len());
     assert_eq!(dominant(&loud), 1000.0);
+}
+
+/// The RTP-injection hole: during a call with a real peer, a third party
+/// sends 150 PCMU packets of a 2.75 kHz tone (its own SSRC, coherent
+/// sequence) to our RTP port from another source port. None of it may be
+/// played: the recording carries the peer's 1 kHz tone and no 2.75 kHz
+/// (not a harmonic of 1 kHz, which G.711's distortion would put there).
+#[tokio::test]
+async fn injected_rtp_from_another_port_is_not_played() {
+    use openphone_media::codec::{AudioEncoder, Pcmu};
+    use openphone_media::rtp::{write_packet, RtpHeader};
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let ea = engine(true, None, &["PCMU"]);
+    let eb = engine(false, Some(recorded.clone()), &["PCMU"]);
+    let (mut a, _ra) = session(&ea);
+    let (mut b, _rb) = session(&eb);
+    let (oa, ob) = (a.local_description(), b.local_description());
+    a.apply(&negotiated(&oa, &ob, "PCMU")).unwrap();
+    b.apply(&negotiated(&ob, &oa, "PCMU")).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let attacker = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut enc = Pcmu::encoder();
+    let tone: Vec<i16> = (0..160)
+        .map(|i| {
+            (16_000.0 * (2.0 * std::f64::consts::PI * 2750.0 * i as f64 / 8000.0).sin()) as i16
+        })
+        .collect();
+    let mut payload = [0u8; 160];
+    enc.encode(&tone, &mut payload).unwrap();
+    let mut buf = [0u8; 200];
+    for i in 0..150u16 {
+        let h = RtpHeader {
+            payload_type: 0,
+            marker: i == 0,
+            sequence: 1000 + i,
+            timestamp: 160 * i as u32,
+            ssrc: 0x1234_5678,
+        };
+        let n = write_packet(&mut buf, &h, &payload).unwrap();
+        attacker.send_to(&buf[..n], rtp_of(&ob)).unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sb = b.stats();
+    a.stop();
+    b.stop();
+    let samples = recorded.lock().unwrap().clone();
+    let energy: f64 = samples.iter().map(|&s| (s as f64).powi(2)).sum();
+    let share = |f: f64| 2.0 * goertzel(&samples, 8000.0, f) / (samples.len() as f64 * energy);
+    let (s_inj, s1k) = (share(2750.0), share(1000.0));
+    eprintln!("2.75 kHz share {s_inj:.6}, 1 kHz share {s1k:.3}, {sb:?}");
+    assert!(s1k > 0.5, "the peer's tone plays: {s1k}");
+    assert!(s_inj < 1e-3, "injected tone played: share {s_inj}");
+    assert!(sb.packets_received >= 100, "{sb:?}");
 }

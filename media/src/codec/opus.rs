@@ -377,6 +377,15 @@ impl AudioDecoder for OpusDecoder {
         // An empty input is libopus's "packet lost".
         self.dec.decode(&[], dst, false).map_err(lib_err)
     }
+
+    fn recover_from_next(
+        &mut self,
+        next: &[u8],
+        out: &mut [i16],
+    ) -> Result<Option<usize>, CodecError> {
+        // The inherent method: FEC when `next` carries it, PLC otherwise.
+        OpusDecoder::decode_fec(self, next, out).map(Some)
+    }
 }
 
 #[cfg(test)]

@@ -122,6 +122,8 @@ pub struct CodecRegistry {
     enabled: Vec<usize>,
     /// Whether to offer telephone-event/8000.
     telephone_event: bool,
+    /// Whether to offer RFC 3389 comfort noise (CN/8000).
+    comfort_noise: bool,
 }
 
 impl CodecRegistry {
@@ -131,6 +133,7 @@ impl CodecRegistry {
             entries: Vec::new(),
             enabled: Vec::new(),
             telephone_event: true,
+            comfort_noise: false,
         }
     }
 
@@ -294,6 +297,14 @@ impl CodecRegistry {
         self.telephone_event = on;
     }
 
+    /// Whether `CN/8000` (RFC 3389 comfort noise, static payload type 13) is
+    /// offered (default: no). Offering it lets the peer stop sending during
+    /// silence; received CN is played as noise of the signalled level (see
+    /// `session::MediaSession`). We do not send CN ourselves.
+    pub fn set_comfort_noise(&mut self, on: bool) {
+        self.comfort_noise = on;
+    }
+
     /// What we offer, in preference order, with payload types: static ones
     /// where RFC 3551 assigns one, dynamic ones from 96 otherwise (skipping
     /// 101), then telephone-event/8000 on 101 with fmtp `0-16`, and one more
@@ -325,6 +336,9 @@ impl CodecRegistry {
             d.fmtp = e.info.fmtp.clone();
             out.push(d);
         }
+        if self.comfort_noise {
+            out.push(CodecDescriptor::new(13, "CN", 8000));
+        }
         if self.telephone_event {
             out.push(
                 CodecDescriptor::new(TELEPHONE_EVENT_PT, "telephone-event", 8000).with_fmtp("0-16"),
@@ -333,8 +347,7 @@ impl CodecRegistry {
             // so a 16 or 48 kHz codec gets its own telephone-event entry.
             let mut rates: Vec<u32> = Vec::new();
             for d in &out {
-                if !d.is_telephone_event() && d.clock_rate != 8000 && !rates.contains(&d.clock_rate)
-                {
+                if d.is_audio() && d.clock_rate != 8000 && !rates.contains(&d.clock_rate) {
                     rates.push(d.clock_rate);
                 }
             }
@@ -587,6 +600,20 @@ mod tests {
         assert!(r
             .encoder(&CodecDescriptor::new(111, "OPUS", 48000))
             .is_err());
+    }
+
+    #[test]
+    fn comfort_noise_offered_on_request() {
+        let mut r = CodecRegistry::with_builtin();
+        assert!(!r.supported().iter().any(|d| d.is_comfort_noise()));
+        r.set_comfort_noise(true);
+        let s = r.supported();
+        let cn = s.iter().find(|d| d.is_comfort_noise()).unwrap();
+        assert_eq!((cn.payload_type, cn.clock_rate), (Some(13), 8000));
+        // After the audio codecs, before telephone-event.
+        let at = |f: &dyn Fn(&CodecDescriptor) -> bool| s.iter().position(|d| f(d)).unwrap();
+        assert!(at(&|d| d.is_comfort_noise()) > at(&|d| d.encoding == "PCMU"));
+        assert!(at(&|d| d.is_comfort_noise()) < at(&|d| d.is_telephone_event()));
     }
 
     #[test]

@@ -83,6 +83,19 @@ pub trait AudioDecoder: Send {
     /// Produces one frame (`info().frame_samples`) in place of a lost packet,
     /// returning the number of samples written.
     fn conceal(&mut self, out: &mut [i16]) -> Result<usize, CodecError>;
+    /// Rebuilds the frame lost just before `next` from the forward error
+    /// correction `next` carries (Opus in-band FEC, RFC 6716 §2.1.7),
+    /// writing it into `out`; the caller then decodes `next` as usual.
+    /// `Ok(None)` means this codec has no FEC and the caller conceals (the
+    /// default).
+    fn recover_from_next(
+        &mut self,
+        next: &[u8],
+        out: &mut [i16],
+    ) -> Result<Option<usize>, CodecError> {
+        let _ = (next, out);
+        Ok(None)
+    }
 }
 
 /// The first `samples` of a caller's output buffer, or

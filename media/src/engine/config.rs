@@ -38,6 +38,7 @@ pub struct EngineConfig {
     pub(crate) port_max: u16,
     pub(crate) codecs: Vec<String>,
     pub(crate) telephone_event: bool,
+    pub(crate) comfort_noise: bool,
     pub(crate) ptime: Duration,
     pub(crate) rtp_timeout: Option<Duration>,
     pub(crate) jitter_min: Duration,
@@ -131,6 +132,7 @@ impl Default for EngineConfigBuilder {
                 port_max: 32767,
                 codecs: Vec::new(),
                 telephone_event: true,
+                comfort_noise: false,
                 ptime: Duration::from_millis(20),
                 rtp_timeout: None,
                 jitter_min: Duration::from_millis(20),
@@ -178,6 +180,13 @@ impl EngineConfigBuilder {
         self.cfg.telephone_event = on;
         self
     }
+    /// Whether to offer RFC 3389 comfort noise, `CN/8000` (default off):
+    /// the peer may then stop sending during silence, and its CN packets
+    /// are played as noise of their level instead of being concealed.
+    pub fn comfort_noise(mut self, on: bool) -> Self {
+        self.cfg.comfort_noise = on;
+        self
+    }
     /// Packetisation time (10–200 ms; default 20 ms).
     pub fn ptime(mut self, ptime: Duration) -> Self {
         self.cfg.ptime = ptime;
@@ -196,7 +205,9 @@ impl EngineConfigBuilder {
         self
     }
     /// Symmetric RTP (RFC 4961-style latching): send to where the peer's
-    /// RTP actually comes from once it has been validated (default off).
+    /// RTP actually comes from once that source is learned (default off).
+    /// Receiving is strict either way: RTP is played only from the learned
+    /// source (see [`crate::session::latch`]).
     pub fn symmetric_rtp(mut self, on: bool) -> Self {
         self.cfg.symmetric_rtp = on;
         self
@@ -256,6 +267,7 @@ impl EngineConfigBuilder {
                 .map_err(|e| MediaError::Codec(e.to_string()))?;
         }
         registry.set_telephone_event(self.cfg.telephone_event);
+        registry.set_comfort_noise(self.cfg.comfort_noise);
         self.cfg.registry = Arc::new(registry);
         Ok(self.cfg)
     }

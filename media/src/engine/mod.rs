@@ -1,29 +1,33 @@
 //! The media engine: [`Engine`] implements [`openphone_sal::MediaEngine`],
-//! one RTP/RTCP socket pair and one tokio task per call.
+//! one RTP/RTCP socket pair and one tokio task per call, each task a thin
+//! driver around the sans-IO [`MediaSession`](crate::session::MediaSession).
 //!
-//! `create_session` binds the sockets (RTP on an even port, RTCP on the next)
-//! and returns a session whose `local_offer` lists the configured codecs;
-//! `apply` builds the codec pipeline (checked synchronously, so an unusable
-//! negotiation is an error to the caller) and starts or updates the task;
-//! `stop` sends RTCP BYE and ends the task, which closes the sockets.
+//! `create_session` binds the sockets (RTP on an even port chosen at random
+//! in the configured range, RTCP on the next) and returns a session whose
+//! `local_description` lists the configured codecs; `apply` checks what was
+//! agreed and builds the encoder synchronously
+//! ([`MediaPlan`](crate::session::MediaPlan), so an unusable negotiation
+//! is an error to the caller) and starts or updates the task; `stop` sends
+//! RTCP BYE and ends the task, which closes the sockets.
 //!
 //! Per packet time the task reads one frame from the source (resampled at
-//! the device boundary when the device rate is not the codec's), encodes
-//! and sends it — or, while an RFC 4733 event is being sent, sends the
-//! event's packets instead of audio — then plays one packet time from the
-//! jitter buffer (decoding, or concealing a lost packet) into the sink.
-//! Incoming RTP is checked by the RTP session (source validation, SSRC
-//! collision, statistics) before it reaches the jitter buffer; RTCP goes
-//! out every ~5 s (see [`crate::rtp::session`]) and is also accepted
-//! multiplexed on the RTP port. With [`EngineConfigBuilder::symmetric_rtp`]
-//! the session latches onto the address the peer's validated RTP comes
-//! from (for peers behind NAT); off by default, because it lets whoever
-//! sends valid RTP first redirect our media.
+//! the device boundary when the device rate is not the codec's), hands it
+//! to the session (which encodes and sends it, or RFC 4733 packets instead
+//! while a digit is being sent), then plays one packet time from the
+//! session (jitter buffer, decoding, concealment, comfort noise) into the
+//! sink. Incoming datagrams on either socket go to the session, which
+//! tells RTP from RTCP (RFC 5761). RTP is played only from the learned
+//! source address (see [`crate::session::latch`]: the signalled address at
+//! once, another after three coherent packets, a change only after a
+//! second of silence); with [`EngineConfigBuilder::symmetric_rtp`] we also
+//! *send* to that learned address (for peers behind NAT). Statistics are
+//! published after every tick through atomics, read without a lock.
 //!
-//! Not implemented (reported, not faked): SRTP/ZRTP, comfort noise (CN
-//! packets are dropped), RFC 4733 long-event segmentation (events are
+//! Not implemented (reported, not faked): SRTP/ZRTP, sending comfort noise
+//! (received CN is played), RFC 4733 long-event segmentation (events are
 //! capped at 8 s), playing received codecs whose sample rate differs from
-//! the send codec's (their packets are dropped).
+//! the send codec's (their packets are dropped), a driver running many
+//! sessions per thread (issue "Media engine v2", next step).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -36,41 +40,37 @@
 //! let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
 //! let call = CallId::next();
 //! let media = engine.create_session(call, MediaEventSink::new(call, tx))?;
-//! let offer = media.local_offer(); // goes into SDP
+//! let offer = media.local_description(); // goes into SDP (or H.245)
 //! # let _ = offer; Ok(()) }
 //! ```
 
-mod agreed;
 mod config;
-mod pipeline;
+mod devices;
+mod shared;
 mod task;
 
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use openphone_sal::{
-    CallId, CallMedia, MediaDescription, MediaEngine, MediaError, MediaEventSink, MediaStats,
-    NegotiatedMedia, StreamDescription,
+    CallId, CallMedia, MediaDescription, MediaDirection, MediaEngine, MediaError, MediaEventSink,
+    MediaStats, NegotiatedMedia, StreamDescription,
 };
 use tokio::sync::mpsc;
 
 pub use config::{AudioFactory, EngineConfig, EngineConfigBuilder};
 
-use agreed::Agreed;
-use pipeline::Pipeline;
-use task::{Cmd, Task, TaskConfig};
+use devices::Devices;
+use shared::SharedStats;
+use task::{Cmd, Task};
 
-use crate::rtp::{RtpSession, SessionConfig};
+use crate::session::{MediaPlan, MediaSession, MediaSessionConfig};
 
 /// Creates RTP media sessions for calls.
 #[derive(Debug, Clone)]
 pub struct Engine {
     config: Arc<EngineConfig>,
-    /// Next port pair to try, as an offset into the range (spreads calls
-    /// over the range so a just-closed port is not reused at once).
-    next_port: Arc<AtomicU32>,
 }
 
 impl Engine {
@@ -78,7 +78,6 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         Engine {
             config: Arc::new(config),
-            next_port: Arc::new(AtomicU32::new(0)),
         }
     }
 
@@ -97,7 +96,10 @@ impl Engine {
             )));
         }
         let pairs = (last_even - first_even) / 2 + 1;
-        let start = self.next_port.fetch_add(1, Ordering::Relaxed) % pairs;
+        // A random first try: a call's port must not be guessable from the
+        // range (the first call always on its first port invited RTP
+        // injection), and a just-closed port is rarely reused at once.
+        let start = rand::random::<u32>() % pairs;
         let mut last_err = None;
         for i in 0..pairs {
             let port = first_even + ((start + i) % pairs) * 2;
@@ -111,7 +113,6 @@ impl Engine {
             };
             match StdUdpSocket::bind(SocketAddr::new(ip, port as u16 + 1)) {
                 Ok(rtcp) => {
-                    self.next_port.store(start + i + 1, Ordering::Relaxed);
                     rtp.set_nonblocking(true)?;
                     rtcp.set_nonblocking(true)?;
                     return Ok((rtp, rtcp));
@@ -142,11 +143,32 @@ impl MediaEngine for Engine {
             local,
             sockets: Some((rtp, rtcp)),
             cmds: None,
-            running: None,
-            stats: Arc::new(Mutex::new(MediaStats::default())),
+            applied: None,
+            stats: Arc::new(SharedStats::default()),
             stopped: false,
-            device_rates: (8000, 8000),
         }))
+    }
+}
+
+/// What the handle knows of the running media, to answer at once.
+#[derive(Debug, Clone)]
+struct Applied {
+    codec: String,
+    packet_time: Duration,
+    direction: MediaDirection,
+    has_send: bool,
+    telephone_event: bool,
+}
+
+impl Applied {
+    fn of(plan: &MediaPlan) -> Self {
+        Applied {
+            codec: plan.codec_name().to_string(),
+            packet_time: plan.format().packet_time,
+            direction: plan.direction(),
+            has_send: plan.has_send(),
+            telephone_event: plan.sends_telephone_event(),
+        }
     }
 }
 
@@ -158,11 +180,9 @@ pub struct Session {
     local: SocketAddr,
     sockets: Option<(StdUdpSocket, StdUdpSocket)>,
     cmds: Option<mpsc::Sender<Cmd>>,
-    running: Option<Agreed>,
-    stats: Arc<Mutex<MediaStats>>,
+    applied: Option<Applied>,
+    stats: Arc<SharedStats>,
     stopped: bool,
-    /// Device rates (source, sink) of the running task.
-    device_rates: (u32, u32),
 }
 
 impl std::fmt::Debug for Session {
@@ -170,7 +190,7 @@ impl std::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("call", &self.call)
             .field("local", &self.local)
-            .field("running", &self.running.is_some())
+            .field("running", &self.cmds.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -187,62 +207,52 @@ fn ntp_now() -> u64 {
 }
 
 impl Session {
-    fn start(
-        &mut self,
-        n: &Agreed,
-        pipeline: Pipeline,
-        source_sink: SourceSink,
-    ) -> Result<(), MediaError> {
+    fn session_config(&self, local_rtp: Option<SocketAddr>) -> MediaSessionConfig {
+        let c = &self.config;
+        let cname = c
+            .cname
+            .clone()
+            .unwrap_or_else(|| format!("openphone@{}", c.offer_ip()));
+        let mut s = MediaSessionConfig::new(cname, c.registry.clone());
+        s.rtcp_interval = c.rtcp_interval;
+        s.rtp_timeout = c.rtp_timeout;
+        s.jitter_min = c.jitter_min;
+        s.jitter_max = c.jitter_max;
+        s.symmetric_rtp = c.symmetric_rtp;
+        s.local_rtp = local_rtp;
+        s
+    }
+
+    fn start(&mut self, plan: MediaPlan) -> Result<(), MediaError> {
         let handle = tokio::runtime::Handle::try_current().map_err(|_| {
             MediaError::Other("CallMedia::apply must be called inside a tokio runtime".into())
         })?;
+        let (source, sink) = (self.config.audio)(self.call)?;
+        let devices = Devices::new(source, sink, plan.format())?;
         let (rtp, rtcp) = self.sockets.take().ok_or(MediaError::NotStarted)?;
         let _guard = handle.enter();
         let rtp = tokio::net::UdpSocket::from_std(rtp)?;
         let rtcp = tokio::net::UdpSocket::from_std(rtcp)?;
-        let local_addr = rtp.local_addr().ok();
-        let now = Instant::now();
-        let cname = self
-            .config
-            .cname
-            .clone()
-            .unwrap_or_else(|| format!("openphone@{}", self.config.offer_ip()));
-        let mut scfg = SessionConfig::new(cname, pipeline.encoder.info().rtp_clock_rate);
-        scfg.local_addr = local_addr;
-        scfg.rtcp_interval = self.config.rtcp_interval;
-        let session = RtpSession::new(now, ntp_now(), scfg, rand::random());
-        let (source, sink) = source_sink;
+        let scfg = self.session_config(rtp.local_addr().ok());
+        // The driver supplies what the core may not take itself: the
+        // clock, the wall-clock time and randomness.
+        let session =
+            MediaSession::with_plan(scfg, plan, Instant::now(), ntp_now(), rand::random());
         let task = Task::new(
             self.call,
             self.events.clone(),
-            rtp,
-            rtcp,
-            Box::new(pipeline),
-            source,
-            sink,
+            (rtp, rtcp),
             session,
-            TaskConfig {
-                rtp_timeout: self.config.rtp_timeout,
-                jitter_min: self.config.jitter_min,
-                jitter_max: self.config.jitter_max,
-                symmetric_rtp: self.config.symmetric_rtp,
-            },
+            devices,
             self.stats.clone(),
-            now,
         );
         let (tx, rx) = mpsc::channel(64);
         let span = tracing::info_span!("media", call = %self.call);
         handle.spawn(tracing::Instrument::instrument(task.run(rx), span));
         self.cmds = Some(tx);
-        self.running = Some(n.clone());
         Ok(())
     }
 }
-
-type SourceSink = (
-    Box<dyn openphone_hal::AudioSource>,
-    Box<dyn openphone_hal::AudioSink>,
-);
 
 impl CallMedia for Session {
     fn local_description(&self) -> MediaDescription {
@@ -252,47 +262,35 @@ impl CallMedia for Session {
     }
 
     fn apply(&mut self, negotiated: &NegotiatedMedia) -> Result<(), MediaError> {
-        let n = &Agreed::from_negotiated(negotiated)?;
         if self.stopped {
             return Err(MediaError::NotStarted);
         }
+        // Checked and built here, so a bad negotiation is the caller's error.
+        let plan = MediaPlan::new(self.config.registry(), negotiated)?;
+        let applied = Applied::of(&plan);
         match &self.cmds {
-            None => {
-                let (source, sink) = (self.config.audio)(self.call)?;
-                self.device_rates = (source.sample_rate(), sink.sample_rate());
-                let pipeline = Pipeline::new(
-                    self.config.registry(),
-                    n,
-                    source.sample_rate(),
-                    sink.sample_rate(),
-                )?;
-                self.start(n, pipeline, (source, sink))
-            }
-            Some(tx) => {
-                // Devices stay open; only the codec side is rebuilt.
-                let (src_rate, sink_rate) = self.device_rates;
-                let pipeline = Pipeline::new(self.config.registry(), n, src_rate, sink_rate)?;
-                tx.try_send(Cmd::Apply(Box::new(pipeline)))
-                    .map_err(|_| MediaError::Other("media task not responding".into()))?;
-                self.running = Some(n.clone());
-                Ok(())
-            }
+            None => self.start(plan)?,
+            Some(tx) => tx
+                .try_send(Cmd::Apply(Box::new(plan)))
+                .map_err(|_| MediaError::Other("media task not responding".into()))?,
         }
+        self.applied = Some(applied);
+        Ok(())
     }
 
     fn send_dtmf(&mut self, digit: char, duration: Duration) -> Result<(), MediaError> {
         if crate::dtmf::event_code(digit).is_none() {
             return Err(MediaError::Other(format!("{digit:?} is not a DTMF digit")));
         }
-        let (Some(tx), Some(n)) = (&self.cmds, &self.running) else {
+        let (Some(tx), Some(a)) = (&self.cmds, &self.applied) else {
             return Err(MediaError::NotStarted);
         };
-        if n.send_telephone_event.is_none() {
+        if a.has_send && !a.telephone_event {
             return Err(MediaError::Codec(
                 "the peer did not accept telephone-event".into(),
             ));
         }
-        if !n.direction.sends() {
+        if !a.has_send || !a.direction.sends() {
             return Err(MediaError::Other(
                 "cannot send DTMF while not sending media".into(),
             ));
@@ -302,11 +300,13 @@ impl CallMedia for Session {
     }
 
     fn stats(&self) -> MediaStats {
-        let mut s = self.stats.lock().map(|s| s.clone()).unwrap_or_default();
-        if let Some(n) = &self.running {
-            rate_quality(&mut s, n.ptime);
+        let mut m = MediaStats::default();
+        self.stats.read_into(&mut m);
+        if let Some(a) = &self.applied {
+            m.codec.clone_from(&a.codec);
+            rate_quality(&mut m, a.packet_time);
         }
-        s
+        m
     }
 
     fn stop(&mut self) {

@@ -7,5 +7,5 @@ pub mod session;
 pub mod stats;
 pub mod xr;
 
-pub use packet::{write_packet, RtpError, RtpHeader, RtpPacket};
+pub use packet::{write_header, write_packet, RtpError, RtpHeader, RtpPacket};
 pub use session::{RtpSession, RtpVerdict, SessionConfig, SessionEvent, SessionStats};

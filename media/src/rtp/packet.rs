@@ -120,6 +120,19 @@ pub fn write_packet(buf: &mut [u8], h: &RtpHeader, payload: &[u8]) -> Result<usi
     let out = buf
         .get_mut(..need)
         .ok_or(RtpError::BufferTooSmall { need, have })?;
+    write_header(out, h)?;
+    out[HEADER_LEN..].copy_from_slice(payload);
+    Ok(need)
+}
+
+/// Writes the 12-byte header at the start of `buf` (no CSRCs, no
+/// extension), for a payload already encoded in place after it; returns 12.
+pub fn write_header(buf: &mut [u8], h: &RtpHeader) -> Result<usize, RtpError> {
+    let have = buf.len();
+    let out = buf.get_mut(..HEADER_LEN).ok_or(RtpError::BufferTooSmall {
+        need: HEADER_LEN,
+        have,
+    })?;
     // Written by hand: the fixed header is 12 bytes and this avoids building
     // the crate's `Header` (with its Vecs) for every packet we send.
     out[0] = 0x80;
@@ -127,8 +140,7 @@ pub fn write_packet(buf: &mut [u8], h: &RtpHeader, payload: &[u8]) -> Result<usi
     out[2..4].copy_from_slice(&h.sequence.to_be_bytes());
     out[4..8].copy_from_slice(&h.timestamp.to_be_bytes());
     out[8..12].copy_from_slice(&h.ssrc.to_be_bytes());
-    out[HEADER_LEN..].copy_from_slice(payload);
-    Ok(need)
+    Ok(HEADER_LEN)
 }
 
 #[cfg(test)]

@@ -207,6 +207,13 @@ impl RtpSession {
         self.remote.as_ref().map(|r| r.ssrc)
     }
 
+    /// Sets the sequence number of the next packet we send (RFC 3550 wants
+    /// a random start, which [`new`](Self::new) draws from its seed; tests
+    /// pick one, e.g. just before the 65,535 → 0 wrap).
+    pub fn set_next_sequence(&mut self, seq: u16) {
+        self.seq = seq;
+    }
+
     /// Changes the clock rate of what we send (codec change on re-INVITE).
     pub fn set_send_clock_rate(&mut self, rate: u32) {
         self.config.send_clock_rate = rate.max(1);

@@ -611,7 +611,7 @@ mod tests {
         let cn = s.iter().find(|d| d.is_comfort_noise()).unwrap();
         assert_eq!((cn.payload_type, cn.clock_rate), (Some(13), 8000));
         // After the audio codecs, before telephone-event.
-        let at = |f: &dyn Fn(&CodecDescriptor) -> bool| s.iter().position(|d| f(d)).unwrap();
+        let at = |f: &dyn Fn(&CodecDescriptor) -> bool| s.iter().position(f).unwrap();
         assert!(at(&|d| d.is_comfort_noise()) > at(&|d| d.encoding == "PCMU"));
         assert!(at(&|d| d.is_comfort_noise()) < at(&|d| d.is_telephone_event()));
     }

@@ -1,12 +1,12 @@
 //! The media engine: [`Engine`] implements [`openphone_sal::MediaEngine`],
 //! one RTP/RTCP socket pair and one tokio task per call, each task a thin
-//! driver around the sans-IO [`MediaSession`](crate::session::MediaSession).
+//! driver around the sans-IO [`MediaSession`].
 //!
 //! `create_session` binds the sockets (RTP on an even port chosen at random
 //! in the configured range, RTCP on the next) and returns a session whose
 //! `local_description` lists the configured codecs; `apply` checks what was
 //! agreed and builds the encoder synchronously
-//! ([`MediaPlan`](crate::session::MediaPlan), so an unusable negotiation
+//! ([`MediaPlan`], so an unusable negotiation
 //! is an error to the caller) and starts or updates the task; `stop` sends
 //! RTCP BYE and ends the task, which closes the sockets.
 //!

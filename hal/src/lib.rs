@@ -12,7 +12,9 @@
 //!   tests and demos.
 //! - [`ToneSource`]: single and dual sine tones.
 //!
-//! [`analysis`] checks recorded audio for tones.
+//! [`analysis`] checks recorded audio for tones; [`judge`] decides whether a
+//! sent test tone arrived intact (frequency, tone-to-noise ratio, level,
+//! dropouts) and whether an RTP packet count fits a call's length.
 //!
 //! ```
 //! use openphone_hal::{analysis, AudioSink, AudioSource, MemorySink, ToneSource};
@@ -35,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod judge;
 pub mod memory;
 mod null;
 mod tone;

@@ -168,13 +168,6 @@ fn an_allowed_gap_is_reported_but_passes() {
 }
 
 #[test]
-fn codec_floors_come_from_the_table() {
-    assert_eq!(judge::codec_min_tnr_db("pcmu"), 20.0);
-    assert_eq!(judge::codec_min_tnr_db("G726-16"), 7.0);
-    assert!(judge::codec_min_tnr_db("g726-24") < 20.0);
-}
-
-#[test]
 fn packet_counts_within_5_percent_of_the_call() {
     let call = Duration::from_secs(4);
     let ptime = Duration::from_millis(20);

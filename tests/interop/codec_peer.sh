@@ -213,7 +213,10 @@ rtp_pts() { # rtp_pts FILTER: "PTn xCOUNT ..." most frequent first
   tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && $1" -T fields -e rtp.p_type 2>/dev/null \
     | grep . | sort | uniq -c | sort -rn | awk '{printf "PT%s x%s ", $2, $1}'
 }
-{ echo "RTP softphone->$PEER: $(rtp_pts "$TO_PEER")"; echo "RTP $PEER->softphone: $(rtp_pts "$FROM_PEER")"; } | tee rtp.txt
+{ echo "RTP softphone->$PEER: $(rtp_pts "$TO_PEER")"; echo "RTP $PEER->softphone: $(rtp_pts "$FROM_PEER")"
+  # Per stream: sequence gaps (Lost) and the largest gap between packets
+  # (Max Delta), to tell a sender's stall from a receiver's.
+  tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -q -z rtp,streams 2>/dev/null | grep -v '^=*$'; } | tee rtp.txt
 grep -qiE "^event: media [^ ]+ $EXPECT pt " softphone.log || fail "softphone did not negotiate $EXPECT"
 case $PEER in
   baresip) bob_rec=$(ls bs/rec/*-dec.wav 2>/dev/null | head -1);;

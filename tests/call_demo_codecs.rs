@@ -1,7 +1,15 @@
 //! The `call-demo` example with each registered codec: two phones on
-//! loopback call each other, the caller sends a 1000 Hz tone and DTMF, and
-//! call-demo exits 0 only if the callee heard both. Speex and Opus exist only
-//! with the `speex` / `opus` features (forwarded to openphone-media).
+//! loopback call each other, the caller sends a 1000 Hz tone and DTMF, the
+//! callee a 600 Hz tone, and call-demo exits 0 only if the audio judge
+//! (`openphone_hal::judge`) passes both directions (frequency, tone-to-noise
+//! ratio at the codec's floor, level within 6 dB, no dropout over 60 ms),
+//! each direction's RTP packet count fits the call's length within 5 %, and
+//! the callee received the digits. Speex and Opus exist only with the
+//! `speex` / `opus` features (forwarded to openphone-media).
+//!
+//! Calls last 3 s: the caller's packet count is judged over the half before
+//! its DTMF, and 5 % of 1.5 s (75 ms) is more than a scheduling stall that the
+//! 60 ms dropout rule lets through.
 //!
 //! Runs are serialised: each is a real-time call, and two at once on a loaded
 //! machine would only test the scheduler.
@@ -22,8 +30,8 @@ fn call_demo() -> PathBuf {
     profile_dir.join("examples").join("call-demo")
 }
 
-/// Runs `call-demo --codec CODEC --seconds 2` and fails unless it exits 0
-/// and the caller's media line names `encoding`.
+/// Runs `call-demo --codec CODEC --seconds 3` and fails unless it exits 0,
+/// judged both directions, and the caller's media line names `encoding`.
 fn demo(codec: &str, encoding: &str) {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let bin = call_demo();
@@ -35,7 +43,7 @@ fn demo(codec: &str, encoding: &str) {
     let out = Command::new("timeout")
         .args(["-k", "5", "60"])
         .arg(&bin)
-        .args(["--codec", codec, "--seconds", "2"])
+        .args(["--codec", codec, "--seconds", "3"])
         .output()
         .expect("run call-demo");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -50,6 +58,14 @@ fn demo(codec: &str, encoding: &str) {
         stdout.contains("PASS"),
         "call-demo --codec {codec}: no PASS line"
     );
+    for direction in ["callee heard the caller", "caller heard the callee"] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(direction) && l.contains("PASS:")),
+            "call-demo --codec {codec}: no passing verdict for {direction:?}"
+        );
+    }
     // The codec asked for is the one the call used.
     let want = format!("caller: media {} ", encoding.to_ascii_lowercase());
     assert!(

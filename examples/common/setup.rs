@@ -29,6 +29,12 @@ impl Audio {
             sink: Mutex::new(Some(sink)),
         }
     }
+    pub fn both(source: Box<dyn AudioSource>, sink: Box<dyn AudioSink>) -> Self {
+        Audio {
+            source: Mutex::new(Some(source)),
+            sink: Mutex::new(Some(sink)),
+        }
+    }
     pub fn factory(self, rate: u32) -> AudioFactory {
         let me = Arc::new(self);
         Arc::new(move |_call: CallId| -> Result<_, MediaError> {

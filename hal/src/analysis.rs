@@ -234,7 +234,7 @@ fn goertzel_power(x: &[f64], omega: f64) -> f64 {
 
 /// |X[k]|² for k in 0..n/2 of a power-of-two-length real signal
 /// (iterative radix-2 FFT).
-fn power_spectrum(x: &[f64]) -> Vec<f64> {
+pub(crate) fn power_spectrum(x: &[f64]) -> Vec<f64> {
     let n = x.len();
     let mut re = x.to_vec();
     let mut im = vec![0.0; n];

@@ -12,7 +12,9 @@
 //!   tests and demos.
 //! - [`ToneSource`]: single and dual sine tones.
 //!
-//! [`analysis`] checks recorded audio for tones.
+//! [`analysis`] checks recorded audio for tones; [`judge`] decides whether a
+//! sent test tone arrived intact (frequency, tone-to-noise ratio, level,
+//! dropouts) and whether an RTP packet count fits a call's length.
 //!
 //! [`line`](mod@line) is the telephone-line side: hook state, digits, ringing,
 //! caller-ID and call-progress tones, and the [`LineDevice`] trait that
@@ -39,6 +41,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod judge;
 pub mod line;
 pub mod memory;
 mod null;

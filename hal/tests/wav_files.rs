@@ -208,20 +208,23 @@ fn truncated_file_ends_early() {
     assert!(f.iter().all(|&s| s == 100));
 }
 
-fn sox_available() -> bool {
-    std::process::Command::new("sox")
+/// The reference tool is required: a missing sox fails the test, it does not
+/// skip it (`bash scripts/install-deps.sh` installs it).
+fn require_sox() {
+    let ok = std::process::Command::new("sox")
         .arg("--version")
         .output()
         .map(|o| o.status.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "sox is not installed: apt-get install sox (bash scripts/install-deps.sh does it)"
+    );
 }
 
 #[test]
 fn reads_a_tone_generated_by_sox() {
-    if !sox_available() {
-        eprintln!("sox not installed; skipping reference cross-check");
-        return;
-    }
+    require_sox();
     let p = TempPath::new("sox.wav");
     // Stereo 24-bit 48 kHz 1 kHz sine from the reference tool.
     let st = std::process::Command::new("sox")
@@ -243,10 +246,7 @@ fn reads_a_tone_generated_by_sox() {
 
 #[test]
 fn sox_reads_what_we_write() {
-    if !sox_available() {
-        eprintln!("sox not installed; skipping reference cross-check");
-        return;
-    }
+    require_sox();
     let p = TempPath::new("ours.wav");
     {
         let mut sink = WavSink::create(&p.0, 8000).unwrap();

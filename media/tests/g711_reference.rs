@@ -313,6 +313,16 @@ fn ffmpeg_model(law: Law, x: i16) -> u8 {
 
 fn check_model(tool: &str, law: Law, pcm: &[i16], got: &[u8], model: fn(Law, i16) -> u8) -> usize {
     let ours = ours_encode(law, pcm);
+    // zip stops at the shortest: a tool that wrote fewer codes than it was
+    // given samples must fail here, not be checked on a prefix.
+    assert_eq!(
+        got.len(),
+        pcm.len(),
+        "{tool} wrote {} codes for {} samples",
+        got.len(),
+        pcm.len()
+    );
+    assert_eq!(ours.len(), pcm.len());
     let mut differ_from_g191 = 0;
     for ((&x, &g), &o) in pcm.iter().zip(got).zip(&ours) {
         assert_eq!(

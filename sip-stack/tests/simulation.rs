@@ -2,6 +2,13 @@
 //! seeded 10 % packet loss and random latency, under virtual time: REGISTER (401 →
 //! authenticated REGISTER → 200), then INVITE/180/200/ACK and BYE, all through
 //! retransmissions. Bounded in steps; no sleeping.
+//!
+//! The network keeps a ledger of every message it carried, by message identity
+//! (requests by Call-ID, CSeq and top Via branch; responses by Call-ID, CSeq and
+//! status). Each run asserts that every INVITE, 200-to-INVITE and BYE the network
+//! lost was sent again and a later copy arrived (timers A/E, the 2xx retransmission
+//! of RFC 3261 §13.3.1.4), and the seed ranges are asserted to lose each of the
+//! three at least once, so the repairs are exercised, not just possible.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,6 +35,53 @@ fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
+/// The messages whose loss the run must repair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Invite,
+    OkToInvite,
+    Bye,
+}
+
+/// One message's identity: a retransmission has the same one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct MsgId {
+    kind: Kind,
+    call_id: String,
+    cseq: u32,
+    /// Top Via branch (requests; empty for responses).
+    branch: String,
+}
+
+fn msg_id(bytes: &[u8]) -> Option<MsgId> {
+    let msg = SipMessage::parse_datagram(bytes).ok()?;
+    let h = msg.headers();
+    let cseq = h.cseq()?;
+    let kind = match (msg.as_request(), msg.as_response()) {
+        (Some(r), _) if r.method == Method::Invite => Kind::Invite,
+        (Some(r), _) if r.method == Method::Bye => Kind::Bye,
+        (_, Some(r)) if r.status == 200 && cseq.method == Method::Invite => Kind::OkToInvite,
+        _ => return None,
+    };
+    let branch = match kind {
+        Kind::OkToInvite => String::new(),
+        _ => h.top_via()?.branch()?.to_string(),
+    };
+    Some(MsgId {
+        kind,
+        call_id: h.call_id()?.0.clone(),
+        cseq: cseq.seq,
+        branch,
+    })
+}
+
+/// What happened to the copies of one message, in send order.
+#[derive(Debug, Default)]
+struct Copies {
+    /// `true` for a copy the network lost.
+    lost: Vec<bool>,
+}
+
 /// The network: packets in flight, ordered by delivery time, 10 % lost.
 struct Net {
     rng: StdRng,
@@ -35,12 +89,37 @@ struct Net {
     seq: u64,
     sent: u64,
     lost: u64,
+    ledger: BTreeMap<MsgId, Copies>,
 }
 
 impl Net {
+    /// Checks the ledger: every lost INVITE, 200-to-INVITE or BYE was sent
+    /// again and a copy after the loss arrived. Returns, per kind, how many
+    /// messages were lost (and so repaired).
+    fn repairs(&self, seed: u64) -> BTreeMap<Kind, u32> {
+        let mut out = BTreeMap::new();
+        for (id, copies) in &self.ledger {
+            let Some(first_loss) = copies.lost.iter().position(|&l| l) else {
+                continue;
+            };
+            let repaired = copies.lost[first_loss + 1..].iter().any(|&l| !l);
+            assert!(
+                repaired,
+                "seed {seed}: {id:?} was lost and never arrived later (copies, true = lost: {:?})",
+                copies.lost
+            );
+            *out.entry(id.kind).or_default() += 1;
+        }
+        out
+    }
+
     fn send(&mut self, now: Instant, from: SocketAddr, to: SocketAddr, bytes: Vec<u8>) {
         self.sent += 1;
-        if self.rng.gen_bool(0.10) {
+        let lost = self.rng.gen_bool(0.10);
+        if let Some(id) = msg_id(&bytes) {
+            self.ledger.entry(id).or_default().lost.push(lost);
+        }
+        if lost {
             self.lost += 1;
             return;
         }
@@ -130,7 +209,7 @@ struct Seen {
 }
 
 /// `hold`: A puts B on hold (re-INVITE) and B hangs up; otherwise A hangs up.
-fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
+fn run(seed: u64, hold: bool) -> (u64, u64, usize, BTreeMap<Kind, u32>) {
     let t0 = Instant::now();
     let mut now = t0;
     let mut net = Net {
@@ -139,6 +218,7 @@ fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
         seq: 0,
         sent: 0,
         lost: 0,
+        ledger: BTreeMap::new(),
     };
     let mut a = SipCore::new(
         CoreConfig::new(Some(addr(A)), None).with_seed(seed * 2 + 1),
@@ -329,28 +409,56 @@ fn run(seed: u64, hold: bool) -> (u64, u64, usize) {
     let (caller_end, callee_end) = if hold { (peer, us) } else { (us, peer) };
     assert_eq!(sa.ended, Some(caller_end), "seed {seed}");
     assert_eq!(sb.ended, Some(callee_end), "seed {seed}");
-    (net.sent, net.lost, steps)
+    // Messages still in flight at the end arrive too: the copies the ledger
+    // counts as not lost are all delivered.
+    let repairs = net.repairs(seed);
+    (net.sent, net.lost, steps, repairs)
+}
+
+/// Asserts that over the seeds each of INVITE, 200-to-INVITE and BYE was
+/// lost (and, as each run checked, repaired) at least once.
+fn assert_each_kind_repaired(total: &BTreeMap<Kind, u32>) {
+    println!("messages lost and repaired over the seeds: {total:?}");
+    for kind in [Kind::Invite, Kind::OkToInvite, Kind::Bye] {
+        assert!(
+            total.get(&kind).copied().unwrap_or(0) > 0,
+            "no {kind:?} was lost: the seeds do not test its repair"
+        );
+    }
+}
+
+fn add(total: &mut BTreeMap<Kind, u32>, run: BTreeMap<Kind, u32>) {
+    for (k, n) in run {
+        *total.entry(k).or_default() += n;
+    }
 }
 
 #[test]
 fn register_call_and_hang_up_over_a_lossy_network() {
     let mut total_lost = 0;
+    let mut repairs = BTreeMap::new();
     for seed in 1..=50 {
-        let (sent, lost, steps) = run(seed, false);
+        let (sent, lost, steps, r) = run(seed, false);
         assert!(steps < 20_000);
         assert!(sent > 10);
         total_lost += lost;
+        add(&mut repairs, r);
     }
     assert!(total_lost > 0, "the network did lose packets");
+    assert_each_kind_repaired(&repairs);
 }
 
 #[test]
 fn hold_then_callee_hangs_up_over_a_lossy_network() {
     let mut total_lost = 0;
+    let mut repairs = BTreeMap::new();
     for seed in 100..=149 {
-        let (_, lost, steps) = run(seed, true);
+        let (_, lost, steps, r) = run(seed, true);
         assert!(steps < 20_000);
         total_lost += lost;
+        add(&mut repairs, r);
     }
     assert!(total_lost > 0);
+    // Here the re-INVITE (hold) counts as an INVITE, and B sends the BYE.
+    assert_each_kind_repaired(&repairs);
 }

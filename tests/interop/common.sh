@@ -25,19 +25,52 @@ wait_for() { # wait_for FILE REGEX SECONDS
   echo "timeout waiting for /$2/ in $1"; return 1
 }
 
-# Dominant frequency of a WAV file (Hz), by FFT over its middle part.
-dominant_hz() {
-  python3 - "$1" <<'PY'
-import sys, wave, numpy as np
-w = wave.open(sys.argv[1]); n = w.getnframes(); ch = w.getnchannels(); rate = w.getframerate()
-x = np.frombuffer(w.readframes(n), dtype='<i2').astype(float)
-if ch > 1: x = x.reshape(-1, ch).mean(axis=1)
-x = x[len(x)//5: len(x)*4//5]
-if len(x) < rate // 10 or np.sqrt(np.mean(x**2)) < 50: print(0); sys.exit()
-spec = np.abs(np.fft.rfft(x * np.hanning(len(x))))
-print(int(round(np.argmax(spec[1:]) * rate / len(x) + rate / len(x))))
-PY
+wait_port() { # wait_port UDPPORT SECONDS: until something listens there
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    ss -Hlnu "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "timeout waiting for a listener on UDP $1"; return 1
 }
 
-# near A B TOL: |A-B| <= TOL
-near() { [ "$1" -ge $(($2 - $3)) ] && [ "$1" -le $(($2 + $3)) ]; }
+# ---------- judging (one set of rules for every script) ----------
+# The audio judge (examples/audio-judge.rs over openphone_hal::judge), built
+# beside the softphone: frequency, tone-to-noise ratio >= 20 dB, level within
+# 6 dB of what was sent, no dropout over 60 ms after the first 300 ms.
+JUDGE="$(dirname "$SOFTPHONE")/audio-judge"
+[ -x "$JUDGE" ] || { echo "FAIL: $JUDGE missing (cargo build --example audio-judge; cargo test builds it)"; exit 2; }
+# Every tone the scripts send has amplitude 0.5: sox `vol 0.5` and the
+# softphone's --tone. In AES17 dBFS (full-scale sine = 0 dBFS):
+SENT_DBFS=-6.02
+
+judge_tone() { # judge_tone LABEL WAV HZ [audio-judge options, e.g. --min-tnr DB]
+  # The level expected is SENT_DBFS unless the options name another (a
+  # documented peer quirk).
+  local label=$1 wav=$2 hz=$3; shift 3
+  local level=(--level-dbfs "$SENT_DBFS")
+  case " $* " in *" --level-dbfs "*) level=();; esac
+  "$JUDGE" tone --label "$label" --freq "$hz" "${level[@]}" "$@" "$wav"
+}
+
+judge_packets() { # judge_packets LABEL COUNT SECONDS [PTIME_MS]: within 5 % of SECONDS/PTIME
+  "$JUDGE" packets --label "$1" --count "$2" --seconds "$3" --ptime-ms "${4:-20}"
+}
+
+# call_seconds PCAP SIPPORT: seconds from the first 200 OK to an INVITE to the
+# first BYE, as seen on SIPPORT (the softphone's) in a capture: the span in
+# which both sides send media.
+call_seconds() {
+  tshark -r "$1" -d "udp.port==$2,sip" -Y "udp.port==$2 && sip" \
+    -T fields -e frame.time_relative -e sip.Method -e sip.Status-Code -e sip.CSeq.method 2>/dev/null \
+    | awk -F'\t' '$3 == 200 && $4 == "INVITE" && ok == "" { ok = $1 }
+                  $2 == "BYE" && bye == "" { bye = $1 }
+                  END { if (ok == "" || bye == "") exit 1; printf "%.3f\n", bye - ok }'
+}
+
+# rtp_audio_count PCAP FILTER: packets of the most frequent RTP payload type
+# matching FILTER (the audio codec; RFC 4733 events are rarer), as "PT COUNT".
+rtp_audio_count() {
+  tshark -r "$1" -o rtp.heuristic_rtp:TRUE -Y "rtp && $2" -T fields -e rtp.p_type 2>/dev/null \
+    | grep . | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2, $1 } END { if (NR == 0) print "none 0" }'
+}

@@ -7,7 +7,7 @@ W=$(mktemp -d /tmp/op-sipp-uas.XXXX); cd "$W" || exit 2
 timeout 40 sipp -sn uas -i 127.0.0.1 -p 15162 -mp 17162 -m 1 -nostdin -timeout 30s \
   -trace_stat -stf stat.csv >sipp.out 2>&1 &
 SIPP=$!; PIDS+=($SIPP)
-sleep 0.5
+wait_port 15162 10 || { cat sipp.out; exit 1; }
 mkfifo cmd
 "$SOFTPHONE" --listen 127.0.0.1:25182 --no-tcp --tone 1000 <cmd >softphone.log 2>&1 &
 PIDS+=($!)

@@ -2,13 +2,13 @@
 # Installs what the test suite needs on a fresh Debian 12 machine (as root):
 # C libraries for the codec FFI (speex, opus) and the reference tools and real
 # peers the tests compare against or call (SIPp, Kamailio, baresip, toast,
-# spandsp, ffmpeg, sox, espeak-ng, PESQ). Idempotent.
+# spandsp, ffmpeg, sox, espeak-ng, PESQ, osmo-mgw). Idempotent.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(
   pkg-config
-  sip-tester kamailio baresip linphone-cli tshark
+  sip-tester kamailio baresip linphone-cli tshark osmo-mgw
   ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
 )

@@ -67,7 +67,8 @@ fn demo(codec: &str, encoding: &str) {
         );
     }
     // The codec asked for is the one the call used.
-    let want = format!("caller: media {} ", encoding.to_ascii_lowercase());
+    // (`caller: media ENCODING/RATE pt N -> ADDR DIRECTION`)
+    let want = format!("caller: media {}/", encoding.to_ascii_lowercase());
     assert!(
         stdout.to_ascii_lowercase().contains(&want),
         "call-demo --codec {codec}: no {want:?} line"

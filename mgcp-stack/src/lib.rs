@@ -10,7 +10,12 @@
 //! * [`message`] — the typed parser and printer of commands, responses,
 //!   every parameter line of §3.2.2, embedded SDP (through
 //!   `openphone-sdp`) and piggy-backed datagrams; errors carry the return
-//!   code that answers them.
+//!   code that answers them;
+//! * [`transaction`] — transaction identifiers, retransmission with
+//!   exponential back-off (§3.5.3), the response cache that answers a
+//!   duplicate command without executing it again (§3.5.1–3.5.2),
+//!   provisional responses and response acknowledgements (`000`, `K:`).
 #![warn(missing_docs)]
 
 pub mod message;
+pub mod transaction;

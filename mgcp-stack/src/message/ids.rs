@@ -29,6 +29,9 @@ pub const MAX_HEX_ID_LEN: usize = 32;
 pub struct TransactionId(u32);
 
 impl TransactionId {
+    /// The lowest identifier generated, 1.
+    pub const FIRST: TransactionId = TransactionId(1);
+
     /// A transaction identifier; fails above [`MAX_TRANSACTION_ID`].
     pub fn new(value: u32) -> Result<Self, InvalidId> {
         if value > MAX_TRANSACTION_ID {

@@ -14,8 +14,13 @@
 //! * [`transaction`] — transaction identifiers, retransmission with
 //!   exponential back-off (§3.5.3), the response cache that answers a
 //!   duplicate command without executing it again (§3.5.1–3.5.2),
-//!   provisional responses and response acknowledgements (`000`, `K:`).
+//!   provisional responses and response acknowledgements (`000`, `K:`);
+//! * [`agent`] — the call-agent role ([`agent::CallAgent`]): endpoints and
+//!   their gateways, connections created, modified and deleted (with their
+//!   final statistics), notification requests with digit maps, and the
+//!   gateways' Notify, DeleteConnection and RestartInProgress commands.
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod message;
 pub mod transaction;

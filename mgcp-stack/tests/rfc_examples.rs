@@ -403,3 +403,39 @@ fn line_feed_only_and_lower_case_input() {
         "CRCX 7 AALN/1@[127.0.0.1] MGCP 1.0 NCS 1.0\r\nC: 1a\r\nM: sendrecv\r\n\r\nv=0\r\n"
     ));
 }
+
+/// Responses as osmo-mgw 1.10 sends them (captured with the lab's
+/// mgw-smoke.sh): its SDP origin carries the connection id in hex.
+#[test]
+fn osmo_mgw_responses() {
+    let r = response(
+        "200 393244 OK\r\n\
+         Z: rtpbridge/1@mgw\r\n\
+         I: E7A352E2\r\n\
+         \r\n\
+         v=0\r\n\
+         o=- E7A352E2 23 IN IP4 127.0.0.1\r\n\
+         s=-\r\n\
+         c=IN IP4 127.0.0.1\r\n\
+         t=0 0\r\n\
+         m=audio 24000 RTP/AVP 8\r\n\
+         a=ptime:20\r\n",
+    );
+    assert_eq!(
+        r.parameters.specific_endpoint_id().unwrap().to_string(),
+        "rtpbridge/1@mgw"
+    );
+    let sdp = r.sdp().unwrap();
+    assert_eq!(sdp.origin.session_id, 0xE7A352E2);
+    assert_eq!(sdp.media[0].port, 24000);
+    let d = response("250 393247 OK\r\nP: PS=0, OS=0, PR=50, OR=8600, PL=0, JI=3\r\n");
+    let p = d.parameters.connection_parameters().unwrap();
+    assert_eq!((p.packets_received(), p.latency_ms()), (Some(50), None));
+    assert_eq!(
+        response("500 393249 FAIL\r\n").code.cause(),
+        openphone_sal::Cause::NotFound
+    );
+    // Only the origin's numbers are read as hex; any other error stands.
+    let bad = "200 1 OK\r\n\r\nv=0\r\no=- XYZ 23 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
+    assert!(Message::parse(bad.as_bytes()).is_err());
+}

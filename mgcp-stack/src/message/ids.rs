@@ -116,6 +116,12 @@ macro_rules! hex_id {
                 $name(format!("{value:X}"))
             }
 
+            /// A random identifier of 16 upper-case hex digits (64 bits).
+            pub fn random() -> Self {
+                use rand::Rng;
+                $name(format!("{:016X}", rand::thread_rng().gen::<u64>()))
+            }
+
             /// The text as received.
             pub fn as_str(&self) -> &str {
                 &self.0

@@ -1,7 +1,7 @@
 //! The parser: datagram → messages (split at `.` lines) → header lines and
 //! session descriptions.
 
-use openphone_sdp::SessionDescription;
+use openphone_sdp::{SdpError, SessionDescription};
 
 use super::command::Command;
 use super::error::{ParseError, ParseErrorKind};
@@ -241,6 +241,50 @@ fn descriptions(body: &[u8]) -> Result<Vec<SessionDescription>, ParseErrorKind> 
     }
     blocks
         .into_iter()
-        .map(|(s, e)| SessionDescription::parse(&body[s..e]).map_err(ParseErrorKind::Sdp))
+        .map(|(s, e)| parse_sdp(&body[s..e]).map_err(ParseErrorKind::Sdp))
         .collect()
+}
+
+/// Parses a session description, reading an `o=` session id or version
+/// written in hexadecimal as the number it stands for: osmo-mgw writes its
+/// connection id there (`o=- E7A352E2 23 IN IP4 ...`), where RFC 8866
+/// wants decimal digits. Nothing else is relaxed.
+fn parse_sdp(block: &[u8]) -> Result<SessionDescription, SdpError> {
+    let first = SessionDescription::parse(block);
+    let Err(SdpError::InvalidField { field, .. }) = &first else {
+        return first;
+    };
+    if !field.starts_with("origin session") {
+        return first;
+    }
+    let mut fixed = Vec::with_capacity(block.len() + 16);
+    let mut changed = false;
+    for (line, _) in lines(block) {
+        match line.strip_prefix(b"o=") {
+            Some(rest) if !changed => {
+                changed = true;
+                fixed.extend_from_slice(b"o=");
+                for (i, field) in rest.split(|&b| b == b' ').enumerate() {
+                    if i > 0 {
+                        fixed.push(b' ');
+                    }
+                    let hex = std::str::from_utf8(field)
+                        .ok()
+                        .filter(|f| {
+                            (1..=16).contains(&f.len()) && !f.bytes().all(|b| b.is_ascii_digit())
+                        })
+                        .and_then(|f| u64::from_str_radix(f, 16).ok());
+                    match hex {
+                        Some(v) if i == 1 || i == 2 => {
+                            fixed.extend_from_slice(v.to_string().as_bytes())
+                        }
+                        _ => fixed.extend_from_slice(field),
+                    }
+                }
+            }
+            _ => fixed.extend_from_slice(line),
+        }
+        fixed.extend_from_slice(b"\r\n");
+    }
+    SessionDescription::parse(&fixed).or(first)
 }

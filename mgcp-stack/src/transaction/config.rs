@@ -41,6 +41,10 @@ pub struct TransactionConfig {
     /// The most peer transactions remembered (executing, cached responses
     /// and acknowledged ids); the oldest finished ones make room.
     pub max_incoming: usize,
+    /// Whether our commands confirm the responses received with `K:`
+    /// (RFC 3435 §3.5.2). Turn it off for peers that refuse the parameter:
+    /// osmo-mgw 1.10 answers 539 to any command carrying `K:`.
+    pub confirm_responses: bool,
 }
 
 impl Default for TransactionConfig {
@@ -55,6 +59,7 @@ impl Default for TransactionConfig {
             provisional_timeout: Duration::from_secs(60),
             max_outgoing: 4096,
             max_incoming: 8192,
+            confirm_responses: true,
         }
     }
 }

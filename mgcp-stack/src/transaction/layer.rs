@@ -123,7 +123,11 @@ impl TransactionLayer {
         let id = self.allocate_id();
         command.transaction_id = id;
         command.parameters.remove("K");
-        if let Some(list) = self.to_confirm.get_mut(&to) {
+        if let Some(list) = self
+            .to_confirm
+            .get_mut(&to)
+            .filter(|_| self.config.confirm_responses)
+        {
             let horizon = self.config.response_history;
             list.retain(|(_, at)| now.saturating_duration_since(*at) < horizon);
             let n = list.len().min(MAX_CONFIRMED_PER_COMMAND);

@@ -217,6 +217,22 @@ fn next_command_confirms_received_responses_with_k() {
 }
 
 #[test]
+fn confirmations_can_be_turned_off() {
+    let config = TransactionConfig {
+        confirm_responses: false,
+        ..TransactionConfig::default()
+    };
+    let mut agent = TransactionLayer::new(config, TransactionId::FIRST);
+    let now = Instant::now();
+    let id = agent.send_command(now, addr(GW), auep()).unwrap();
+    drain(&mut agent);
+    agent.handle_datagram(now, addr(GW), format!("200 {id} OK\r\n").as_bytes());
+    agent.send_command(now, addr(GW), auep()).unwrap();
+    let t = drain(&mut agent);
+    assert!(!String::from_utf8_lossy(&t[0].bytes).contains("K:"));
+}
+
+#[test]
 fn give_up_reports_timeout_with_the_command() {
     let mut p = Pair::new();
     p.agent.send_command(p.at(0), addr(GW), auep()).unwrap();

@@ -18,9 +18,14 @@
 //! * [`agent`] — the call-agent role ([`agent::CallAgent`]): endpoints and
 //!   their gateways, connections created, modified and deleted (with their
 //!   final statistics), notification requests with digit maps, and the
-//!   gateways' Notify, DeleteConnection and RestartInProgress commands.
+//!   gateways' Notify, DeleteConnection and RestartInProgress commands;
+//! * [`restart`] — the endpoint's restart procedures (§4.4): the first
+//!   RestartInProgress after a random delay, the disconnected procedure
+//!   with its doubling timer, redirection to another call agent, graceful
+//!   and forced removal from service.
 #![warn(missing_docs)]
 
 pub mod agent;
 pub mod message;
+pub mod restart;
 pub mod transaction;

@@ -50,6 +50,12 @@ pub mod sip {
     pub use openphone_sip::*;
 }
 
+/// The MGCP stack (re-export of `openphone-mgcp`).
+#[cfg(feature = "mgcp")]
+pub mod mgcp {
+    pub use openphone_mgcp::*;
+}
+
 /// The README's embedding example, compiled as a doc test so it cannot rot.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

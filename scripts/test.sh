@@ -18,8 +18,8 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --features "$FEATURES" -- -D warnings
 
-echo "== fuzz targets compile (running them needs nightly: see fuzz/)"
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo check --manifest-path fuzz/Cargo.toml --bins
+echo "== fuzz targets: build on stable (no sanitizer) and replay every corpus once (ROBUSTNESS.md)"
+bash fuzz/replay.sh
 
 echo "== cargo test"
 cargo test --workspace --features "$FEATURES" --no-fail-fast 2>&1 | tee /tmp/openphone-test.log

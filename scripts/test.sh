@@ -21,8 +21,8 @@ cargo clippy --workspace --all-targets --features "$FEATURES" -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features openphone/opus,openphone/speex
 
-echo "== fuzz targets compile (running them needs nightly: see fuzz/)"
-CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" cargo check --manifest-path fuzz/Cargo.toml --bins
+echo "== fuzz targets: build on stable (no sanitizer) and replay every corpus once (ROBUSTNESS.md)"
+bash fuzz/replay.sh
 
 echo "== cargo test"
 cargo test --workspace --features "$FEATURES" --no-fail-fast 2>&1 | tee /tmp/openphone-test.log

@@ -277,15 +277,26 @@ esac
 # What each side put on the wire, decoded by ffmpeg / untoast from the
 # capture: our stream must pass the judge with no allowance at all, whatever
 # the peer makes of it; the peer's stream says what the peer really sent.
-REF_FMT=
-case $CODEC in   # ffmpeg's raw demuxers; G.726 is decoded by wire_order above;
-                 # Opus and Speex have no raw-payload format in ffmpeg.
+REF_FMT=; REF_TOOL=ffmpeg
+case $CODEC in   # ffmpeg's raw demuxers; G.726 is decoded by wire_order above.
   pcmu) REF_FMT="-f mulaw -ar 8000 -ac 1";; pcma) REF_FMT="-f alaw -ar 8000 -ac 1";;
   g722) REF_FMT="-f g722";; gsm) REF_FMT="-f gsm -ar 8000";;
+  # Speex: the payloads wrapped in Ogg (rtp_speex_to_ogg.py) for the
+  # reference decoder speexdec. Opus: no raw-payload decoder here.
+  speex) REF_FMT=8000; REF_TOOL=speexdec;; speex-wb) REF_FMT=16000; REF_TOOL=speexdec;;
 esac
-[ -n "$REF_FMT" ] && need ffmpeg ffmpeg
+[ "$REF_TOOL" = ffmpeg ] && [ -n "$REF_FMT" ] && need ffmpeg ffmpeg
+[ "$REF_TOOL" = speexdec ] && { need speexdec speex; need python3 python3; }
+need xxd xxd
 ref_decode() { # ref_decode FILTER NAME: NAME.ref.wav from the captured stream
   local pt; read -r pt _ <<<"$(rtp_audio_count call.pcapng "$1")"
+  if [ "$REF_TOOL" = speexdec ]; then
+    tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && rtp.p_type==$pt && $1" -T fields \
+      -e rtp.seq -e rtp.payload 2>/dev/null | python3 "$HERE/rtp_speex_to_ogg.py" "$REF_FMT" "$2.spx" \
+      || fail "cannot wrap $2's Speex stream in Ogg"
+    speexdec "$2.spx" "$2.ref.wav" >/dev/null 2>&1 || fail "speexdec cannot decode $2's Speex stream"
+    return
+  fi
   tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && rtp.p_type==$pt && $1" -T fields -e rtp.payload \
     2>/dev/null | tr -d ':\n' | xxd -r -p > "$2.payload"
   # shellcheck disable=SC2086 # REF_FMT is a list of options
@@ -314,9 +325,9 @@ AUDIO_OK=1
 PEER_SENT=()
 if [ -n "$REF_FMT" ]; then
   ref_decode "$TO_PEER" softphone; ref_decode "$FROM_PEER" "$PEER"
-  judge_tone "softphone's stream by ffmpeg ($CODEC $DIR)" softphone.ref.wav "$TONE_US" || AUDIO_OK=0
+  judge_tone "softphone's stream by $REF_TOOL ($CODEC $DIR)" softphone.ref.wav "$TONE_US" || AUDIO_OK=0
   read -ra PEER_SENT <<<"$(quirk sent)"
-  judge_tone "$PEER's stream by ffmpeg ($CODEC $DIR)" "$PEER.ref.wav" "$TONE_PEER" "${PEER_SENT[@]}" || AUDIO_OK=0
+  judge_tone "$PEER's stream by $REF_TOOL ($CODEC $DIR)" "$PEER.ref.wav" "$TONE_PEER" "${PEER_SENT[@]}" || AUDIO_OK=0
 fi
 # What we heard is judged against what the peer sent (its quirk included).
 judge_tone "softphone heard $PEER ($CODEC $DIR)" alice.wav "$TONE_PEER" --min-tnr "$MIN_TNR" "${PEER_SENT[@]}" || AUDIO_OK=0

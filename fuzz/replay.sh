@@ -26,7 +26,9 @@ shared() {
   case $1 in
     sip_message|sip_view|sip_core|sip_stream) echo "$SIP";;
     sip_uri) echo "pjsip-fuzz-seeds/uri";;
-    sdp_parse) echo "pjsip-fuzz-seeds/sdp pjsip-fuzz-seeds/sdes";;
+    sdp_parse|sdp_offer_answer) echo "pjsip-fuzz-seeds/sdp pjsip-fuzz-seeds/sdes";;
+    # No shared corpus exists for these: their own seeds only.
+    digit_map|mgcp_message) echo "";;
     rtp_packet) echo "pjsip-fuzz-seeds/rtp pjsip-fuzz-seeds/srtp";;
     rtcp_packet) echo "pjsip-fuzz-seeds/rtcp asterisk-regressions";;
     *_decode) echo "$AUDIO";;

@@ -78,6 +78,7 @@ impl<'a> RtpPacket<'a> {
         if version != 2 {
             return Err(RtpError::BadVersion(version));
         }
+        check_extension(buf)?;
         let mut rest: &[u8] = buf;
         let h = rtp::header::Header::unmarshal(&mut rest)
             .map_err(|e| RtpError::Malformed(e.to_string()))?;
@@ -145,6 +146,23 @@ pub fn write_header(buf: &mut [u8], h: &RtpHeader) -> Result<usize, RtpError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hostile_header_extension_lengths_are_errors_not_panics() {
+        // V=2, X=1, CC=0; one-byte profile, 1 word: an element claiming 16 bytes.
+        let mut one = vec![0x90, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xBE, 0xDE, 0, 1];
+        one.extend_from_slice(&[0x1F, 1, 2, 3, 0xAA, 0xBB]);
+        assert!(RtpPacket::parse(&one).is_err());
+        // Two-byte profile: an element claiming 200 bytes in a 4-byte block.
+        let mut two = vec![0x90, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0x10, 0x00, 0, 1];
+        two.extend_from_slice(&[0x01, 200, 0, 0, 0xAA]);
+        assert!(RtpPacket::parse(&two).is_err());
+        // A well-formed one-byte element still parses.
+        let mut ok = vec![0x90, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0xBE, 0xDE, 0, 1];
+        ok.extend_from_slice(&[0x12, 1, 2, 3, 0xAA]);
+        let p = RtpPacket::parse(&ok).unwrap();
+        assert_eq!(p.payload, &[0xAA]);
+    }
+
     use super::*;
 
     #[test]
@@ -219,4 +237,65 @@ mod tests {
             }
         }
     }
+}
+
+/// Checks an RFC 8285 header-extension block before the `rtp` crate parses
+/// it: the crate (0.17) copies each element's bytes without checking them
+/// against the block or the datagram, and panics on a hostile length
+/// (fuzz/regressions/rtp_packet). The walk mirrors the crate's own loops, so
+/// everything the crate would read is known to be inside the datagram.
+fn check_extension(buf: &[u8]) -> Result<(), RtpError> {
+    let bad = |why: &str| Err(RtpError::Malformed(why.into()));
+    let Some(&first) = buf.first() else {
+        return bad("empty datagram");
+    };
+    if first & 0x10 == 0 {
+        return Ok(());
+    }
+    let at = 12 + 4 * usize::from(first & 0x0f);
+    let Some(head) = buf.get(at..at + 4) else {
+        return bad("header extension runs past the datagram");
+    };
+    let profile = u16::from_be_bytes([head[0], head[1]]);
+    let words = usize::from(u16::from_be_bytes([head[2], head[3]]));
+    let Some(block) = buf.get(at + 4..at + 4 + 4 * words) else {
+        return bad("header extension runs past the datagram");
+    };
+    let mut i = 0;
+    match profile {
+        0xBEDE => {
+            while i < block.len() {
+                let b = block[i];
+                i += 1;
+                if b == 0 {
+                    continue; // padding
+                }
+                if b >> 4 == 15 {
+                    break; // RFC 8285 §4.2: stop at id 15
+                }
+                i += usize::from(b & 0x0f) + 1;
+                if i > block.len() {
+                    return bad("one-byte header extension element overruns its block");
+                }
+            }
+        }
+        0x1000 => {
+            while i < block.len() {
+                let b = block[i];
+                i += 1;
+                if b == 0 {
+                    continue; // padding
+                }
+                let Some(&len) = block.get(i) else {
+                    return bad("two-byte header extension element without a length");
+                };
+                i += 1 + usize::from(len);
+                if i > block.len() {
+                    return bad("two-byte header extension element overruns its block");
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

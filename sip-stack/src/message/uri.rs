@@ -391,8 +391,13 @@ impl SipUri {
                 _ => return false,
             }
         }
-        // Any other parameter present on both sides must match.
-        for a in self.params.iter() {
+        // Any other parameter present on both sides must match. A name that
+        // appears twice counts by its first occurrence, as `params.get` does,
+        // so the comparison stays reflexive (fuzz/regressions/sip_uri).
+        for (i, a) in self.params.iter().enumerate() {
+            if self.params.iter().take(i).any(|e| param_name_eq(e, a)) {
+                continue;
+            }
             if let Some(b) = other.params.iter().find(|b| param_name_eq(a, b)) {
                 if !opt_unescaped_eq(&a.value, &b.value, true) {
                     return false;
@@ -771,6 +776,21 @@ mod tests {
             u.to_string(),
             "sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31"
         );
+    }
+
+    #[test]
+    fn a_uri_with_a_repeated_parameter_equals_itself() {
+        for text in [
+            "sip:a@b;x=1;x=2",
+            "sip:a@b;transport=tcp;transport=udp",
+            "sip:a@b;x=1;X=2",
+            "sip:a@b;x;x=2",
+        ] {
+            let u = Uri::parse(text).unwrap();
+            assert!(u.rfc_eq(&u), "{text}");
+            let again = Uri::parse(&u.to_string()).unwrap();
+            assert!(u.rfc_eq(&again) && again.rfc_eq(&u), "{text}");
+        }
     }
 
     #[test]

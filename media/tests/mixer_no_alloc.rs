@@ -1,39 +1,15 @@
 //! After set-up, the per-tick calls (push, mix, pull, hold music, tones)
 //! allocate nothing: counted with a global allocator.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use openphone_hal::line::{Country, Tone, TonePlan};
 use openphone_media::mixer::{Mixer, MixerConfig, PartyConfig};
 
-struct Counting;
+mod counting_alloc;
 
-thread_local! {
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator, only counting calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new)
-    }
-}
+use counting_alloc::allocations;
 
 #[global_allocator]
-static A: Counting = Counting;
-
-fn allocations() -> u64 {
-    COUNT.with(|c| c.get())
-}
+static A: counting_alloc::Counting = counting_alloc::Counting;
 
 #[test]
 fn ticks_do_not_allocate() {

@@ -2,8 +2,6 @@
 //! write → parse → session receive accounting → jitter buffer → decode /
 //! conceal, measured with a counting global allocator after warm-up.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -12,32 +10,12 @@ use openphone_media::dtmf::DtmfReceiver;
 use openphone_media::jitter::{JitterBuffer, JitterConfig, Pop};
 use openphone_media::rtp::{write_packet, RtpPacket, RtpSession, RtpVerdict, SessionConfig};
 
-struct Counting;
+mod counting_alloc;
 
-thread_local! {
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new)
-    }
-}
+use counting_alloc::allocations;
 
 #[global_allocator]
-static A: Counting = Counting;
-
-fn allocations() -> u64 {
-    COUNT.with(|c| c.get())
-}
+static A: counting_alloc::Counting = counting_alloc::Counting;
 
 #[test]
 fn packet_path_does_not_allocate() {

@@ -3,38 +3,14 @@
 //! That counts Rust-side allocations; libspeex and libopus allocate their
 //! state with malloc only at init (their per-frame work uses the stack).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use openphone_media::resample::Resampler;
 
-struct Counting;
+mod counting_alloc;
 
-thread_local! {
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator, only counting calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        System.alloc(layout)
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        let _ = COUNT.try_with(|c| c.set(c.get() + 1));
-        System.realloc(ptr, layout, new)
-    }
-}
+use counting_alloc::allocations;
 
 #[global_allocator]
-static A: Counting = Counting;
-
-fn allocations() -> u64 {
-    COUNT.with(|c| c.get())
-}
+static A: counting_alloc::Counting = counting_alloc::Counting;
 
 #[test]
 fn resampler_process_does_not_allocate() {

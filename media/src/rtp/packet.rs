@@ -144,6 +144,67 @@ pub fn write_header(buf: &mut [u8], h: &RtpHeader) -> Result<usize, RtpError> {
     Ok(HEADER_LEN)
 }
 
+/// Checks an RFC 8285 header-extension block before the `rtp` crate parses
+/// it: the crate (0.17) copies each element's bytes without checking them
+/// against the block or the datagram, and panics on a hostile length
+/// (fuzz/regressions/rtp_packet). The walk mirrors the crate's own loops, so
+/// everything the crate would read is known to be inside the datagram.
+fn check_extension(buf: &[u8]) -> Result<(), RtpError> {
+    let bad = |why: &str| Err(RtpError::Malformed(why.into()));
+    let Some(&first) = buf.first() else {
+        return bad("empty datagram");
+    };
+    if first & 0x10 == 0 {
+        return Ok(());
+    }
+    let at = 12 + 4 * usize::from(first & 0x0f);
+    let Some(head) = buf.get(at..at + 4) else {
+        return bad("header extension runs past the datagram");
+    };
+    let profile = u16::from_be_bytes([head[0], head[1]]);
+    let words = usize::from(u16::from_be_bytes([head[2], head[3]]));
+    let Some(block) = buf.get(at + 4..at + 4 + 4 * words) else {
+        return bad("header extension runs past the datagram");
+    };
+    let mut i = 0;
+    match profile {
+        0xBEDE => {
+            while i < block.len() {
+                let b = block[i];
+                i += 1;
+                if b == 0 {
+                    continue; // padding
+                }
+                if b >> 4 == 15 {
+                    break; // RFC 8285 §4.2: stop at id 15
+                }
+                i += usize::from(b & 0x0f) + 1;
+                if i > block.len() {
+                    return bad("one-byte header extension element overruns its block");
+                }
+            }
+        }
+        0x1000 => {
+            while i < block.len() {
+                let b = block[i];
+                i += 1;
+                if b == 0 {
+                    continue; // padding
+                }
+                let Some(&len) = block.get(i) else {
+                    return bad("two-byte header extension element without a length");
+                };
+                i += 1 + usize::from(len);
+                if i > block.len() {
+                    return bad("two-byte header extension element overruns its block");
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -237,65 +298,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Checks an RFC 8285 header-extension block before the `rtp` crate parses
-/// it: the crate (0.17) copies each element's bytes without checking them
-/// against the block or the datagram, and panics on a hostile length
-/// (fuzz/regressions/rtp_packet). The walk mirrors the crate's own loops, so
-/// everything the crate would read is known to be inside the datagram.
-fn check_extension(buf: &[u8]) -> Result<(), RtpError> {
-    let bad = |why: &str| Err(RtpError::Malformed(why.into()));
-    let Some(&first) = buf.first() else {
-        return bad("empty datagram");
-    };
-    if first & 0x10 == 0 {
-        return Ok(());
-    }
-    let at = 12 + 4 * usize::from(first & 0x0f);
-    let Some(head) = buf.get(at..at + 4) else {
-        return bad("header extension runs past the datagram");
-    };
-    let profile = u16::from_be_bytes([head[0], head[1]]);
-    let words = usize::from(u16::from_be_bytes([head[2], head[3]]));
-    let Some(block) = buf.get(at + 4..at + 4 + 4 * words) else {
-        return bad("header extension runs past the datagram");
-    };
-    let mut i = 0;
-    match profile {
-        0xBEDE => {
-            while i < block.len() {
-                let b = block[i];
-                i += 1;
-                if b == 0 {
-                    continue; // padding
-                }
-                if b >> 4 == 15 {
-                    break; // RFC 8285 §4.2: stop at id 15
-                }
-                i += usize::from(b & 0x0f) + 1;
-                if i > block.len() {
-                    return bad("one-byte header extension element overruns its block");
-                }
-            }
-        }
-        0x1000 => {
-            while i < block.len() {
-                let b = block[i];
-                i += 1;
-                if b == 0 {
-                    continue; // padding
-                }
-                let Some(&len) = block.get(i) else {
-                    return bad("two-byte header extension element without a length");
-                };
-                i += 1 + usize::from(len);
-                if i > block.len() {
-                    return bad("two-byte header extension element overruns its block");
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }

@@ -213,8 +213,19 @@ impl Playout {
                         continue;
                     }
                     if Some(payload_type) == self.event_pt {
-                        // The sender sent a digit instead of audio.
+                        // The sender sent a digit instead of audio: play
+                        // silence, but let the decoder run its concealment
+                        // over the gap so its state stays in step with the
+                        // stream (predictive codecs such as Speex otherwise
+                        // decode the next frames against stale state).
                         if let Some(dst) = self.play.get_mut(self.play_len..need) {
+                            if let Some(d) = self
+                                .active
+                                .and_then(|i| self.decoders.get_mut(i))
+                                .and_then(|d| d.dec.as_mut())
+                            {
+                                let _ = d.conceal(dst);
+                            }
                             dst.fill(0);
                         }
                         self.play_len = need;

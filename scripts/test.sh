@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 export CARGO_TERM_COLOR=never
+# One-shot CI builds gain nothing from incremental state, which was 8 GB of the target.
+export CARGO_INCREMENTAL=0
 FEATURES="openphone/opus,openphone/speex"
 
 echo "== cargo fmt"

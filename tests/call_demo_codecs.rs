@@ -115,22 +115,14 @@ fn call_demo_ilbc30() {
     demo("ilbc30", "iLBC");
 }
 
-// Known regression of the media engine on `MediaSession` (session 7): in
-// some calls one direction of a Speex stream decodes to noise (tone-to-noise
-// −4 to 16 dB where the old engine and a no-DTMF run give 37 dB), consistent
-// with the decoder missing the stream's first packet (the linphone evidence
-// on branch `green`, commit 0f8abcd). Ignored, with this stated reason, until
-// the receive path is fixed; see the session 7 note.
 #[cfg(feature = "speex")]
 #[test]
-#[ignore = "session 7 regression: Speex through MediaSession intermittently decodes to noise in one direction"]
 fn call_demo_speex_nb() {
     demo("speex-nb", "speex");
 }
 
 #[cfg(feature = "speex")]
 #[test]
-#[ignore = "session 7 regression: Speex through MediaSession intermittently decodes to noise in one direction"]
 fn call_demo_speex_wb() {
     demo("speex-wb", "speex");
 }

@@ -662,6 +662,51 @@ fn comfort_noise_is_played_not_concealed() {
     assert!(intact >= 45, "intact {intact}");
 }
 
+/// The default buffer keeps one packet of cushion: packets arriving up to
+/// 12 ms late, every other one, never run it dry, so nothing is concealed.
+/// With a 20 ms floor playout started on the first packet and the first
+/// late one underflowed; the concealment filling that gap desynchronised
+/// Speex's decoder for the rest of a call (a steady tone decoded to noise).
+#[test]
+fn default_buffer_rides_out_half_a_frame_of_jitter() {
+    let t0 = Instant::now();
+    let (a_addr, b_addr) = (addr("10.0.0.1:4000"), addr("10.0.0.2:6000"));
+    let cfg = MediaSessionConfig::new("sim@example", Arc::new(CodecRegistry::with_builtin()));
+    let mut b = MediaSession::new(cfg, &leg(b_addr, a_addr, false), t0, 0, 9).unwrap();
+    let mut enc = Pcmu::encoder();
+    let mut payload = [0u8; FRAME];
+    enc.encode(&tone_frame(16, 3), &mut payload).unwrap();
+    let mut out = vec![0i16; FRAME];
+    let mut buf = [0u8; 200];
+    // (time ms, Some(packet) = arrival | None = a 20 ms read), in time order.
+    let mut timeline: Vec<(u64, Option<u64>)> = Vec::new();
+    for i in 0..100u64 {
+        let late = if i % 2 == 1 { 12 } else { 0 };
+        timeline.push((i * 20 + late, Some(i)));
+        timeline.push((i * 20 + 5, None));
+    }
+    timeline.sort();
+    for (at, arrival) in timeline {
+        match arrival {
+            Some(i) => {
+                let h = RtpHeader {
+                    payload_type: 0,
+                    marker: false,
+                    sequence: i as u16,
+                    timestamp: i as u32 * 160,
+                    ssrc: 77,
+                };
+                let n = write_packet(&mut buf, &h, &payload).unwrap();
+                b.handle_datagram(t0 + ms(at), a_addr, &buf[..n]);
+            }
+            None => b.read_audio(t0 + ms(at), &mut out),
+        }
+    }
+    let c = b.counters();
+    assert_eq!(c.concealed_frames, 0, "{c:?}");
+    assert_eq!(b.jitter_stats().underflows, 0, "{:?}", b.jitter_stats());
+}
+
 /// Opus with in-band FEC (RFC 7587 `useinbandfec=1`) over 10 % loss, with
 /// a 40 ms buffer floor so the packet after a loss is usually there when
 /// the lost one is due: lost frames are rebuilt from the next packet's FEC

@@ -108,7 +108,8 @@ impl EngineConfig {
 /// Defaults: bind `0.0.0.0` (offer 127.0.0.1 unless `advertised_ip` is
 /// set), RTP ports 16384–32767 (even RTP, RTCP = RTP + 1), the registry's
 /// codec order, telephone-event on, ptime 20 ms, no RTP timeout, jitter
-/// buffer 20–300 ms, RTCP every 5 s, no symmetric RTP, audio = hal `NullSource` (silence) +
+/// buffer 40–300 ms (one packet of cushion; see
+/// [`SessionConfig::jitter_min`](crate::session::MediaSessionConfig::jitter_min)), RTCP every 5 s, no symmetric RTP, audio = hal `NullSource` (silence) +
 /// `NullSink` (discard) at 8 kHz.
 #[derive(Clone)]
 pub struct EngineConfigBuilder {
@@ -135,7 +136,7 @@ impl Default for EngineConfigBuilder {
                 comfort_noise: false,
                 ptime: Duration::from_millis(20),
                 rtp_timeout: None,
-                jitter_min: Duration::from_millis(20),
+                jitter_min: Duration::from_millis(40),
                 jitter_max: Duration::from_millis(300),
                 symmetric_rtp: false,
                 rtcp_interval: Duration::from_secs(5),
@@ -198,7 +199,7 @@ impl EngineConfigBuilder {
         self.cfg.rtp_timeout = timeout;
         self
     }
-    /// Jitter buffer delay bounds (default 20–300 ms).
+    /// Jitter buffer delay bounds (default 40–300 ms).
     pub fn jitter_buffer(mut self, min: Duration, max: Duration) -> Self {
         self.cfg.jitter_min = min;
         self.cfg.jitter_max = max;

@@ -30,7 +30,13 @@ pub struct MediaSessionConfig {
     /// Report [`MediaSessionEvent::RtpTimeout`](super::MediaSessionEvent::RtpTimeout)
     /// when no RTP arrives for this long while receiving (default off).
     pub rtp_timeout: Option<Duration>,
-    /// Jitter buffer delay bounds (default 20–300 ms).
+    /// Jitter buffer delay bounds (default 40–300 ms).
+    ///
+    /// The delay counts the frame due now, so 40 ms is one packet of
+    /// cushion. At 20 ms playout started on the first packet and the next
+    /// scheduling hiccup ran the buffer dry; the concealment that filled
+    /// the gap desynchronised predictive decoders (Speex decoded a steady
+    /// tone to noise for the rest of the call).
     pub jitter_min: Duration,
     /// Upper jitter buffer bound.
     pub jitter_max: Duration,
@@ -52,7 +58,7 @@ pub struct MediaSessionConfig {
 }
 
 impl MediaSessionConfig {
-    /// Defaults: RTCP every 5 s, no RTP timeout, jitter buffer 20–300 ms,
+    /// Defaults: RTCP every 5 s, no RTP timeout, jitter buffer 40–300 ms,
     /// no symmetric sending, re-learning after 1 s of silence and 3 packets.
     pub fn new(cname: impl Into<String>, registry: Arc<CodecRegistry>) -> Self {
         MediaSessionConfig {
@@ -60,7 +66,7 @@ impl MediaSessionConfig {
             registry,
             rtcp_interval: Duration::from_secs(5),
             rtp_timeout: None,
-            jitter_min: Duration::from_millis(20),
+            jitter_min: Duration::from_millis(40),
             jitter_max: Duration::from_millis(300),
             symmetric_rtp: false,
             relearn_quiet: Duration::from_secs(1),

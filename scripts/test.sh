@@ -23,8 +23,16 @@ cargo clippy --workspace --all-targets --features "$FEATURES" -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --features openphone/opus,openphone/speex
 
+# The replay and the tests both run even if one fails, so one failure does
+# not hide the other's results; the script fails if either did.
 echo "== fuzz targets: build on stable (no sanitizer) and replay every corpus once (ROBUSTNESS.md)"
-bash fuzz/replay.sh
+replay=0
+bash fuzz/replay.sh || replay=$?
 
 echo "== cargo test"
-cargo test --workspace --features "$FEATURES" --no-fail-fast 2>&1 | tee /tmp/openphone-test.log
+tests=0
+cargo test --workspace --features "$FEATURES" --no-fail-fast 2>&1 | tee /tmp/openphone-test.log || tests=$?
+
+[ "$replay" = 0 ] || echo "FAIL: fuzz replay (exit $replay)"
+[ "$tests" = 0 ] || echo "FAIL: cargo test (exit $tests)"
+[ "$replay" = 0 ] && [ "$tests" = 0 ]

@@ -12,7 +12,7 @@
 //! a periodic signal smoothly), and linear rather than tabulated ramps.
 
 /// History kept: 48.75 ms at 8 kHz, enough for three longest periods plus
-/// the correlation window.
+/// the correlation window. All lengths scale with the sample rate.
 const HIST: usize = 390;
 /// Pitch search range: 66.7–200 Hz fundamental, 40–120 samples at 8 kHz.
 const PITCH_MIN: usize = 40;
@@ -22,9 +22,36 @@ const CORR: usize = 160;
 /// 10 ms in samples.
 const TEN_MS: usize = 80;
 
-/// Pitch-repetition concealment state for one 8 kHz stream.
+/// The lengths above at one sample rate.
+#[derive(Debug, Clone, Copy)]
+struct Lengths {
+    hist: usize,
+    pitch_min: usize,
+    pitch_max: usize,
+    corr: usize,
+    ten_ms: usize,
+}
+
+impl Lengths {
+    fn at(rate: u32) -> Self {
+        // Whole multiples of 8 kHz (8, 16, 24, 32, 48 kHz); other rates
+        // round, which only shifts the search range slightly.
+        let k = ((rate as usize + 4000) / 8000).max(1);
+        Lengths {
+            hist: HIST * k,
+            pitch_min: PITCH_MIN * k,
+            pitch_max: PITCH_MAX * k,
+            corr: CORR * k,
+            ten_ms: TEN_MS * k,
+        }
+    }
+}
+
+/// Pitch-repetition concealment state for one stream (8 kHz unless made
+/// with [`PitchPlc::with_rate`]).
 #[derive(Debug, Clone)]
 pub struct PitchPlc {
+    len: Lengths,
     hist: Vec<i16>,
     /// Copy of the history at the start of the erasure (what we repeat).
     frozen: Vec<i16>,
@@ -42,12 +69,20 @@ impl Default for PitchPlc {
 }
 
 impl PitchPlc {
-    /// Silence history.
+    /// Silence history, 8 kHz.
     pub fn new() -> Self {
+        Self::with_rate(8000)
+    }
+
+    /// Silence history, for audio at `rate` samples per second (the
+    /// pitch range and the 10 ms fade steps scale with it).
+    pub fn with_rate(rate: u32) -> Self {
+        let len = Lengths::at(rate);
         PitchPlc {
-            hist: vec![0; HIST],
-            frozen: vec![0; HIST],
-            pitch: PITCH_MAX,
+            len,
+            hist: vec![0; len.hist],
+            frozen: vec![0; len.hist],
+            pitch: len.pitch_max,
             periods: 1,
             pos: 0,
             erased: 0,
@@ -55,12 +90,12 @@ impl PitchPlc {
     }
 
     fn push_history(&mut self, s: &[i16]) {
-        let n = s.len().min(HIST);
+        let n = s.len().min(self.len.hist);
         let Some(tail) = s.get(s.len() - n..) else {
             return;
         };
         self.hist.copy_within(n.., 0);
-        if let Some(dst) = self.hist.get_mut(HIST - n..) {
+        if let Some(dst) = self.hist.get_mut(self.len.hist - n..) {
             dst.copy_from_slice(tail);
         }
     }
@@ -69,12 +104,18 @@ impl PitchPlc {
     /// signal one period earlier (normalised cross-correlation).
     fn find_pitch(&self) -> usize {
         let h = &self.hist;
-        let end = HIST;
-        let mut best = PITCH_MAX;
+        let Lengths {
+            hist: end,
+            pitch_min,
+            pitch_max,
+            corr,
+            ..
+        } = self.len;
+        let mut best = pitch_max;
         let mut best_score = 0.0f64;
-        for p in PITCH_MIN..=PITCH_MAX {
+        for p in pitch_min..=pitch_max {
             let (mut xy, mut yy) = (0.0f64, 0.0f64);
-            for i in end - CORR..end {
+            for i in end - corr..end {
                 let x = h[i] as f64;
                 let y = h[i - p] as f64;
                 xy += x * y;
@@ -100,7 +141,7 @@ impl PitchPlc {
             self.pos = 0;
         }
         // Widen the repeated segment at 10 and 20 ms, keeping the phase.
-        let want = 1 + (self.erased / TEN_MS).min(2);
+        let want = 1 + (self.erased / self.len.ten_ms).min(2);
         if want != self.periods {
             let phase = self.pos % self.pitch;
             self.periods = want;
@@ -108,7 +149,7 @@ impl PitchPlc {
         }
         let seg = self.periods * self.pitch;
         let in_seg = self.pos % seg;
-        let idx = HIST - seg + in_seg;
+        let idx = self.len.hist - seg + in_seg;
         let mut s = self.frozen.get(idx).copied().unwrap_or(0) as f32;
         // Over the last quarter period, fade towards the samples just before
         // the segment, so that wrapping back to its start is continuous
@@ -126,10 +167,10 @@ impl PitchPlc {
         }
         self.pos = (self.pos + 1) % seg;
         // Full level for 10 ms, then −20 % per 10 ms: silent at 60 ms.
-        let gain = if self.erased < TEN_MS {
+        let gain = if self.erased < self.len.ten_ms {
             1.0
         } else {
-            (1.0 - 0.2 * (self.erased - TEN_MS) as f32 / TEN_MS as f32).max(0.0)
+            (1.0 - 0.2 * (self.erased - self.len.ten_ms) as f32 / self.len.ten_ms as f32).max(0.0)
         };
         self.erased = self.erased.saturating_add(1);
         (s * gain) as i16
@@ -148,8 +189,9 @@ impl PitchPlc {
     /// 10 ms), then records it as history.
     pub fn good(&mut self, out: &mut [i16]) {
         if self.erased > 0 {
-            let m = (32 + 32 * (self.erased / TEN_MS))
-                .min(TEN_MS)
+            let four_ms = self.len.ten_ms * 2 / 5;
+            let m = (four_ms + four_ms * (self.erased / self.len.ten_ms))
+                .min(self.len.ten_ms)
                 .min(out.len());
             for (i, o) in out.iter_mut().take(m).enumerate() {
                 let w = (i + 1) as f32 / (m + 1) as f32;

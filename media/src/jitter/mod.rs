@@ -115,6 +115,11 @@ pub enum Pop<'a> {
         timestamp: u32,
         /// Its payload.
         payload: &'a [u8],
+        /// Sequence numbers skipped just before this packet because
+        /// playout restarted after running dry without them (lost, or to
+        /// come too late). They were counted as lost; a stateful decoder
+        /// should conceal them so it stays in step with the stream.
+        skipped: u32,
     },
     /// The next packet is missing: conceal one frame.
     Lost {
@@ -429,6 +434,7 @@ impl JitterBuffer {
 
     /// Called once per frame period by the playout side.
     pub fn pop(&mut self, _now: Instant) -> Pop<'_> {
+        let mut skipped = 0;
         let level = self.store.level();
         let target = self.target_frames();
         if !self.playing {
@@ -437,10 +443,12 @@ impl JitterBuffer {
             }
             // Start (or restart) at the earliest buffered packet; anything
             // skipped over during the underflow counts as lost.
+            skipped = 0;
             if let Some(first) = self.store.earliest() {
                 let gap = first.wrapping_sub(self.next) as i64;
                 if self.stats.received > level as u64 && gap > 0 && gap < 1000 {
                     self.stats.lost += gap as u64;
+                    skipped = gap as u32;
                 }
                 for _ in 0..gap.clamp(0, 64) {
                     self.mark_history(true);
@@ -491,6 +499,7 @@ impl JitterBuffer {
                 payload_type: slot.payload_type,
                 timestamp: slot.timestamp,
                 payload,
+                skipped,
             }
         } else {
             self.mark_history(true);

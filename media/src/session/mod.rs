@@ -529,7 +529,6 @@ impl MediaSession {
             }
             if self.dtmf_tx.is_active() {
                 self.send_dtmf_due(now);
-                self.encode_unsent(pcm);
             } else {
                 self.send_audio(now, pcm);
             }
@@ -575,22 +574,6 @@ impl MediaSession {
         });
         if sent {
             self.marker = false;
-        }
-    }
-
-    /// Runs the encoder over audio that an RFC 4733 event replaces, so a
-    /// predictive encoder (Speex, iLBC, Opus) continues from the real signal
-    /// when audio resumes instead of from the frame before the digit.
-    fn encode_unsent(&mut self, pcm: &[i16]) {
-        let Some(send) = self.send.as_mut() else {
-            return;
-        };
-        let mut scratch = [0u8; 1500];
-        for chunk in pcm
-            .chunks_exact(send.frame_samples)
-            .take(send.frames_per_packet)
-        {
-            let _ = send.encoder.encode(chunk, &mut scratch);
         }
     }
 

@@ -8,6 +8,7 @@ use openphone_sal::CodecDescriptor;
 
 use super::comfort::{noise_level, ComfortNoise};
 use super::plan::{AudioFormat, RecvPlan};
+use crate::codec::plc::PitchPlc;
 use crate::codec::{AudioDecoder, CodecRegistry};
 use crate::jitter::{JitterBuffer, JitterConfig, JitterStats, Pop};
 
@@ -48,9 +49,14 @@ pub(super) struct Playout {
     play: Vec<i16>,
     play_len: usize,
     frame: usize,
-    /// Frames the decoder may still extend the audio by when the buffer
-    /// runs dry (see `read_frame`).
+    /// The PCM rate of `play`.
+    rate: u32,
+    /// Frames the audio may still be extended by when the buffer runs dry
+    /// (see `read_frame`).
     expand_left: u32,
+    /// Extends the played audio over a dry buffer without touching the
+    /// decoder (see `read_frame`); it hears every played frame.
+    expand: PitchPlc,
     delay_avg_ms: f32,
     pub counters: PlayoutCounters,
 }
@@ -61,6 +67,11 @@ pub(super) struct Playout {
 /// faded out (60 ms), and a stream that really stopped is not "concealed"
 /// for ever.
 const MAX_EXPAND: u32 = 3;
+
+/// At most this many skipped packets are concealed (silently) to keep a
+/// decoder in step: beyond it (a long outage) any codec has reset to
+/// silence anyway.
+const MAX_SKIPPED_CONCEAL: u32 = 10;
 
 impl Playout {
     /// An idle receive side (nothing accepted until configured).
@@ -77,7 +88,9 @@ impl Playout {
             play: Vec::new(),
             play_len: 0,
             frame: 0,
+            rate: 8000,
             expand_left: 0,
+            expand: PitchPlc::new(),
             delay_avg_ms: 0.0,
             counters: PlayoutCounters::default(),
         }
@@ -116,6 +129,10 @@ impl Playout {
             self.play = vec![0; size];
             self.play_len = 0;
             self.frame = format.samples_per_packet;
+        }
+        if format.sample_rate != self.rate {
+            self.expand = PitchPlc::with_rate(format.sample_rate);
+            self.rate = format.sample_rate;
         }
         let same = jitter.frame == self.jitter_cfg.frame
             && jitter.clock_rate == self.jitter_cfg.clock_rate
@@ -195,12 +212,14 @@ impl Playout {
         // the delay the buffer adds to the frame played now, smoothed over
         // about a second (the level swings by a frame on every pop).
         let level_ms = self.jitter.stats().delay.as_secs_f32() * 1000.0;
+        let mut expanded = false;
         self.delay_avg_ms += (level_ms - self.delay_avg_ms) / 50.0;
         while receiving && self.play_len < need {
             match self.jitter.pop(now) {
                 Pop::Frame {
                     payload_type,
                     payload,
+                    skipped,
                     ..
                 } => {
                     if Some(payload_type) == self.cn_pt {
@@ -214,18 +233,11 @@ impl Playout {
                     }
                     if Some(payload_type) == self.event_pt {
                         // The sender sent a digit instead of audio: play
-                        // silence, but let the decoder run its concealment
-                        // over the gap so its state stays in step with the
-                        // stream (predictive codecs such as Speex otherwise
-                        // decode the next frames against stale state).
+                        // silence. The decoder is left alone: senders pause
+                        // their encoder under a digit (we do), so its state
+                        // still matches the stream when audio resumes;
+                        // concealing here would put it out of step.
                         if let Some(dst) = self.play.get_mut(self.play_len..need) {
-                            if let Some(d) = self
-                                .active
-                                .and_then(|i| self.decoders.get_mut(i))
-                                .and_then(|d| d.dec.as_mut())
-                            {
-                                let _ = d.conceal(dst);
-                            }
                             dst.fill(0);
                         }
                         self.play_len = need;
@@ -243,6 +255,14 @@ impl Playout {
                     else {
                         break;
                     };
+                    // Packets playout restarted without (see `Pop::Frame`)
+                    // are concealed as lost, the audio discarded: it was
+                    // extended over their time already.
+                    for _ in 0..skipped.min(MAX_SKIPPED_CONCEAL) {
+                        if d.conceal(dst).is_err() {
+                            break;
+                        }
+                    }
                     self.expand_left = MAX_EXPAND;
                     let n = match d.decode(payload, dst) {
                         Ok(n) => n,
@@ -292,21 +312,21 @@ impl Playout {
                     self.play_len += n;
                 }
                 Pop::Empty => {
-                    // Dry in the middle of speech: extend it by concealment
-                    // (the buffer restarts by itself once packets come).
+                    // Dry in the middle of speech (a lost last packet, or
+                    // packets merely late): extend the audio by repeating
+                    // its last pitch periods. Not by the decoder's own
+                    // concealment: a late packet is still decoded when it
+                    // comes, and a predictive decoder (Speex) that had
+                    // concealed in between decodes it against the wrong
+                    // state; a steady tone then turned to noise for the
+                    // rest of the call. The buffer restarts by itself.
                     if self.expand_left > 0 && !self.cn.active() {
                         self.expand_left -= 1;
-                        let dst = self.play.get_mut(self.play_len..).unwrap_or_default();
-                        if let Some(d) = self
-                            .active
-                            .and_then(|i| self.decoders.get_mut(i))
-                            .and_then(|d| d.dec.as_mut())
-                        {
-                            let n = d.conceal(dst).unwrap_or(0);
-                            if n > 0 {
-                                self.counters.concealed += 1;
-                                self.play_len += n;
-                            }
+                        if let Some(dst) = self.play.get_mut(self.play_len..need) {
+                            self.expand.conceal(dst);
+                            self.counters.concealed += 1;
+                            self.play_len = need;
+                            expanded = true;
                         }
                     }
                     break;
@@ -325,7 +345,12 @@ impl Playout {
             }
             self.play_len = need;
         }
-        if let Some(src) = self.play.get(..need) {
+        if let Some(src) = self.play.get_mut(..need) {
+            if !expanded {
+                // History for a later extension; right after one, this
+                // also cross-fades from it into the real audio.
+                self.expand.good(src);
+            }
             out.copy_from_slice(src);
         }
         self.play.copy_within(need..self.play_len, 0);

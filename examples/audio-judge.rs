@@ -16,148 +16,165 @@
 //! 5 %). Unknown options, missing values and unparsable numbers are errors:
 //! a typo must not loosen a check.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::{Args, Parser, Subcommand};
 use openphone::hal::judge::{self, Criteria, SentTone};
 use openphone::hal::{AudioSource, WavSource};
 
-const USAGE: &str = "usage: audio-judge tone --freq HZ --level-dbfs DB [--min-tnr DB] \
-[--level-tolerance DB] [--max-dropout-ms MS] [--settle-ms MS] [--tail-ms MS] \
-[--freq-tolerance SHARE] [--allow-gap START_MS-END_MS]... [--label TEXT] FILE.wav\n       \
-audio-judge packets --count N --seconds S --ptime-ms MS [--tolerance SHARE] [--label TEXT]";
+/// Judges a recorded tone or an RTP packet count (exit 0 pass, 1 fail, 2 error).
+#[derive(Parser)]
+#[command(name = "audio-judge")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Judge a WAV recording against the tone that was sent.
+    Tone(ToneArgs),
+    /// Judge an RTP packet count against a call's length.
+    Packets(PacketArgs),
+}
+
+#[derive(Args)]
+struct ToneArgs {
+    /// Frequency of the tone sent (Hz).
+    #[arg(long, value_parser = finite)]
+    freq: f64,
+    /// Level of the tone sent (dBFS).
+    #[arg(long, value_parser = finite, allow_hyphen_values = true)]
+    level_dbfs: f64,
+    /// Least tone-to-noise ratio (dB); default the suite's 20.
+    #[arg(long, value_parser = finite, allow_hyphen_values = true)]
+    min_tnr: Option<f64>,
+    /// Largest level difference from the tone sent (dB); default 6.
+    #[arg(long, value_parser = finite)]
+    level_tolerance: Option<f64>,
+    /// Longest dropout allowed (ms); default 60.
+    #[arg(long, value_parser = finite)]
+    max_dropout_ms: Option<f64>,
+    /// Start-up not judged (ms); default 300.
+    #[arg(long, value_parser = finite)]
+    settle_ms: Option<f64>,
+    /// End not judged (ms).
+    #[arg(long, value_parser = finite)]
+    tail_ms: Option<f64>,
+    /// Largest frequency error, as a share of the tone's frequency.
+    #[arg(long, value_parser = finite)]
+    freq_tolerance: Option<f64>,
+    /// A stretch START_MS-END_MS where a gap is expected (e.g. DTMF); repeatable.
+    #[arg(long, value_parser = gap)]
+    allow_gap: Vec<std::ops::Range<f64>>,
+    /// Text printed with the verdict.
+    #[arg(long)]
+    label: Option<String>,
+    /// The recording (WAV).
+    file: String,
+}
+
+#[derive(Args)]
+struct PacketArgs {
+    /// Packets counted.
+    #[arg(long)]
+    count: u64,
+    /// The call's length (s).
+    #[arg(long, value_parser = non_negative)]
+    seconds: f64,
+    /// Packet time (ms).
+    #[arg(long, value_parser = positive)]
+    ptime_ms: f64,
+    /// Allowed share of difference; default 0.05.
+    #[arg(long, default_value_t = 0.05, value_parser = non_negative)]
+    tolerance: f64,
+    /// Text printed with the verdict.
+    #[arg(long)]
+    label: Option<String>,
+}
+
+fn finite(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| format!("not a number: {s:?}"))
+}
+
+fn non_negative(s: &str) -> Result<f64, String> {
+    finite(s).and_then(|v| {
+        if v >= 0.0 {
+            Ok(v)
+        } else {
+            Err("must not be negative".into())
+        }
+    })
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    finite(s).and_then(|v| {
+        if v > 0.0 {
+            Ok(v)
+        } else {
+            Err("must be positive".into())
+        }
+    })
+}
+
+fn gap(s: &str) -> Result<std::ops::Range<f64>, String> {
+    s.split_once('-')
+        .and_then(|(a, b)| Some((finite(a).ok()?, finite(b).ok()?)))
+        .filter(|(a, b)| a <= b)
+        .map(|(a, b)| a..b)
+        .ok_or_else(|| format!("want START_MS-END_MS, got {s:?}"))
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tone(t) => tone(t),
+        Command::Packets(p) => Ok(packets(p)),
+    };
+    match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("audio-judge: {e}\n{USAGE}");
+            eprintln!("audio-judge: {e}");
             ExitCode::from(2)
         }
     }
 }
 
-/// Options of one subcommand: each `--name` at most once, except
-/// `--allow-gap`; positional arguments in order.
-struct Parsed {
-    opts: HashMap<String, String>,
-    gaps: Vec<String>,
-    positional: Vec<String>,
+/// ` [LABEL]` when a label was given, else nothing.
+fn label(l: &Option<String>) -> String {
+    l.as_ref().map(|l| format!(" [{l}]")).unwrap_or_default()
 }
 
-impl Parsed {
-    fn new(args: &[String], known: &[&str]) -> Result<Self, String> {
-        let mut p = Parsed {
-            opts: HashMap::new(),
-            gaps: Vec::new(),
-            positional: Vec::new(),
-        };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let Some(name) = a.strip_prefix("--") else {
-                p.positional.push(a.clone());
-                continue;
-            };
-            if !known.contains(&name) {
-                return Err(format!("unknown option --{name}"));
-            }
-            let v = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-            if name == "allow-gap" {
-                p.gaps.push(v.clone());
-            } else if p.opts.insert(name.to_string(), v.clone()).is_some() {
-                return Err(format!("--{name} given twice"));
-            }
-        }
-        Ok(p)
-    }
-
-    fn num(&self, name: &str) -> Result<Option<f64>, String> {
-        self.opts
-            .get(name)
-            .map(|v| {
-                v.parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| format!("--{name}: not a number: {v:?}"))
-            })
-            .transpose()
-    }
-
-    fn required(&self, name: &str) -> Result<f64, String> {
-        self.num(name)?
-            .ok_or_else(|| format!("--{name} is required"))
-    }
-
-    /// ` [LABEL]` when `--label` was given, else nothing.
-    fn label(&self) -> String {
-        self.opts
-            .get("label")
-            .map(|l| format!(" [{l}]"))
-            .unwrap_or_default()
-    }
-}
-
-fn run(args: &[String]) -> Result<bool, String> {
-    match args.first().map(String::as_str) {
-        Some("tone") => tone(&args[1..]),
-        Some("packets") => packets(&args[1..]),
-        Some(other) => Err(format!("unknown subcommand {other:?}")),
-        None => Err("no subcommand".into()),
-    }
-}
-
-fn tone(args: &[String]) -> Result<bool, String> {
-    let p = Parsed::new(
-        args,
-        &[
-            "freq",
-            "level-dbfs",
-            "min-tnr",
-            "level-tolerance",
-            "max-dropout-ms",
-            "settle-ms",
-            "tail-ms",
-            "freq-tolerance",
-            "allow-gap",
-            "label",
-        ],
-    )?;
-    let [file] = p.positional.as_slice() else {
-        return Err("exactly one WAV file expected".into());
-    };
+fn tone(t: ToneArgs) -> Result<bool, String> {
     let sent = SentTone {
-        freq_hz: p.required("freq")?,
-        level_dbfs: p.required("level-dbfs")?,
+        freq_hz: t.freq,
+        level_dbfs: t.level_dbfs,
     };
     let mut c = Criteria::default();
-    for (name, field) in [
-        ("min-tnr", &mut c.min_tnr_db),
-        ("level-tolerance", &mut c.level_tolerance_db),
-        ("max-dropout-ms", &mut c.max_dropout_ms),
-        ("settle-ms", &mut c.settle_ms),
-        ("tail-ms", &mut c.tail_ms),
-        ("freq-tolerance", &mut c.freq_tolerance),
+    for (value, field) in [
+        (t.min_tnr, &mut c.min_tnr_db),
+        (t.level_tolerance, &mut c.level_tolerance_db),
+        (t.max_dropout_ms, &mut c.max_dropout_ms),
+        (t.settle_ms, &mut c.settle_ms),
+        (t.tail_ms, &mut c.tail_ms),
+        (t.freq_tolerance, &mut c.freq_tolerance),
     ] {
-        if let Some(v) = p.num(name)? {
+        if let Some(v) = value {
             *field = v;
         }
     }
-    for g in &p.gaps {
-        let (a, b) = g
-            .split_once('-')
-            .and_then(|(a, b)| Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?)))
-            .filter(|(a, b)| a.is_finite() && b.is_finite() && a <= b)
-            .ok_or_else(|| format!("--allow-gap: want START_MS-END_MS, got {g:?}"))?;
-        c.allowed_gaps_ms.push(a..b);
-    }
-    let (samples, rate) = read_wav(file)?;
+    c.allowed_gaps_ms.extend(t.allow_gap.iter().cloned());
+    let (samples, rate) = read_wav(&t.file)?;
     let v = judge::judge_tone(&samples, rate, &sent, &c);
     println!(
-        "JUDGE{} tone {file} (sent {} Hz at {} dBFS; min TNR {} dB): {v}",
-        p.label(),
+        "JUDGE{} tone {} (sent {} Hz at {} dBFS; min TNR {} dB): {v}",
+        label(&t.label),
+        t.file,
         sent.freq_hz,
         sent.level_dbfs,
         c.min_tnr_db
@@ -165,34 +182,20 @@ fn tone(args: &[String]) -> Result<bool, String> {
     Ok(v.passed())
 }
 
-fn packets(args: &[String]) -> Result<bool, String> {
-    let p = Parsed::new(
-        args,
-        &["count", "seconds", "ptime-ms", "tolerance", "label"],
-    )?;
-    if !p.positional.is_empty() {
-        return Err(format!("unexpected argument {:?}", p.positional[0]));
-    }
-    let count = p.required("count")?;
-    let seconds = p.required("seconds")?;
-    let ptime = p.required("ptime-ms")?;
-    let tolerance = p.num("tolerance")?.unwrap_or(0.05);
-    if count < 0.0 || count.fract() != 0.0 || seconds < 0.0 || ptime <= 0.0 || tolerance < 0.0 {
-        return Err(
-            "--count must be a whole number; --seconds, --ptime-ms, --tolerance positive".into(),
-        );
-    }
+fn packets(p: PacketArgs) -> bool {
     let v = judge::judge_packets(
-        count as u64,
-        Duration::from_secs_f64(seconds),
-        Duration::from_secs_f64(ptime / 1000.0),
-        tolerance,
+        p.count,
+        Duration::from_secs_f64(p.seconds),
+        Duration::from_secs_f64(p.ptime_ms / 1000.0),
+        p.tolerance,
     );
     println!(
-        "JUDGE{} packets over {seconds:.2} s at {ptime} ms: {v}",
-        p.label()
+        "JUDGE{} packets over {:.2} s at {} ms: {v}",
+        label(&p.label),
+        p.seconds,
+        p.ptime_ms
     );
-    Ok(v.passed())
+    v.passed()
 }
 
 /// The whole file as mono samples (channels averaged) and its rate.

@@ -340,6 +340,34 @@ const USAGE: &str = "codec list | codec encode --codec NAME IN.wav OUT.frames | 
 codec decode --codec NAME [--loss PCT --seed N] [--rate HZ] IN.frames OUT.wav | \
 codec roundtrip --codec NAME [--loss PCT --seed N] [--rate HZ] IN.wav OUT.wav";
 
+/// What the tool does with one file pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// WAV → frame file.
+    Encode,
+    /// Frame file → WAV.
+    Decode,
+    /// WAV → codec → WAV.
+    Roundtrip,
+}
+
+/// One run of the tool (everything but `list`), as a command line gives it.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    /// What to do.
+    pub action: Action,
+    /// Codec name as [`find`] takes it.
+    pub codec: &'a str,
+    /// Simulated frame loss (decode and roundtrip).
+    pub loss: Option<Loss>,
+    /// Resample the output WAV to this rate.
+    pub rate: Option<u32>,
+    /// Input file.
+    pub input: &'a Path,
+    /// Output file.
+    pub output: &'a Path,
+}
+
 /// Runs the tool on `args` (without the program name), printing to `out`.
 pub fn run<S: AsRef<str>>(
     reg: &CodecRegistry,
@@ -353,19 +381,19 @@ pub fn run<S: AsRef<str>>(
         out.write_all(list(reg).as_bytes())?;
         return Ok(());
     }
+    let action = match cmd {
+        "encode" => Action::Encode,
+        "decode" => Action::Decode,
+        "roundtrip" => Action::Roundtrip,
+        _ => return Err(usage()),
+    };
     let (mut codec, mut loss_pct, mut seed, mut rate) = (None, None, 0u64, None);
     let mut files = Vec::new();
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(usage);
         match a {
             "--codec" => codec = Some(value()?),
-            "--loss" => {
-                let v: f64 = value()?.parse().map_err(|_| usage())?;
-                if !(0.0..=100.0).contains(&v) {
-                    return Err(ToolError::Usage("--loss takes 0..=100".into()));
-                }
-                loss_pct = Some(v);
-            }
+            "--loss" => loss_pct = Some(value()?.parse::<f64>().map_err(|_| usage())?),
             "--seed" => seed = value()?.parse().map_err(|_| usage())?,
             "--rate" => rate = Some(value()?.parse::<u32>().map_err(|_| usage())?),
             f if !f.starts_with("--") => files.push(f),
@@ -378,16 +406,35 @@ pub fn run<S: AsRef<str>>(
     let [input, output] = files[..] else {
         return Err(usage());
     };
-    let (input, output) = (Path::new(input), Path::new(output));
-    let loss = loss_pct.map(|percent| Loss { percent, seed });
+    let job = Job {
+        action,
+        codec,
+        loss: loss_pct.map(|percent| Loss { percent, seed }),
+        rate,
+        input: Path::new(input),
+        output: Path::new(output),
+    };
+    execute(reg, &job, out)
+}
+
+/// Runs one job, printing a summary line for `encode` to `out`.
+pub fn execute(reg: &CodecRegistry, job: &Job<'_>, out: &mut dyn Write) -> Result<(), ToolError> {
+    let codec = job.codec;
+    find(reg, codec)?;
+    if let Some(l) = job.loss {
+        if !(0.0..=100.0).contains(&l.percent) {
+            return Err(ToolError::Usage("--loss takes 0..=100".into()));
+        }
+    }
+    let (input, output) = (job.input, job.output);
     let finish = |(r, pcm): (u32, Vec<i16>)| -> Result<(), ToolError> {
-        match rate {
+        match job.rate {
             Some(to) => write_wav(output, to, &resample_all(&pcm, r, to)?),
             None => write_wav(output, r, &pcm),
         }
     };
-    match cmd {
-        "encode" => {
+    match job.action {
+        Action::Encode => {
             let (r, pcm) = read_wav(input)?;
             let frames = encode_pcm(reg, codec, r, &pcm)?;
             std::fs::write(output, &frames)?;
@@ -398,19 +445,18 @@ pub fn run<S: AsRef<str>>(
                 frames.len()
             )?;
         }
-        "decode" => {
+        Action::Decode => {
             if std::fs::metadata(input)?.len() > MAX_INPUT_BYTES {
                 return Err(ToolError::Input("frame file too large".into()));
             }
             let data = std::fs::read(input)?;
-            finish(decode_frames(reg, codec, &data, loss)?)?;
+            finish(decode_frames(reg, codec, &data, job.loss)?)?;
         }
-        "roundtrip" => {
+        Action::Roundtrip => {
             let (r, pcm) = read_wav(input)?;
             let frames = encode_pcm(reg, codec, r, &pcm)?;
-            finish(decode_frames(reg, codec, &frames, loss)?)?;
+            finish(decode_frames(reg, codec, &frames, job.loss)?)?;
         }
-        _ => return Err(usage()),
     }
     Ok(())
 }

@@ -36,6 +36,7 @@
 
 mod events;
 mod requests;
+pub mod switchboard;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

@@ -507,7 +507,10 @@ impl Switchboard {
             callee: self.line_number(call.callee),
             reason: reason.clone(),
         });
-        for (line, conn) in [(call.caller, &call.caller_conn), (call.callee, &call.callee_conn)] {
+        for (line, conn) in [
+            (call.caller, &call.caller_conn),
+            (call.callee, &call.callee_conn),
+        ] {
             if let Some(c) = conn {
                 self.delete(now, line, Some(serial), c);
             }
@@ -646,7 +649,9 @@ impl Switchboard {
         reason: Reason,
     ) {
         let p = self.pending.remove(&transaction);
-        let line = p.map(|p| p.line).or_else(|| self.line_of(&command.endpoint));
+        let line = p
+            .map(|p| p.line)
+            .or_else(|| self.line_of(&command.endpoint));
         self.events.push_back(SwitchEvent::CommandFailed {
             number: line.map(|l| self.line_number(l)),
             verb: command.verb.clone(),

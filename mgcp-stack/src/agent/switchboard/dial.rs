@@ -76,7 +76,9 @@ pub fn dialled_number(observed: &[EventSpec]) -> String {
 /// assert_eq!(digit_map_for(Vec::<&str>::new())?.to_string(), "x.T");
 /// # Ok::<(), openphone_sal::DigitMapError>(())
 /// ```
-pub fn digit_map_for<'a>(numbers: impl IntoIterator<Item = &'a str>) -> Result<DigitMap, DigitMapError> {
+pub fn digit_map_for<'a>(
+    numbers: impl IntoIterator<Item = &'a str>,
+) -> Result<DigitMap, DigitMapError> {
     let mut patterns: Vec<String> = Vec::new();
     let mut first_digits = [false; 10];
     for n in numbers {
@@ -92,7 +94,9 @@ pub fn digit_map_for<'a>(numbers: impl IntoIterator<Item = &'a str>) -> Result<D
             patterns.push(pattern);
         }
     }
-    let rest: Vec<u8> = (0..10u8).filter(|d| !first_digits[usize::from(*d)]).collect();
+    let rest: Vec<u8> = (0..10u8)
+        .filter(|d| !first_digits[usize::from(*d)])
+        .collect();
     if rest.len() == 10 {
         patterns.push("x.T".into());
     } else if !rest.is_empty() {

@@ -284,7 +284,10 @@ impl fmt::Display for SwitchEvent {
                 call,
                 caller,
                 callee,
-            } => write!(f, "call {call}: {caller} calls {callee}, creating connections"),
+            } => write!(
+                f,
+                "call {call}: {caller} calls {callee}, creating connections"
+            ),
             Ringing {
                 call,
                 caller,

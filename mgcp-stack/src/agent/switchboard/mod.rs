@@ -275,7 +275,10 @@ struct LineSlot {
 enum Purpose {
     /// A notification request playing this tone (`Silence` while idle or
     /// talking).
-    Request { tone: Tone, idle: bool },
+    Request {
+        tone: Tone,
+        idle: bool,
+    },
     CreateCaller,
     CreateCallee,
     ModifyCaller,
@@ -452,4 +455,3 @@ impl Switchboard {
         self.lines[i].line.endpoint.clone()
     }
 }
-

@@ -40,7 +40,7 @@ pub struct Phone {
     pub number: String,
     pub endpoint: EndpointName,
     pub addr: SocketAddr,
-    layer: TransactionLayer,
+    pub layer: TransactionLayer,
     pub off_hook: bool,
     pub request_id: Option<RequestId>,
     pub requested: Vec<RequestedEvent>,
@@ -59,10 +59,16 @@ pub struct Phone {
 
 impl Phone {
     fn new(i: usize) -> Phone {
+        Phone::at(i, SocketAddr::from(([127, 0, 0, 1], 2427 + i as u16)))
+    }
+
+    /// Line `i` (number `100{i+1}`, endpoint `aaln/{i+1}@[127.0.0.1]`) at
+    /// `addr`.
+    pub fn at(i: usize, addr: SocketAddr) -> Phone {
         let number = format!("100{}", i + 1);
         Phone {
             endpoint: format!("aaln/{}@[127.0.0.1]", i + 1).parse().unwrap(),
-            addr: SocketAddr::from(([127, 0, 0, 1], 2427 + i as u16)),
+            addr,
             layer: TransactionLayer::new(
                 TransactionConfig::default(),
                 TransactionId::new(5000 + 1000 * i as u32).unwrap(),
@@ -92,7 +98,8 @@ impl Phone {
         self.signals.iter().map(|s| s.name.to_string()).collect()
     }
 
-    fn requests(&self, package: &str, event: &str) -> bool {
+    /// Whether the call agent asked for this event.
+    pub fn requests(&self, package: &str, event: &str) -> bool {
         self.requested.iter().any(|r| r.name.is(package, event))
     }
 
@@ -101,7 +108,8 @@ impl Phone {
         self.executed.iter().map(|e| e.summary.clone()).collect()
     }
 
-    fn execute(&mut self, command: &Command) -> Response {
+    /// Executes a command (recording it) and gives the response.
+    pub fn execute(&mut self, command: &Command) -> Response {
         let p = &command.parameters;
         let tid = command.transaction_id;
         let mut summary = command.verb.to_string();
@@ -200,7 +208,8 @@ impl Phone {
         response
     }
 
-    fn notify(&mut self, now: Instant, observed: &str) {
+    /// Sends a NTFY of `observed` to the call agent at `to`.
+    pub fn notify_to(&mut self, now: Instant, to: SocketAddr, observed: &str) {
         let Some(x) = self.request_id.clone() else {
             panic!("{}: nothing requested", self.number)
         };
@@ -209,7 +218,11 @@ impl Phone {
             .with(Parameter::ObservedEvents(
                 parse_event_specs(observed).unwrap(),
             ));
-        self.layer.send_command(now, ca(), c).unwrap();
+        self.layer.send_command(now, to, c).unwrap();
+    }
+
+    fn notify(&mut self, now: Instant, observed: &str) {
+        self.notify_to(now, ca(), observed);
     }
 }
 

@@ -390,3 +390,16 @@ fn a_restarting_line_ends_its_call() {
     // already gone.
     assert!(!s.phones[1].log().iter().any(|l| l.starts_with("DLCX")));
 }
+
+#[test]
+fn digits_reported_with_the_off_hook_are_dialled() {
+    let mut s = Sim::new(2, 13, 0.0, 0.0);
+    s.start();
+    let now = s.now;
+    s.phones[0].off_hook = true;
+    s.phones[0].notify_to(now, switchboard::ca(), "L/hd,D/1,D/0,D/0,D/2");
+    s.run_until(30 * SECOND, |s| {
+        s.saw("1002: ringing") && s.saw("1001: ringback")
+    });
+    assert!(s.saw("1001: dialled 1002"));
+}

@@ -193,14 +193,21 @@ impl Switchboard {
             return;
         };
         let seen = |code| observed.iter().any(|e| is_line_event(e, code));
+        let digits = dialled_number(observed);
+        let timer = observed.iter().any(|e| e.name.is("D", "T"));
         // On-hook wins over anything reported with it: the user is gone.
         if seen("hu") {
             self.on_hook(now, i);
         } else if seen("hd") {
             self.off_hook(now, i);
+            // A gateway that collected the digits on its own (an embedded
+            // request, RFC 3435 §2.3.3: `O: L/hd,D/9,D/1,...`) reports
+            // them with the off-hook.
+            if !digits.is_empty() && self.lines[i].state == LineState::Dialling {
+                self.dialled(now, i, digits);
+            }
         } else {
-            let digits = dialled_number(observed);
-            if !digits.is_empty() || observed.iter().any(|e| e.name.is("D", "T")) {
+            if !digits.is_empty() || timer {
                 self.dialled(now, i, digits);
             } else {
                 self.events.push_back(SwitchEvent::Ignored {

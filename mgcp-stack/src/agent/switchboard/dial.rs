@@ -134,7 +134,7 @@ fn digit_ranges(digits: &[u8]) -> String {
 /// The caller-ID signal of the line package (RFC 3660 §2.2, `L/ci(time,
 /// number, name)`): time as `MM/DD/HH/MM` (UTC), the number as dialled
 /// digits, the name quoted (so that blanks and commas may appear; quotes
-/// in it are dropped).
+/// and parentheses in it are dropped, so that the list stays parsable).
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -150,7 +150,7 @@ pub fn caller_id(time: SystemTime, number: &str, name: &str) -> EventSpec {
     let number: String = number.chars().filter(|c| is_dtmf(*c)).collect();
     let name: String = name
         .chars()
-        .filter(|c| *c != '"' && !c.is_control())
+        .filter(|c| !matches!(c, '"' | '(' | ')') && !c.is_control())
         .take(32)
         .collect();
     let name_event = EventName {

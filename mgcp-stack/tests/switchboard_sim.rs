@@ -403,3 +403,77 @@ fn digits_reported_with_the_off_hook_are_dialled() {
     });
     assert!(s.saw("1001: dialled 1002"));
 }
+
+#[test]
+fn two_calls_at_once_on_a_lossy_network() {
+    for seed in 20..26 {
+        let mut s = Sim::new(4, seed, 0.15, 0.2);
+        s.start();
+        s.off_hook(0);
+        s.off_hook(2);
+        s.run_until(30 * SECOND, |s| {
+            s.phones[0].signal_names() == ["L/dl"] && s.phones[2].signal_names() == ["L/dl"]
+        });
+        s.dial(0, "1002", DigitForm::PerDigit);
+        s.dial(2, "1004", DigitForm::Whole);
+        s.run_until(60 * SECOND, |s| {
+            s.phones[1].signal_names() == ["L/rg", "L/ci"]
+                && s.phones[3].signal_names() == ["L/rg", "L/ci"]
+        });
+        s.off_hook(1);
+        s.off_hook(3);
+        s.run_until(60 * SECOND, |s| {
+            s.events
+                .iter()
+                .filter(|e| matches!(e, SwitchEvent::Connected { .. }))
+                .count()
+                == 2
+        });
+        assert_eq!(s.board.active_calls(), 2);
+        // Each call joined its own two lines.
+        for (a, b) in [(0, 1), (2, 3)] {
+            let ca = s.phones[a].connections.values().next().unwrap().clone();
+            let cb = s.phones[b].connections.values().next().unwrap().clone();
+            assert_eq!(ca.2, cb.2, "one call id");
+            assert_eq!(ca.1, Some(s.phones[b].rtp_port_base + 2));
+            assert_eq!(cb.1, Some(s.phones[a].rtp_port_base + 2));
+        }
+        // Everyone hangs up at once.
+        for i in 0..4 {
+            s.on_hook(i);
+        }
+        s.run_until(60 * SECOND, |s| {
+            s.board.is_quiet()
+                && s.board.active_calls() == 0
+                && s.phones.iter().all(|p| p.connections.is_empty())
+        });
+        s.assert_executed_once();
+    }
+}
+
+#[test]
+fn hang_up_while_ringing_on_a_lossy_network() {
+    for seed in 30..38 {
+        let mut s = Sim::new(2, seed, 0.2, 0.3);
+        s.start();
+        s.off_hook(0);
+        s.run_until(30 * SECOND, |s| s.phones[0].signal_names() == ["L/dl"]);
+        s.dial(0, "1002", DigitForm::PerDigit);
+        s.run_until(60 * SECOND, |s| {
+            s.phones[1].signal_names() == ["L/rg", "L/ci"]
+        });
+        s.on_hook(0);
+        s.run_until(60 * SECOND, |s| {
+            s.board.is_quiet()
+                && s.phones[1].signals.is_empty()
+                && s.phones.iter().all(|p| p.connections.is_empty())
+        });
+        assert!(s.saw("call 1: 1001 to 1002 ended: caller hung up"));
+        for p in &s.phones {
+            let dlcx = p.log().iter().filter(|l| l.starts_with("DLCX")).count();
+            assert_eq!(dlcx, 1, "{}: {:?}", p.number, p.log());
+            assert!(p.requests("L", "hd"), "{} waits for off-hook", p.number);
+        }
+        s.assert_executed_once();
+    }
+}

@@ -74,7 +74,7 @@ use std::time::{Duration, Instant};
 use openphone_sal::{DigitMap, DigitMapError};
 
 pub use dial::{caller_id, dialled_number, digit_map_for};
-pub use driver::run;
+pub use driver::{run, SHUTDOWN_GRACE};
 pub use events::{CallEnd, Rejection, SwitchEvent, Tone};
 
 use super::{CallAgent, CallAgentConfig, Connection};

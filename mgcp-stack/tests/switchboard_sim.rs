@@ -477,3 +477,30 @@ fn hang_up_while_ringing_on_a_lossy_network() {
         s.assert_executed_once();
     }
 }
+
+#[test]
+fn a_malformed_notification_is_reported_and_answered() {
+    let mut s = Sim::new(1, 14, 0.0, 0.0);
+    s.start();
+    let from = s.phones[0].addr;
+    let now = s.now;
+    s.board.handle_datagram(
+        now,
+        from,
+        b"NTFY 55 aaln/1@[127.0.0.1] MGCP 1.0\r\nX: 1\r\nO: L/hd(\r\n",
+    );
+    let answer = s.board.poll_transmit().expect("an error response");
+    assert!(
+        answer.bytes.starts_with(b"5"),
+        "{:?}",
+        String::from_utf8_lossy(&answer.bytes)
+    );
+    s.run_for(SECOND);
+    assert!(
+        s.event_lines()
+            .iter()
+            .any(|l| l.starts_with(&format!("malformed message from {from}"))),
+        "{:#?}",
+        s.event_lines()
+    );
+}

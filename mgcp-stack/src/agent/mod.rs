@@ -389,6 +389,7 @@ impl CallAgent {
                 }
                 TransactionEvent::Malformed { from, error } => {
                     debug!(%from, %error, "malformed message from a gateway");
+                    self.events.push_back(AgentEvent::Malformed { from, error });
                 }
                 TransactionEvent::Provisional { .. } => {}
             }

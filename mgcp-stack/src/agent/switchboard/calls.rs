@@ -168,6 +168,12 @@ impl Switchboard {
                 response,
                 reason,
             } => self.on_failed(now, transaction, &command, response.map(|r| r.code), reason),
+            AgentEvent::Malformed { from, error } => {
+                self.events.push_back(SwitchEvent::Malformed {
+                    from,
+                    error: error.to_string(),
+                });
+            }
             AgentEvent::Response { command, .. } => {
                 debug!(verb = %command.verb, "response to a command the switchboard did not send");
             }

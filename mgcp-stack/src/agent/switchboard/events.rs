@@ -253,6 +253,14 @@ pub enum SwitchEvent {
         /// Why.
         error: String,
     },
+    /// A datagram that did not parse (answered with the error's code when
+    /// it was a command with a readable transaction id).
+    Malformed {
+        /// Where it came from.
+        from: std::net::SocketAddr,
+        /// Why.
+        error: String,
+    },
     /// Something from a gateway the switchboard does not act on: an
     /// endpoint not in the table, or an event out of place.
     Ignored {
@@ -337,6 +345,7 @@ impl fmt::Display for SwitchEvent {
                 verb,
                 error,
             } => write!(f, "{number}: {verb} not sent: {error}"),
+            Malformed { from, error } => write!(f, "malformed message from {from}: {error}"),
             Ignored { endpoint, detail } => write!(f, "{endpoint}: ignored {detail}"),
         }
     }

@@ -64,6 +64,8 @@ mod calls;
 mod dial;
 mod driver;
 mod events;
+mod lines;
+mod recovery;
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;

@@ -7,7 +7,7 @@ use openphone_sdp::SessionDescription;
 
 use crate::message::{
     CallId, Command, ConnectionId, ConnectionMode, ConnectionParameters, EndpointName, EventSpec,
-    ReasonCode, RequestId, Response, RestartMethod, TransactionId,
+    ParseError, ReasonCode, RequestId, Response, RestartMethod, TransactionId,
 };
 
 /// A connection the call agent created on an endpoint.
@@ -112,6 +112,14 @@ pub enum AgentEvent {
         response: Option<Response>,
         /// Why, in the SAL's words (with the raw MGCP code).
         reason: Reason,
+    },
+    /// A datagram that did not parse (a command with a readable
+    /// transaction id was answered with the error's code).
+    Malformed {
+        /// Where it came from.
+        from: SocketAddr,
+        /// Why.
+        error: ParseError,
     },
 }
 

@@ -36,6 +36,7 @@
 
 mod events;
 mod requests;
+pub mod switchboard;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -388,6 +389,7 @@ impl CallAgent {
                 }
                 TransactionEvent::Malformed { from, error } => {
                     debug!(%from, %error, "malformed message from a gateway");
+                    self.events.push_back(AgentEvent::Malformed { from, error });
                 }
                 TransactionEvent::Provisional { .. } => {}
             }

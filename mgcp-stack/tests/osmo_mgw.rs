@@ -7,15 +7,17 @@
 //! `rtpbridge` endpoint (the second on the endpoint the gateway chose for
 //! the first), modifies the second to sendrecv, relays RTP through the
 //! gateway both ways, deletes both connections reading their statistics,
-//! and gets 500 for an unknown endpoint. When `tshark` is installed the
-//! MGCP traffic is captured and its MGCP dissector must find no malformed
+//! and gets 500 for an unknown endpoint. The MGCP traffic is captured
+//! with tshark (required) and its MGCP dissector must find no malformed
 //! frame.
 
+mod capture;
+
 use std::net::{SocketAddr, UdpSocket};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use capture::Capture;
 use openphone_mgcp::agent::*;
 use openphone_mgcp::message::*;
 use openphone_mgcp::transaction::TransactionConfig;
@@ -39,36 +41,12 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
-/// Processes this test started, stopped when it ends (pass or fail).
-struct Children {
-    mgw: Option<Child>,
-    tshark: Option<Child>,
-}
+/// osmo-mgw, stopped when the test ends (pass or fail).
+struct Gateway(Option<Child>);
 
-impl Children {
-    fn stop_tshark(&mut self) {
-        if let Some(mut t) = self.tshark.take() {
-            // SIGINT lets tshark finish the capture file.
-            let _ = Command::new("kill")
-                .args(["-INT", &t.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = t.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = t.kill();
-            let _ = t.wait();
-        }
-    }
-}
-
-impl Drop for Children {
+impl Drop for Gateway {
     fn drop(&mut self) {
-        self.stop_tshark();
-        if let Some(mut m) = self.mgw.take() {
+        if let Some(mut m) = self.0.take() {
             let _ = m.kill();
             let _ = m.wait();
         }
@@ -155,17 +133,6 @@ fn relay(from: &UdpSocket, to: SocketAddr, at: &UdpSocket, n: u16) -> usize {
     got
 }
 
-fn tshark_count(pcap: &PathBuf, port: u16, filter: &str) -> usize {
-    let out = Command::new("tshark")
-        .arg("-r")
-        .arg(pcap)
-        .args(["-d", &format!("udp.port=={port},mgcp"), "-Y", filter])
-        .stderr(Stdio::null())
-        .output()
-        .expect("tshark runs");
-    String::from_utf8_lossy(&out.stdout).lines().count()
-}
-
 #[test]
 fn call_agent_drives_osmo_mgw() {
     assert!(
@@ -197,27 +164,9 @@ fn call_agent_drives_osmo_mgw() {
     );
     let cfg_path = dir.join("mgw.cfg");
     std::fs::write(&cfg_path, cfg).unwrap();
-    let pcap = dir.join("mgcp.pcapng");
     eprintln!("osmo-mgw on 127.0.0.1:{port}; logs and capture in {dir:?}");
-    let mut children = Children {
-        mgw: None,
-        tshark: None,
-    };
-    let capture = installed("tshark");
-    if capture {
-        children.tshark = Some(
-            Command::new("tshark")
-                .args(["-i", "lo", "-f", &format!("udp port {port}"), "-q", "-w"])
-                .arg(&pcap)
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(dir.join("tshark.log")).unwrap())
-                .spawn()
-                .expect("tshark starts"),
-        );
-        // tshark needs a moment before it captures.
-        std::thread::sleep(Duration::from_secs(2));
-    }
-    children.mgw = Some(
+    let capture = Capture::start(port, &dir);
+    let gateway = Gateway(Some(
         Command::new("osmo-mgw")
             .arg("-c")
             .arg(&cfg_path)
@@ -226,7 +175,7 @@ fn call_agent_drives_osmo_mgw() {
             .stderr(std::fs::File::create(dir.join("mgw.log")).unwrap())
             .spawn()
             .expect("osmo-mgw starts"),
-    );
+    ));
 
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let mut agent = CallAgent::new(CallAgentConfig {
@@ -362,18 +311,7 @@ fn call_agent_drives_osmo_mgw() {
 
     // Let the last responses be confirmed, then read the capture.
     std::thread::sleep(Duration::from_millis(300));
-    if capture {
-        children.stop_tshark();
-        let frames = tshark_count(&pcap, port, "mgcp");
-        let malformed = tshark_count(&pcap, port, "_ws.malformed || _ws.expert.severity >= error");
-        assert!(frames >= 14, "tshark saw {frames} MGCP frames");
-        assert_eq!(
-            malformed, 0,
-            "tshark found malformed MGCP frames in {pcap:?}"
-        );
-    } else {
-        eprintln!("tshark not installed: capture check skipped");
-    }
-    drop(children);
+    capture.check(14);
+    drop(gateway);
     let _ = std::fs::remove_dir_all(&dir);
 }

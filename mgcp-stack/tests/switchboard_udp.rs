@@ -2,16 +2,17 @@
 //! scripted lines (the endpoints of `switchboard/mod.rs`, each on a
 //! loopback socket of its own with a free port): a call from off-hook to
 //! on-hook, then a second call still up when the driver is stopped, whose
-//! connections the driver deletes before it returns. When `tshark` is
-//! installed the agent's traffic is captured and its MGCP dissector must
-//! find every frame well-formed.
+//! connections the driver deletes before it returns. The agent's traffic is
+//! captured with tshark (required) and its MGCP dissector must find every
+//! frame well-formed.
 
+mod capture;
 mod switchboard;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use capture::Capture;
 
 use openphone_mgcp::agent::notified_entity_at;
 use openphone_mgcp::agent::switchboard::*;
@@ -20,119 +21,6 @@ use openphone_mgcp::transaction::TransactionEvent;
 use switchboard::Phone;
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc::UnboundedReceiver;
-
-/// A tshark capture of the agent's port, stopped when dropped.
-struct Capture {
-    child: Option<Child>,
-    pcap: PathBuf,
-    port: u16,
-}
-
-impl Capture {
-    fn start(port: u16) -> Option<Capture> {
-        let installed = Command::new("tshark")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok();
-        if !installed {
-            eprintln!("tshark not installed: the MGCP decode is not checked");
-            return None;
-        }
-        let dir =
-            std::env::temp_dir().join(format!("openphone-switchboard-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let pcap = dir.join("mgcp.pcapng");
-        // A probe port in the filter tells when the capture is running.
-        let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let probe_port = probe.local_addr().unwrap().port();
-        let filter = format!("udp port {port} or udp port {probe_port}");
-        let child = Command::new("tshark")
-            .args(["-i", "lo", "-f", &filter, "-q", "-w"])
-            .arg(&pcap)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("tshark.log")).unwrap())
-            .spawn()
-            .expect("tshark starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            assert!(Instant::now() < deadline, "tshark did not start capturing");
-            std::thread::sleep(Duration::from_millis(300));
-            if !pcap.exists() {
-                continue;
-            }
-            probe.send_to(b"probe", ("127.0.0.1", probe_port)).unwrap();
-            std::thread::sleep(Duration::from_millis(100));
-            if Self::count(&pcap, 0, &format!("udp.port=={probe_port}")) > 0 {
-                break;
-            }
-        }
-        Some(Capture {
-            child: Some(child),
-            pcap,
-            port,
-        })
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut t) = self.child.take() {
-            // dumpcap reads the kernel's buffer in batches: what it has not
-            // read yet when stopped would be lost.
-            std::thread::sleep(Duration::from_secs(1));
-            // SIGINT lets tshark finish the capture file.
-            let _ = Command::new("kill")
-                .args(["-INT", &t.id().to_string()])
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = t.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = t.kill();
-            let _ = t.wait();
-        }
-    }
-
-    fn count(pcap: &Path, port: u16, filter: &str) -> usize {
-        let out = Command::new("tshark")
-            .arg("-r")
-            .arg(pcap)
-            .args(["-d", &format!("udp.port=={port},mgcp"), "-Y", filter])
-            .stderr(Stdio::null())
-            .output()
-            .expect("tshark runs");
-        String::from_utf8_lossy(&out.stdout).lines().count()
-    }
-
-    fn check(mut self) {
-        self.stop();
-        let frames = Self::count(&self.pcap, self.port, "mgcp");
-        let malformed = Self::count(
-            &self.pcap,
-            self.port,
-            "_ws.malformed || _ws.expert.severity >= error",
-        );
-        eprintln!(
-            "tshark: {frames} MGCP frames, {malformed} malformed, in {:?}",
-            self.pcap
-        );
-        assert!(frames >= 40, "tshark saw {frames} MGCP frames");
-        assert_eq!(
-            malformed, 0,
-            "tshark found malformed frames in {:?}",
-            self.pcap
-        );
-    }
-}
-
-impl Drop for Capture {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 struct UdpPhone {
     phone: Phone,
@@ -263,7 +151,8 @@ impl Lab {
 async fn calls_over_udp_and_a_clean_stop() {
     let ca_socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let ca = ca_socket.local_addr().unwrap();
-    let capture = Capture::start(ca.port());
+    let dir = std::env::temp_dir().join(format!("openphone-switchboard-{}", std::process::id()));
+    let capture = Capture::start(ca.port(), &dir);
     let mut phones = Vec::new();
     for i in 0..2 {
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -326,7 +215,6 @@ async fn calls_over_udp_and_a_clean_stop() {
         ids.dedup();
         assert_eq!(ids.len(), n);
     }
-    if let Some(c) = capture {
-        c.check();
-    }
+    capture.check(40);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,6 +9,8 @@
 //! ```sh
 //! cargo run --release --example call-demo
 //! cargo run --release --example call-demo -- --codec gsm --seconds 3 --record callee.wav
+//! cargo run --release --example call-demo -- --play speech.wav --record heard.wav \
+//!     --seconds 14 --dtmf "" --loss 2 --jitter-ms 40 --seed 1
 //! ```
 //! Options (`--help` lists them): `--codec NAME` (pcmu, pcma, gsm, g726-32,
 //! ilbc, speex, opus… as `codec list` shows), `--play FILE.wav`, `--record
@@ -366,7 +368,10 @@ async fn phone(
 ) -> Result<openphone::Phone, Box<dyn std::error::Error>> {
     match relay {
         None => setup::loopback_phone_with(codec, audio, rtp_ports, |e| e).await,
-        Some(r) => setup::loopback_phone_with(codec, audio, rtp_ports, |e| r.engine(e, name)).await,
+        Some(r) => {
+            setup::loopback_phone_with(codec, audio, rtp_ports, |e| r.engine(e, name, rtp_ports))
+                .await
+        }
     }
 }
 

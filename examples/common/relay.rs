@@ -103,11 +103,18 @@ impl Relay {
     }
 
     /// Wraps a phone's media engine so its calls' RTP goes through the
-    /// relay; `name` labels the counters ("caller", "callee").
-    pub fn engine<E: MediaEngine>(&self, inner: E, name: &str) -> RelayedEngine<E> {
+    /// relay; `name` labels the counters ("caller", "callee"). Mirrors bind
+    /// in `ports` (inclusive) when given, else on an ephemeral port.
+    pub fn engine<E: MediaEngine>(
+        &self,
+        inner: E,
+        name: &str,
+        ports: Option<(u16, u16)>,
+    ) -> RelayedEngine<E> {
         RelayedEngine {
             inner,
             name: name.to_string(),
+            ports,
             legs: self.legs.clone(),
         }
     }
@@ -141,6 +148,7 @@ impl Drop for Relay {
 pub struct RelayedEngine<E> {
     inner: E,
     name: String,
+    ports: Option<(u16, u16)>,
     legs: mpsc::UnboundedSender<Leg>,
 }
 
@@ -156,7 +164,7 @@ impl<E: MediaEngine> MediaEngine for RelayedEngine<E> {
             .audio()
             .and_then(|a| a.rtp)
             .ok_or_else(|| MediaError::Other("session has no audio RTP address".into()))?;
-        let mirror = StdUdpSocket::bind(SocketAddr::new(real.ip(), 0))?;
+        let mirror = bind_mirror(real, self.ports)?;
         mirror.set_nonblocking(true)?;
         let mirror_addr = mirror.local_addr()?;
         tracing::debug!(%call, %real, %mirror_addr, "RTP routed through the impairment relay");
@@ -172,6 +180,30 @@ impl<E: MediaEngine> MediaEngine for RelayedEngine<E> {
             mirror: mirror_addr,
         }))
     }
+}
+
+/// Binds a mirror on `real`'s IP: in `ports` (the first free port after
+/// the session's own, wrapping) so a user's `--rtp-ports` holds all the
+/// demo's RTP, or anywhere when there is no range.
+fn bind_mirror(real: SocketAddr, ports: Option<(u16, u16)>) -> Result<StdUdpSocket, MediaError> {
+    let Some((lo, hi)) = ports else {
+        return Ok(StdUdpSocket::bind(SocketAddr::new(real.ip(), 0))?);
+    };
+    let span = u32::from(hi) - u32::from(lo) + 1;
+    let start = u32::from(real.port().saturating_sub(lo)) + 1;
+    let mut last_err = None;
+    for i in 0..span {
+        let port = lo as u32 + (start + i) % span;
+        // Within [lo, hi] by construction.
+        let port = u16::try_from(port).unwrap_or(hi);
+        match StdUdpSocket::bind(SocketAddr::new(real.ip(), port)) {
+            Ok(s) => return Ok(s),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(MediaError::Socket(last_err.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::AddrInUse, "no free relay port")
+    })))
 }
 
 /// A session whose description names the relay's mirror for RTP.

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use openphone::hal::{AudioError, AudioSink, AudioSource, NullSink, NullSource};
 use openphone::media::{AudioFactory, Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
-use openphone::{CallId, MediaError, MediaStats, Phone};
+use openphone::{CallId, MediaEngine, MediaError, MediaStats, Phone};
 
 /// Audio devices for the calls of one phone: each is used by the first call
 /// that starts; later calls get silence and a discarding sink.
@@ -70,18 +70,32 @@ pub async fn loopback_phone(
     codec: &str,
     audio: Audio,
 ) -> Result<Phone, Box<dyn std::error::Error>> {
-    let engine = EngineConfig::builder()
+    loopback_phone_with(codec, audio, None, |engine| engine).await
+}
+
+/// [`loopback_phone`] with RTP ports from `rtp_ports` (inclusive; the
+/// engine's default range when `None`) and the media engine passed through
+/// `wrap` (e.g. call-demo's impairment relay).
+pub async fn loopback_phone_with<E: MediaEngine>(
+    codec: &str,
+    audio: Audio,
+    rtp_ports: Option<(u16, u16)>,
+    wrap: impl FnOnce(Engine) -> E,
+) -> Result<Phone, Box<dyn std::error::Error>> {
+    let mut engine = EngineConfig::builder()
         .bind_ip("127.0.0.1".parse()?)
         .codecs(codec_names(codec))
-        .audio_factory(audio.factory(8000))
-        .build()?;
+        .audio_factory(audio.factory(8000));
+    if let Some((lo, hi)) = rtp_ports {
+        engine = engine.port_range(lo, hi);
+    }
     let sip = SipConfig::builder()
         .udp_bind("127.0.0.1:0".parse()?)
         .user_agent("OpenPhone call-demo")
         .build();
     Ok(Phone::builder()
         .stack(SipStack::new(sip))
-        .media_engine(Engine::new(engine))
+        .media_engine(wrap(Engine::new(engine.build()?)))
         .build()
         .await?)
 }

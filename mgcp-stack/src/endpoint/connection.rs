@@ -494,7 +494,14 @@ impl Endpoint {
     fn release_connection(&mut self, i: usize, id: &ConnectionId) -> Option<ConnectionParameters> {
         let k = self.lines[i].connection(id)?;
         let conn = self.lines[i].connections.remove(k);
-        let stats = self.media.release(conn.sal).or(conn.final_stats);
+        // The phone may have released the media first (its hang-up does),
+        // and its final statistics may have been in the making when the
+        // call ended: ask again.
+        let stats = self
+            .media
+            .release(conn.sal)
+            .or(conn.final_stats)
+            .or_else(|| self.media.stats(conn.sal));
         info!(line = %self.lines[i].name, connection = %conn.id, ?stats, "connection deleted");
         let in_call = self.lines[i].call.as_ref().is_some_and(|c| c.id == conn.sal);
         let others = self.lines[i].connections.iter().any(|c| c.sal == conn.sal);

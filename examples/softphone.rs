@@ -206,7 +206,10 @@ async fn mgcp_phone(
     _listen: SocketAddr,
     _engine: Engine,
 ) -> Result<(Phone, Account), Box<dyn std::error::Error>> {
-    Err("--mgcp needs the mgcp feature: cargo run --features mgcp --example softphone -- --mgcp …".into())
+    Err(
+        "--mgcp needs the mgcp feature: cargo run --features mgcp --example softphone -- --mgcp …"
+            .into(),
+    )
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
@@ -243,7 +246,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         engine = engine.registry(registry);
     }
     if !cli.codec.is_empty() {
-        let names: Vec<String> = cli.codec.iter().flat_map(|c| setup::codec_names(c)).collect();
+        let names: Vec<String> = cli
+            .codec
+            .iter()
+            .flat_map(|c| setup::codec_names(c))
+            .collect();
         engine = engine.codecs(names);
     }
     let engine = Engine::new(engine.build()?);
@@ -353,7 +360,9 @@ fn line_command(phone: &Phone, line: &Account, current: &mut Option<Call>, input
             Some(c) => c.send_dtmf(rest),
             None => rest.chars().try_for_each(|d| match LineEvent::digit(d) {
                 Some(ev) => line.line_event(ev),
-                None => Err(openphone::Error::Config(format!("{d:?} is not a DTMF digit"))),
+                None => Err(openphone::Error::Config(format!(
+                    "{d:?} is not a DTMF digit"
+                ))),
             }),
         },
         "call" if !rest.contains(':') => {

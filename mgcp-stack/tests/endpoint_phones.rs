@@ -71,7 +71,9 @@ async fn line(n: u32, agent: SocketAddr, tone_hz: f32) -> Line {
             .lock()
             .unwrap()
             .take()
-            .ok_or(openphone_sal::MediaError::Device("one call per line in this test".into()))
+            .ok_or(openphone_sal::MediaError::Device(
+                "one call per line in this test".into(),
+            ))
     });
     let engine = EngineConfig::builder()
         .bind_ip("127.0.0.1".parse().unwrap())
@@ -140,7 +142,13 @@ async fn scenario() {
     let b = line(2, agent, 600.0).await;
     for (who, l) in [("a", &a), ("b", &b)] {
         wait_for(who, &l.phone, |e| {
-            matches!(e, PhoneEvent::Registration { state: RegistrationState::Registered { .. }, .. })
+            matches!(
+                e,
+                PhoneEvent::Registration {
+                    state: RegistrationState::Registered { .. },
+                    ..
+                }
+            )
         })
         .await;
     }
@@ -148,18 +156,36 @@ async fn scenario() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let call = a.phone.call("mgcp:1002").unwrap();
-    let incoming = wait_for("b", &b.phone, |e| matches!(e, PhoneEvent::IncomingCall { .. })).await;
-    let PhoneEvent::IncomingCall { call: b_call, from, .. } = incoming else {
+    let incoming = wait_for("b", &b.phone, |e| {
+        matches!(e, PhoneEvent::IncomingCall { .. })
+    })
+    .await;
+    let PhoneEvent::IncomingCall {
+        call: b_call, from, ..
+    } = incoming
+    else {
         unreachable!()
     };
     assert_eq!(from.uri(), "mgcp:1001");
     b.phone.call_handle(b_call).answer().unwrap();
     wait_for("b", &b.phone, |e| {
-        matches!(e, PhoneEvent::CallState { state: CallState::Active, .. })
+        matches!(
+            e,
+            PhoneEvent::CallState {
+                state: CallState::Active,
+                ..
+            }
+        )
     })
     .await;
     wait_for("a", &a.phone, |e| {
-        matches!(e, PhoneEvent::CallState { state: CallState::Active, .. })
+        matches!(
+            e,
+            PhoneEvent::CallState {
+                state: CallState::Active,
+                ..
+            }
+        )
     })
     .await;
 
@@ -184,7 +210,10 @@ async fn scenario() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let seen = loop {
         let seen = switch.lock().unwrap().seen.clone();
-        let deleted = seen.iter().filter(|s| matches!(s, Seen::Deleted(..))).count();
+        let deleted = seen
+            .iter()
+            .filter(|s| matches!(s, Seen::Deleted(..)))
+            .count();
         let on_hook = seen.iter().filter(|s| matches!(s, Seen::OnHook(_))).count();
         if deleted == 2 && on_hook == 2 {
             break seen;
@@ -193,7 +222,10 @@ async fn scenario() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     eprintln!("switch saw {seen:?}");
-    assert!(!seen.iter().any(|s| matches!(s, Seen::Failed(_))), "{seen:?}");
+    assert!(
+        !seen.iter().any(|s| matches!(s, Seen::Failed(_))),
+        "{seen:?}"
+    );
     for s in [
         Seen::Restart(0),
         Seen::Restart(1),
@@ -207,7 +239,11 @@ async fn scenario() {
         Seen::OnHook(0),
         Seen::OnHook(1),
     ] {
-        assert_eq!(seen.iter().filter(|x| **x == s).count(), 1, "{s:?} in {seen:?}");
+        assert_eq!(
+            seen.iter().filter(|x| **x == s).count(),
+            1,
+            "{s:?} in {seen:?}"
+        );
     }
     for s in &seen {
         if let Seen::Deleted(line, stats) = s {

@@ -217,7 +217,12 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
                 .iter()
                 .any(|e| matches!(e, StackEvent::Registration { .. }))
         });
-        let watching = switch.seen.iter().filter(|s| matches!(s, Seen::Restart(_))).count() == 2;
+        let watching = switch
+            .seen
+            .iter()
+            .filter(|s| matches!(s, Seen::Restart(_)))
+            .count()
+            == 2;
         if registered && watching && !dialled && now >= t0 + Duration::from_secs(1) {
             dialled = true;
             let offer = media.reserve(caller_call).unwrap();
@@ -290,7 +295,11 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
                 p.events.push(e);
             }
         }
-        let deleted = switch.seen.iter().filter(|s| matches!(s, Seen::Deleted(..))).count();
+        let deleted = switch
+            .seen
+            .iter()
+            .filter(|s| matches!(s, Seen::Deleted(..)))
+            .count();
         let quiet = net.flights.is_empty()
             && phones.iter().all(|p| p.core.outstanding() == 0)
             && switch.agent.poll_timeout().is_none();
@@ -310,7 +319,10 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
             next = next.min(t);
         }
         now = next.max(now + Duration::from_millis(1));
-        assert!(now < t0 + Duration::from_secs(300), "the call took too long");
+        assert!(
+            now < t0 + Duration::from_secs(300),
+            "the call took too long"
+        );
     }
     assert!(done, "call did not finish; switch saw {:?}", switch.seen);
     eprintln!(
@@ -324,13 +336,23 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
     );
 
     // Exactly once, whatever the network did.
-    let count = |p: &Phone, f: &dyn Fn(&StackEvent) -> bool| p.events.iter().filter(|e| f(e)).count();
-    assert_eq!(count(&phones[1], &|e| matches!(e, StackEvent::IncomingCall { .. })), 1);
+    let count =
+        |p: &Phone, f: &dyn Fn(&StackEvent) -> bool| p.events.iter().filter(|e| f(e)).count();
+    assert_eq!(
+        count(&phones[1], &|e| matches!(
+            e,
+            StackEvent::IncomingCall { .. }
+        )),
+        1
+    );
     for p in &phones {
         assert_eq!(count(p, &|e| matches!(e, StackEvent::Connected { .. })), 1);
         assert_eq!(count(p, &|e| matches!(e, StackEvent::CallEnded { .. })), 1);
     }
-    assert_eq!(count(&phones[0], &|e| matches!(e, StackEvent::Ringing { .. })), 1);
+    assert_eq!(
+        count(&phones[0], &|e| matches!(e, StackEvent::Ringing { .. })),
+        1
+    );
     let incoming = phones[1]
         .events
         .iter()
@@ -386,7 +408,10 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
             _ => None,
         })
         .collect();
-    assert!(signals[0].starts_with("ring (US") && signals[0].contains("caller-ID 1001"), "{signals:?}");
+    assert!(
+        signals[0].starts_with("ring (US") && signals[0].contains("caller-ID 1001"),
+        "{signals:?}"
+    );
     assert!(signals.contains(&"stop ringing".to_string()), "{signals:?}");
     let caller_signals: Vec<String> = phones[0]
         .events
@@ -397,7 +422,10 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
         })
         .collect();
     assert_eq!(caller_signals[0], "play dial tone", "{caller_signals:?}");
-    assert!(caller_signals.contains(&"play ringback tone".to_string()), "{caller_signals:?}");
+    assert!(
+        caller_signals.contains(&"play ringback tone".to_string()),
+        "{caller_signals:?}"
+    );
     // Every reservation released once the connections are gone.
     assert!(media.reserved.lock().unwrap().is_empty());
 }

@@ -82,9 +82,8 @@ fn origin(local: &MediaDescription, session_id: u64, version: u64) -> SdpOrigin 
 
 /// The remote description in the model, directions left to the mode.
 fn remote_description(sdp: &SessionDescription) -> Result<MediaDescription, Refusal> {
-    let mut d = description_from_sdp(sdp).map_err(|e| {
-        Refusal::new(ReturnCode::UNSUPPORTED_REMOTE_DESCRIPTOR, e.to_string())
-    })?;
+    let mut d = description_from_sdp(sdp)
+        .map_err(|e| Refusal::new(ReturnCode::UNSUPPORTED_REMOTE_DESCRIPTOR, e.to_string()))?;
     for s in &mut d.streams {
         s.direction = MediaDirection::SendRecv;
     }
@@ -160,7 +159,12 @@ impl Endpoint {
     ) -> Result<Response, Refusal> {
         let p = &cmd.parameters;
         let wildcard = cmd.endpoint.is_wildcard();
-        let i = if cmd.endpoint.terms().iter().any(|t| matches!(t, NameTerm::Any)) {
+        let i = if cmd
+            .endpoint
+            .terms()
+            .iter()
+            .any(|t| matches!(t, NameTerm::Any))
+        {
             let candidates = self.lines_any(&cmd.endpoint)?;
             candidates
                 .into_iter()
@@ -350,7 +354,10 @@ impl Endpoint {
         let flowing = line.connections.iter().any(|c| {
             c.sal == call.id
                 && c.negotiated.is_some()
-                && matches!(c.mode, ConnectionMode::SendRecv | ConnectionMode::Conference)
+                && matches!(
+                    c.mode,
+                    ConnectionMode::SendRecv | ConnectionMode::Conference
+                )
         });
         if flowing {
             call.connected = true;
@@ -371,10 +378,12 @@ impl Endpoint {
             .connection_id()
             .ok_or_else(|| missing("ConnectionId (I:)"))?;
         let k = self.lines[i].connection(id).ok_or_else(|| {
-            Refusal::new(ReturnCode::INCORRECT_CONNECTION_ID, format!("no connection {id}"))
+            Refusal::new(
+                ReturnCode::INCORRECT_CONNECTION_ID,
+                format!("no connection {id}"),
+            )
         })?;
-        if p
-            .call_id()
+        if p.call_id()
             .is_some_and(|c| *c != self.lines[i].connections[k].call_id)
         {
             return Err(Refusal::new(
@@ -458,7 +467,10 @@ impl Endpoint {
                 ));
             }
             if call_id.is_some() {
-                return Err(Refusal::new(ReturnCode::UNKNOWN_CALL_ID, "no such call here"));
+                return Err(Refusal::new(
+                    ReturnCode::UNKNOWN_CALL_ID,
+                    "no such call here",
+                ));
             }
         }
         let embedded = p.request_id().is_some();
@@ -503,7 +515,10 @@ impl Endpoint {
             .or(conn.final_stats)
             .or_else(|| self.media.stats(conn.sal));
         info!(line = %self.lines[i].name, connection = %conn.id, ?stats, "connection deleted");
-        let in_call = self.lines[i].call.as_ref().is_some_and(|c| c.id == conn.sal);
+        let in_call = self.lines[i]
+            .call
+            .as_ref()
+            .is_some_and(|c| c.id == conn.sal);
         let others = self.lines[i].connections.iter().any(|c| c.sal == conn.sal);
         if in_call && !others {
             let (announced, connected) = self.lines[i]
@@ -513,7 +528,8 @@ impl Endpoint {
                 .unwrap_or_default();
             if announced {
                 let reason = if connected {
-                    Reason::new(Cause::NormalClearing).with_text("connection deleted by the call agent")
+                    Reason::new(Cause::NormalClearing)
+                        .with_text("connection deleted by the call agent")
                 } else {
                     Reason::new(Cause::Cancelled).with_text("connection deleted before the answer")
                 };
@@ -531,7 +547,11 @@ impl Endpoint {
         let Some(call) = self.lines[i].call.take() else {
             return;
         };
-        for c in self.lines[i].connections.iter_mut().filter(|c| c.sal == call.id) {
+        for c in self.lines[i]
+            .connections
+            .iter_mut()
+            .filter(|c| c.sal == call.id)
+        {
             if c.final_stats.is_none() {
                 c.final_stats = self.media.stats(call.id);
             }
@@ -587,7 +607,11 @@ impl Endpoint {
                     "L",
                     if line.off_hook() { "hd" } else { "hu" },
                 )])),
-                "Q" => line.request.quarantine.clone().map(Parameter::QuarantineHandling),
+                "Q" => line
+                    .request
+                    .quarantine
+                    .clone()
+                    .map(Parameter::QuarantineHandling),
                 "A" => "v:L;D;G, m:sendrecv;sendonly;recvonly;inactive;conf"
                     .parse()
                     .ok()
@@ -615,7 +639,10 @@ impl Endpoint {
             .connection_id()
             .ok_or_else(|| missing("ConnectionId (I:)"))?;
         let k = self.lines[i].connection(id).ok_or_else(|| {
-            Refusal::new(ReturnCode::INCORRECT_CONNECTION_ID, format!("no connection {id}"))
+            Refusal::new(
+                ReturnCode::INCORRECT_CONNECTION_ID,
+                format!("no connection {id}"),
+            )
         })?;
         let conn = &self.lines[i].connections[k];
         let mut r = Response::new(ReturnCode::OK, cmd.transaction_id);

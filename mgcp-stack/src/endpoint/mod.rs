@@ -332,7 +332,9 @@ impl Endpoint {
     fn drain(&mut self, now: Instant) {
         while let Some(e) = self.layer.poll_event() {
             match e {
-                TransactionEvent::Command { from, command } => self.on_agent_command(now, from, command),
+                TransactionEvent::Command { from, command } => {
+                    self.on_agent_command(now, from, command)
+                }
                 TransactionEvent::Response {
                     command, response, ..
                 } => self.on_response(now, command.transaction_id, Some(&response)),
@@ -420,7 +422,8 @@ impl Endpoint {
         }
         // A disconnected line announces itself when the agent speaks.
         for i in 0..self.lines.len() {
-            if command.endpoint == self.lines[i].name || command.endpoint.matches(&self.lines[i].name)
+            if command.endpoint == self.lines[i].name
+                || command.endpoint.matches(&self.lines[i].name)
             {
                 if let Some(method) = self.lines[i].restart.on_agent_command(now) {
                     self.send_rsip(now, i, method);

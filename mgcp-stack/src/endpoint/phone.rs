@@ -147,10 +147,13 @@ impl Endpoint {
         }
         let seen = self.observe(now, i, event("L", "hd"));
         // A lifted handset stops the bell whatever the agent asked.
-        if self.lines[i].signal_on("rg") || self.lines[i].signals.iter().any(|s| {
-            s.name.event.len() == 2 && s.name.event.to_ascii_lowercase().starts_with('r')
-                && s.name.event[1..].chars().all(|c| c.is_ascii_digit())
-        }) {
+        if self.lines[i].signal_on("rg")
+            || self.lines[i].signals.iter().any(|s| {
+                s.name.event.len() == 2
+                    && s.name.event.to_ascii_lowercase().starts_with('r')
+                    && s.name.event[1..].chars().all(|c| c.is_ascii_digit())
+            })
+        {
             self.stop_timeout_signals(i);
         }
         seen
@@ -221,10 +224,20 @@ impl Endpoint {
 
     fn answer(&mut self, now: Instant, call: CallId) {
         let Some(i) = self.line_of_call(call) else {
-            return self.fail(Some(call), Operation::Answer, Cause::InvalidRequest, "no such call on a line");
+            return self.fail(
+                Some(call),
+                Operation::Answer,
+                Cause::InvalidRequest,
+                "no such call on a line",
+            );
         };
         if self.lines[i].off_hook() {
-            return self.fail(Some(call), Operation::Answer, Cause::InvalidRequest, "the line is already off-hook");
+            return self.fail(
+                Some(call),
+                Operation::Answer,
+                Cause::InvalidRequest,
+                "the line is already off-hook",
+            );
         }
         if !self.go_off_hook(now, i) {
             self.fail(
@@ -239,7 +252,12 @@ impl Endpoint {
 
     fn hangup(&mut self, now: Instant, call: CallId) {
         let Some(i) = self.line_of_call(call) else {
-            return self.fail(Some(call), Operation::Hangup, Cause::InvalidRequest, "no such call on a line");
+            return self.fail(
+                Some(call),
+                Operation::Hangup,
+                Cause::InvalidRequest,
+                "no such call on a line",
+            );
         };
         if self.lines[i].off_hook() {
             self.go_on_hook(now, i);
@@ -251,7 +269,8 @@ impl Endpoint {
             self.end_call(
                 i,
                 EndReason::local(
-                    Reason::new(Cause::Declined).with_text("not answered; the call agent may go on ringing"),
+                    Reason::new(Cause::Declined)
+                        .with_text("not answered; the call agent may go on ringing"),
                 ),
             );
         }
@@ -259,14 +278,29 @@ impl Endpoint {
 
     fn send_digits(&mut self, now: Instant, call: CallId, digits: &str) {
         let Some(i) = self.line_of_call(call) else {
-            return self.fail(Some(call), Operation::SendDtmf, Cause::InvalidRequest, "no such call on a line");
+            return self.fail(
+                Some(call),
+                Operation::SendDtmf,
+                Cause::InvalidRequest,
+                "no such call on a line",
+            );
         };
         if !self.lines[i].off_hook() {
-            return self.fail(Some(call), Operation::SendDtmf, Cause::InvalidRequest, "the line is on-hook");
+            return self.fail(
+                Some(call),
+                Operation::SendDtmf,
+                Cause::InvalidRequest,
+                "the line is on-hook",
+            );
         }
         let digits: Vec<char> = digits.chars().map(|c| c.to_ascii_uppercase()).collect();
         if digits.is_empty() || !digits.iter().all(|&c| is_dtmf_digit(c)) {
-            return self.fail(Some(call), Operation::SendDtmf, Cause::InvalidRequest, "not DTMF digits");
+            return self.fail(
+                Some(call),
+                Operation::SendDtmf,
+                Cause::InvalidRequest,
+                "not DTMF digits",
+            );
         }
         let mut unheard = false;
         for d in digits {
@@ -284,13 +318,23 @@ impl Endpoint {
 
     fn line_event(&mut self, now: Instant, account: AccountId, ev: LineEvent) {
         let Some(i) = self.line_of_account(account) else {
-            return self.fail(None, Operation::Line, Cause::NotFound, "no MGCP line for this account");
+            return self.fail(
+                None,
+                Operation::Line,
+                Cause::NotFound,
+                "no MGCP line for this account",
+            );
         };
         let off = self.lines[i].off_hook();
         let heard = match ev {
             LineEvent::Hook(HookState::OffHook) => {
                 if off {
-                    return self.fail(None, Operation::Line, Cause::InvalidRequest, "already off-hook");
+                    return self.fail(
+                        None,
+                        Operation::Line,
+                        Cause::InvalidRequest,
+                        "already off-hook",
+                    );
                 }
                 let heard = self.go_off_hook(now, i);
                 self.maybe_connected(i);
@@ -298,7 +342,12 @@ impl Endpoint {
             }
             LineEvent::Hook(HookState::OnHook) => {
                 if !off {
-                    return self.fail(None, Operation::Line, Cause::InvalidRequest, "already on-hook");
+                    return self.fail(
+                        None,
+                        Operation::Line,
+                        Cause::InvalidRequest,
+                        "already on-hook",
+                    );
                 }
                 let heard = self.go_on_hook(now, i);
                 self.end_call(i, EndReason::local(Reason::new(Cause::NormalClearing)));
@@ -306,7 +355,12 @@ impl Endpoint {
             }
             LineEvent::Flash => {
                 if !off {
-                    return self.fail(None, Operation::Line, Cause::InvalidRequest, "hook-flash while on-hook");
+                    return self.fail(
+                        None,
+                        Operation::Line,
+                        Cause::InvalidRequest,
+                        "hook-flash while on-hook",
+                    );
                 }
                 self.observe(now, i, event("L", "hf"))
             }
@@ -314,7 +368,12 @@ impl Endpoint {
             LineEvent::FaxTone => self.observe(now, i, event("G", "ft")),
             LineEvent::ModemTone => self.observe(now, i, event("G", "mt")),
             _ => {
-                return self.fail(None, Operation::Line, Cause::Unsupported, "line event not supported");
+                return self.fail(
+                    None,
+                    Operation::Line,
+                    Cause::Unsupported,
+                    "line event not supported",
+                );
             }
         };
         if !heard {

@@ -186,9 +186,10 @@ pub(super) fn check_events(
                             format!("digit map action on {}", r.name),
                         ));
                     }
-                    let embedded_map = r.actions.iter().any(
-                        |a| matches!(a, Action::Embedded(e) if e.digit_map.is_some()),
-                    );
+                    let embedded_map = r
+                        .actions
+                        .iter()
+                        .any(|a| matches!(a, Action::Embedded(e) if e.digit_map.is_some()));
                     if !has_map && !embedded_map {
                         return Err(Refusal::new(
                             ReturnCode::NO_DIGIT_MAP,
@@ -501,17 +502,45 @@ mod tests {
             check_events(&r(s), map, off).err().map(|e| e.code)
         };
         assert_eq!(code("L/hd(N)", false, Some(false)), None);
-        assert_eq!(code("L/hd(N)", false, Some(true)), Some(ReturnCode::ALREADY_OFF_HOOK));
-        assert_eq!(code("L/hu(N)", false, Some(false)), Some(ReturnCode::ALREADY_ON_HOOK));
-        assert_eq!(code("Q/zz(N)", false, None), Some(ReturnCode::UNSUPPORTED_PACKAGE));
-        assert_eq!(code("L/zz(N)", false, None), Some(ReturnCode::NO_SUCH_EVENT_OR_SIGNAL));
-        assert_eq!(code("D/[0-9](D)", false, None), Some(ReturnCode::NO_DIGIT_MAP));
-        assert_eq!(code("D/[0-9](D)", true, None), None);
-        assert_eq!(code("L/hf(S,N)", false, None), Some(ReturnCode::UNKNOWN_ACTION));
-        assert_eq!(code("L/hf(N,A)", false, None), Some(ReturnCode::UNKNOWN_ACTION));
-        assert_eq!(code("L/hd(D)", true, None), Some(ReturnCode::UNKNOWN_ACTION));
         assert_eq!(
-            code("L/hd(A,E(S(L/dl),R(L/hu(N),D/[0-9](D)),D(xxxx)))", false, Some(false)),
+            code("L/hd(N)", false, Some(true)),
+            Some(ReturnCode::ALREADY_OFF_HOOK)
+        );
+        assert_eq!(
+            code("L/hu(N)", false, Some(false)),
+            Some(ReturnCode::ALREADY_ON_HOOK)
+        );
+        assert_eq!(
+            code("Q/zz(N)", false, None),
+            Some(ReturnCode::UNSUPPORTED_PACKAGE)
+        );
+        assert_eq!(
+            code("L/zz(N)", false, None),
+            Some(ReturnCode::NO_SUCH_EVENT_OR_SIGNAL)
+        );
+        assert_eq!(
+            code("D/[0-9](D)", false, None),
+            Some(ReturnCode::NO_DIGIT_MAP)
+        );
+        assert_eq!(code("D/[0-9](D)", true, None), None);
+        assert_eq!(
+            code("L/hf(S,N)", false, None),
+            Some(ReturnCode::UNKNOWN_ACTION)
+        );
+        assert_eq!(
+            code("L/hf(N,A)", false, None),
+            Some(ReturnCode::UNKNOWN_ACTION)
+        );
+        assert_eq!(
+            code("L/hd(D)", true, None),
+            Some(ReturnCode::UNKNOWN_ACTION)
+        );
+        assert_eq!(
+            code(
+                "L/hd(A,E(S(L/dl),R(L/hu(N),D/[0-9](D)),D(xxxx)))",
+                false,
+                Some(false)
+            ),
             None
         );
         assert_eq!(

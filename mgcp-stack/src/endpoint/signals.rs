@@ -74,7 +74,10 @@ fn caller_id(spec: &EventSpec) -> Result<CallerId, Refusal> {
         "O" => Some(AbsenceReason::Unavailable),
         _ => None,
     };
-    let number: String = get(1).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let number: String = get(1)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     let mut id = match absence(&number) {
         Some(r) => CallerId::withheld(r),
         None if number.is_empty() => CallerId::withheld(AbsenceReason::Unavailable),
@@ -270,7 +273,9 @@ impl Endpoint {
                 };
                 self.end_call(
                     i,
-                    EndReason::remote(Reason::new(cause).with_text(format!("{tone} from the call agent"))),
+                    EndReason::remote(
+                        Reason::new(cause).with_text(format!("{tone} from the call agent")),
+                    ),
                 );
             }
             _ => {}
@@ -297,7 +302,10 @@ impl Endpoint {
         call.announced = true;
         call.caller = caller.clone();
         let id = call.id;
-        let number = caller.as_ref().and_then(|c| c.number()).unwrap_or("anonymous");
+        let number = caller
+            .as_ref()
+            .and_then(|c| c.number())
+            .unwrap_or("anonymous");
         let mut from = Address::new(format!("mgcp:{number}"))
             .unwrap_or_else(|_| Address::new("mgcp:anonymous").expect("a valid URI"));
         if let Some(name) = caller.as_ref().and_then(|c| c.name()) {
@@ -353,8 +361,10 @@ mod tests {
 
     #[test]
     fn signals_map_to_line_signals() {
-        let s = parse_event_specs("L/dl,L/rg,L/ci(10/14/17/26, \"555 1212\", \"Doe, John\"),L/vmwi(-),D/5")
-            .unwrap();
+        let s = parse_event_specs(
+            "L/dl,L/rg,L/ci(10/14/17/26, \"555 1212\", \"Doe, John\"),L/vmwi(-),D/5",
+        )
+        .unwrap();
         let c = check_signals(&s, Some(false)).unwrap();
         assert_eq!(c[0].1, Sig::Tone(Tone::Dial));
         assert_eq!(c[1].1, Sig::Ring);
@@ -372,11 +382,20 @@ mod tests {
                 .err()
                 .map(|e| e.code)
         };
-        assert_eq!(code("L/zz", None), Some(ReturnCode::NO_SUCH_EVENT_OR_SIGNAL));
+        assert_eq!(
+            code("L/zz", None),
+            Some(ReturnCode::NO_SUCH_EVENT_OR_SIGNAL)
+        );
         assert_eq!(code("Q/x", None), Some(ReturnCode::UNSUPPORTED_PACKAGE));
         assert_eq!(code("L/rg", Some(true)), Some(ReturnCode::ALREADY_OFF_HOOK));
-        assert_eq!(code("L/vmwi(x)", None), Some(ReturnCode::EVENT_PARAMETER_ERROR));
-        assert_eq!(code("L/ci(99/99/99/99, 1)", None), Some(ReturnCode::EVENT_PARAMETER_ERROR));
+        assert_eq!(
+            code("L/vmwi(x)", None),
+            Some(ReturnCode::EVENT_PARAMETER_ERROR)
+        );
+        assert_eq!(
+            code("L/ci(99/99/99/99, 1)", None),
+            Some(ReturnCode::EVENT_PARAMETER_ERROR)
+        );
         assert_eq!(code("D/Z", None), Some(ReturnCode::NO_SUCH_EVENT_OR_SIGNAL));
         assert_eq!(code("L/ci(,P,P)", None), None);
     }

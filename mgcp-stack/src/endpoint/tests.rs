@@ -214,27 +214,107 @@ const OFFER: &str = "\r\nv=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.
 fn malformed_and_unsupported_commands_get_their_codes() {
     let mut h = H::new();
     let cases: &[(&str, &str, &str, ReturnCode)] = &[
-        ("RQNT", "aaln/9@[127.0.0.1]", "X: 1\r\n", ReturnCode::ENDPOINT_UNKNOWN),
+        (
+            "RQNT",
+            "aaln/9@[127.0.0.1]",
+            "X: 1\r\n",
+            ReturnCode::ENDPOINT_UNKNOWN,
+        ),
         ("RQNT", EP, "R: L/hd(N)\r\n", ReturnCode::PROTOCOL_ERROR),
-        ("RQNT", "aaln/*@[127.0.0.1]", "X: 1\r\n", ReturnCode::WILDCARD_TOO_COMPLICATED),
-        ("RQNT", EP, "X: 1\r\nR: L/zz(N)\r\n", ReturnCode::NO_SUCH_EVENT_OR_SIGNAL),
-        ("RQNT", EP, "X: 1\r\nR: Q/zz(N)\r\n", ReturnCode::UNSUPPORTED_PACKAGE),
-        ("RQNT", EP, "X: 1\r\nS: L/zz\r\n", ReturnCode::NO_SUCH_EVENT_OR_SIGNAL),
-        ("RQNT", EP, "X: 1\r\nR: D/[0-9](D)\r\n", ReturnCode::NO_DIGIT_MAP),
-        ("RQNT", EP, "X: 1\r\nR: L/hu(N)\r\n", ReturnCode::ALREADY_ON_HOOK),
-        ("RQNT", EP, "X: 1\r\nX+acme: 1\r\n", ReturnCode::UNRECOGNIZED_EXTENSION),
-        ("RQNT", EP, "X: 1\r\nY: 1\r\n", ReturnCode::INVALID_PARAMETER),
+        (
+            "RQNT",
+            "aaln/*@[127.0.0.1]",
+            "X: 1\r\n",
+            ReturnCode::WILDCARD_TOO_COMPLICATED,
+        ),
+        (
+            "RQNT",
+            EP,
+            "X: 1\r\nR: L/zz(N)\r\n",
+            ReturnCode::NO_SUCH_EVENT_OR_SIGNAL,
+        ),
+        (
+            "RQNT",
+            EP,
+            "X: 1\r\nR: Q/zz(N)\r\n",
+            ReturnCode::UNSUPPORTED_PACKAGE,
+        ),
+        (
+            "RQNT",
+            EP,
+            "X: 1\r\nS: L/zz\r\n",
+            ReturnCode::NO_SUCH_EVENT_OR_SIGNAL,
+        ),
+        (
+            "RQNT",
+            EP,
+            "X: 1\r\nR: D/[0-9](D)\r\n",
+            ReturnCode::NO_DIGIT_MAP,
+        ),
+        (
+            "RQNT",
+            EP,
+            "X: 1\r\nR: L/hu(N)\r\n",
+            ReturnCode::ALREADY_ON_HOOK,
+        ),
+        (
+            "RQNT",
+            EP,
+            "X: 1\r\nX+acme: 1\r\n",
+            ReturnCode::UNRECOGNIZED_EXTENSION,
+        ),
+        (
+            "RQNT",
+            EP,
+            "X: 1\r\nY: 1\r\n",
+            ReturnCode::INVALID_PARAMETER,
+        ),
         ("CRCX", EP, "M: recvonly\r\n", ReturnCode::PROTOCOL_ERROR),
         ("CRCX", EP, "C: 1\r\n", ReturnCode::PROTOCOL_ERROR),
-        ("CRCX", EP, "C: 1\r\nM: loopback\r\n", ReturnCode::UNSUPPORTED_MODE),
-        ("CRCX", EP, "C: 1\r\nM: conttest\r\n", ReturnCode::UNSUPPORTED_MODE),
-        ("CRCX", EP, "C: 1\r\nM: sendrecv\r\nZ2: aaln/2@[127.0.0.1]\r\n", ReturnCode::UNSUPPORTED_FUNCTIONALITY),
-        ("CRCX", "aaln/*@[127.0.0.1]", "C: 1\r\nM: sendrecv\r\n", ReturnCode::WILDCARD_TOO_COMPLICATED),
-        ("MDCX", EP, "C: 1\r\nI: 99\r\n", ReturnCode::INCORRECT_CONNECTION_ID),
+        (
+            "CRCX",
+            EP,
+            "C: 1\r\nM: loopback\r\n",
+            ReturnCode::UNSUPPORTED_MODE,
+        ),
+        (
+            "CRCX",
+            EP,
+            "C: 1\r\nM: conttest\r\n",
+            ReturnCode::UNSUPPORTED_MODE,
+        ),
+        (
+            "CRCX",
+            EP,
+            "C: 1\r\nM: sendrecv\r\nZ2: aaln/2@[127.0.0.1]\r\n",
+            ReturnCode::UNSUPPORTED_FUNCTIONALITY,
+        ),
+        (
+            "CRCX",
+            "aaln/*@[127.0.0.1]",
+            "C: 1\r\nM: sendrecv\r\n",
+            ReturnCode::WILDCARD_TOO_COMPLICATED,
+        ),
+        (
+            "MDCX",
+            EP,
+            "C: 1\r\nI: 99\r\n",
+            ReturnCode::INCORRECT_CONNECTION_ID,
+        ),
         ("MDCX", EP, "C: 1\r\n", ReturnCode::PROTOCOL_ERROR),
-        ("DLCX", EP, "C: 1\r\nI: 99\r\n", ReturnCode::INCORRECT_CONNECTION_ID),
+        (
+            "DLCX",
+            EP,
+            "C: 1\r\nI: 99\r\n",
+            ReturnCode::INCORRECT_CONNECTION_ID,
+        ),
         ("DLCX", EP, "C: 77\r\n", ReturnCode::UNKNOWN_CALL_ID),
-        ("AUCX", EP, "I: 99\r\nF: M\r\n", ReturnCode::INCORRECT_CONNECTION_ID),
+        (
+            "AUCX",
+            EP,
+            "I: 99\r\nF: M\r\n",
+            ReturnCode::INCORRECT_CONNECTION_ID,
+        ),
         ("AUEP", EP, "F: ZZ\r\n", ReturnCode::INVALID_PARAMETER),
         ("EPCF", EP, "B: e:xx\r\n", ReturnCode::INVALID_PARAMETER),
         ("EPCF", EP, "", ReturnCode::PROTOCOL_ERROR),
@@ -263,14 +343,23 @@ fn malformed_and_unsupported_commands_get_their_codes() {
     // Off-hook: hd and ringing are now refused with 401.
     assert_eq!(h.code("RQNT", EP, "X: 2\r\nR: L/hd(N)\r\n"), ReturnCode::OK);
     h.line(LineEvent::Hook(HookState::OffHook));
-    assert_eq!(h.code("RQNT", EP, "X: 3\r\nR: L/hd(N)\r\n"), ReturnCode::ALREADY_OFF_HOOK);
-    assert_eq!(h.code("RQNT", EP, "X: 3\r\nS: L/rg\r\n"), ReturnCode::ALREADY_OFF_HOOK);
+    assert_eq!(
+        h.code("RQNT", EP, "X: 3\r\nR: L/hd(N)\r\n"),
+        ReturnCode::ALREADY_OFF_HOOK
+    );
+    assert_eq!(
+        h.code("RQNT", EP, "X: 3\r\nS: L/rg\r\n"),
+        ReturnCode::ALREADY_OFF_HOOK
+    );
 }
 
 #[test]
 fn off_hook_dial_tone_and_digits_by_the_digit_map() {
     let mut h = H::new();
-    assert_eq!(h.code("RQNT", EP, "X: 10\r\nR: L/hd(N)\r\n"), ReturnCode::OK);
+    assert_eq!(
+        h.code("RQNT", EP, "X: 10\r\nR: L/hd(N)\r\n"),
+        ReturnCode::OK
+    );
     h.line(LineEvent::Hook(HookState::OffHook));
     assert_eq!(h.last_ntfy(), ("O: L/hd".into(), "10".into()));
     let r = h.cmd(
@@ -281,7 +370,11 @@ fn off_hook_dial_tone_and_digits_by_the_digit_map() {
     assert_eq!(r.code, ReturnCode::OK);
     assert_eq!(h.signals(), [LineSignal::Tone(Tone::Dial)]);
     h.line(LineEvent::Digit('1'));
-    assert_eq!(h.signals(), [LineSignal::StopTone], "the first digit stops dial tone");
+    assert_eq!(
+        h.signals(),
+        [LineSignal::StopTone],
+        "the first digit stops dial tone"
+    );
     for d in ['0', '0'] {
         h.line(LineEvent::Digit(d));
     }
@@ -292,7 +385,11 @@ fn off_hook_dial_tone_and_digits_by_the_digit_map() {
     h.line(LineEvent::Digit('0'));
     assert!(h.notifies.is_empty());
     assert_eq!(
-        h.code("RQNT", EP, "X: 12\r\nR: L/hu(N),D/[0-9#*T](D)\r\nQ: discard\r\n"),
+        h.code(
+            "RQNT",
+            EP,
+            "X: 12\r\nR: L/hu(N),D/[0-9#*T](D)\r\nQ: discard\r\n"
+        ),
         ReturnCode::OK
     );
     assert!(h.notifies.is_empty(), "discarded");
@@ -322,7 +419,10 @@ fn embedded_request_and_quarantine() {
     // Quarantined: a flash after the NTFY is processed by the next request.
     h.line(LineEvent::Flash);
     assert!(h.notifies.is_empty());
-    assert_eq!(h.code("RQNT", EP, "X: 21\r\nR: L/hf(N)\r\n"), ReturnCode::OK);
+    assert_eq!(
+        h.code("RQNT", EP, "X: 21\r\nR: L/hf(N)\r\n"),
+        ReturnCode::OK
+    );
     assert_eq!(h.last_ntfy(), ("O: L/hf".into(), "21".into()));
     // Loop mode: several notifications for one request.
     assert_eq!(
@@ -356,7 +456,13 @@ fn ringing_is_an_incoming_call_executed_once() {
     assert_eq!(from.display_name(), Some("Doe, John"));
     assert!(events.iter().any(|e| matches!(
         e,
-        StackEvent::LineSignal { signal: LineSignal::Ring { caller_id: Some(_), .. }, .. }
+        StackEvent::LineSignal {
+            signal: LineSignal::Ring {
+                caller_id: Some(_),
+                ..
+            },
+            ..
+        }
     )));
     // The agent creates the connection with the caller's SDP; answer.
     let r = h.cmd("CRCX", EP, &format!("C: abc\r\nM: recvonly\r\n{OFFER}"));
@@ -370,22 +476,41 @@ fn ringing_is_an_incoming_call_executed_once() {
     let events = h.events();
     assert!(events.iter().any(|e| matches!(
         e,
-        StackEvent::LineSignal { signal: LineSignal::StopRinging, .. }
+        StackEvent::LineSignal {
+            signal: LineSignal::StopRinging,
+            ..
+        }
     )));
-    assert!(!events.iter().any(|e| matches!(e, StackEvent::Connected { .. })), "recvonly");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, StackEvent::Connected { .. })),
+        "recvonly"
+    );
     let id = r.parameters.connection_id().unwrap().clone();
-    assert_eq!(h.code("MDCX", EP, &format!("C: abc\r\nI: {id}\r\nM: sendrecv\r\n")), ReturnCode::OK);
+    assert_eq!(
+        h.code("MDCX", EP, &format!("C: abc\r\nI: {id}\r\nM: sendrecv\r\n")),
+        ReturnCode::OK
+    );
     let events = h.events();
-    assert!(events.iter().any(|e| matches!(e, StackEvent::Connected { call: c } if *c == call)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, StackEvent::Connected { call: c } if *c == call)));
     let applied = h.media.applied.lock().unwrap().last().cloned().unwrap();
-    assert_eq!(applied.audio().unwrap().direction, openphone_sal::MediaDirection::SendRecv);
+    assert_eq!(
+        applied.audio().unwrap().direction,
+        openphone_sal::MediaDirection::SendRecv
+    );
     // Audit of the connection, then the agent deletes it: the call ends.
     let a = h.cmd("AUCX", EP, &format!("I: {id}\r\nF: C,M,P,LC,RC\r\n"));
     assert_eq!(a.sdp.len(), 2);
     assert_eq!(a.parameters.mode(), Some(&ConnectionMode::SendRecv));
     let d = h.cmd("DLCX", EP, &format!("C: abc\r\nI: {id}\r\n"));
     assert_eq!(d.code, ReturnCode::CONNECTION_DELETED);
-    assert_eq!(d.parameters.connection_parameters().unwrap().packets_sent(), Some(7));
+    assert_eq!(
+        d.parameters.connection_parameters().unwrap().packets_sent(),
+        Some(7)
+    );
     assert!(h
         .events()
         .iter()
@@ -399,11 +524,18 @@ use crate::message::ConnectionMode;
 fn our_offer_completed_by_the_remote_answer() {
     let mut h = H::new();
     // `$`: the endpoint picks a free line and names it.
-    let r = h.cmd("CRCX", "aaln/$@[127.0.0.1]", "C: 9\r\nM: recvonly\r\nL: a:PCMA\r\n");
+    let r = h.cmd(
+        "CRCX",
+        "aaln/$@[127.0.0.1]",
+        "C: 9\r\nM: recvonly\r\nL: a:PCMA\r\n",
+    );
     assert_eq!(r.code, ReturnCode::OK, "{r}");
     assert_eq!(r.parameters.specific_endpoint_id().unwrap().to_string(), EP);
     let offer = r.sdp().unwrap().to_string();
-    assert!(offer.contains("RTP/AVP 8"), "a:PCMA keeps PCMA only: {offer}");
+    assert!(
+        offer.contains("RTP/AVP 8"),
+        "a:PCMA keeps PCMA only: {offer}"
+    );
     assert_eq!(
         h.code("CRCX", EP, "C: 9\r\nM: recvonly\r\n"),
         ReturnCode::CONNECTION_LIMIT
@@ -414,7 +546,11 @@ fn our_offer_completed_by_the_remote_answer() {
         ReturnCode::UNKNOWN_CALL_ID
     );
     let answer = OFFER.replace("RTP/AVP 0", "RTP/AVP 8");
-    let m = h.cmd("MDCX", EP, &format!("C: 9\r\nI: {id}\r\nM: sendonly\r\n{answer}"));
+    let m = h.cmd(
+        "MDCX",
+        EP,
+        &format!("C: 9\r\nI: {id}\r\nM: sendonly\r\n{answer}"),
+    );
     assert_eq!(m.code, ReturnCode::OK, "{m}");
     let applied = h.media.applied.lock().unwrap().last().cloned().unwrap();
     let audio = applied.audio().unwrap();
@@ -453,11 +589,17 @@ fn phone_commands_a_line_cannot_do_fail() {
     h.phone(StackCommand::Hold { call });
     assert!(matches!(
         h.events().as_slice(),
-        [StackEvent::CommandFailed { operation: openphone_sal::Operation::Hold, .. }]
+        [StackEvent::CommandFailed {
+            operation: openphone_sal::Operation::Hold,
+            ..
+        }]
     ));
     // A watched line dials: off-hook, then the digits (quarantined after
     // the hd notification, processed by the next request).
-    assert_eq!(h.code("RQNT", EP, "X: 40\r\nR: L/hd(N)\r\n"), ReturnCode::OK);
+    assert_eq!(
+        h.code("RQNT", EP, "X: 40\r\nR: L/hd(N)\r\n"),
+        ReturnCode::OK
+    );
     let call = CallId::next();
     h.phone(StackCommand::Dial {
         call,
@@ -467,7 +609,11 @@ fn phone_commands_a_line_cannot_do_fail() {
     });
     assert_eq!(h.last_ntfy().0, "O: L/hd");
     assert_eq!(
-        h.code("RQNT", EP, "X: 41\r\nR: D/[0-9](D),L/hu(N)\r\nD: xx\r\nS: L/rt\r\n"),
+        h.code(
+            "RQNT",
+            EP,
+            "X: 41\r\nR: D/[0-9](D),L/hu(N)\r\nD: xx\r\nS: L/rt\r\n"
+        ),
         ReturnCode::OK
     );
     assert_eq!(h.last_ntfy().0, "O: D/1,D/2");

@@ -186,9 +186,10 @@ impl Switch {
             }
             AgentEvent::CommandFailed {
                 command, reason, ..
-            } => self
-                .seen
-                .push(Seen::Failed(format!("{} {}: {reason}", command.verb, command.endpoint))),
+            } => self.seen.push(Seen::Failed(format!(
+                "{} {}: {reason}",
+                command.verb, command.endpoint
+            ))),
             _ => {}
         }
     }
@@ -270,7 +271,9 @@ impl Switch {
         if let Some(s) = b.local_sdp.clone() {
             to_caller = to_caller.with_remote_sdp(s);
         }
-        let r1 = self.agent.modify_connection(now, &a.endpoint, &a.id, to_caller);
+        let r1 = self
+            .agent
+            .modify_connection(now, &a.endpoint, &a.id, to_caller);
         let r2 = self.agent.modify_connection(
             now,
             &b.endpoint,

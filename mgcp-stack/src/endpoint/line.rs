@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use openphone_sal::line::{CallerId, HookState};
 use openphone_sal::{
@@ -116,6 +117,8 @@ pub(crate) struct Line {
     pub request: Request,
     /// Time-out and on/off signals now applied (for audits and stopping).
     pub signals: Vec<EventSpec>,
+    /// When each time-out signal of `signals` that has a time-out ends.
+    pub signal_deadlines: Vec<(EventSpec, Instant)>,
     /// The digit map of the latest request that had one.
     pub digit_map: Option<DigitMap>,
     pub collector: Option<DigitCollector>,
@@ -145,6 +148,7 @@ impl Line {
             notified,
             request: Request::default(),
             signals: Vec::new(),
+            signal_deadlines: Vec::new(),
             digit_map: None,
             collector: None,
             observed: Vec::new(),

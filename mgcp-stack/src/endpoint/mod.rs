@@ -244,6 +244,9 @@ impl Endpoint {
                 self.send_rsip(now, i, method);
             }
             self.collector_timeout(now, i);
+            if self.signal_deadline(i).is_some_and(|t| t <= now) {
+                self.signal_timeout(now, i);
+            }
         }
     }
 
@@ -267,6 +270,7 @@ impl Endpoint {
             for t in [
                 l.restart.poll_timeout(),
                 l.collector.as_ref().and_then(|c| c.poll_timeout()),
+                l.signal_deadlines.iter().map(|(_, t)| *t).min(),
             ]
             .into_iter()
             .flatten()

@@ -272,7 +272,7 @@ impl Endpoint {
         let quarantined: Vec<EventSpec> = line.quarantine.drain(..).collect();
         let discard = line.request.discards();
         line.notifying = false;
-        self.apply_signals(i, checked);
+        self.apply_signals(now, i, checked);
         self.start_collection(now, i);
         if !discard {
             for ev in quarantined {
@@ -426,7 +426,7 @@ impl Endpoint {
             // Checked with the request that carried it; a ring on an
             // off-hook line is dropped by the check.
             match check_signals(&s, Some(self.lines[i].off_hook())) {
-                Ok(checked) => self.apply_signals(i, checked),
+                Ok(checked) => self.apply_signals(now, i, checked),
                 Err(r) => debug!(text = %r.text, "embedded signals not applied"),
             }
         }

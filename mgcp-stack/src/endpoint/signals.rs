@@ -4,6 +4,8 @@
 //! out or a requested event occurs; brief ones (caller-ID, digits) and
 //! on/off ones (message waiting) are told once.
 
+use std::time::{Duration, Instant};
+
 use openphone_sal::line::{AbsenceReason, Cadence, CallerId, CallerIdTime, LineSignal, Tone};
 use openphone_sal::{Address, Cause, EndReason, Reason, StackEvent};
 use tracing::info;
@@ -26,6 +28,32 @@ impl Sig {
     fn is_timeout(&self) -> bool {
         matches!(self, Sig::Tone(_) | Sig::Ring)
     }
+}
+
+/// How long a time-out signal plays unless stopped (RFC 3660: dial tone
+/// 16 s, ringing and ringback 180 s, busy and reorder 30 s); `to=` in the
+/// signal's parameters (milliseconds) overrides it. `None`: until stopped.
+fn time_out(spec: &EventSpec) -> Option<Duration> {
+    let given = spec.parameters.as_deref().and_then(|p| {
+        p.split(',').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            if k.trim().eq_ignore_ascii_case("to") {
+                v.trim().parse::<u64>().ok().map(Duration::from_millis)
+            } else {
+                None
+            }
+        })
+    });
+    if given.is_some() {
+        return given;
+    }
+    let secs = match spec.name.event.to_ascii_lowercase().as_str() {
+        "dl" | "sl" => 16,
+        "rg" | "r0" | "r1" | "r2" | "r3" | "r4" | "r5" | "r6" | "r7" | "rt" => 180,
+        "bz" | "ro" | "cg" => 30,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
 }
 
 fn unknown(spec: &EventSpec) -> Refusal {
@@ -179,7 +207,7 @@ impl Endpoint {
 
     /// Applies a new signal list: time-out signals left out stop, those
     /// already on go on, new ones start.
-    pub(super) fn apply_signals(&mut self, i: usize, list: Vec<(EventSpec, Sig)>) {
+    pub(super) fn apply_signals(&mut self, now: Instant, i: usize, list: Vec<(EventSpec, Sig)>) {
         let old: Vec<Sig> = self.lines[i]
             .signals
             .iter()
@@ -206,6 +234,21 @@ impl Endpoint {
             .filter(|(_, s)| s.is_timeout())
             .map(|(e, _)| e.clone())
             .collect();
+        // A signal that goes on keeps its deadline; a new one starts its own.
+        let old_deadlines = std::mem::take(&mut self.lines[i].signal_deadlines);
+        let deadlines = self.lines[i]
+            .signals
+            .iter()
+            .filter_map(|spec| {
+                let kept = old_deadlines
+                    .iter()
+                    .find(|(e, _)| e.name == spec.name)
+                    .map(|(_, t)| *t);
+                kept.or_else(|| time_out(spec).map(|d| now + d))
+                    .map(|t| (spec.clone(), t))
+            })
+            .collect();
+        self.lines[i].signal_deadlines = deadlines;
         for sig in new {
             match sig {
                 Sig::Tone(t) => {
@@ -237,6 +280,7 @@ impl Endpoint {
 
     /// A requested event occurred (without `K`): time-out signals stop.
     pub(super) fn stop_timeout_signals(&mut self, i: usize) {
+        self.lines[i].signal_deadlines.clear();
         let old = std::mem::take(&mut self.lines[i].signals);
         let sigs: Vec<Sig> = old.iter().filter_map(|s| parse_signal(s).ok()).collect();
         if sigs.iter().any(|s| matches!(s, Sig::Tone(_))) {
@@ -244,6 +288,35 @@ impl Endpoint {
         }
         if sigs.contains(&Sig::Ring) {
             self.line_signal(i, LineSignal::StopRinging);
+        }
+    }
+
+    /// The earliest end of a time-out signal of line `i`.
+    pub(super) fn signal_deadline(&self, i: usize) -> Option<Instant> {
+        self.lines[i].signal_deadlines.iter().map(|(_, t)| *t).min()
+    }
+
+    /// Time-out signals that have played their time stop, and each is
+    /// reported as the event `L/oc(<signal>)` (operation complete).
+    pub(super) fn signal_timeout(&mut self, now: Instant, i: usize) {
+        let (done, left): (Vec<_>, Vec<_>) = std::mem::take(&mut self.lines[i].signal_deadlines)
+            .into_iter()
+            .partition(|(_, t)| *t <= now);
+        self.lines[i].signal_deadlines = left;
+        for (spec, _) in done {
+            self.lines[i].signals.retain(|s| s.name != spec.name);
+            match parse_signal(&spec) {
+                Ok(Sig::Ring) => {
+                    self.line_signal(i, LineSignal::StopRinging);
+                    self.ring_stopped(i);
+                }
+                _ => self.line_signal(i, LineSignal::StopTone),
+            }
+            info!(line = %self.lines[i].name, signal = %spec, "signal timed out");
+            let mut name = spec.name.clone();
+            name.connection = None;
+            let oc = super::request::event("L", "oc").with_parameters(name.to_string());
+            self.observe(now, i, oc);
         }
     }
 

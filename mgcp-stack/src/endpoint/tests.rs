@@ -633,3 +633,42 @@ fn phone_commands_a_line_cannot_do_fail() {
     }
     assert_eq!(forced, 2);
 }
+
+#[test]
+fn time_out_signals_end_with_operation_complete() {
+    let mut h = H::new();
+    assert_eq!(
+        h.code("RQNT", EP, "X: 50\r\nR: L/hd(N)\r\n"),
+        ReturnCode::OK
+    );
+    h.line(LineEvent::Hook(HookState::OffHook));
+    assert_eq!(h.last_ntfy().0, "O: L/hd");
+    h.events();
+    assert_eq!(
+        h.code("RQNT", EP, "X: 51\r\nR: L/oc(N),L/hu(N)\r\nS: L/dl\r\n"),
+        ReturnCode::OK
+    );
+    assert_eq!(h.signals(), [LineSignal::Tone(Tone::Dial)]);
+    h.advance(Duration::from_secs(15));
+    assert!(h.notifies.is_empty());
+    // The same tone in a new request goes on with its first deadline.
+    assert_eq!(
+        h.code("RQNT", EP, "X: 52\r\nR: L/oc(N),L/hu(N)\r\nS: L/dl\r\n"),
+        ReturnCode::OK
+    );
+    assert!(h.signals().is_empty(), "dial tone goes on");
+    h.advance(Duration::from_secs(1));
+    assert_eq!(h.signals(), [LineSignal::StopTone]);
+    assert_eq!(h.last_ntfy(), ("O: L/oc(L/dl)".into(), "52".into()));
+    // `to=` sets the time-out in milliseconds.
+    assert_eq!(
+        h.code(
+            "RQNT",
+            EP,
+            "X: 53\r\nR: L/oc(N),L/hu(N)\r\nS: L/bz(to=500)\r\n"
+        ),
+        ReturnCode::OK
+    );
+    h.advance(Duration::from_millis(500));
+    assert_eq!(h.last_ntfy(), ("O: L/oc(L/bz)".into(), "53".into()));
+}

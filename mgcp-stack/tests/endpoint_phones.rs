@@ -57,6 +57,8 @@ struct Line {
     phone: Phone,
     account: Account,
     heard: MemoryHandle,
+    /// Every event seen so far.
+    log: Vec<PhoneEvent>,
 }
 
 async fn line(n: u32, agent: SocketAddr, tone_hz: f32) -> Line {
@@ -99,21 +101,33 @@ async fn line(n: u32, agent: SocketAddr, tone_hz: f32) -> Line {
         phone,
         account,
         heard,
+        log: Vec::new(),
     }
 }
 
-/// Waits for an event matching `f`, printing every event.
-async fn wait_for(who: &str, phone: &Phone, f: impl Fn(&PhoneEvent) -> bool) -> PhoneEvent {
+/// Waits for an event matching `f`, printing and keeping every event.
+async fn wait_for(who: &str, line: &mut Line, f: impl Fn(&PhoneEvent) -> bool) -> PhoneEvent {
     loop {
-        let ev = tokio::time::timeout(Duration::from_secs(20), phone.next_event())
+        let ev = tokio::time::timeout(Duration::from_secs(20), line.phone.next_event())
             .await
             .unwrap_or_else(|_| panic!("{who}: timed out"))
             .unwrap_or_else(|| panic!("{who}: phone gone"));
         eprintln!("{who}: {ev}");
+        line.log.push(ev.clone());
         if f(&ev) {
             return ev;
         }
     }
+}
+
+/// The line signals in a log, as text.
+fn signals(log: &[PhoneEvent]) -> Vec<String> {
+    log.iter()
+        .filter_map(|e| match e {
+            PhoneEvent::LineSignal { signal, .. } => Some(signal.to_string()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,10 +152,10 @@ async fn scenario() {
         },
     ])));
     spawn_switch(socket, switch.clone());
-    let a = line(1, agent, 1000.0).await;
-    let b = line(2, agent, 600.0).await;
-    for (who, l) in [("a", &a), ("b", &b)] {
-        wait_for(who, &l.phone, |e| {
+    let mut a = line(1, agent, 1000.0).await;
+    let mut b = line(2, agent, 600.0).await;
+    for (who, l) in [("a", &mut a), ("b", &mut b)] {
+        wait_for(who, l, |e| {
             matches!(
                 e,
                 PhoneEvent::Registration {
@@ -156,7 +170,7 @@ async fn scenario() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let call = a.phone.call("mgcp:1002").unwrap();
-    let incoming = wait_for("b", &b.phone, |e| {
+    let incoming = wait_for("b", &mut b, |e| {
         matches!(e, PhoneEvent::IncomingCall { .. })
     })
     .await;
@@ -168,7 +182,7 @@ async fn scenario() {
     };
     assert_eq!(from.uri(), "mgcp:1001");
     b.phone.call_handle(b_call).answer().unwrap();
-    wait_for("b", &b.phone, |e| {
+    wait_for("b", &mut b, |e| {
         matches!(
             e,
             PhoneEvent::CallState {
@@ -178,7 +192,7 @@ async fn scenario() {
         )
     })
     .await;
-    wait_for("a", &a.phone, |e| {
+    wait_for("a", &mut a, |e| {
         matches!(
             e,
             PhoneEvent::CallState {
@@ -188,6 +202,30 @@ async fn scenario() {
         )
     })
     .await;
+
+    // The caller heard dial tone, then ringback; the callee's bell rang
+    // with the caller-ID and stopped when it answered.
+    let a_signals = signals(&a.log);
+    assert_eq!(
+        a_signals.first().map(String::as_str),
+        Some("play dial tone"),
+        "{a_signals:?}"
+    );
+    assert!(
+        a_signals.iter().any(|s| s == "play ringback tone"),
+        "{a_signals:?}"
+    );
+    let b_signals = signals(&b.log);
+    assert!(
+        b_signals
+            .first()
+            .is_some_and(|s| s.starts_with("ring (") && s.contains("caller-ID 1001")),
+        "{b_signals:?}"
+    );
+    assert!(
+        b_signals.iter().any(|s| s == "stop ringing"),
+        "{b_signals:?}"
+    );
 
     // Talk for three seconds, then keep what each side heard.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -200,8 +238,8 @@ async fn scenario() {
     assert!(b_stats.packets_sent > 50 && b_stats.packets_received > 50);
 
     call.hangup().unwrap();
-    wait_for("a", &a.phone, |e| matches!(e, PhoneEvent::CallEnded { .. })).await;
-    wait_for("b", &b.phone, |e| matches!(e, PhoneEvent::CallEnded { .. })).await;
+    wait_for("a", &mut a, |e| matches!(e, PhoneEvent::CallEnded { .. })).await;
+    wait_for("b", &mut b, |e| matches!(e, PhoneEvent::CallEnded { .. })).await;
     b.account
         .line_event(LineEvent::Hook(HookState::OnHook))
         .unwrap();

@@ -402,6 +402,16 @@ impl Endpoint {
                 None => {
                     warn!(line = %self.lines[i].name, "NTFY unanswered: disconnected");
                     self.lines[i].restart.on_transaction_timeout(now);
+                    let was = std::mem::replace(&mut self.lines[i].in_service, false);
+                    if let (true, Some(account)) = (was, self.lines[i].account) {
+                        self.events.push_back(StackEvent::Registration {
+                            account,
+                            state: RegistrationState::Failed {
+                                reason: Reason::new(Cause::Timeout)
+                                    .with_text("the call agent stopped answering"),
+                            },
+                        });
+                    }
                 }
                 Some(r) if !r.code.is_success() => {
                     warn!(line = %self.lines[i].name, code = %r.code, "NTFY refused");

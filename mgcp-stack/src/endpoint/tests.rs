@@ -672,3 +672,71 @@ fn time_out_signals_end_with_operation_complete() {
     h.advance(Duration::from_millis(500));
     assert_eq!(h.last_ntfy(), ("O: L/oc(L/bz)".into(), "53".into()));
 }
+
+#[test]
+fn an_unanswered_notify_disconnects_the_line_and_rsip_says_so() {
+    let mut h = H::new();
+    assert_eq!(
+        h.code("RQNT", EP, "X: 60\r\nR: L/hd(N)\r\n"),
+        ReturnCode::OK
+    );
+    let account = h.account;
+    // The call agent is gone: nothing answers the NTFY.
+    h.ep.handle_command(
+        h.now,
+        StackCommand::LineEvent {
+            account,
+            event: LineEvent::Hook(HookState::OffHook),
+        },
+    );
+    let start = h.now;
+    let mut ntfys = 0;
+    let mut rsip = None;
+    for _ in 0..2000 {
+        while let Some(t) = h.ep.poll_transmit() {
+            let Ok(Message::Command(c)) = Message::parse(&t.bytes) else {
+                continue;
+            };
+            match c.verb {
+                Verb::Notify => ntfys += 1,
+                Verb::RestartInProgress => rsip = Some((h.now, c)),
+                _ => {}
+            }
+        }
+        if rsip.is_some() {
+            break;
+        }
+        h.now += Duration::from_millis(100);
+        h.ep.handle_timeout(h.now);
+    }
+    let (at, c) = rsip.expect("a disconnected RSIP");
+    assert!(h.events().iter().any(|e| matches!(
+        e,
+        StackEvent::Registration {
+            state: RegistrationState::Failed { .. },
+            ..
+        }
+    )));
+    assert!(ntfys > 1, "the NTFY was retransmitted");
+    assert_eq!(
+        c.parameters.restart_method(),
+        Some(&RestartMethod::Disconnected)
+    );
+    // After the transaction gave up (about 20 s), within Tdinit (15 s).
+    let waited = at - start;
+    assert!(
+        waited > Duration::from_secs(15) && waited <= Duration::from_secs(37),
+        "{waited:?}"
+    );
+    // The agent is back: the line is in service again.
+    let ok = format!("200 {} OK\r\n", c.transaction_id);
+    h.ep.handle_datagram(h.now, h.agent, ok.as_bytes());
+    assert_eq!(h.ep.is_in_service(&EP.parse().unwrap()), Some(true));
+    assert!(h.events().iter().any(|e| matches!(
+        e,
+        StackEvent::Registration {
+            state: RegistrationState::Registered { .. },
+            ..
+        }
+    )));
+}

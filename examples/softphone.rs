@@ -356,15 +356,32 @@ fn line_command(phone: &Phone, line: &Account, current: &mut Option<Call>, input
             println!("error: dial needs digits");
             Ok(())
         }
-        "dial" => match current.as_ref() {
-            Some(c) => c.send_dtmf(rest),
-            None => rest.chars().try_for_each(|d| match LineEvent::digit(d) {
-                Some(ev) => line.line_event(ev),
-                None => Err(openphone::Error::Config(format!(
-                    "{d:?} is not a DTMF digit"
-                ))),
-            }),
-        },
+        "dial" => {
+            let keypad = || {
+                rest.chars().try_for_each(|d| match LineEvent::digit(d) {
+                    Some(ev) => line.line_event(ev),
+                    None => Err(openphone::Error::Config(format!(
+                        "{d:?} is not a DTMF digit"
+                    ))),
+                })
+            };
+            match current.as_ref() {
+                // In a call: RFC 4733 to the far end when agreed, and the
+                // keys to the call agent; without telephone-event the
+                // stack turns the DTMF into the line's digit events itself.
+                Some(c) => {
+                    let rtp = c
+                        .negotiated_media()
+                        .ok()
+                        .flatten()
+                        .and_then(|m| m.audio().and_then(|a| a.send.clone()))
+                        .is_some_and(|s| s.telephone_event.is_some());
+                    c.send_dtmf(rest)
+                        .and_then(|()| if rtp { keypad() } else { Ok(()) })
+                }
+                None => keypad(),
+            }
+        }
         "call" if !rest.contains(':') => {
             let uri = format!("mgcp:{rest}");
             return command(phone, current, &format!("call {uri}"));

@@ -182,7 +182,13 @@ impl Stack for MgcpStack {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::new(&[Capability::Register, Capability::Line])
+        // DTMF without telephone-event reaches the stack as digit events
+        // of the line (D package NTFY when the agent asked for them).
+        Capabilities::new(&[
+            Capability::Register,
+            Capability::Line,
+            Capability::DtmfOutOfBand,
+        ])
     }
 
     fn start(self: Box<Self>, io: StackIo) -> BoxFuture<'static, Result<StackInfo, StackError>> {

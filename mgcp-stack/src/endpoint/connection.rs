@@ -125,7 +125,15 @@ fn apply_options(local: &mut MediaDescription, l: &LocalConnectionOptions) -> Re
         }
     }
     if let Some(p) = l.packetization() {
-        audio.ptime = Some(std::time::Duration::from_millis(u64::from(p.min)));
+        // G.711 and the other frame codecs: 10 ms steps up to 120 ms.
+        let ms = p.min.max(10);
+        if ms > 120 || p.max.is_some_and(|max| max < ms) {
+            return Err(Refusal::new(
+                ReturnCode::UNSUPPORTED_PACKETIZATION,
+                format!("packetization period {p} not supported"),
+            ));
+        }
+        audio.ptime = Some(std::time::Duration::from_millis(u64::from(ms)));
     }
     audio.direction = MediaDirection::SendRecv;
     Ok(())

@@ -244,7 +244,7 @@ impl Endpoint {
                     .iter()
                     .find(|(e, _)| e.name == spec.name)
                     .map(|(_, t)| *t);
-                kept.or_else(|| time_out(spec).map(|d| now + d))
+                kept.or_else(|| time_out(spec).and_then(|d| now.checked_add(d)))
                     .map(|t| (spec.clone(), t))
             })
             .collect();

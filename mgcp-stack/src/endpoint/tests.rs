@@ -334,12 +334,26 @@ fn malformed_and_unsupported_commands_get_their_codes() {
         ReturnCode::CODEC_NEGOTIATION_FAILURE
     );
     assert_eq!(h.code("EPCF", EP, "B: e:mu\r\n"), ReturnCode::OK);
+    assert_eq!(
+        h.code("CRCX", EP, "C: 1\r\nM: sendrecv\r\nL: p:500\r\n"),
+        ReturnCode::UNSUPPORTED_PACKETIZATION
+    );
     // A malformed message is answered by the transaction layer.
     let r = h.raw(b"RQNT 77 aaln/1@[127.0.0.1] MGCP 1.0\r\nR: L/hd(\r\n");
     assert!(r.code.is_permanent_error(), "{r}");
     // Nothing reached the phone, and nothing was reserved by refusals.
     assert!(h.events().is_empty());
     assert!(h.media.reserved.lock().unwrap().is_empty());
+    // A huge signal time-out does not overflow the clock.
+    assert_eq!(
+        h.code("RQNT", EP, "X: 1\r\nS: L/dl(to=999999999)\r\n"),
+        ReturnCode::OK
+    );
+    assert_eq!(h.code("RQNT", EP, "X: 1\r\nS:\r\n"), ReturnCode::OK);
+    assert_eq!(
+        h.signals(),
+        [LineSignal::Tone(Tone::Dial), LineSignal::StopTone]
+    );
     // Off-hook: hd and ringing are now refused with 401.
     assert_eq!(h.code("RQNT", EP, "X: 2\r\nR: L/hd(N)\r\n"), ReturnCode::OK);
     h.line(LineEvent::Hook(HookState::OffHook));
@@ -739,4 +753,140 @@ fn an_unanswered_notify_disconnects_the_line_and_rsip_says_so() {
             ..
         }
     )));
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const VERBS: &[&str] = &[
+        "RQNT", "CRCX", "MDCX", "DLCX", "AUEP", "AUCX", "EPCF", "NTFY",
+    ];
+    const ENDPOINTS: &[&str] = &[
+        EP,
+        "aaln/2@[127.0.0.1]",
+        "aaln/*@[127.0.0.1]",
+        "aaln/$@[127.0.0.1]",
+        "x/1@[127.0.0.1]",
+    ];
+    const LINES: &[&str] = &[
+        "X: 1",
+        "X: 2",
+        "C: 1",
+        "C: 2",
+        "I: 1",
+        "I: 2",
+        "M: sendrecv",
+        "M: recvonly",
+        "M: inactive",
+        "M: loopback",
+        "M: conf",
+        "R: L/hd(N)",
+        "R: L/hu(N),D/[0-9#*T](D)",
+        "R: L/hf(N),D/X(A)",
+        "R: L/hd(A,E(S(L/dl),R(D/[0-9](D),L/hu(N))))",
+        "R:",
+        "S: L/rg,L/ci(,\"1\",)",
+        "S: L/dl(to=1)",
+        "S: L/bz",
+        "S: L/vmwi(+)",
+        "S:",
+        "D: (xx|0T)",
+        "Q: loop",
+        "Q: discard",
+        "F: R,S,X,N,I,ES,O,D",
+        "F: C,M,P,LC,RC",
+        "B: e:mu",
+        "L: a:PCMU, p:20",
+        "L: p:10-5",
+        "N: ca@[127.0.0.1]:2727",
+        "Z2: aaln/2@[127.0.0.1]",
+        "X-foo: 1",
+        "X+foo: 1",
+        "T: L/hd",
+    ];
+
+    fn phone_command(k: u8, account: AccountId, call: CallId) -> StackCommand {
+        match k % 8 {
+            0 => StackCommand::LineEvent {
+                account,
+                event: LineEvent::Hook(HookState::OffHook),
+            },
+            1 => StackCommand::LineEvent {
+                account,
+                event: LineEvent::Hook(HookState::OnHook),
+            },
+            2 => StackCommand::LineEvent {
+                account,
+                event: LineEvent::Digit('1'),
+            },
+            3 => StackCommand::LineEvent {
+                account,
+                event: LineEvent::Flash,
+            },
+            4 => StackCommand::Dial {
+                call,
+                account: Some(account),
+                to: "mgcp:12".parse().unwrap(),
+                offer: MediaDescription::default(),
+            },
+            5 => StackCommand::Answer {
+                call,
+                media: MediaDescription::default(),
+            },
+            6 => StackCommand::Hangup { call },
+            _ => StackCommand::SendDtmf {
+                call,
+                digits: "5".into(),
+            },
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// Any sequence of commands, well formed or not, and of phone
+        /// commands in between: every command is answered exactly once
+        /// and nothing panics.
+        #[test]
+        fn every_command_is_answered_once(
+            steps in proptest::collection::vec(
+                (0..VERBS.len(), 0..ENDPOINTS.len(), proptest::collection::vec(0..LINES.len(), 0..5),
+                 any::<bool>(), any::<u8>(), 0u64..20_000),
+                1..20,
+            )
+        ) {
+            let mut h = H::new();
+            let mut calls = vec![CallId::next()];
+            for (v, e, lines, sdp, k, wait) in steps {
+                let mut params: String = lines.iter().map(|&i| format!("{}\r\n", LINES[i])).collect();
+                if sdp {
+                    params.push_str(OFFER);
+                }
+                h.tid += 1;
+                let text = format!("{} {} {} MGCP 1.0\r\n{params}", VERBS[v], h.tid, ENDPOINTS[e]);
+                h.ep.handle_datagram(h.now, h.agent, text.as_bytes());
+                let mut answers = 0;
+                while let Some(t) = h.ep.poll_transmit() {
+                    if let Ok(Message::Response(r)) = Message::parse(&t.bytes) {
+                        prop_assert_eq!(r.transaction_id.get(), h.tid);
+                        answers += 1;
+                    }
+                }
+                prop_assert_eq!(answers, 1, "{}", text);
+                for ev in h.events() {
+                    if let StackEvent::IncomingCall { call, .. } = ev {
+                        calls.push(call);
+                    }
+                }
+                let call = calls[usize::from(k) % calls.len()];
+                let account = h.account;
+                h.ep.handle_command(h.now, phone_command(k, account, call));
+                h.now += Duration::from_millis(wait);
+                h.ep.handle_timeout(h.now);
+                while h.ep.poll_transmit().is_some() {}
+                h.events();
+            }
+        }
+    }
 }

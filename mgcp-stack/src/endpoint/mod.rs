@@ -34,6 +34,7 @@
 //! on-hook; DTMF during a call is digit events; signals arrive as
 //! [`StackEvent::LineSignal`].
 
+mod audit;
 mod connection;
 mod line;
 mod phone;

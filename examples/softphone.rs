@@ -1,33 +1,43 @@
-//! A command-line SIP phone.
+//! A command-line phone: SIP, or one MGCP line.
 //!
 //! ```sh
 //! cargo run --example softphone -- --listen 127.0.0.1:25081 --auto-answer
 //! cargo run --example softphone -- --account sip:alice@127.0.0.1:25070 --password secret \
 //!     --listen 127.0.0.1:25081 --tone 1000 --record /tmp/alice.wav
+//! cargo run --features mgcp --example softphone -- --mgcp --endpoint aaln/1 \
+//!     --listen 127.0.0.1:2427 --call-agent 127.0.0.1:2727 --tone 440
 //! ```
-//! Options: `--account sip:user@host[:port]`, `--password PW`, `--username U`,
-//! `--proxy URI` (outbound proxy), `--listen ADDR` (UDP and TCP; default
-//! 127.0.0.1:5060), `--auto-answer`, `--play FILE.wav`, `--tone HZ`,
-//! `--record FILE.wav` (calls after the first get FILE-N.wav), `--codec
-//! pcmu|pcma|gsm|…` (repeatable with commas; default all built in),
-//! `--rtp-ip IP`, `--no-register`, `--no-tcp`, `--g726-packing rfc3551|aal2`
-//! (aal2: the bit order baresip and linphone use under the RFC 3551 names).
+//! `--help` lists the options. SIP: `--account sip:user@host[:port]`,
+//! `--password PW`, `--username U`, `--proxy URI` (outbound proxy),
+//! `--listen ADDR` (UDP and TCP; default 127.0.0.1:5060), `--no-register`,
+//! `--no-tcp`. MGCP (`--mgcp`, needs the `mgcp` feature): the phone is one
+//! line of a residential gateway and nothing else; `--listen` is the MGCP
+//! address (default 127.0.0.1:2427), `--endpoint aaln/1` the local name,
+//! `--domain NAME` the domain (default the listening IP in brackets:
+//! `aaln/1@[127.0.0.1]`), `--call-agent ADDR` (default 127.0.0.1:2727).
+//! Both: `--auto-answer`, `--play FILE.wav`, `--tone HZ`, `--record
+//! FILE.wav` (calls after the first get FILE-N.wav), `--codec
+//! pcmu|pcma|gsm|…` (repeatable, or with commas; default all built in),
+//! `--rtp-ip IP`, `--g726-packing rfc3551|aal2` (aal2: the bit order baresip
+//! and linphone use under the RFC 3551 names).
 //!
 //! Commands on stdin, one per line: `call URI`, `answer`, `reject [CAUSE|CODE]`,
 //! `hangup`, `dtmf DIGITS`, `hold`, `resume`, `transfer URI`, `status`,
-//! `quit`. Every event prints one line starting with `event:`.
+//! `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
+//! `dial DIGITS` (the keypad; in a call the digits go as DTMF), and
+//! `call NUMBER` = `offhook` + `dial NUMBER`. Every event prints one line
+//! starting with `event:`.
 
-#[path = "common/args.rs"]
-mod args;
 #[path = "common/setup.rs"]
 #[allow(dead_code)]
 mod setup;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::{Parser, ValueEnum};
 use openphone::hal::{
     AudioSink, AudioSource, NullSink, NullSource, ToneSource, WavSink, WavSource,
 };
@@ -35,15 +45,91 @@ use openphone::media::codec::{CodecRegistry, G726Packing};
 use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
 use openphone::{
-    AccountConfig, Call, CallId, Cause, MediaError, Phone, PhoneEvent, RawCause, Reason,
+    Account, AccountConfig, Call, CallId, Cause, HookState, LineEvent, MediaError, Phone,
+    PhoneEvent, RawCause, Reason,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const RATE: u32 = 8000;
 
+/// How G.726 code words are packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Packing {
+    /// RFC 3551.
+    Rfc3551,
+    /// The AAL2 bit order baresip and linphone use under the RFC 3551 names.
+    Aal2,
+}
+
+/// A command-line phone: SIP, or one MGCP line (`--mgcp`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "softphone",
+    version,
+    about = "A command-line phone: SIP, or one MGCP line (--mgcp)"
+)]
+struct Cli {
+    /// SIP account (address of record), e.g. sip:alice@127.0.0.1:25070.
+    #[arg(long, conflicts_with = "mgcp")]
+    account: Option<String>,
+    /// SIP password.
+    #[arg(long, requires = "account")]
+    password: Option<String>,
+    /// SIP authentication user name.
+    #[arg(long, requires = "account")]
+    username: Option<String>,
+    /// SIP outbound proxy URI.
+    #[arg(long, requires = "account")]
+    proxy: Option<String>,
+    /// Where to listen: SIP UDP and TCP (default 127.0.0.1:5060), or with
+    /// --mgcp the MGCP address (default 127.0.0.1:2427).
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Answer incoming calls at once.
+    #[arg(long)]
+    auto_answer: bool,
+    /// Send this WAV file (looped).
+    #[arg(long)]
+    play: Option<String>,
+    /// Send a sine tone of this frequency in Hz.
+    #[arg(long)]
+    tone: Option<f32>,
+    /// Record what we receive to this WAV file.
+    #[arg(long)]
+    record: Option<String>,
+    /// Codecs to offer (repeatable, or comma-separated); default all built in.
+    #[arg(long, value_delimiter = ',')]
+    codec: Vec<String>,
+    /// IP address for RTP (default the listening address).
+    #[arg(long)]
+    rtp_ip: Option<IpAddr>,
+    /// Do not register the SIP account.
+    #[arg(long, conflicts_with = "mgcp")]
+    no_register: bool,
+    /// SIP over UDP only.
+    #[arg(long, conflicts_with = "mgcp")]
+    no_tcp: bool,
+    /// G.726 packing.
+    #[arg(long, value_enum)]
+    g726_packing: Option<Packing>,
+    /// Run as one MGCP line (RFC 3435 endpoint) instead of SIP.
+    #[arg(long)]
+    mgcp: bool,
+    /// MGCP: the line's local endpoint name.
+    #[arg(long, requires = "mgcp", default_value = "aaln/1")]
+    endpoint: String,
+    /// MGCP: the call agent's address.
+    #[arg(long, requires = "mgcp", default_value = "127.0.0.1:2727")]
+    call_agent: SocketAddr,
+    /// MGCP: the endpoint's domain (default the listening IP in brackets).
+    #[arg(long, requires = "mgcp")]
+    domain: Option<String>,
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    match run().await {
+    let cli = Cli::parse();
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("softphone: {e}");
@@ -87,20 +173,60 @@ fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
     Ok((src, sink))
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// The phone's one MGCP line, as an account.
+#[cfg(feature = "mgcp")]
+async fn mgcp_phone(
+    cli: &Cli,
+    listen: SocketAddr,
+    engine: Engine,
+) -> Result<(Phone, Account), Box<dyn std::error::Error>> {
+    use openphone::mgcp::{MgcpConfig, MgcpStack};
+    let mut config = MgcpConfig::new(cli.call_agent)
+        .with_listen(listen)
+        .with_line(cli.endpoint.clone());
+    if let Some(d) = &cli.domain {
+        config = config.with_domain(d.clone());
+    }
+    let name = config.line_names()?.remove(0);
+    let phone = Phone::builder()
+        .stack(MgcpStack::new(config))
+        .media_engine(engine)
+        .event_capacity(65536)
+        .build()
+        .await?;
+    println!("listening: {}", phone.listening().join(", "));
+    let line = phone.add_account(AccountConfig::new(format!("mgcp:{name}").parse()?))?;
+    println!("line {name} is account {}", line.id());
+    Ok((phone, line))
+}
+
+#[cfg(not(feature = "mgcp"))]
+async fn mgcp_phone(
+    _cli: &Cli,
+    _listen: SocketAddr,
+    _engine: Engine,
+) -> Result<(Phone, Account), Box<dyn std::error::Error>> {
+    Err(
+        "--mgcp needs the mgcp feature: cargo run --features mgcp --example softphone -- --mgcp …"
+            .into(),
+    )
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     setup::init_tracing();
-    let args = args::Args::parse(&["auto-answer", "no-register", "no-tcp"])?;
-    let listen: SocketAddr = args.parsed("listen", "127.0.0.1:5060".parse()?)?;
-    let auto_answer = args.flag("auto-answer");
+    let default_listen = if cli.mgcp {
+        "127.0.0.1:2427"
+    } else {
+        "127.0.0.1:5060"
+    };
+    let listen: SocketAddr = cli.listen.unwrap_or(default_listen.parse()?);
+    let auto_answer = cli.auto_answer;
     let opts = Arc::new(Options {
-        play: args.get("play").map(str::to_string),
-        tone: match args.get("tone") {
-            Some(t) => Some(t.parse().map_err(|_| format!("bad --tone {t:?}"))?),
-            None => None,
-        },
-        record: args.get("record").map(str::to_string),
+        play: cli.play.clone(),
+        tone: cli.tone,
+        record: cli.record.clone(),
     });
-    let rtp_ip = args.parsed("rtp-ip", listen.ip())?;
+    let rtp_ip = cli.rtp_ip.unwrap_or(listen.ip());
 
     let counter = Arc::new(AtomicU64::new(0));
     let factory = {
@@ -114,49 +240,54 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut engine = EngineConfig::builder()
         .bind_ip(rtp_ip)
         .audio_factory(factory);
-    match args.get("g726-packing") {
-        None | Some("rfc3551") => {}
-        Some("aal2") => {
-            let mut registry = CodecRegistry::with_builtin();
-            registry.set_g726_packing(G726Packing::Aal2);
-            engine = engine.registry(registry);
-        }
-        Some(other) => {
-            return Err(format!("--g726-packing takes rfc3551 or aal2, not {other:?}").into())
-        }
+    if cli.g726_packing == Some(Packing::Aal2) {
+        let mut registry = CodecRegistry::with_builtin();
+        registry.set_g726_packing(G726Packing::Aal2);
+        engine = engine.registry(registry);
     }
-    if let Some(c) = args.get("codec") {
-        let names: Vec<String> = c.split(',').flat_map(setup::codec_names).collect();
+    if !cli.codec.is_empty() {
+        let names: Vec<String> = cli
+            .codec
+            .iter()
+            .flat_map(|c| setup::codec_names(c))
+            .collect();
         engine = engine.codecs(names);
     }
-    let mut sip = SipConfig::builder()
-        .udp_bind(listen)
-        .user_agent("OpenPhone softphone");
-    if !args.flag("no-tcp") {
-        sip = sip.tcp_bind(listen);
-    }
-    let phone = Phone::builder()
-        .stack(SipStack::new(sip.build()))
-        .media_engine(Engine::new(engine.build()?))
-        .event_capacity(65536)
-        .build()
-        .await?;
-    println!("listening: {}", phone.listening().join(", "));
+    let engine = Engine::new(engine.build()?);
 
-    if let Some(aor) = args.get("account") {
-        let mut acc = AccountConfig::new(aor.parse()?).with_register(!args.flag("no-register"));
-        if let Some(pw) = args.get("password") {
-            acc = acc.with_password(pw);
+    let (phone, line) = if cli.mgcp {
+        let (phone, line) = mgcp_phone(&cli, listen, engine).await?;
+        (phone, Some(line))
+    } else {
+        let mut sip = SipConfig::builder()
+            .udp_bind(listen)
+            .user_agent("OpenPhone softphone");
+        if !cli.no_tcp {
+            sip = sip.tcp_bind(listen);
         }
-        if let Some(u) = args.get("username") {
-            acc = acc.with_username(u);
+        let phone = Phone::builder()
+            .stack(SipStack::new(sip.build()))
+            .media_engine(engine)
+            .event_capacity(65536)
+            .build()
+            .await?;
+        println!("listening: {}", phone.listening().join(", "));
+        if let Some(aor) = &cli.account {
+            let mut acc = AccountConfig::new(aor.parse()?).with_register(!cli.no_register);
+            if let Some(pw) = &cli.password {
+                acc = acc.with_password(pw);
+            }
+            if let Some(u) = &cli.username {
+                acc = acc.with_username(u);
+            }
+            if let Some(p) = &cli.proxy {
+                acc = acc.with_outbound_proxy(p);
+            }
+            let acc = phone.add_account(acc)?;
+            println!("account {} added", acc.id());
         }
-        if let Some(p) = args.get("proxy") {
-            acc = acc.with_outbound_proxy(p);
-        }
-        let acc = phone.add_account(acc)?;
-        println!("account {} added", acc.id());
-    }
+        (phone, None)
+    };
 
     let mut current: Option<Call> = None;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -184,10 +315,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     _ => {}
                 }
             }
-            line = lines.next_line(), if stdin_open => {
-                match line {
-                    Ok(Some(line)) => {
-                        if !command(&phone, &mut current, line.trim()) {
+            input = lines.next_line(), if stdin_open => {
+                match input {
+                    Ok(Some(input)) => {
+                        let input = input.trim();
+                        let go_on = match &line {
+                            Some(l) => line_command(&phone, l, &mut current, input),
+                            None => command(&phone, &mut current, input),
+                        };
+                        if !go_on {
                             break;
                         }
                     }
@@ -199,6 +335,63 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     phone.shutdown(Duration::from_secs(3)).await;
     Ok(())
+}
+
+/// Runs one stdin command on an MGCP line; returns false on `quit`.
+fn line_command(phone: &Phone, line: &Account, current: &mut Option<Call>, input: &str) -> bool {
+    let (cmd, rest) = input
+        .split_once(' ')
+        .map(|(a, b)| (a, b.trim()))
+        .unwrap_or((input, ""));
+    let result = match cmd {
+        "offhook" => line.line_event(LineEvent::Hook(HookState::OffHook)),
+        "onhook" => line.line_event(LineEvent::Hook(HookState::OnHook)),
+        // On-hook, or giving up a ringing call the phone was told of.
+        "hangup" => match current.as_ref() {
+            Some(c) => c.hangup(),
+            None => line.line_event(LineEvent::Hook(HookState::OnHook)),
+        },
+        "flash" => line.line_event(LineEvent::Flash),
+        "dial" if rest.is_empty() => {
+            println!("error: dial needs digits");
+            Ok(())
+        }
+        "dial" => {
+            let keypad = || {
+                rest.chars().try_for_each(|d| match LineEvent::digit(d) {
+                    Some(ev) => line.line_event(ev),
+                    None => Err(openphone::Error::Config(format!(
+                        "{d:?} is not a DTMF digit"
+                    ))),
+                })
+            };
+            match current.as_ref() {
+                // In a call: RFC 4733 to the far end when agreed, and the
+                // keys to the call agent; without telephone-event the
+                // stack turns the DTMF into the line's digit events itself.
+                Some(c) => {
+                    let rtp = c
+                        .negotiated_media()
+                        .ok()
+                        .flatten()
+                        .and_then(|m| m.audio().and_then(|a| a.send.clone()))
+                        .is_some_and(|s| s.telephone_event.is_some());
+                    c.send_dtmf(rest)
+                        .and_then(|()| if rtp { keypad() } else { Ok(()) })
+                }
+                None => keypad(),
+            }
+        }
+        "call" if !rest.contains(':') => {
+            let uri = format!("mgcp:{rest}");
+            return command(phone, current, &format!("call {uri}"));
+        }
+        _ => return command(phone, current, input),
+    };
+    if let Err(e) = result {
+        println!("error: {cmd}: {e}");
+    }
+    true
 }
 
 fn print_event(ev: &PhoneEvent) {

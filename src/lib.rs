@@ -9,7 +9,7 @@
 //! | `sip` (default) | the SIP stack: [`sip::SipStack`] |
 //! | `wav` (default) | WAV file audio source and sink in [`hal`] |
 //! | `opus`, `speex` | those codecs in the media engine |
-//! | `mgcp` | the MGCP message layer, transactions and call agent: the `mgcp` module (the endpoint role for the `Phone` is still to come) |
+//! | `mgcp` | the MGCP stack, the `mgcp` module: messages, transactions, the call agent, and the endpoint role `mgcp::MgcpStack` (the phone as an MGCP line, scheme `mgcp:`) |
 //! | `h323`, `alsa`, `tls`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
 //!
 //! ```no_run

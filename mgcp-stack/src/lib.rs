@@ -19,6 +19,11 @@
 //!   their gateways, connections created, modified and deleted (with their
 //!   final statistics), notification requests with digit maps, and the
 //!   gateways' Notify, DeleteConnection and RestartInProgress commands;
+//! * [`endpoint`] — the endpoint role ([`endpoint::Endpoint`]): the phone
+//!   as lines of a residential gateway (line, DTMF and generic packages),
+//!   with digit maps, signals, NTFY, connections through the SAL's media
+//!   port, audits and RSIP; [`MgcpStack`] is its tokio driver, the
+//!   `openphone_sal::Stack` a `Phone` is built with (scheme `mgcp`);
 //! * [`restart`] — the endpoint's restart procedures (§4.4): the first
 //!   RestartInProgress after a random delay, the disconnected procedure
 //!   with its doubling timer, redirection to another call agent, graceful
@@ -26,6 +31,11 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod endpoint;
 pub mod message;
 pub mod restart;
 pub mod transaction;
+
+mod driver;
+
+pub use driver::{BoundAddr, MgcpConfig, MgcpStack, DEFAULT_GATEWAY_PORT};

@@ -103,6 +103,10 @@ struct Cli {
     /// IP address for RTP (default the listening address).
     #[arg(long)]
     rtp_ip: Option<IpAddr>,
+    /// RTP ports to pick from at random, LO-HI (default 16384-32767), e.g.
+    /// to keep clear of a peer's fixed range.
+    #[arg(long, value_name = "LO-HI", value_parser = parse_port_range)]
+    rtp_ports: Option<(u16, u16)>,
     /// Do not register the SIP account.
     #[arg(long, conflicts_with = "mgcp")]
     no_register: bool,
@@ -124,6 +128,19 @@ struct Cli {
     /// MGCP: the endpoint's domain (default the listening IP in brackets).
     #[arg(long, requires = "mgcp")]
     domain: Option<String>,
+}
+
+/// `LO-HI` with room for at least one RTP/RTCP pair.
+fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?}: expected LO-HI, e.g. 30000-39999"))?;
+    let lo: u16 = lo.trim().parse().map_err(|e| format!("{lo:?}: {e}"))?;
+    let hi: u16 = hi.trim().parse().map_err(|e| format!("{hi:?}: {e}"))?;
+    if lo >= hi || hi == u16::MAX {
+        return Err(format!("{lo}-{hi}: need LO < HI below 65535"));
+    }
+    Ok((lo, hi))
 }
 
 #[tokio::main]
@@ -240,6 +257,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut engine = EngineConfig::builder()
         .bind_ip(rtp_ip)
         .audio_factory(factory);
+    if let Some((lo, hi)) = cli.rtp_ports {
+        engine = engine.port_range(lo, hi);
+    }
     if cli.g726_packing == Some(Packing::Aal2) {
         let mut registry = CodecRegistry::with_builtin();
         registry.set_g726_packing(G726Packing::Aal2);

@@ -77,3 +77,11 @@ fn kamailio_auth_baresip_calls_softphone() {
 fn kamailio_wrong_password_fails_cleanly() {
     run_script("kamailio_wrong_password.sh", &[]);
 }
+
+/// Our MGCP call agent (`mgcp-agent`) connects two `softphone --mgcp` lines:
+/// off-hook, digits, ringing with caller-ID, ringback, answer, audio both
+/// ways (audio judge), on-hook; tshark finds no malformed MGCP frame.
+#[test]
+fn mgcp_agent_connects_two_softphone_lines() {
+    run_script("mgcp_lines.sh", &[]);
+}

@@ -69,8 +69,23 @@ kill -INT "$CAP" 2>/dev/null; wait "$CAP" 2>/dev/null
 
 [ -s l1.wav ] || fail "1001 recorded nothing"
 [ -s l2.wav ] || fail "1002 recorded nothing"
-# RTP as tshark sees it: 1001 -> 1002 and back, by the softphones' ports.
-read -r pt12 n12 <<<"$(rtp_audio_count call.pcapng "udp.dstport>=21000 && udp.dstport<=21999 && rtp.p_type==0 && udp.srcport==$(tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y rtp -T fields -e udp.srcport 2>/dev/null | head -1)")"
+# RTP per direction, by the destination each line printed for its media
+# (`event: media ... -> 127.0.0.1:PORT`).
+port_of() { grep -m1 '^event: media' "$1" | grep -oE '127\.0\.0\.1:[0-9]+' | head -1 | cut -d: -f2; }
+TO2=$(port_of l1.log); TO1=$(port_of l2.log)
+[ -n "$TO1" ] && [ -n "$TO2" ] || fail "no media address in the softphones' logs"
+read -r pt12 n12 <<<"$(rtp_audio_count call.pcapng "udp.dstport==$TO2")"
+read -r pt21 n21 <<<"$(rtp_audio_count call.pcapng "udp.dstport==$TO1")"
+# Each direction's span in the capture: the callee's connection is sendrecv
+# from its CRCX, so its media starts while it rings; the count is judged
+# against the span of its own packets (gaps are the audio judge's business).
+span() { tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && rtp.p_type==$2 && udp.dstport==$1" \
+  -T fields -e frame.time_relative 2>/dev/null | awk 'NR==1{a=$1} {b=$1} END{printf "%.3f\n", b-a+0.02}'; }
+S12=$(span "$TO2" "$pt12"); S21=$(span "$TO1" "$pt21")
+echo "---- call steps"
+grep -E '^event:' l1.log | sed 's/^/1001 /' | head -20
+grep -E '^event:' l2.log | sed 's/^/1002 /' | head -20
+grep -vE '^\s*$' agent.log | head -30
 MALFORMED=$(tshark -r call.pcapng -d "udp.port==$CA,mgcp" -d "udp.port==$L1,mgcp" -d "udp.port==$L2,mgcp" \
   -Y "mgcp && (_ws.malformed || _ws.expert.severity >= error)" 2>/dev/null | wc -l)
 FRAMES=$(tshark -r call.pcapng -d "udp.port==$CA,mgcp" -d "udp.port==$L1,mgcp" -d "udp.port==$L2,mgcp" \
@@ -80,6 +95,11 @@ SECS=$(echo "$T1 - $T0" | bc)
 OK=1
 [ "$FRAMES" -ge 20 ] || { echo "too few MGCP frames"; OK=0; }
 [ "$MALFORMED" = 0 ] || { echo "malformed MGCP frames"; OK=0; }
+judge_packets "1001->1002 PT$pt12" "$n12" "$S12" || OK=0
+judge_packets "1002->1001 PT$pt21" "$n21" "$S21" || OK=0
+# Both directions flowed for the whole answered call.
+awk -v a="$S12" -v b="$S21" -v c="$SECS" 'BEGIN { exit !(a >= c - 0.3 && b >= c - 0.3) }' \
+  || { echo "RTP spans $S12 s / $S21 s shorter than the call ($SECS s)"; OK=0; }
 judge_tone "1001 heard 1002" l1.wav 600 || OK=0
 judge_tone "1002 heard 1001" l2.wav 1000 || OK=0
 [ "$OK" = 1 ] || fail "a judgement failed"

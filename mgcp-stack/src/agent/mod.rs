@@ -211,6 +211,15 @@ impl CallAgent {
         Ok(self.layer.send_command(now, to, command)?)
     }
 
+    /// Stops retransmitting command `id` (no event will come for it).
+    /// For a NotificationRequest that a newer one to the same endpoint
+    /// replaces: a retransmission of the old one reaching the endpoint
+    /// after the new one would replace the new one (RFC 3435 §4.3: each
+    /// RQNT replaces the previous request). True if it was outstanding.
+    pub fn abandon(&mut self, id: TransactionId) -> bool {
+        self.layer.abandon(id)
+    }
+
     fn command(verb: Verb, endpoint: &EndpointName) -> Command {
         Command::new(verb, TransactionId::FIRST, endpoint.clone())
     }

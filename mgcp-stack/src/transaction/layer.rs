@@ -150,6 +150,14 @@ impl TransactionLayer {
         Ok(id)
     }
 
+    /// Stops retransmitting command `id` and forgets it: its result no
+    /// longer matters (a newer command replaced it). A response that still
+    /// comes is treated as one to an unknown transaction. True if it was
+    /// outstanding.
+    pub fn abandon(&mut self, id: TransactionId) -> bool {
+        self.outgoing.remove(&id).is_some()
+    }
+
     /// Answers a peer's command. A provisional code (`100`, `101`) may come
     /// first; the final response after one asks for a `000`
     /// acknowledgement (an empty `K:` is added) and is retransmitted until

@@ -371,3 +371,34 @@ fn ids_wrap_and_skip_those_in_flight() {
     let r = TransactionLayer::with_random_first_id(TransactionConfig::default());
     assert_eq!(r.outgoing_len(), 0);
 }
+
+#[test]
+fn an_abandoned_command_is_not_retransmitted_and_its_late_response_is_ignored() {
+    let mut p = Pair::new();
+    let id = p.agent.send_command(p.at(0), addr(GW), auep()).unwrap();
+    let first = drain(&mut p.agent);
+    assert_eq!(first.len(), 1);
+    assert!(p.agent.abandon(id));
+    assert!(!p.agent.abandon(id), "abandoned twice");
+    // Well past the first retransmission timer: nothing goes out.
+    for ms in [250, 600, 1_500, 4_000] {
+        p.agent.handle_timeout(p.at(ms));
+        assert!(drain(&mut p.agent).is_empty(), "retransmitted at {ms} ms");
+    }
+    assert_eq!(p.agent.outgoing_len(), 0);
+    // The gateway answers the original after all: no event for it.
+    p.gw.handle_datagram(p.at(4_000), addr(AGENT), &first[0].bytes);
+    let Some(TransactionEvent::Command { from, command }) = p.gw.poll_event() else {
+        panic!("the gateway got no command");
+    };
+    p.gw.respond(
+        p.at(4_000),
+        from,
+        Response::new(ReturnCode::OK, command.transaction_id),
+    )
+    .unwrap();
+    for t in drain(&mut p.gw) {
+        p.agent.handle_datagram(p.at(4_001), addr(GW), &t.bytes);
+    }
+    assert!(p.agent.poll_event().is_none());
+}

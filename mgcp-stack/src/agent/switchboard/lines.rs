@@ -45,6 +45,15 @@ impl Switchboard {
         request: NotificationRequest,
     ) {
         let endpoint = self.endpoint(i);
+        // The previous request, if still unanswered, must not be
+        // retransmitted after this one: arriving later it would replace it
+        // (an RQNT sent at start before a line listened once stopped that
+        // line's ringing, retransmitted mid-call).
+        if let Some(old) = self.lines[i].request.take() {
+            if self.agent.abandon(old) {
+                self.pending.remove(&old);
+            }
+        }
         match self.agent.request_notification(now, &endpoint, request) {
             Ok((tid, _)) => {
                 self.lines[i].request = Some(tid);

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use openphone_hal::line::{Country, Tone, TonePlan, ToneSpec};
 use openphone_hal::{AudioSink, AudioSource, NullSink, NullSource};
 use openphone_sal::{CallId, MediaError};
 
@@ -48,6 +49,7 @@ pub struct EngineConfig {
     pub(crate) cname: Option<String>,
     pub(crate) audio: AudioFactory,
     pub(crate) registry: Arc<CodecRegistry>,
+    pub(crate) call_waiting_tone: ToneSpec,
 }
 
 impl fmt::Debug for EngineConfig {
@@ -143,6 +145,9 @@ impl Default for EngineConfigBuilder {
                 cname: None,
                 audio,
                 registry: Arc::new(CodecRegistry::with_builtin()),
+                call_waiting_tone: TonePlan::for_country(Country::Us)
+                    .tone(Tone::CallWaiting)
+                    .clone(),
             },
             registry: None,
         }
@@ -224,7 +229,16 @@ impl EngineConfigBuilder {
         self.cfg.cname = Some(cname.into());
         self
     }
-    /// Opens each call's audio devices.
+    /// The tone the local user hears while a call waits (default: the
+    /// US plan's call-waiting tone; see `openphone_hal::line::TonePlan`).
+    pub fn call_waiting_tone(mut self, tone: ToneSpec) -> Self {
+        self.cfg.call_waiting_tone = tone;
+        self
+    }
+    /// Opens each call's audio devices. While calls share the local device
+    /// (a local conference, call waiting) the mixer opens it once through
+    /// this factory, with the id of the call that started the sharing, and
+    /// the calls' own devices are closed.
     pub fn audio_factory(mut self, f: AudioFactory) -> Self {
         self.cfg.audio = f;
         self

@@ -201,6 +201,15 @@ impl Inner {
             waiting,
             replaces,
         });
+        drop(t);
+        if waiting {
+            // The local user hears the call-waiting tone over the call in
+            // progress, where the engine can mix one (no phone lock held:
+            // the engine may open the audio device).
+            if let Err(e) = self.media.engine().and_then(|e| e.call_waiting(call, true)) {
+                debug!(error = %e, "no call-waiting tone");
+            }
+        }
     }
 
     fn command_failed(&self, call: Option<CallId>, operation: Operation, reason: Reason) {

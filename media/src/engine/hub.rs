@@ -65,7 +65,9 @@ pub(crate) fn party_config(rate: u32, packet_time: Duration) -> Result<PartyConf
         )));
     }
     if !(crate::mixer::MIN_RATE..=crate::mixer::MAX_RATE).contains(&rate) {
-        return Err(MediaError::Other(format!("{rate} Hz audio cannot be mixed")));
+        return Err(MediaError::Other(format!(
+            "{rate} Hz audio cannot be mixed"
+        )));
     }
     Ok(cfg)
 }
@@ -134,8 +136,8 @@ impl HubCore {
         let mixer_err = |e: MixerError| MediaError::Other(format!("mixer: {e}"));
         let rate = sink.sample_rate();
         let local_cfg = PartyConfig::new(rate, TICK_MS);
-        let mixer = Mixer::new(MixerConfig::new(local_cfg).with_tick_ms(TICK_MS))
-            .map_err(mixer_err)?;
+        let mixer =
+            Mixer::new(MixerConfig::new(local_cfg).with_tick_ms(TICK_MS)).map_err(mixer_err)?;
         let src_rate = source.sample_rate();
         let raw_len = (u64::from(src_rate) * u64::from(TICK_MS) / 1000) as usize;
         let mic_rs = if src_rate != rate {
@@ -147,7 +149,9 @@ impl HubCore {
             None
         };
         let frame = local_cfg.frame_len();
-        let mic_len = mic_rs.as_ref().map_or(frame, |r| r.max_output_len().max(frame));
+        let mic_len = mic_rs
+            .as_ref()
+            .map_or(frame, |r| r.max_output_len().max(frame));
         Ok(HubCore {
             mixer,
             members: Vec::with_capacity(8),
@@ -234,8 +238,7 @@ impl HubCore {
             return;
         }
         for m in &mut self.members {
-            if matches!(self.mixer.pull(m.party, &mut m.buf), Ok(true))
-                && !m.link.down.push(&m.buf)
+            if matches!(self.mixer.pull(m.party, &mut m.buf), Ok(true)) && !m.link.down.push(&m.buf)
             {
                 m.dropped += 1;
             }
@@ -270,8 +273,7 @@ impl HubCore {
                 }
             }
             None => {
-                if let (Some(d), Some(s)) = (self.mic.get_mut(..frame), self.mic_raw.get(..frame))
-                {
+                if let (Some(d), Some(s)) = (self.mic.get_mut(..frame), self.mic_raw.get(..frame)) {
                     d.copy_from_slice(s);
                 }
             }
@@ -283,7 +285,9 @@ impl HubCore {
         let local = self.mixer.local();
         let now = (
             self.local.master_db.load(),
-            self.local.mic_muted.load(std::sync::atomic::Ordering::Relaxed),
+            self.local
+                .mic_muted
+                .load(std::sync::atomic::Ordering::Relaxed),
         );
         if self.local_applied != Some(now) {
             let _ = self.mixer.set_listen_volume(local, now.0);

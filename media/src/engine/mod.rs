@@ -23,11 +23,33 @@
 //! *send* to that learned address (for peers behind NAT). Statistics are
 //! published after every tick through atomics, read without a lock.
 //!
+//! # Calls sharing the local device
+//!
+//! A call plays on devices of its own (from the audio factory) until it
+//! shares the local device with others: [`MediaEngine::join`] (the phone's
+//! `conference`) puts calls into one mix, where each hears the others and
+//! the local user, never itself, and the local user hears them all;
+//! [`MediaEngine::split`] takes one back to a device of its own;
+//! [`MediaEngine::call_waiting`] moves the running calls into the mix and
+//! plays the call-waiting tone ([`EngineConfigBuilder::call_waiting_tone`])
+//! to the local user until the new call's media starts or ends. While the
+//! mix owns the local device, calls that start join it; a call we hold
+//! (our media not receiving) is neither heard nor hears. The mix runs on a
+//! thread of its own with the [`crate::mixer::Mixer`] and the device (one
+//! 20 ms tick: microphone in, mix, each call its frame, speaker out); each
+//! mixed call's task exchanges one frame per packet time with it through
+//! two lock-free rings, so device calls stay off the async runtime and the
+//! steady state allocates nothing. Mixed calls need a packet time that is a
+//! multiple of 20 ms. Volumes and mutes ([`Engine::set_call_volume`],
+//! [`Engine::set_call_muted`], [`Engine::set_master_volume`],
+//! [`Engine::set_microphone_muted`]) apply on either path.
+//!
 //! Not implemented (reported, not faked): SRTP/ZRTP, sending comfort noise
 //! (received CN is played), RFC 4733 long-event segmentation (events are
 //! capped at 8 s), playing received codecs whose sample rate differs from
 //! the send codec's (their packets are dropped), a driver running many
-//! sessions per thread (issue "Media engine v2", next step).
+//! sessions per thread (issue "Media engine v2", next step), music on hold
+//! from the mix (the mixer has it; the engine does not feed it yet).
 //!
 //! ```no_run
 //! use std::sync::Arc;

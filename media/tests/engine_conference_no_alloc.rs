@@ -74,7 +74,10 @@ fn negotiated(local: &MediaDescription, remote: &MediaDescription) -> Negotiated
     )
 }
 
-fn engine(sink: Option<(Arc<AtomicBool>, Arc<Mutex<Vec<u64>>>)>) -> Engine {
+/// The probe's switch and its record.
+type ProbeState = (Arc<AtomicBool>, Arc<Mutex<Vec<u64>>>);
+
+fn engine(sink: Option<ProbeState>) -> Engine {
     let cfg = EngineConfig::builder()
         .bind_ip("127.0.0.1".parse().unwrap())
         .port_range(48100, 48999)

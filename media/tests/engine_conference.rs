@@ -5,7 +5,8 @@
 //! (L 500 Hz, B 1100 Hz, C 1700 Hz), so B must hear C and L but not itself,
 //! C must hear B and L but not itself, and L's speaker B and C but not L.
 //! Then the controls (mute, per-call volume), `split`, and call waiting
-//! (the tone mixed over a call, hold, answering the second call).
+//! (the tone mixed over a call, hold, answering the second call), and a
+//! conference of a G.711 (8 kHz) and a G.722 (16 kHz) call.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,6 +34,10 @@ const TOL: f32 = 5.0;
 type Opened = Arc<Mutex<Vec<(CallId, MemoryHandle)>>>;
 
 fn engine(tone_hz: f32, opened: Opened) -> Engine {
+    engine_with(tone_hz, opened, &["PCMU"])
+}
+
+fn engine_with(tone_hz: f32, opened: Opened, codecs: &[&str]) -> Engine {
     let mut cw = TonePlan::for_country(Country::Us)
         .tone(Tone::CallWaiting)
         .clone();
@@ -43,7 +48,7 @@ fn engine(tone_hz: f32, opened: Opened) -> Engine {
     let cfg = EngineConfig::builder()
         .bind_ip("127.0.0.1".parse().unwrap())
         .port_range(48100, 48999)
-        .codecs(["PCMU"])
+        .codecs(codecs.iter().copied())
         .call_waiting_tone(cw)
         .audio_factory(Arc::new(move |call| {
             let src: Box<dyn AudioSource> = Box::new(ToneSource::new(RATE, tone_hz, 0.25));
@@ -74,11 +79,20 @@ fn negotiated(
     remote: &MediaDescription,
     dir: MediaDirection,
 ) -> NegotiatedMedia {
+    negotiated_codec(local, remote, dir, "PCMU")
+}
+
+fn negotiated_codec(
+    local: &MediaDescription,
+    remote: &MediaDescription,
+    dir: MediaDirection,
+    name: &str,
+) -> NegotiatedMedia {
     let (l, r) = (local.audio().unwrap(), remote.audio().unwrap());
     let codec = r
         .codecs
         .iter()
-        .find(|c| c.encoding.eq_ignore_ascii_case("PCMU"))
+        .find(|c| c.encoding.eq_ignore_ascii_case(name))
         .cloned()
         .unwrap();
     let pt = codec.payload_type.unwrap();
@@ -108,14 +122,16 @@ struct Leg {
 }
 
 fn connect(a: &Engine, b: &Engine) -> Leg {
+    connect_with(a, b, "PCMU")
+}
+
+fn connect_with(a: &Engine, b: &Engine, codec: &str) -> Leg {
     let (call, mut ours) = session(a);
     let (_, mut theirs) = session(b);
     let (o, t) = (ours.local_description(), theirs.local_description());
-    ours.apply(&negotiated(&o, &t, MediaDirection::SendRecv))
-        .unwrap();
-    theirs
-        .apply(&negotiated(&t, &o, MediaDirection::SendRecv))
-        .unwrap();
+    let dir = MediaDirection::SendRecv;
+    ours.apply(&negotiated_codec(&o, &t, dir, codec)).unwrap();
+    theirs.apply(&negotiated_codec(&t, &o, dir, codec)).unwrap();
     Leg { call, ours, theirs }
 }
 
@@ -330,4 +346,28 @@ async fn call_waiting_tone_then_hold_and_answer() {
     lb.ours.stop();
     c_leg.ours.stop();
     assert!(!l.is_device_shared());
+}
+
+/// A G.711 call (8 kHz) and a G.722 call (16 kHz) in one conference: the
+/// mixer resamples, and each still hears the other and the local user but
+/// not itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conference_across_sample_rates() {
+    let (lo, bo, co): (Opened, Opened, Opened) = Default::default();
+    let (l, b, c) = (
+        engine_with(L_HZ, lo.clone(), &["PCMU", "G722"]),
+        engine_with(B_HZ, bo.clone(), &["PCMU"]),
+        engine_with(C_HZ, co.clone(), &["G722"]),
+    );
+    let lb = connect_with(&l, &b, "PCMU");
+    let lc = connect_with(&l, &c, "G722");
+    let (b_hears, c_hears) = (last_opened(&bo, None), last_opened(&co, None));
+    l.join(&[lb.call, lc.call]).unwrap();
+    let speaker = last_opened(&lo, Some(lb.call));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let w = window(&[&b_hears, &c_hears, &speaker], 1200).await;
+    hears("B (G.711)", &w[0], &[C_HZ, L_HZ], &[B_HZ]);
+    hears("C (G.722)", &w[1], &[B_HZ, L_HZ], &[C_HZ]);
+    hears("local speaker", &w[2], &[B_HZ, C_HZ], &[L_HZ]);
+    drop((lb, lc));
 }

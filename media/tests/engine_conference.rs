@@ -305,8 +305,8 @@ async fn call_waiting_tone_then_hold_and_answer() {
     // The tone is the local user's alone.
     hears("B, waiting", &w[1], &[L_HZ], &[CW_HZ]);
 
-    // Answer holding B: the tone stops, L talks to C, B hears nothing.
-    lb.hold(true);
+    // Answer C: the tone stops and B is parked at once (held in the mix
+    // before any hold is signalled): L talks to C, B hears nothing.
     let (_, mut c_theirs) = session(&c);
     let (o, t) = (c_ours.local_description(), c_theirs.local_description());
     c_ours
@@ -320,27 +320,44 @@ async fn call_waiting_tone_then_hold_and_answer() {
     both.sort();
     assert_eq!(l.mixed_calls(), both);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let w = window(&[&speaker, &b_hears, &c_hears], 1000).await;
+    let w = window(&[&speaker, &b_hears, &c_hears], 800).await;
     hears("speaker, answered", &w[0], &[C_HZ], &[B_HZ, CW_HZ, L_HZ]);
     hears("C, answered", &w[2], &[L_HZ], &[B_HZ, CW_HZ, C_HZ]);
+    assert!(
+        openphone_hal::analysis::rms(&w[1]) < 50.0,
+        "parked B hears silence"
+    );
+    // The hold is signalled: nothing changes.
+    lb.hold(true);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let w = window(&[&speaker, &b_hears], 800).await;
+    hears("speaker, B held", &w[0], &[C_HZ], &[B_HZ, L_HZ]);
     assert!(
         openphone_hal::analysis::rms(&w[1]) < 50.0,
         "held B hears silence"
     );
 
     // Swap: hold C, resume B.
-    let c_leg = Leg {
+    let mut c_leg = Leg {
         call: c_call,
         ours: c_ours,
         theirs: c_theirs,
     };
-    let mut c_leg = c_leg;
     c_leg.hold(true);
     lb.hold(false);
     tokio::time::sleep(Duration::from_millis(400)).await;
     let w = window(&[&speaker, &b_hears], 1000).await;
     hears("speaker, swapped", &w[0], &[B_HZ], &[C_HZ, L_HZ]);
     hears("B, swapped", &w[1], &[L_HZ], &[C_HZ]);
+
+    // Conferencing all three: nobody parked or held any more.
+    c_leg.hold(false);
+    l.join(&[lb.call, c_call]).unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let w = window(&[&speaker, &b_hears, &c_hears], 1000).await;
+    hears("speaker, 3-way", &w[0], &[B_HZ, C_HZ], &[L_HZ]);
+    hears("B, 3-way", &w[1], &[L_HZ, C_HZ], &[B_HZ]);
+    hears("C, 3-way", &w[2], &[L_HZ, B_HZ], &[C_HZ]);
 
     // Both calls end: the device is no longer shared.
     lb.ours.stop();

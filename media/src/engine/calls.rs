@@ -9,7 +9,9 @@
 //!   the local device through the audio factory (with the first call's id).
 //! * Call waiting moves every running call into the mix (so the tone and
 //!   the calls share the device) and plays the tone until the waiting call
-//!   starts its media (answered) or ends.
+//!   starts its media (answered) or ends. Answering it *parks* the calls
+//!   already mixed (held in the mix at once, whatever the signalling does)
+//!   until each is resumed from hold or conferenced with `join`.
 //! * `split` moves a call back to a device of its own.
 //! * The hub stops, closing the local device, when no call is left in it
 //!   and no tone plays.
@@ -18,6 +20,7 @@
 //! heard nor hears; every other call in the mix hears the others.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use openphone_hal::line::ToneSpec;
@@ -126,10 +129,17 @@ impl Calls {
         let mut st = self.state();
         let st = &mut *st;
         if st.waiting == Some(call) {
-            // The waiting call is answered: the tone has done its job.
+            // The waiting call is answered: the tone has done its job, and
+            // the calls in the mix are held there at once, before any hold
+            // is negotiated, so the two callers never hear each other.
             st.waiting = None;
             if let Some(hub) = &st.hub {
                 hub.send(HubCmd::Tone(None));
+            }
+            for (id, e) in &st.calls {
+                if *id != call && e.running.as_ref().is_some_and(|r| r.mixed) {
+                    e.controls.parked.store(true, Relaxed);
+                }
             }
         }
         let entry = st.calls.get_mut(&call)?;
@@ -246,6 +256,12 @@ impl Calls {
         let Some(hub) = &st.hub else {
             return Ok(());
         };
+        // Conferencing is the user's word: parked calls join in.
+        for call in calls {
+            if let Some(e) = st.calls.get(call) {
+                e.controls.parked.store(false, Relaxed);
+            }
+        }
         for (call, cfg) in moves {
             let Some(entry) = st.calls.get_mut(&call) else {
                 continue;

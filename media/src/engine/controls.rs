@@ -36,6 +36,11 @@ pub(crate) struct CallControls {
     /// We hold the call (its media does not receive): it is neither heard
     /// nor hears the conference. Written by the call's task.
     pub(crate) held: AtomicBool,
+    /// Held in the mix by the engine, not (yet) by signalling: set on the
+    /// calls already mixed when a waiting call is answered, so the new
+    /// caller and the old one never hear each other while the hold is
+    /// negotiated; cleared when the call is resumed or conferenced.
+    pub(crate) parked: AtomicBool,
 }
 
 /// The local user's controls.

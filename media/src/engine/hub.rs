@@ -299,7 +299,7 @@ impl HubCore {
             let c = Applied {
                 volume_db: m.controls.volume_db.load(),
                 muted: m.controls.muted.load(Relaxed),
-                held: m.controls.held.load(Relaxed),
+                held: m.controls.held.load(Relaxed) || m.controls.parked.load(Relaxed),
             };
             if m.applied != Some(c) {
                 let _ = self.mixer.set_volume(m.party, c.volume_db);

@@ -32,7 +32,9 @@
 //! [`MediaEngine::split`] takes one back to a device of its own;
 //! [`MediaEngine::call_waiting`] moves the running calls into the mix and
 //! plays the call-waiting tone ([`EngineConfigBuilder::call_waiting_tone`])
-//! to the local user until the new call's media starts or ends. While the
+//! to the local user until the new call's media starts or ends; answering
+//! it parks the calls already mixed (held in the mix at once, before any
+//! hold is signalled) until each is resumed or conferenced. While the
 //! mix owns the local device, calls that start join it; a call we hold
 //! (our media not receiving) is neither heard nor hears. The mix runs on a
 //! thread of its own with the [`crate::mixer::Mixer`] and the device (one

@@ -221,9 +221,12 @@ impl Task {
     fn apply(&mut self, plan: MediaPlan, now: Instant) {
         let old = self.session.audio_format();
         self.session.apply_plan(now, plan);
-        // Our hold (not receiving) takes the call out of the mix's hearing.
+        // Our hold (not receiving) takes the call out of the mix's hearing;
+        // resuming it also ends a park (see `super::calls`).
         let held = !self.session.direction().receives();
-        self.controls.held.store(held, Relaxed);
+        if self.controls.held.swap(held, Relaxed) && !held {
+            self.controls.parked.store(false, Relaxed);
+        }
         let new = self.session.audio_format();
         if new != old {
             if let AudioPath::Own(devices) = &mut self.audio {

@@ -29,7 +29,9 @@ const TOL: f32 = 5.0;
 
 type Opened = Arc<Mutex<Vec<(CallId, MemoryHandle)>>>;
 
-fn engine(tone_hz: f32, opened: Opened) -> Engine {
+/// `shared`: the factory's device is the one local device every call
+/// shares (`EngineConfigBuilder::shared_device`).
+fn engine(tone_hz: f32, opened: Opened, shared: bool) -> Engine {
     let mut cw = TonePlan::for_country(Country::Us)
         .tone(Tone::CallWaiting)
         .clone();
@@ -42,6 +44,7 @@ fn engine(tone_hz: f32, opened: Opened) -> Engine {
         .port_range(49100, 49999)
         .codecs(["PCMU"])
         .call_waiting_tone(cw)
+        .shared_device(shared)
         .audio_factory(Arc::new(move |call| {
             let src: Box<dyn AudioSource> = Box::new(ToneSource::new(RATE, tone_hz, 0.25));
             let sink = MemorySink::new(RATE);
@@ -142,10 +145,10 @@ fn hears(who: &str, pcm: &[i16], present: &[f32], absent: &[f32]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_conference_and_split() {
     let (lo, bo, co): (Opened, Opened, Opened) = Default::default();
-    let l_engine = engine(L_HZ, lo.clone());
+    let l_engine = engine(L_HZ, lo.clone(), false);
     let (l, _) = phone(l_engine.clone()).await;
-    let (b, b_uri) = phone(engine(B_HZ, bo.clone())).await;
-    let (c, c_uri) = phone(engine(C_HZ, co.clone())).await;
+    let (b, b_uri) = phone(engine(B_HZ, bo.clone(), false)).await;
+    let (c, c_uri) = phone(engine(C_HZ, co.clone(), false)).await;
     let (ab, ac) = (auto_answer(&b), auto_answer(&c));
 
     let to_b = l.call(&b_uri).unwrap();
@@ -190,10 +193,10 @@ async fn phone_conference_and_split() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_call_waiting_tone_and_answer_holding_others() {
     let (lo, bo, co): (Opened, Opened, Opened) = Default::default();
-    let l_engine = engine(L_HZ, lo.clone());
+    let l_engine = engine(L_HZ, lo.clone(), true);
     let (l, l_uri) = phone(l_engine.clone()).await;
-    let (b, b_uri) = phone(engine(B_HZ, bo.clone())).await;
-    let (c, _) = phone(engine(C_HZ, co.clone())).await;
+    let (b, b_uri) = phone(engine(B_HZ, bo.clone(), false)).await;
+    let (c, _) = phone(engine(C_HZ, co.clone(), false)).await;
     let ab = auto_answer(&b);
 
     let to_b = l.call(&b_uri).unwrap();

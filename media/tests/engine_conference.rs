@@ -34,10 +34,12 @@ const TOL: f32 = 5.0;
 type Opened = Arc<Mutex<Vec<(CallId, MemoryHandle)>>>;
 
 fn engine(tone_hz: f32, opened: Opened) -> Engine {
-    engine_with(tone_hz, opened, &["PCMU"])
+    engine_with(tone_hz, opened, &["PCMU"], false)
 }
 
-fn engine_with(tone_hz: f32, opened: Opened, codecs: &[&str]) -> Engine {
+/// `shared`: the factory's device is the one local device every call
+/// shares ([`EngineConfigBuilder::shared_device`]).
+fn engine_with(tone_hz: f32, opened: Opened, codecs: &[&str], shared: bool) -> Engine {
     let mut cw = TonePlan::for_country(Country::Us)
         .tone(Tone::CallWaiting)
         .clone();
@@ -50,6 +52,7 @@ fn engine_with(tone_hz: f32, opened: Opened, codecs: &[&str]) -> Engine {
         .port_range(48100, 48999)
         .codecs(codecs.iter().copied())
         .call_waiting_tone(cw)
+        .shared_device(shared)
         .audio_factory(Arc::new(move |call| {
             let src: Box<dyn AudioSource> = Box::new(ToneSource::new(RATE, tone_hz, 0.25));
             let sink = MemorySink::new(RATE);
@@ -222,6 +225,10 @@ async fn three_party_conference_each_hears_the_others_never_itself() {
     hears("B before", &w[0], &[L_HZ], &[C_HZ, B_HZ]);
     hears("C before", &w[1], &[L_HZ], &[B_HZ, C_HZ]);
     assert!(!l.is_device_shared());
+    // Calls with devices of their own get no call-waiting tone.
+    let (waiting, _w) = session(&l);
+    assert!(l.call_waiting(waiting, true).is_err());
+    assert!(!l.is_device_shared());
 
     l.join(&[lb.call, lc.call]).unwrap();
     assert!(l.is_device_shared());
@@ -285,20 +292,25 @@ async fn three_party_conference_each_hears_the_others_never_itself() {
 async fn call_waiting_tone_then_hold_and_answer() {
     let (lo, bo, co): (Opened, Opened, Opened) = Default::default();
     let (l, b, c) = (
-        engine(L_HZ, lo.clone()),
+        engine_with(L_HZ, lo.clone(), &["PCMU"], true),
         engine(B_HZ, bo.clone()),
         engine(C_HZ, co.clone()),
     );
     let mut lb = connect(&l, &b);
     let b_hears = last_opened(&bo, None);
+    // The shared device: the mixer's from the first call on.
+    assert!(l.is_device_shared());
+    assert_eq!(l.mixed_calls(), vec![lb.call]);
+    let speaker = last_opened(&lo, Some(lb.call));
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let w = window(&[&speaker, &b_hears], 800).await;
+    hears("speaker, one call", &w[0], &[B_HZ], &[L_HZ, CW_HZ]);
+    hears("B, one call", &w[1], &[L_HZ], &[B_HZ]);
 
     // C calls while L talks to B: L hears B and the waiting tone.
     let (c_call, mut c_ours) = session(&l);
     l.call_waiting(c_call, true).unwrap();
-    assert!(l.is_device_shared());
     assert_eq!(l.mixed_calls(), vec![lb.call]);
-    let speaker = last_opened(&lo, Some(lb.call));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let w = window(&[&speaker, &b_hears], 1000).await;
     hears("speaker, waiting", &w[0], &[B_HZ, CW_HZ], &[L_HZ]);
@@ -372,9 +384,9 @@ async fn call_waiting_tone_then_hold_and_answer() {
 async fn conference_across_sample_rates() {
     let (lo, bo, co): (Opened, Opened, Opened) = Default::default();
     let (l, b, c) = (
-        engine_with(L_HZ, lo.clone(), &["PCMU", "G722"]),
-        engine_with(B_HZ, bo.clone(), &["PCMU"]),
-        engine_with(C_HZ, co.clone(), &["G722"]),
+        engine_with(L_HZ, lo.clone(), &["PCMU", "G722"], false),
+        engine_with(B_HZ, bo.clone(), &["PCMU"], false),
+        engine_with(C_HZ, co.clone(), &["G722"], false),
     );
     let lb = connect_with(&l, &b, "PCMU");
     let lc = connect_with(&l, &c, "G722");

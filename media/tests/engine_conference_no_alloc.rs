@@ -82,6 +82,7 @@ fn engine(sink: Option<ProbeState>) -> Engine {
         .bind_ip("127.0.0.1".parse().unwrap())
         .port_range(48100, 48999)
         .codecs(["PCMU"])
+        .shared_device(sink.is_some())
         .audio_factory(Arc::new(move |_call| {
             let src: Box<dyn AudioSource> = Box::new(ToneSource::new(8000, 700.0, 0.2));
             let sink: Box<dyn AudioSink> = match &sink {

@@ -4,7 +4,9 @@
 //!
 //! Rules:
 //! * A call starts on its own device path (the configured audio factory),
-//!   unless the hub already owns the local device: then it joins the mix.
+//!   unless the hub already owns the local device, or the device is shared
+//!   ([`EngineConfigBuilder::shared_device`](super::EngineConfigBuilder::shared_device)):
+//!   then it joins the mix.
 //! * `join` moves calls into the mix; the hub starts with them, opening
 //!   the local device through the audio factory (with the first call's id).
 //! * Call waiting moves every running call into the mix (so the tone and
@@ -140,6 +142,11 @@ impl Calls {
                 if *id != call && e.running.as_ref().is_some_and(|r| r.mixed) {
                     e.controls.parked.store(true, Relaxed);
                 }
+            }
+        }
+        if self.config.shared_device && st.hub.is_none() {
+            if let Err(e) = self.ensure_hub(st, call) {
+                tracing::warn!(%call, error = %e, "shared device not opened");
             }
         }
         let entry = st.calls.get_mut(&call)?;
@@ -306,6 +313,11 @@ impl Calls {
         waiting: bool,
         tone: &ToneSpec,
     ) -> Result<(), MediaError> {
+        if !self.config.shared_device {
+            return Err(MediaError::Unsupported(
+                "call-waiting tone (each call has devices of its own: EngineConfigBuilder::shared_device)",
+            ));
+        }
         if !waiting {
             let mut st = self.state();
             if st.waiting == Some(call) {

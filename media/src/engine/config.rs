@@ -50,6 +50,7 @@ pub struct EngineConfig {
     pub(crate) audio: AudioFactory,
     pub(crate) registry: Arc<CodecRegistry>,
     pub(crate) call_waiting_tone: ToneSpec,
+    pub(crate) shared_device: bool,
 }
 
 impl fmt::Debug for EngineConfig {
@@ -63,6 +64,7 @@ impl fmt::Debug for EngineConfig {
             .field("rtp_timeout", &self.rtp_timeout)
             .field("jitter", &(self.jitter_min, self.jitter_max))
             .field("symmetric_rtp", &self.symmetric_rtp)
+            .field("shared_device", &self.shared_device)
             .finish_non_exhaustive()
     }
 }
@@ -148,6 +150,7 @@ impl Default for EngineConfigBuilder {
                 call_waiting_tone: TonePlan::for_country(Country::Us)
                     .tone(Tone::CallWaiting)
                     .clone(),
+                shared_device: false,
             },
             registry: None,
         }
@@ -227,6 +230,19 @@ impl EngineConfigBuilder {
     /// RTCP CNAME (default `openphone@<offer ip>`).
     pub fn cname(mut self, cname: impl Into<String>) -> Self {
         self.cfg.cname = Some(cname.into());
+        self
+    }
+    /// Whether the audio factory opens the one local device that every
+    /// call shares (a softphone with a headset). Then every call plays
+    /// through the mixer, which opens the device once: a second call while
+    /// the first is held shares it, a held call is neither heard nor hears,
+    /// and a call arriving while another runs plays the call-waiting tone
+    /// ([`call_waiting_tone`](Self::call_waiting_tone)). Off by default:
+    /// each call has devices of its own (files, per-call streams, a media
+    /// server with many calls) and only an explicit
+    /// [`MediaEngine::join`](openphone_sal::MediaEngine::join) mixes.
+    pub fn shared_device(mut self, on: bool) -> Self {
+        self.cfg.shared_device = on;
         self
     }
     /// The tone the local user hears while a call waits (default: the

@@ -26,11 +26,13 @@
 //! # Calls sharing the local device
 //!
 //! A call plays on devices of its own (from the audio factory) until it
-//! shares the local device with others: [`MediaEngine::join`] (the phone's
+//! shares the local device with others — from the start when the factory
+//! opens the one local device ([`EngineConfigBuilder::shared_device`]): [`MediaEngine::join`] (the phone's
 //! `conference`) puts calls into one mix, where each hears the others and
 //! the local user, never itself, and the local user hears them all;
 //! [`MediaEngine::split`] takes one back to a device of its own;
-//! [`MediaEngine::call_waiting`] moves the running calls into the mix and
+//! with a shared device, [`MediaEngine::call_waiting`] moves the running
+//! calls into the mix and
 //! plays the call-waiting tone ([`EngineConfigBuilder::call_waiting_tone`])
 //! to the local user until the new call's media starts or ends; answering
 //! it parks the calls already mixed (held in the mix at once, before any
@@ -291,9 +293,12 @@ impl MediaEngine for Engine {
         self.calls.split(call)
     }
 
-    /// Plays the configured call-waiting tone to the local user through the
+    /// With a shared device ([`EngineConfigBuilder::shared_device`]), plays
+    /// the configured call-waiting tone to the local user through the
     /// mixer (moving the running calls into it) until `call`'s media starts
-    /// or ends, or `waiting` is false.
+    /// or ends, or `waiting` is false; answering `call` then parks the other
+    /// calls in the mix. Without one, `Unsupported`: each call has devices
+    /// of its own and nothing is mixed unasked.
     fn call_waiting(&self, call: CallId, waiting: bool) -> Result<(), MediaError> {
         self.calls
             .call_waiting(call, waiting, &self.config.call_waiting_tone)

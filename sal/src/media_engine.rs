@@ -82,6 +82,15 @@ pub trait MediaEngine: Send + Sync + 'static {
         let _ = call;
         Err(MediaError::Unsupported("conference mixing"))
     }
+
+    /// `call` arrived while other calls are in progress (`waiting`), or
+    /// waits no longer: an engine with a local mixer plays the
+    /// call-waiting tone to the local user until the call's media starts
+    /// (it is answered) or ends. Engines without a mixer say so.
+    fn call_waiting(&self, call: CallId, waiting: bool) -> Result<(), MediaError> {
+        let _ = (call, waiting);
+        Err(MediaError::Unsupported("call-waiting tone"))
+    }
 }
 
 /// One call's media session.

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use openphone_hal::line::{Country, Tone, TonePlan, ToneSpec};
 use openphone_hal::{AudioSink, AudioSource, NullSink, NullSource};
 use openphone_sal::{CallId, MediaError};
 
@@ -48,6 +49,8 @@ pub struct EngineConfig {
     pub(crate) cname: Option<String>,
     pub(crate) audio: AudioFactory,
     pub(crate) registry: Arc<CodecRegistry>,
+    pub(crate) call_waiting_tone: ToneSpec,
+    pub(crate) shared_device: bool,
 }
 
 impl fmt::Debug for EngineConfig {
@@ -61,6 +64,7 @@ impl fmt::Debug for EngineConfig {
             .field("rtp_timeout", &self.rtp_timeout)
             .field("jitter", &(self.jitter_min, self.jitter_max))
             .field("symmetric_rtp", &self.symmetric_rtp)
+            .field("shared_device", &self.shared_device)
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +147,10 @@ impl Default for EngineConfigBuilder {
                 cname: None,
                 audio,
                 registry: Arc::new(CodecRegistry::with_builtin()),
+                call_waiting_tone: TonePlan::for_country(Country::Us)
+                    .tone(Tone::CallWaiting)
+                    .clone(),
+                shared_device: false,
             },
             registry: None,
         }
@@ -224,7 +232,29 @@ impl EngineConfigBuilder {
         self.cfg.cname = Some(cname.into());
         self
     }
-    /// Opens each call's audio devices.
+    /// Whether the audio factory opens the one local device that every
+    /// call shares (a softphone with a headset). Then every call plays
+    /// through the mixer, which opens the device once: a second call while
+    /// the first is held shares it, a held call is neither heard nor hears,
+    /// and a call arriving while another runs plays the call-waiting tone
+    /// ([`call_waiting_tone`](Self::call_waiting_tone)). Off by default:
+    /// each call has devices of its own (files, per-call streams, a media
+    /// server with many calls) and only an explicit
+    /// [`MediaEngine::join`](openphone_sal::MediaEngine::join) mixes.
+    pub fn shared_device(mut self, on: bool) -> Self {
+        self.cfg.shared_device = on;
+        self
+    }
+    /// The tone the local user hears while a call waits (default: the
+    /// US plan's call-waiting tone; see `openphone_hal::line::TonePlan`).
+    pub fn call_waiting_tone(mut self, tone: ToneSpec) -> Self {
+        self.cfg.call_waiting_tone = tone;
+        self
+    }
+    /// Opens each call's audio devices. While calls share the local device
+    /// (a local conference, call waiting) the mixer opens it once through
+    /// this factory, with the id of the call that started the sharing, and
+    /// the calls' own devices are closed.
     pub fn audio_factory(mut self, f: AudioFactory) -> Self {
         self.cfg.audio = f;
         self

@@ -86,9 +86,10 @@ impl Devices {
         Ok(())
     }
 
-    /// Reads one packet time from the source, at the codec rate. The flag
-    /// is true the first time the source reports its end.
-    pub fn capture(&mut self) -> (&[i16], bool) {
+    /// Reads one packet time from the source, at the codec rate (silence
+    /// when `muted`: the source is still read, so it keeps its pace). The
+    /// flag is true the first time the source reports its end.
+    pub fn capture(&mut self, muted: bool) -> (&[i16], bool) {
         let n = self.play_pcm.len();
         let mut ended_now = false;
         match self.source.read(&mut self.src_pcm) {
@@ -117,6 +118,9 @@ impl Devices {
                     dst.copy_from_slice(src);
                 }
             }
+        }
+        if muted {
+            self.send_pcm.fill(0);
         }
         (self.send_pcm.get(..n).unwrap_or_default(), ended_now)
     }

@@ -23,11 +23,37 @@
 //! *send* to that learned address (for peers behind NAT). Statistics are
 //! published after every tick through atomics, read without a lock.
 //!
+//! # Calls sharing the local device
+//!
+//! A call plays on devices of its own (from the audio factory) until it
+//! shares the local device with others — from the start when the factory
+//! opens the one local device ([`EngineConfigBuilder::shared_device`]): [`MediaEngine::join`] (the phone's
+//! `conference`) puts calls into one mix, where each hears the others and
+//! the local user, never itself, and the local user hears them all;
+//! [`MediaEngine::split`] takes one back to a device of its own;
+//! with a shared device, [`MediaEngine::call_waiting`] moves the running
+//! calls into the mix and
+//! plays the call-waiting tone ([`EngineConfigBuilder::call_waiting_tone`])
+//! to the local user until the new call's media starts or ends; answering
+//! it parks the calls already mixed (held in the mix at once, before any
+//! hold is signalled) until each is resumed or conferenced. While the
+//! mix owns the local device, calls that start join it; a call we hold
+//! (our media not receiving) is neither heard nor hears. The mix runs on a
+//! thread of its own with the [`crate::mixer::Mixer`] and the device (one
+//! 20 ms tick: microphone in, mix, each call its frame, speaker out); each
+//! mixed call's task exchanges one frame per packet time with it through
+//! two lock-free rings, so device calls stay off the async runtime and the
+//! steady state allocates nothing. Mixed calls need a packet time that is a
+//! multiple of 20 ms. Volumes and mutes ([`Engine::set_call_volume`],
+//! [`Engine::set_call_muted`], [`Engine::set_master_volume`],
+//! [`Engine::set_microphone_muted`]) apply on either path.
+//!
 //! Not implemented (reported, not faked): SRTP/ZRTP, sending comfort noise
 //! (received CN is played), RFC 4733 long-event segmentation (events are
 //! capped at 8 s), playing received codecs whose sample rate differs from
 //! the send codec's (their packets are dropped), a driver running many
-//! sessions per thread (issue "Media engine v2", next step).
+//! sessions per thread (issue "Media engine v2", next step), music on hold
+//! from the mix (the mixer has it; the engine does not feed it yet).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -44,8 +70,12 @@
 //! # let _ = offer; Ok(()) }
 //! ```
 
+mod calls;
 mod config;
+mod controls;
 mod devices;
+mod hub;
+mod ring;
 mod shared;
 mod task;
 
@@ -61,29 +91,123 @@ use tokio::sync::mpsc;
 
 pub use config::{AudioFactory, EngineConfig, EngineConfigBuilder};
 
+use calls::Calls;
+use controls::{checked_db, CallControls};
 use devices::Devices;
 use shared::SharedStats;
-use task::{Cmd, Task};
+use task::{AudioPath, Cmd, Mixed, Task};
 
 use crate::session::{MediaPlan, MediaSession, MediaSessionConfig};
 
-/// Creates RTP media sessions for calls.
-#[derive(Debug, Clone)]
+/// Creates RTP media sessions for calls, and mixes the calls that share
+/// the local device.
+#[derive(Clone)]
 pub struct Engine {
     config: Arc<EngineConfig>,
+    calls: Arc<Calls>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("mixed", &self.calls.mixed())
+            .finish()
+    }
+}
+
+fn bad_db(db: f32) -> MediaError {
+    MediaError::Other(format!("volume must be a finite number of dB, got {db}"))
 }
 
 impl Engine {
     /// An engine with this configuration.
     pub fn new(config: EngineConfig) -> Self {
+        let config = Arc::new(config);
         Engine {
-            config: Arc::new(config),
+            calls: Arc::new(Calls::new(config.clone())),
+            config,
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &EngineConfig {
         &self.config
+    }
+
+    /// Sets how loud `call` is heard, in dB (0 = as received; clamped to
+    /// [`MIN_GAIN_DB`](crate::mixer::MIN_GAIN_DB)..=[`MAX_GAIN_DB`](crate::mixer::MAX_GAIN_DB)):
+    /// by the local user, and in a conference by the other calls too.
+    /// Takes effect at the next packet time; kept across join and split.
+    pub fn set_call_volume(&self, call: CallId, db: f32) -> Result<(), MediaError> {
+        let db = checked_db(db).ok_or_else(|| bad_db(db))?;
+        self.calls.controls(call)?.volume_db.store(db);
+        Ok(())
+    }
+
+    /// The volume set with [`set_call_volume`](Self::set_call_volume).
+    pub fn call_volume(&self, call: CallId) -> Result<f32, MediaError> {
+        Ok(self.calls.controls(call)?.volume_db.load())
+    }
+
+    /// Mutes `call`: nobody hears it (neither the local user nor, in a
+    /// conference, the other calls); it still hears the others.
+    pub fn set_call_muted(&self, call: CallId, muted: bool) -> Result<(), MediaError> {
+        self.calls
+            .controls(call)?
+            .muted
+            .store(muted, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether `call` is muted.
+    pub fn is_call_muted(&self, call: CallId) -> Result<bool, MediaError> {
+        Ok(self
+            .calls
+            .controls(call)?
+            .muted
+            .load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Sets the master volume in dB: how loud the local user hears
+    /// everything (every call, and tones), on top of each call's volume.
+    pub fn set_master_volume(&self, db: f32) -> Result<(), MediaError> {
+        let db = checked_db(db).ok_or_else(|| bad_db(db))?;
+        self.calls.local.master_db.store(db);
+        Ok(())
+    }
+
+    /// The volume set with [`set_master_volume`](Self::set_master_volume).
+    pub fn master_volume(&self) -> f32 {
+        self.calls.local.master_db.load()
+    }
+
+    /// Mutes the local microphone for every call (they then hear only
+    /// each other in a conference).
+    pub fn set_microphone_muted(&self, muted: bool) {
+        self.calls
+            .local
+            .mic_muted
+            .store(muted, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the microphone is muted.
+    pub fn is_microphone_muted(&self) -> bool {
+        self.calls
+            .local
+            .mic_muted
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The calls whose audio goes through the mixer now, in id order.
+    pub fn mixed_calls(&self) -> Vec<CallId> {
+        self.calls.mixed()
+    }
+
+    /// Whether the mixer owns the local device now (a conference, or
+    /// calls sharing it around call waiting).
+    pub fn is_device_shared(&self) -> bool {
+        self.calls.hub_running()
     }
 
     fn bind_pair(&self) -> Result<(StdUdpSocket, StdUdpSocket), MediaError> {
@@ -136,8 +260,11 @@ impl MediaEngine for Engine {
         let port = rtp.local_addr()?.port();
         let local = SocketAddr::new(self.config.offer_ip(), port);
         tracing::debug!(%call, %local, "media session created");
+        let controls = self.calls.register(call);
         Ok(Box::new(Session {
             call,
+            calls: self.calls.clone(),
+            controls,
             config: self.config.clone(),
             events,
             local,
@@ -147,6 +274,34 @@ impl MediaEngine for Engine {
             stats: Arc::new(SharedStats::default()),
             stopped: false,
         }))
+    }
+
+    /// Mixes `calls` into one local conference on the local device: each
+    /// call hears the others and the local user, never itself; the local
+    /// user hears every call. Calls already mixed stay; a call we hold
+    /// stays held (not heard, hearing nothing) until resumed. Every call
+    /// must have started media with a packet time that is a multiple of
+    /// 20 ms; nothing moves unless all can.
+    fn join(&self, calls: &[CallId]) -> Result<(), MediaError> {
+        self.calls.join(calls)
+    }
+
+    /// Takes `call` out of the mix back to a device of its own (opened
+    /// through the audio factory). The local device is closed by the mixer
+    /// once no call is left in it.
+    fn split(&self, call: CallId) -> Result<(), MediaError> {
+        self.calls.split(call)
+    }
+
+    /// With a shared device ([`EngineConfigBuilder::shared_device`]), plays
+    /// the configured call-waiting tone to the local user through the
+    /// mixer (moving the running calls into it) until `call`'s media starts
+    /// or ends, or `waiting` is false; answering `call` then parks the other
+    /// calls in the mix. Without one, `Unsupported`: each call has devices
+    /// of its own and nothing is mixed unasked.
+    fn call_waiting(&self, call: CallId, waiting: bool) -> Result<(), MediaError> {
+        self.calls
+            .call_waiting(call, waiting, &self.config.call_waiting_tone)
     }
 }
 
@@ -175,6 +330,8 @@ impl Applied {
 /// One call's media: implements [`CallMedia`].
 pub struct Session {
     call: CallId,
+    calls: Arc<Calls>,
+    controls: Arc<CallControls>,
     config: Arc<EngineConfig>,
     events: MediaEventSink,
     local: SocketAddr,
@@ -227,8 +384,26 @@ impl Session {
         let handle = tokio::runtime::Handle::try_current().map_err(|_| {
             MediaError::Other("CallMedia::apply must be called inside a tokio runtime".into())
         })?;
-        let (source, sink) = (self.config.audio)(self.call)?;
-        let devices = Devices::new(source, sink, plan.format())?;
+        if self.sockets.is_none() {
+            return Err(MediaError::NotStarted);
+        }
+        let format = plan.format();
+        let (tx, rx) = mpsc::channel(64);
+        // The mixer's, when it owns the local device; else the call's own.
+        let audio = match self.calls.started(self.call, tx.clone(), format) {
+            Some(link) => AudioPath::Mixed(Mixed::new(link)),
+            None => {
+                let opened = (self.config.audio)(self.call)
+                    .and_then(|(source, sink)| Devices::new(source, sink, format));
+                match opened {
+                    Ok(d) => AudioPath::Own(Box::new(d)),
+                    Err(e) => {
+                        self.calls.stopped(self.call);
+                        return Err(e);
+                    }
+                }
+            }
+        };
         let (rtp, rtcp) = self.sockets.take().ok_or(MediaError::NotStarted)?;
         let _guard = handle.enter();
         let rtp = tokio::net::UdpSocket::from_std(rtp)?;
@@ -243,10 +418,10 @@ impl Session {
             self.events.clone(),
             (rtp, rtcp),
             session,
-            devices,
+            audio,
+            (self.controls.clone(), self.calls.local.clone()),
             self.stats.clone(),
         );
-        let (tx, rx) = mpsc::channel(64);
         let span = tracing::info_span!("media", call = %self.call);
         handle.spawn(tracing::Instrument::instrument(task.run(rx), span));
         self.cmds = Some(tx);
@@ -270,9 +445,13 @@ impl CallMedia for Session {
         let applied = Applied::of(&plan);
         match &self.cmds {
             None => self.start(plan)?,
-            Some(tx) => tx
-                .try_send(Cmd::Apply(Box::new(plan)))
-                .map_err(|_| MediaError::Other("media task not responding".into()))?,
+            Some(tx) => {
+                let format = plan.format();
+                tx.try_send(Cmd::Apply(Box::new(plan)))
+                    .map_err(|_| MediaError::Other("media task not responding".into()))?;
+                // A mixed call's link follows the new format.
+                self.calls.reformat(self.call, format)?;
+            }
         }
         self.applied = Some(applied);
         Ok(())
@@ -310,6 +489,9 @@ impl CallMedia for Session {
     }
 
     fn stop(&mut self) {
+        if !self.stopped {
+            self.calls.stopped(self.call);
+        }
         self.stopped = true;
         self.sockets = None;
         if let Some(tx) = self.cmds.take() {

@@ -12,7 +12,13 @@
 //! see the stream slowly fall behind. A stall longer than 10 packets (process
 //! suspended) is not replayed as a flood: the timestamp jumps over the gap
 //! ([`MediaSession::skip_audio`]) and the interval restarts.
+//!
+//! Audio goes one of two ways ([`AudioPath`]): the call's own devices, or,
+//! while the local device is shared ([`super::hub`]), two lock-free rings
+//! to the mixer thread; [`Cmd::Join`] and [`Cmd::Split`] switch between
+//! them without stopping the call.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,15 +27,76 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::{Interval, MissedTickBehavior};
 
+use super::controls::{CallControls, LocalControls};
 use super::devices::Devices;
+use super::hub::PartyLink;
 use super::shared::SharedStats;
+use crate::mixer::gain::{saturate, Gain};
 use crate::session::{MediaPlan, MediaSession, Via};
 
 /// Commands from the `CallMedia` handle.
 pub(crate) enum Cmd {
     Apply(Box<MediaPlan>),
     Dtmf(char, Duration),
+    /// Play through the mixer from now on.
+    Join(Arc<PartyLink>),
+    /// Play on these devices from now on.
+    Split(Box<Devices>),
     Stop,
+}
+
+/// Where a call's audio comes from and goes to.
+pub(crate) enum AudioPath {
+    /// Its own source and sink.
+    Own(Box<Devices>),
+    /// The mixer, through a [`PartyLink`].
+    Mixed(Mixed),
+}
+
+/// A call's end of its link to the mixer, with its frame buffers.
+pub(crate) struct Mixed {
+    link: Arc<PartyLink>,
+    /// What the peer said, going up.
+    heard: Vec<i16>,
+    /// What the peer is to hear, coming down.
+    said: Vec<i16>,
+    /// Frames the mixer had no room for, or did not deliver in time.
+    dropped_up: u64,
+    missing_down: u64,
+}
+
+impl Mixed {
+    pub(crate) fn new(link: Arc<PartyLink>) -> Mixed {
+        let n = link.up.frame_len();
+        Mixed {
+            link,
+            heard: vec![0; n],
+            said: vec![0; n],
+            dropped_up: 0,
+            missing_down: 0,
+        }
+    }
+}
+
+/// The playout gain of a call on its own devices: its volume plus the
+/// master volume, recomputed only when either changes.
+struct OwnGain {
+    key: (f32, f32),
+    gain: Gain,
+}
+
+impl OwnGain {
+    fn apply(&mut self, volume: f32, master: f32, pcm: &mut [i16]) {
+        if self.key != (volume, master) {
+            self.gain = Gain::from_db(volume + master).unwrap_or(Gain::UNITY);
+            self.key = (volume, master);
+        }
+        if self.key != (0.0, 0.0) {
+            for s in pcm.iter_mut() {
+                *s = saturate(self.gain.apply(i32::from(*s)));
+            }
+        }
+    }
 }
 
 /// Receive buffer size. A datagram that fills it may have been truncated by
@@ -42,7 +109,10 @@ pub(crate) struct Task {
     rtp: UdpSocket,
     rtcp: UdpSocket,
     session: MediaSession,
-    devices: Devices,
+    audio: AudioPath,
+    controls: Arc<CallControls>,
+    local: Arc<LocalControls>,
+    own_gain: OwnGain,
     shared: Arc<SharedStats>,
     truncated: u64,
 }
@@ -63,16 +133,25 @@ impl Task {
         events: MediaEventSink,
         (rtp, rtcp): (UdpSocket, UdpSocket),
         session: MediaSession,
-        devices: Devices,
+        audio: AudioPath,
+        (controls, local): (Arc<CallControls>, Arc<LocalControls>),
         shared: Arc<SharedStats>,
     ) -> Task {
+        let held = !session.direction().receives();
+        controls.held.store(held, Relaxed);
         Task {
             call,
             events,
             rtp,
             rtcp,
             session,
-            devices,
+            audio,
+            controls,
+            local,
+            own_gain: OwnGain {
+                key: (0.0, 0.0),
+                gain: Gain::UNITY,
+            },
             shared,
             truncated: 0,
         }
@@ -99,26 +178,74 @@ impl Task {
     }
 
     fn on_tick(&mut self, now: Instant) {
-        let (pcm, ended_now) = self.devices.capture();
-        if let Err(e) = self.session.write_audio(now, pcm) {
-            tracing::warn!(error = %e, "audio frame not sent");
+        match &mut self.audio {
+            AudioPath::Own(devices) => {
+                let mic_muted = self.local.mic_muted.load(Relaxed);
+                let (pcm, ended_now) = devices.capture(mic_muted);
+                if let Err(e) = self.session.write_audio(now, pcm) {
+                    tracing::warn!(error = %e, "audio frame not sent");
+                }
+                if ended_now {
+                    self.events.send(MediaEvent::SourceFinished);
+                }
+                let out = devices.playout();
+                self.session.read_audio(now, out);
+                if self.controls.muted.load(Relaxed) {
+                    out.fill(0);
+                } else {
+                    let volume = self.controls.volume_db.load();
+                    self.own_gain
+                        .apply(volume, self.local.master_db.load(), out);
+                }
+                devices.play();
+            }
+            AudioPath::Mixed(m) => {
+                self.session.read_audio(now, &mut m.heard);
+                if !m.link.up.push(&m.heard) {
+                    m.dropped_up += 1;
+                }
+                if !m.link.down.pop(&mut m.said) {
+                    // The mixer's first frame is not there yet (or it
+                    // stalled): silence, never the previous frame again.
+                    m.said.fill(0);
+                    m.missing_down += 1;
+                }
+                if let Err(e) = self.session.write_audio(now, &m.said) {
+                    tracing::warn!(error = %e, "audio frame not sent");
+                }
+            }
         }
-        if ended_now {
-            self.events.send(MediaEvent::SourceFinished);
-        }
-        self.session.read_audio(now, self.devices.playout());
-        self.devices.play();
         self.shared.publish(&self.session.counters());
     }
 
     fn apply(&mut self, plan: MediaPlan, now: Instant) {
         let old = self.session.audio_format();
         self.session.apply_plan(now, plan);
+        // Our hold (not receiving) takes the call out of the mix's hearing;
+        // resuming it also ends a park (see `super::calls`).
+        let held = !self.session.direction().receives();
+        if self.controls.held.swap(held, Relaxed) && !held {
+            self.controls.parked.store(false, Relaxed);
+        }
         let new = self.session.audio_format();
         if new != old {
-            if let Err(e) = self.devices.set_format(new) {
-                tracing::warn!(error = %e, "devices cannot follow the new codec");
+            if let AudioPath::Own(devices) = &mut self.audio {
+                if let Err(e) = devices.set_format(new) {
+                    tracing::warn!(error = %e, "devices cannot follow the new codec");
+                }
             }
+            // A mixed call gets a new link from the engine (Cmd::Join).
+        }
+    }
+
+    fn switch(&mut self, to: AudioPath) {
+        match std::mem::replace(&mut self.audio, to) {
+            AudioPath::Own(mut devices) => devices.flush(),
+            AudioPath::Mixed(m) => tracing::debug!(
+                dropped_up = m.dropped_up,
+                missing_down = m.missing_down,
+                "left the mix"
+            ),
         }
     }
 
@@ -140,7 +267,9 @@ impl Task {
                         None | Some(Cmd::Stop) => {
                             self.session.close(now);
                             self.flush().await;
-                            self.devices.flush();
+                            if let AudioPath::Own(devices) = &mut self.audio {
+                                devices.flush();
+                            }
                             self.shared.publish(&self.session.counters());
                             break;
                         }
@@ -152,6 +281,10 @@ impl Task {
                                 tick = interval(period);
                             }
                         }
+                        Some(Cmd::Join(link)) => {
+                            self.switch(AudioPath::Mixed(Mixed::new(link)));
+                        }
+                        Some(Cmd::Split(devices)) => self.switch(AudioPath::Own(devices)),
                         Some(Cmd::Dtmf(d, dur)) => {
                             if let Err(e) = self.session.send_dtmf(d, dur) {
                                 tracing::warn!(error = %e, "DTMF not queued");

@@ -99,7 +99,7 @@ mod config;
 mod controls;
 mod error;
 mod fifo;
-mod gain;
+pub(crate) mod gain;
 mod id;
 mod party;
 mod path;

@@ -192,6 +192,16 @@ impl Inner {
             span,
         );
         t.calls.insert(call, entry);
+        drop(t);
+        if waiting {
+            // The local user hears the call-waiting tone over the call in
+            // progress, where the engine can mix one; started before the
+            // application hears of the call, with no phone lock held (the
+            // engine may open the audio device).
+            if let Err(e) = self.media.engine().and_then(|e| e.call_waiting(call, true)) {
+                debug!(error = %e, "no call-waiting tone");
+            }
+        }
         self.events.push(PhoneEvent::IncomingCall {
             call,
             account,

@@ -33,6 +33,7 @@ mod cadence;
 mod caller_id;
 mod country;
 mod device;
+mod dtmf_detect;
 mod hook;
 mod signal;
 mod tone;
@@ -44,6 +45,11 @@ pub use caller_id::{
 };
 pub use country::{Country, ParseCountryError};
 pub use device::{LineCapabilities, LineCapability, LineDevice, LineError};
+pub use dtmf_detect::{
+    dtmf_frequencies, dtmf_tone, DtmfDetector, DtmfError, DtmfEvent, DBM0_SINE_PEAK, DTMF_COLUMNS,
+    DTMF_ROWS, END_MISSES, FREQ_ACCEPT, FREQ_DECISION, FREQ_REJECT, MIN_HARMONIC_REJECTION_DB,
+    MIN_TONE_LEVEL_DBM0, MIN_TONE_SHARE, NORMAL_TWIST_DB, REVERSE_TWIST_DB, START_HITS,
+};
 pub use hook::{is_dtmf_digit, HookState, LineEvent};
 pub use signal::{LineSignal, MAX_PLAYOUT_DIGITS};
 pub use tone::{Tone, TonePattern, ToneSpec};

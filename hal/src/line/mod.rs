@@ -31,6 +31,7 @@
 
 mod cadence;
 mod caller_id;
+mod caller_id_fsk;
 mod country;
 mod device;
 mod dtmf_detect;
@@ -42,6 +43,10 @@ mod tone_plan;
 pub use cadence::{Cadence, CadenceError, MAX_CADENCE_PERIOD, MAX_CADENCE_SEGMENTS};
 pub use caller_id::{
     AbsenceReason, CallerId, CallerIdError, CallerIdTime, MAX_CALLER_NAME, MAX_CALLER_NUMBER,
+};
+pub use caller_id_fsk::{
+    CallerIdEncodeError, DtmfCallerId, FskCallerId, FskStandard, MessageFormat, FSK_BAUD,
+    GR30_MAX_NAME,
 };
 pub use country::{Country, ParseCountryError};
 pub use device::{LineCapabilities, LineCapability, LineDevice, LineError};

@@ -37,6 +37,7 @@ mod device;
 mod dtmf_detect;
 mod hook;
 mod signal;
+mod sim;
 mod tone;
 mod tone_plan;
 
@@ -57,5 +58,6 @@ pub use dtmf_detect::{
 };
 pub use hook::{is_dtmf_digit, HookState, LineEvent};
 pub use signal::{LineSignal, MAX_PLAYOUT_DIGITS};
+pub use sim::{SimEarpiece, SimLine, SimMouthpiece, SimPhone};
 pub use tone::{Tone, TonePattern, ToneSpec};
 pub use tone_plan::TonePlan;

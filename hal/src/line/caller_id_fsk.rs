@@ -1,30 +1,4 @@
-//! Caller-ID generation: the data message (ETSI EN 300 659-3, Telcordia
-//! GR-30 SDMF and MDMF), its FSK signal (Bell 202 or ITU-T V.23, 1200
-//! baud) and DTMF caller-ID (ETSI EN 300 659-1 Annex B, `A…C` framing).
-//!
-//! An FSK transmission is: channel seizure (alternating 0 and 1 bits, on
-//! hook only), a mark signal (steady 1 bits), then each message byte as an
-//! asynchronous character (one 0 start bit, eight data bits least
-//! significant first, one 1 stop bit), then a few mark bits so the last
-//! stop bit is not cut off.
-//!
-//! ```
-//! use openphone_hal::line::{CallerId, CallerIdTime, FskCallerId, MessageFormat};
-//!
-//! let id = CallerId::from_number("6095551212")?
-//!     .with_name("Alice")?
-//!     .with_time(CallerIdTime::new(9, 30, 12, 24)?);
-//! let bytes = MessageFormat::Mdmf.encode(&id)?;
-//! assert_eq!(bytes[0], 0x80); // MDMF call set-up
-//! // Every byte, the checksum included, sums to 0 modulo 256.
-//! assert_eq!(bytes.iter().fold(0u8, |a, &b| a.wrapping_add(b)), 0);
-//!
-//! let pcm = FskCallerId::bell202().render(&id, 8000)?;
-//! // 300 seizure + 180 mark bits + 10 per byte + 10 trailing marks at 1200 baud.
-//! let bits = 300 + 180 + 10 * bytes.len() + 10;
-//! assert_eq!(pcm.len(), (bits * 8000).div_ceil(1200));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Caller-ID generation: SDMF/MDMF messages, FSK and DTMF caller-ID signals.
 
 use std::f64::consts::TAU;
 use std::time::Duration;
@@ -201,6 +175,34 @@ impl FskStandard {
 /// An FSK caller-ID transmitter: message layout, modulation, preamble and
 /// level. Produces the PCM a line plays between the first and second ring
 /// (on-hook) or after the CAS alert tone (off-hook, no seizure).
+///
+/// Caller-ID generation covers the data message (ETSI EN 300 659-3, Telcordia
+/// GR-30 SDMF and MDMF), its FSK signal (Bell 202 or ITU-T V.23, 1200
+/// baud) and DTMF caller-ID (ETSI EN 300 659-1 Annex B, `A…C` framing).
+///
+/// An FSK transmission is: channel seizure (alternating 0 and 1 bits, on
+/// hook only), a mark signal (steady 1 bits), then each message byte as an
+/// asynchronous character (one 0 start bit, eight data bits least
+/// significant first, one 1 stop bit), then a few mark bits so the last
+/// stop bit is not cut off.
+///
+/// ```
+/// use openphone_hal::line::{CallerId, CallerIdTime, FskCallerId, MessageFormat};
+///
+/// let id = CallerId::from_number("6095551212")?
+///     .with_name("Alice")?
+///     .with_time(CallerIdTime::new(9, 30, 12, 24)?);
+/// let bytes = MessageFormat::Mdmf.encode(&id)?;
+/// assert_eq!(bytes[0], 0x80); // MDMF call set-up
+/// // Every byte, the checksum included, sums to 0 modulo 256.
+/// assert_eq!(bytes.iter().fold(0u8, |a, &b| a.wrapping_add(b)), 0);
+///
+/// let pcm = FskCallerId::bell202().render(&id, 8000)?;
+/// // 300 seizure + 180 mark bits + 10 per byte + 10 trailing marks at 1200 baud.
+/// let bits = 300 + 180 + 10 * bytes.len() + 10;
+/// assert_eq!(pcm.len(), (bits * 8000).div_ceil(1200));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// ```
 /// use openphone_hal::line::{CallerId, FskCallerId, MessageFormat};

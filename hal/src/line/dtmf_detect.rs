@@ -1,54 +1,4 @@
 //! In-band DTMF detection with the acceptance limits of ITU-T Q.24.
-//!
-//! The detector looks at overlapping windows of 12.75 ms (102 samples at
-//! 8 kHz, Hamming-weighted) every 6.375 ms and measures, for each of the
-//! eight DTMF frequencies (ITU-T Q.23), the complex DFT at that frequency.
-//! A window *hits* digit `d` when all of these hold:
-//!
-//! - **level**: each of the strongest row and column tones is at least
-//!   [`MIN_TONE_LEVEL_DBM0`];
-//! - **twist**: the high-group tone is at most [`NORMAL_TWIST_DB`] above the
-//!   low-group tone and at most [`REVERSE_TWIST_DB`] below it;
-//! - **tone share**: the two tones carry at least [`MIN_TONE_SHARE`] of the
-//!   window's power (rejects noise, speech, music and three-tone mixes);
-//! - **harmonics**: the second harmonic of each tone is at least
-//!   [`MIN_HARMONIC_REJECTION_DB`] below it (voice has strong harmonics,
-//!   DTMF has none). Some row harmonics (2 × 697 = 1394 Hz, 2 × 770,
-//!   2 × 852) fall within the window's main lobe of the column tone of the
-//!   pair; those are not checked, the tone-share check covers them;
-//! - **steadiness**: the two halves of the window differ by at most 3 dB in
-//!   power, so the window lies (mostly) inside one steady burst;
-//! - **frequency**: each tone's frequency, measured from the phase advance
-//!   of its DFT between consecutive windows (exact for a steady sine, and
-//!   finer than the DFT bins), is within [`FREQ_DECISION`] of nominal. Q.24
-//!   requires acceptance within ±1.5 % ([`FREQ_ACCEPT`]) and rejection
-//!   beyond ±3.5 % ([`FREQ_REJECT`]); the decision sits midway.
-//!
-//! A digit starts after [`START_HITS`] consecutive hits of the same digit:
-//! a burst of 40 ms or more always gives that many, one shorter than 23 ms
-//! never does (see `START_HITS`). It ends after [`END_MISSES`] consecutive
-//! windows without it (about 32 ms), which bridges interruptions of 10 ms
-//! and still separates digits with the 40 ms pause Q.24 asks for.
-//!
-//! ```
-//! use openphone_hal::line::{dtmf_tone, DtmfDetector, DtmfEvent};
-//!
-//! let mut detector = DtmfDetector::new(8000)?;
-//! let mut events = Vec::new();
-//! // 70 ms of '5' at -10 dBm0 per tone, then 100 ms of silence.
-//! let tone = dtmf_tone('5', 8000, 560, -10.0).expect("a DTMF digit");
-//! detector.feed(&tone, |e| events.push(e));
-//! detector.feed(&[0; 800], |e| events.push(e));
-//! let digits: Vec<char> = events.iter().filter_map(DtmfEvent::started).collect();
-//! assert_eq!(digits, ['5']);
-//! match events.last() {
-//!     Some(DtmfEvent::End { digit: '5', duration, .. }) => {
-//!         assert!((duration.as_millis() as i64 - 70).abs() <= 10);
-//!     }
-//!     other => panic!("expected the end of '5', got {other:?}"),
-//! }
-//! # Ok::<(), openphone_hal::line::DtmfError>(())
-//! ```
 
 use std::f64::consts::TAU;
 use std::time::Duration;
@@ -223,7 +173,56 @@ struct Candidate {
 
 /// A streaming DTMF detector: feed PCM of any frame size, get
 /// [`DtmfEvent`]s. No allocation after [`DtmfDetector::new`].
-/// See the [module documentation](self) for the checks and limits.
+///
+/// The detector looks at overlapping windows of 12.75 ms (102 samples at
+/// 8 kHz, Hamming-weighted) every 6.375 ms and measures, for each of the
+/// eight DTMF frequencies (ITU-T Q.23), the complex DFT at that frequency.
+/// A window *hits* digit `d` when all of these hold:
+///
+/// - **level**: each of the strongest row and column tones is at least
+///   [`MIN_TONE_LEVEL_DBM0`];
+/// - **twist**: the high-group tone is at most [`NORMAL_TWIST_DB`] above the
+///   low-group tone and at most [`REVERSE_TWIST_DB`] below it;
+/// - **tone share**: the two tones carry at least [`MIN_TONE_SHARE`] of the
+///   window's power (rejects noise, speech, music and three-tone mixes);
+/// - **harmonics**: the second harmonic of each tone is at least
+///   [`MIN_HARMONIC_REJECTION_DB`] below it (voice has strong harmonics,
+///   DTMF has none). Some row harmonics (2 × 697 = 1394 Hz, 2 × 770,
+///   2 × 852) fall within the window's main lobe of the column tone of the
+///   pair; those are not checked, the tone-share check covers them;
+/// - **steadiness**: the two halves of the window differ by at most 3 dB in
+///   power, so the window lies (mostly) inside one steady burst;
+/// - **frequency**: each tone's frequency, measured from the phase advance
+///   of its DFT between consecutive windows (exact for a steady sine, and
+///   finer than the DFT bins), is within [`FREQ_DECISION`] of nominal. Q.24
+///   requires acceptance within ±1.5 % ([`FREQ_ACCEPT`]) and rejection
+///   beyond ±3.5 % ([`FREQ_REJECT`]); the decision sits midway.
+///
+/// A digit starts after [`START_HITS`] consecutive hits of the same digit:
+/// a burst of 40 ms or more always gives that many, one shorter than 23 ms
+/// never does (see `START_HITS`). It ends after [`END_MISSES`] consecutive
+/// windows without it (about 32 ms), which bridges interruptions of 10 ms
+/// and still separates digits with the 40 ms pause Q.24 asks for.
+///
+/// ```
+/// use openphone_hal::line::{dtmf_tone, DtmfDetector, DtmfEvent};
+///
+/// let mut detector = DtmfDetector::new(8000)?;
+/// let mut events = Vec::new();
+/// // 70 ms of '5' at -10 dBm0 per tone, then 100 ms of silence.
+/// let tone = dtmf_tone('5', 8000, 560, -10.0).expect("a DTMF digit");
+/// detector.feed(&tone, |e| events.push(e));
+/// detector.feed(&[0; 800], |e| events.push(e));
+/// let digits: Vec<char> = events.iter().filter_map(DtmfEvent::started).collect();
+/// assert_eq!(digits, ['5']);
+/// match events.last() {
+///     Some(DtmfEvent::End { digit: '5', duration, .. }) => {
+///         assert!((duration.as_millis() as i64 - 70).abs() <= 10);
+///     }
+///     other => panic!("expected the end of '5', got {other:?}"),
+/// }
+/// # Ok::<(), openphone_hal::line::DtmfError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct DtmfDetector {
     rate: u32,

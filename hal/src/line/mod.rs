@@ -12,6 +12,12 @@
 //!   playout.
 //! - [`TonePlan::for_country`] says how each tone sounds in a [`Country`]
 //!   (ITU-T E.180 Supplement 2), and [`Cadence::ring`] how its bell rings.
+//! - [`DtmfDetector`] finds in-band DTMF digits in PCM within the ITU-T
+//!   Q.24 limits; [`FskCallerId`] and [`DtmfCallerId`] turn a [`CallerId`]
+//!   into the signal a phone decodes (Bell 202 / V.23 FSK with SDMF or
+//!   MDMF messages, or DTMF).
+//! - [`SimLine`] is a simulated line card with a scriptable phone
+//!   ([`SimPhone`]) and a sound path, for tests and hardware-less setups.
 //!
 //! ```
 //! use openphone_hal::line::*;

@@ -1,40 +1,4 @@
-//! A simulated line card: a [`LineDevice`] with a scriptable telephone on
-//! it, for tests and for a softphone without line hardware.
-//!
-//! Three parts share one line:
-//! - [`SimLine`], the device the stack owns (a `Box<dyn LineDevice>`);
-//! - [`SimPhone`], the script's side: lift the handset, dial (in-band DTMF
-//!   that the card's [`DtmfDetector`] must recognise, or digits the card
-//!   reports directly), flash, hang up, speak; and see what the card did:
-//!   ringing, tones, message waiting, caller-ID, everything asked of it;
-//! - the sound path, [`SimMouthpiece`] (an [`AudioSource`]: what the phone
-//!   sends) and [`SimEarpiece`] (an [`AudioSink`]: the far end's audio,
-//!   mixed with the card's tones and digit playout into what the phone
-//!   hears).
-//!
-//! Time runs with the sound path: each sample written to the earpiece is
-//! one sample of tone cadence. Nothing blocks and nothing runs on its own.
-//!
-//! ```
-//! use openphone_hal::line::*;
-//! use openphone_hal::{analysis, AudioSink};
-//!
-//! let mut line = SimLine::new("sim0", Country::Us, 8000)?;
-//! let phone = line.phone();
-//! let (_mouth, mut ear) = line.sound_path();
-//!
-//! phone.lift();
-//! assert_eq!(line.poll_event(), Some(LineEvent::Hook(HookState::OffHook)));
-//! line.signal(LineSignal::Tone(Tone::Dial))?;
-//! ear.write(&[0; 8000])?; // one second of silence from the far end
-//! let heard = phone.take_heard();
-//! assert!(analysis::tone_present(&heard, 8000, 350.0, 5.0));
-//!
-//! phone.dial("42")?; // in-band DTMF, detected by the card
-//! assert_eq!(line.poll_event(), Some(LineEvent::Digit('4')));
-//! assert_eq!(line.poll_event(), Some(LineEvent::Digit('2')));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! A simulated line card with a scriptable telephone on it.
 
 use std::collections::VecDeque;
 use std::f64::consts::TAU;
@@ -143,7 +107,43 @@ fn tone_sample(spec: &ToneSpec, n: u64, rate: u32) -> f64 {
     amp * v
 }
 
-/// The simulated line card; see the [module documentation](self).
+/// A simulated line card: a [`LineDevice`] with a scriptable telephone on
+/// it, for tests and for a softphone without line hardware.
+///
+/// Three parts share one line:
+/// - [`SimLine`], the device the stack owns (a `Box<dyn LineDevice>`);
+/// - [`SimPhone`], the script's side: lift the handset, dial (in-band DTMF
+///   that the card's [`DtmfDetector`] must recognise, or digits the card
+///   reports directly), flash, hang up, speak; and see what the card did:
+///   ringing, tones, message waiting, caller-ID, everything asked of it;
+/// - the sound path, [`SimMouthpiece`] (an [`AudioSource`]: what the phone
+///   sends) and [`SimEarpiece`] (an [`AudioSink`]: the far end's audio,
+///   mixed with the card's tones and digit playout into what the phone
+///   hears).
+///
+/// Time runs with the sound path: each sample written to the earpiece is
+/// one sample of tone cadence. Nothing blocks and nothing runs on its own.
+///
+/// ```
+/// use openphone_hal::line::*;
+/// use openphone_hal::{analysis, AudioSink};
+///
+/// let mut line = SimLine::new("sim0", Country::Us, 8000)?;
+/// let phone = line.phone();
+/// let (_mouth, mut ear) = line.sound_path();
+///
+/// phone.lift();
+/// assert_eq!(line.poll_event(), Some(LineEvent::Hook(HookState::OffHook)));
+/// line.signal(LineSignal::Tone(Tone::Dial))?;
+/// ear.write(&[0; 8000])?; // one second of silence from the far end
+/// let heard = phone.take_heard();
+/// assert!(analysis::tone_present(&heard, 8000, 350.0, 5.0));
+///
+/// phone.dial("42")?; // in-band DTMF, detected by the card
+/// assert_eq!(line.poll_event(), Some(LineEvent::Digit('4')));
+/// assert_eq!(line.poll_event(), Some(LineEvent::Digit('2')));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct SimLine {
     name: String,

@@ -377,3 +377,28 @@ fn digits_through_g711_mulaw() {
         assert_eq!(digits(&detect(&coded)), DIGITS, "{level} dBm0");
     }
 }
+
+#[test]
+fn frame_size_does_not_change_the_events() {
+    let mut x = Vec::new();
+    for (i, digit) in "19#D".chars().enumerate() {
+        x.extend(Burst::new(digit, 50.0 + 10.0 * i as f64, -12.0).samples(0.3));
+        x.extend(silence(45.0));
+    }
+    let pcm = to_pcm(&x);
+    let run = |frame: usize| {
+        let mut detector = DtmfDetector::new(RATE).expect("8 kHz");
+        let mut events = Vec::new();
+        for chunk in pcm.chunks(frame) {
+            detector.feed(chunk, |e| events.push(e));
+        }
+        detector.finish(|e| events.push(e));
+        events
+    };
+    let whole = run(pcm.len());
+    assert_eq!(digits(&whole), "19#D");
+    assert_eq!(whole.len(), 8);
+    for frame in [1, 7, 80, 160, 333] {
+        assert_eq!(run(frame), whole, "frames of {frame}");
+    }
+}

@@ -130,23 +130,23 @@ fn twist_limits() {
         let normal = NORMAL_TWIST_DB - 1.0;
         let reverse = REVERSE_TWIST_DB - 1.0;
         assert_eq!(
-            with(-15.0, -15.0 + normal),
+            with(-10.0, -10.0 - normal),
             digit.to_string(),
-            "{digit} +{normal} dB"
+            "{digit} high group {normal} dB below"
         );
         assert_eq!(
-            with(-10.0, -10.0 - reverse),
+            with(-15.0, -15.0 + reverse),
             digit.to_string(),
-            "{digit} -{reverse} dB"
+            "{digit} high group {reverse} dB above"
         );
         // Beyond them by 2 dB: rejected.
         assert_eq!(
-            with(-18.0, -18.0 + NORMAL_TWIST_DB + 2.0),
+            with(-8.0, -8.0 - NORMAL_TWIST_DB - 2.0),
             "",
             "{digit} normal"
         );
         assert_eq!(
-            with(-10.0, -10.0 - REVERSE_TWIST_DB - 2.0),
+            with(-18.0, -18.0 + REVERSE_TWIST_DB + 2.0),
             "",
             "{digit} reverse"
         );

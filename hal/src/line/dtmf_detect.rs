@@ -27,13 +27,14 @@ pub const FREQ_REJECT: f64 = 0.035;
 /// Where this detector decides between the two: ±2.5 %.
 pub const FREQ_DECISION: f64 = 0.025;
 
-/// Most the high-group tone may exceed the low-group one ("normal" or
-/// forward twist), in dB. 8 dB is the Q.24 value for North America and the
-/// widest common one; senders pre-emphasise the high group and the line's
-/// loss rises with frequency, so both directions need room.
+/// Most the low-group tone may exceed the high-group one, in dB: "normal"
+/// twist, the usual case, since a line loses more at high frequencies.
+/// 8 dB, the North American receiver figure (high group between 8 dB
+/// below and 4 dB above the low group) and the widest in common use.
 pub const NORMAL_TWIST_DB: f64 = 8.0;
-/// Most the low-group tone may exceed the high-group one ("reverse"
-/// twist), in dB (Q.24, North America: 4 dB).
+/// Most the high-group tone may exceed the low-group one ("reverse"
+/// twist: only a sender's pre-emphasis makes the high group stronger),
+/// in dB: 4 dB.
 pub const REVERSE_TWIST_DB: f64 = 4.0;
 
 /// Least level of each of the two tones, in dBm0. Q.24 operating ranges
@@ -181,8 +182,8 @@ struct Candidate {
 ///
 /// - **level**: each of the strongest row and column tones is at least
 ///   [`MIN_TONE_LEVEL_DBM0`];
-/// - **twist**: the high-group tone is at most [`NORMAL_TWIST_DB`] above the
-///   low-group tone and at most [`REVERSE_TWIST_DB`] below it;
+/// - **twist**: the high-group tone is at most [`NORMAL_TWIST_DB`] below the
+///   low-group tone and at most [`REVERSE_TWIST_DB`] above it;
 /// - **tone share**: the two tones carry at least [`MIN_TONE_SHARE`] of the
 ///   window's power (rejects noise, speech, music and three-tone mixes);
 /// - **harmonics**: the second harmonic of each tone is at least
@@ -439,7 +440,7 @@ impl DtmfDetector {
         if p_row < min_power || p_col < min_power {
             return None;
         }
-        if p_col > p_row * db(NORMAL_TWIST_DB) || p_row > p_col * db(REVERSE_TWIST_DB) {
+        if p_row > p_col * db(NORMAL_TWIST_DB) || p_col > p_row * db(REVERSE_TWIST_DB) {
             return None;
         }
         if p_row + p_col < MIN_TONE_SHARE * mean_power {

@@ -171,6 +171,27 @@ async fn phone_conference_and_split() {
     hears("C", &w[1], &[B_HZ, L_HZ], &[C_HZ]);
     hears("L's speaker", &w[2], &[B_HZ, C_HZ], &[L_HZ]);
 
+    // Through the Phone API: C muted is heard by nobody; the microphone
+    // muted, B hears no L; volumes are checked.
+    to_c.set_muted(true).unwrap();
+    l.set_microphone_muted(true).unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let w = window(&[&b_hears], 1000).await;
+    hears(
+        "B, C and L's microphone muted",
+        &w[0],
+        &[],
+        &[C_HZ, L_HZ, B_HZ],
+    );
+    to_c.set_muted(false).unwrap();
+    l.set_microphone_muted(false).unwrap();
+    assert!(
+        to_b.set_volume(f32::NAN).is_err(),
+        "a NaN volume is refused"
+    );
+    to_b.set_volume(-6.0).unwrap();
+    l.set_master_volume(0.0).unwrap();
+
     to_c.split().unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     let w = window(&[&b_hears, &c_hears], 1000).await;

@@ -91,6 +91,32 @@ pub trait MediaEngine: Send + Sync + 'static {
         let _ = (call, waiting);
         Err(MediaError::Unsupported("call-waiting tone"))
     }
+
+    /// How loud the local user hears `call`, in dB (0 = as received).
+    /// Engines without volume control say so.
+    fn set_call_volume(&self, call: CallId, db: f32) -> Result<(), MediaError> {
+        let _ = (call, db);
+        Err(MediaError::Unsupported("volume control"))
+    }
+
+    /// Mutes `call` towards the local user and the conference (nobody
+    /// hears it), or unmutes it.
+    fn set_call_muted(&self, call: CallId, muted: bool) -> Result<(), MediaError> {
+        let _ = (call, muted);
+        Err(MediaError::Unsupported("mute"))
+    }
+
+    /// How loud the local user hears everything, tones included, in dB.
+    fn set_master_volume(&self, db: f32) -> Result<(), MediaError> {
+        let _ = db;
+        Err(MediaError::Unsupported("volume control"))
+    }
+
+    /// Mutes the local microphone towards every call, or unmutes it.
+    fn set_microphone_muted(&self, muted: bool) -> Result<(), MediaError> {
+        let _ = muted;
+        Err(MediaError::Unsupported("mute"))
+    }
 }
 
 /// One call's media session.

@@ -286,6 +286,23 @@ impl MediaEngine for Engine {
         self.calls.join(calls)
     }
 
+    fn set_call_volume(&self, call: CallId, db: f32) -> Result<(), MediaError> {
+        Engine::set_call_volume(self, call, db)
+    }
+
+    fn set_call_muted(&self, call: CallId, muted: bool) -> Result<(), MediaError> {
+        Engine::set_call_muted(self, call, muted)
+    }
+
+    fn set_master_volume(&self, db: f32) -> Result<(), MediaError> {
+        Engine::set_master_volume(self, db)
+    }
+
+    fn set_microphone_muted(&self, muted: bool) -> Result<(), MediaError> {
+        Engine::set_microphone_muted(self, muted);
+        Ok(())
+    }
+
     /// Takes `call` out of the mix back to a device of its own (opened
     /// through the audio factory). The local device is closed by the mixer
     /// once no call is left in it.

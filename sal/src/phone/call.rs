@@ -328,6 +328,27 @@ impl Call {
         Ok(self.inner().media.engine()?.split(self.id)?)
     }
 
+    /// How loud the local user hears this call, in dB (0 = as received;
+    /// the engine bounds the range). Works for a call on its own device and
+    /// in a conference alike.
+    pub fn set_volume(&self, db: f32) -> Result<(), Error> {
+        self.read(|_| ())?;
+        Ok(self.inner().media.engine()?.set_call_volume(self.id, db)?)
+    }
+
+    /// Mutes this call towards the local user and the other parties of a
+    /// conference (nobody hears it), or unmutes it. To stop sending our
+    /// audio instead, mute the microphone ([`Phone::set_microphone_muted`](crate::Phone::set_microphone_muted))
+    /// or hold the call.
+    pub fn set_muted(&self, muted: bool) -> Result<(), Error> {
+        self.read(|_| ())?;
+        Ok(self
+            .inner()
+            .media
+            .engine()?
+            .set_call_muted(self.id, muted)?)
+    }
+
     /// Sends DTMF digits as the account's [`DtmfMode`] says: RFC 4733 in
     /// RTP when the peer agreed to telephone-event, else out of band if the
     /// stack can (with [`DtmfMode::Auto`]).

@@ -448,6 +448,16 @@ impl Phone {
         Ok(self.inner.media.engine()?.join(&ids)?)
     }
 
+    /// How loud the local user hears everything (calls and tones), in dB.
+    pub fn set_master_volume(&self, db: f32) -> Result<(), Error> {
+        Ok(self.inner.media.engine()?.set_master_volume(db)?)
+    }
+
+    /// Mutes the local microphone towards every call, or unmutes it.
+    pub fn set_microphone_muted(&self, muted: bool) -> Result<(), Error> {
+        Ok(self.inner.media.engine()?.set_microphone_muted(muted)?)
+    }
+
     /// Waits for the next event; `None` once the phone has shut down.
     pub async fn next_event(&self) -> Option<PhoneEvent> {
         self.inner.events.pop().await

@@ -362,11 +362,27 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
         })
         .unwrap();
     assert_eq!(incoming.1, "mgcp:1001", "caller-ID from L/ci");
-    // One apply per executed CRCX/MDCX carrying media: the callee's CRCX
-    // (with the caller's SDP) and MDCX, the caller's MDCX.
+    // One apply per executed CRCX/MDCX carrying media, plus one per hook
+    // change while a connection exists (an on-hook line sends nothing):
+    // the caller's MDCX and its on-hook; the callee's CRCX (with the
+    // caller's SDP, applied without sending while it rings), its off-hook
+    // and its MDCX.
     let applies = media.applies.lock().unwrap();
-    assert_eq!(applies.iter().filter(|(c, _)| *c == caller_call).count(), 1);
-    assert_eq!(applies.iter().filter(|(c, _)| *c == incoming.0).count(), 2);
+    assert_eq!(applies.iter().filter(|(c, _)| *c == caller_call).count(), 2);
+    assert_eq!(applies.iter().filter(|(c, _)| *c == incoming.0).count(), 3);
+    let nth = |c: CallId, n: usize| {
+        applies
+            .iter()
+            .filter(|(x, _)| *x == c)
+            .nth(n)
+            .and_then(|(_, m)| m.audio().map(|a| (a.direction, a.send.clone())))
+            .unwrap()
+    };
+    assert_eq!(
+        nth(incoming.0, 0).0,
+        openphone_sal::MediaDirection::RecvOnly,
+        "the callee sends nothing while it rings"
+    );
     let last = |c: CallId| {
         applies
             .iter()
@@ -375,11 +391,14 @@ fn run_call(seed: u64, loss: u64, dup: u64) {
             .and_then(|(_, m)| m.audio().map(|a| (a.direction, a.send.clone())))
             .unwrap()
     };
-    for c in [caller_call, incoming.0] {
-        let (dir, send) = last(c);
-        assert_eq!(dir, openphone_sal::MediaDirection::SendRecv);
-        assert_eq!(send.unwrap().codec.encoding, "PCMU");
-    }
+    // The last apply while both were off-hook in the call: sendrecv PCMU.
+    let (dir, send) = nth(caller_call, 0);
+    assert_eq!(dir, openphone_sal::MediaDirection::SendRecv);
+    assert_eq!(send.unwrap().codec.encoding, "PCMU");
+    assert_eq!(last(caller_call).0, openphone_sal::MediaDirection::RecvOnly);
+    let (dir, send) = last(incoming.0);
+    assert_eq!(dir, openphone_sal::MediaDirection::SendRecv);
+    assert_eq!(send.unwrap().codec.encoding, "PCMU");
     // The switch's view: each step once, in order per line.
     let seen_once = |s: Seen| switch.seen.iter().filter(|x| **x == s).count();
     assert_eq!(seen_once(Seen::Restart(0)), 1);

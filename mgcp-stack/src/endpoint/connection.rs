@@ -322,10 +322,15 @@ impl Endpoint {
     }
 
     /// Applies connection `k`'s agreement with its mode's direction, and
-    /// tells the phone.
+    /// tells the phone. An on-hook line sends nothing whatever the mode:
+    /// a handset in its cradle has no microphone (the callee's connection is
+    /// sendrecv while it rings, and its audio must not reach the caller
+    /// before it answers).
     fn apply_media(&mut self, i: usize, k: usize) -> Result<(), Refusal> {
+        let off_hook = self.lines[i].off_hook();
         let conn = &mut self.lines[i].connections[k];
-        let dir = mode_direction(&conn.mode)?;
+        let mode = mode_direction(&conn.mode)?;
+        let dir = MediaDirection::from_flags(mode.sends() && off_hook, mode.receives());
         let Some(neg) = conn.negotiated.as_mut() else {
             return Ok(());
         };
@@ -346,6 +351,21 @@ impl Endpoint {
             });
         }
         Ok(())
+    }
+
+    /// Re-applies every connection of line `i` after its hook changed, so
+    /// that sending follows the handset (see `apply_media`).
+    pub(super) fn hook_changed_media(&mut self, i: usize) {
+        for k in 0..self.lines[i].connections.len() {
+            if let Err(e) = self.apply_media(i, k) {
+                // The media engine refused what it ran a moment ago: the
+                // call cannot go on (the phone hears why).
+                let text = format!("media not re-applied after a hook change: {e:?}");
+                let reason = Reason::new(Cause::IncompatibleMedia).with_text(text);
+                self.end_call(i, EndReason::system(reason));
+                return;
+            }
+        }
     }
 
     /// Reports `Connected` once the line is off-hook in its call and media

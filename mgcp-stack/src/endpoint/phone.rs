@@ -142,6 +142,7 @@ impl Endpoint {
     fn go_off_hook(&mut self, now: Instant, i: usize) -> bool {
         self.lines[i].hook = HookState::OffHook;
         self.lines[i].ring_ignored = false;
+        self.hook_changed_media(i);
         if let Some(method) = self.lines[i].restart.on_local_activity(now) {
             self.send_rsip(now, i, method);
         }
@@ -162,6 +163,7 @@ impl Endpoint {
     fn go_on_hook(&mut self, now: Instant, i: usize) -> bool {
         self.lines[i].hook = HookState::OnHook;
         self.lines[i].collector = None;
+        self.hook_changed_media(i);
         self.observe(now, i, event("L", "hu"))
     }
 

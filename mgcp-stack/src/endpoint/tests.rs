@@ -566,6 +566,12 @@ fn our_offer_completed_by_the_remote_answer() {
         &format!("C: 9\r\nI: {id}\r\nM: sendonly\r\n{answer}"),
     );
     assert_eq!(m.code, ReturnCode::OK, "{m}");
+    // On-hook, a handset sends nothing whatever the mode: inactive ...
+    let applied = h.media.applied.lock().unwrap().last().cloned().unwrap();
+    let audio = applied.audio().unwrap();
+    assert_eq!(audio.direction, openphone_sal::MediaDirection::Inactive);
+    // ... and the mode's direction once lifted.
+    h.line(LineEvent::Hook(HookState::OffHook));
     let applied = h.media.applied.lock().unwrap().last().cloned().unwrap();
     let audio = applied.audio().unwrap();
     assert_eq!(audio.direction, openphone_sal::MediaDirection::SendOnly);
@@ -575,7 +581,7 @@ fn our_offer_completed_by_the_remote_answer() {
     let a = h.cmd("AUEP", EP, "F: ES,I,X,N\r\n");
     assert_eq!(a.code, ReturnCode::OK);
     assert_eq!(a.parameters.connection_id(), Some(&id));
-    assert!(a.to_string().contains("ES: L/hu"), "{a}");
+    assert!(a.to_string().contains("ES: L/hd"), "{a}");
     let w = h.cmd("AUEP", "aaln/*@[127.0.0.1]", "");
     assert_eq!(w.parameters.specific_endpoint_ids().count(), 2);
     // Delete every connection of the endpoint.

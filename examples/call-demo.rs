@@ -86,7 +86,7 @@ struct Cli {
     #[arg(long, value_name = "DB", default_value_t = Criteria::default().min_tnr_db)]
     min_tnr: f64,
     /// RTP port range of both phones, inclusive (RTP even, RTCP odd).
-    #[arg(long, value_name = "LO-HI", value_parser = parse_port_range)]
+    #[arg(long, value_name = "LO-HI", value_parser = |s: &str| setup::parse_port_range(s, 2))]
     rtp_ports: Option<(u16, u16)>,
     /// Impairment: each RTP packet is lost with this probability, %.
     #[arg(long, value_name = "PCT", group = "impairment")]
@@ -104,22 +104,6 @@ struct Cli {
     /// Impairment: seed of the relay's draws (same seed, same fates).
     #[arg(long, value_name = "N", default_value_t = 1, requires = "impairment")]
     seed: u64,
-}
-
-/// `LO-HI` → `(LO, HI)`.
-fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
-    let (lo, hi) = s
-        .split_once('-')
-        .ok_or_else(|| format!("{s:?}: expected LO-HI, e.g. 30000-39999"))?;
-    let lo: u16 = lo.trim().parse().map_err(|e| format!("{lo:?}: {e}"))?;
-    let hi: u16 = hi.trim().parse().map_err(|e| format!("{hi:?}: {e}"))?;
-    // Two phones, each an even RTP port and the odd RTCP port after it.
-    if lo > hi || u32::from(hi) - u32::from(lo) < 3 || hi == u16::MAX {
-        return Err(format!(
-            "{lo}-{hi}: need LO < HI with room for two RTP/RTCP pairs, below 65535"
-        ));
-    }
-    Ok((lo, hi))
 }
 
 impl Cli {

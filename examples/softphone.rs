@@ -105,7 +105,7 @@ struct Cli {
     rtp_ip: Option<IpAddr>,
     /// RTP ports to pick from at random, LO-HI (default 16384-32767), e.g.
     /// to keep clear of a peer's fixed range.
-    #[arg(long, value_name = "LO-HI", value_parser = parse_port_range)]
+    #[arg(long, value_name = "LO-HI", value_parser = |s: &str| setup::parse_port_range(s, 1))]
     rtp_ports: Option<(u16, u16)>,
     /// Do not register the SIP account.
     #[arg(long, conflicts_with = "mgcp")]
@@ -128,19 +128,6 @@ struct Cli {
     /// MGCP: the endpoint's domain (default the listening IP in brackets).
     #[arg(long, requires = "mgcp")]
     domain: Option<String>,
-}
-
-/// `LO-HI` with room for at least one RTP/RTCP pair.
-fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
-    let (lo, hi) = s
-        .split_once('-')
-        .ok_or_else(|| format!("{s:?}: expected LO-HI, e.g. 30000-39999"))?;
-    let lo: u16 = lo.trim().parse().map_err(|e| format!("{lo:?}: {e}"))?;
-    let hi: u16 = hi.trim().parse().map_err(|e| format!("{hi:?}: {e}"))?;
-    if lo >= hi || hi == u16::MAX {
-        return Err(format!("{lo}-{hi}: need LO < HI below 65535"));
-    }
-    Ok((lo, hi))
 }
 
 #[tokio::main]

@@ -14,6 +14,8 @@
 //! Runs are serialised: each is a real-time call, and two at once on a loaded
 //! machine would only test the scheduler.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -21,13 +23,7 @@ use std::sync::Mutex;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn call_demo() -> PathBuf {
-    // target/<profile>/deps/call_demo_codecs-<hash> → target/<profile>/examples/call-demo
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile> directory");
-    profile_dir.join("examples").join("call-demo")
+    common::example("call-demo")
 }
 
 /// Runs `call-demo --codec CODEC --seconds 3` and fails unless it exits 0,

@@ -20,6 +20,8 @@
 #[allow(dead_code)]
 mod impair;
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -30,13 +32,7 @@ use impair::{Fate, ImpairConfig, Impairer};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn call_demo() -> PathBuf {
-    // target/<profile>/deps/call_demo_impair-<hash> → target/<profile>/examples/call-demo
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile> directory");
-    profile_dir.join("examples").join("call-demo")
+    common::example("call-demo")
 }
 
 /// Runs call-demo with `args` and returns its stdout; fails unless it

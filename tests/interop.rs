@@ -5,6 +5,8 @@
 //! The scripts drive the `softphone` example, which `cargo test` builds
 //! beside the test binary. They share ports, so they run one at a time.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -12,13 +14,7 @@ use std::sync::Mutex;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn softphone() -> PathBuf {
-    // target/<profile>/deps/interop-<hash> → target/<profile>/examples/softphone
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile> directory");
-    profile_dir.join("examples").join("softphone")
+    common::example("softphone")
 }
 
 fn run_script(name: &str, args: &[&str]) {

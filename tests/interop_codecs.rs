@@ -13,6 +13,8 @@
 //!
 //! The scripts share ports, so they run one at a time.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -20,13 +22,7 @@ use std::sync::Mutex;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn softphone() -> PathBuf {
-    // target/<profile>/deps/interop_codecs-<hash> → target/<profile>/examples/softphone
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile> directory");
-    profile_dir.join("examples").join("softphone")
+    common::example("softphone")
 }
 
 /// Runs `codec_peer.sh PEER CODEC DIRECTION` and fails on a non-zero exit.

@@ -170,3 +170,20 @@ pub fn init_tracing() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// `--rtp-ports LO-HI`: a range below 65535 with room for `pairs` RTP/RTCP
+/// port pairs (each an even RTP port and the odd RTCP port after it).
+pub fn parse_port_range(s: &str, pairs: u16) -> Result<(u16, u16), String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?}: expected LO-HI, e.g. 30000-39999"))?;
+    let lo: u16 = lo.trim().parse().map_err(|e| format!("{lo:?}: {e}"))?;
+    let hi: u16 = hi.trim().parse().map_err(|e| format!("{hi:?}: {e}"))?;
+    let room = u32::from(pairs.max(1)) * 2 - 1;
+    if lo > hi || u32::from(hi) - u32::from(lo) < room || hi == u16::MAX {
+        return Err(format!(
+            "{lo}-{hi}: need LO < HI with room for {pairs} RTP/RTCP pair(s), below 65535"
+        ));
+    }
+    Ok((lo, hi))
+}

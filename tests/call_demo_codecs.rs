@@ -16,39 +16,18 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Mutex;
 
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn call_demo() -> PathBuf {
-    common::example("call-demo")
-}
 
 /// Runs `call-demo --codec CODEC --seconds 3` and fails unless it exits 0,
 /// judged both directions, and the caller's media line names `encoding`.
 fn demo(codec: &str, encoding: &str) {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let bin = call_demo();
+    let (stdout, status) = common::run_example("call-demo", &["--codec", codec, "--seconds", "3"]);
     assert!(
-        bin.exists(),
-        "{} not built: run `cargo build --example call-demo` (cargo test builds it)",
-        bin.display()
-    );
-    let out = Command::new("timeout")
-        .args(["-k", "5", "60"])
-        .arg(&bin)
-        .args(["--codec", codec, "--seconds", "3"])
-        .output()
-        .expect("run call-demo");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "call-demo --codec {codec} failed ({:?})",
-        out.status
+        status.success(),
+        "call-demo --codec {codec} failed ({status:?})"
     );
     assert!(
         stdout.contains("PASS"),

@@ -22,8 +22,6 @@ mod impair;
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -31,35 +29,14 @@ use impair::{Fate, ImpairConfig, Impairer};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn call_demo() -> PathBuf {
-    common::example("call-demo")
-}
-
 /// Runs call-demo with `args` and returns its stdout; fails unless it
 /// exits 0 with a PASS line.
 fn run_demo(args: &[&str]) -> String {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let bin = call_demo();
-    assert!(
-        bin.exists(),
-        "{} not built: run `cargo build --example call-demo` (cargo test builds it)",
-        bin.display()
-    );
-    let out = Command::new("timeout")
-        .args(["-k", "5", "60"])
-        .arg(&bin)
-        .args(["--seconds", "3", "--rtp-ports", "30000-39999"])
-        .args(args)
-        .output()
-        .expect("run call-demo");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    println!("{stdout}");
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "call-demo {args:?} failed ({:?})",
-        out.status
-    );
+    let mut all = vec!["--seconds", "3", "--rtp-ports", "30000-39999"];
+    all.extend_from_slice(args);
+    let (stdout, status) = common::run_example("call-demo", &all);
+    assert!(status.success(), "call-demo {args:?} failed ({status:?})");
     assert!(
         stdout.lines().any(|l| l == "PASS"),
         "call-demo {args:?}: no PASS line"
@@ -225,7 +202,6 @@ fn call_demo_through_a_transparent_relay_is_judged_strictly() {
 
 #[test]
 fn call_demo_rejects_unknown_and_lone_impairment_options() {
-    let bin = call_demo();
     for args in [
         &["--bogus"][..],
         &["--keep-order"],
@@ -233,13 +209,8 @@ fn call_demo_rejects_unknown_and_lone_impairment_options() {
         &["--rtp-ports", "40000-30000"],
         &["--loss", "150"],
     ] {
-        let out = Command::new("timeout")
-            .args(["-k", "5", "30"])
-            .arg(&bin)
-            .args(args)
-            .output()
-            .expect("run call-demo");
-        assert_eq!(out.status.code(), Some(2), "call-demo {args:?} accepted");
+        let (_, status) = common::run_example("call-demo", args);
+        assert_eq!(status.code(), Some(2), "call-demo {args:?} accepted");
     }
 }
 

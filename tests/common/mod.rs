@@ -1,4 +1,6 @@
 //! What the root package's integration tests share.
+// Each test crate includes this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::path::PathBuf;
 
@@ -12,4 +14,26 @@ pub fn example(name: &str) -> PathBuf {
         .and_then(|p| p.parent())
         .expect("target/<profile> directory");
     profile_dir.join("examples").join(name)
+}
+
+/// Runs example `name` with `args` under a 60 s bound (`timeout -k 5 60`),
+/// echoes its stdout and stderr into the test's output, and returns what
+/// it printed and how it exited. Fails when the example is not built.
+pub fn run_example(name: &str, args: &[&str]) -> (String, std::process::ExitStatus) {
+    let bin = example(name);
+    assert!(
+        bin.exists(),
+        "{} not built: run `cargo build --example {name}` (cargo test builds it)",
+        bin.display()
+    );
+    let out = std::process::Command::new("timeout")
+        .args(["-k", "5", "60"])
+        .arg(&bin)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("run {name}: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    (stdout, out.status)
 }

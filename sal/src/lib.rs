@@ -27,9 +27,9 @@ pub use events::{
 pub use ids::{AccountId, CallId, SubscriptionId};
 pub use media::{
     CodecDescriptor, Fingerprint, KeyExchange, MediaDescription, MediaDirection, MediaEncryption,
-    MediaKind, MediaStats, NegotiatedMedia, NegotiatedStream, RecvChannel, RtpProfile, SdesCrypto,
-    SdesKeys, SecureMedia, SecurityPolicy, SecurityState, SendChannel, StreamDescription,
-    StreamSecurity,
+    MediaKind, MediaLoop, MediaStats, NegotiatedMedia, NegotiatedStream, RecvChannel, RtpProfile,
+    SdesCrypto, SdesKeys, SecureMedia, SecurityPolicy, SecurityState, SendChannel,
+    StreamDescription, StreamSecurity,
 };
 pub use media_engine::{CallMedia, MediaEngine, MediaEvent, MediaEventSink, StackMedia};
 pub use stack::{

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::{CallId, MediaDescription, MediaError, MediaStats, NegotiatedMedia, SecurityState};
+use crate::{
+    CallId, MediaDescription, MediaError, MediaLoop, MediaStats, NegotiatedMedia, SecurityState,
+};
 
 /// Events from a call's media session.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +143,15 @@ pub trait CallMedia: Send {
             "SAS verification (no ZRTP on this call)",
         ))
     }
+    /// Sets or clears a maintenance loop ([`MediaLoop`]). It may be set
+    /// before media starts and holds until changed. Sessions that cannot
+    /// loop say so.
+    fn set_loop(&mut self, mode: MediaLoop) -> Result<(), MediaError> {
+        if mode.is_none() {
+            return Ok(());
+        }
+        Err(MediaError::Unsupported("media loops"))
+    }
     /// Stops sending and receiving and releases the sockets.
     fn stop(&mut self);
 }
@@ -162,4 +173,13 @@ pub trait StackMedia: Send + Sync {
     fn stats(&self, call: CallId) -> Option<MediaStats>;
     /// Closes the endpoint and returns its final statistics.
     fn release(&self, call: CallId) -> Option<MediaStats>;
+    /// Sets or clears a maintenance loop on the call's media (MGCP
+    /// `loopback`, `netwloop`, ...). Ports without loops say so.
+    fn set_loop(&self, call: CallId, mode: MediaLoop) -> Result<(), MediaError> {
+        let _ = call;
+        if mode.is_none() {
+            return Ok(());
+        }
+        Err(MediaError::Unsupported("media loops"))
+    }
 }

@@ -3,7 +3,9 @@
 //! thread. Atomics only, so setting a volume never waits for a tick and a
 //! tick never waits for a setter.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::Relaxed};
+
+use openphone_sal::MediaLoop;
 
 use crate::mixer::{MAX_GAIN_DB, MIN_GAIN_DB};
 
@@ -17,6 +19,28 @@ impl AtomicDb {
     }
     pub(crate) fn store(&self, db: f32) {
         self.0.store(db.to_bits(), Relaxed);
+    }
+}
+
+/// A [`MediaLoop`] in an `AtomicU8`.
+#[derive(Debug, Default)]
+pub(crate) struct AtomicLoop(AtomicU8);
+
+impl AtomicLoop {
+    pub(crate) fn load(&self) -> MediaLoop {
+        match self.0.load(Relaxed) {
+            1 => MediaLoop::Circuit,
+            2 => MediaLoop::Network,
+            _ => MediaLoop::None,
+        }
+    }
+    pub(crate) fn store(&self, mode: MediaLoop) {
+        let v = match mode {
+            MediaLoop::Circuit => 1,
+            MediaLoop::Network => 2,
+            _ => 0,
+        };
+        self.0.store(v, Relaxed);
     }
 }
 
@@ -41,6 +65,9 @@ pub(crate) struct CallControls {
     /// caller and the old one never hear each other while the hold is
     /// negotiated; cleared when the call is resumed or conferenced.
     pub(crate) parked: AtomicBool,
+    /// A maintenance loop (MGCP `loopback`, `netwloop`): read every tick
+    /// by the call's task.
+    pub(crate) loop_mode: AtomicLoop,
 }
 
 /// The local user's controls.

@@ -85,7 +85,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use openphone_sal::{
     CallId, CallMedia, MediaDescription, MediaDirection, MediaEngine, MediaError, MediaEventSink,
-    MediaStats, NegotiatedMedia, StreamDescription,
+    MediaLoop, MediaStats, NegotiatedMedia, StreamDescription,
 };
 use tokio::sync::mpsc;
 
@@ -503,6 +503,17 @@ impl CallMedia for Session {
             rate_quality(&mut m, a.packet_time);
         }
         m
+    }
+
+    fn set_loop(&mut self, mode: MediaLoop) -> Result<(), MediaError> {
+        if self.stopped {
+            return Err(MediaError::NotStarted);
+        }
+        // Read by the task every tick; set before media starts, it holds
+        // from the first packet.
+        self.controls.loop_mode.store(mode);
+        tracing::debug!(call = %self.call, %mode, "media loop");
+        Ok(())
     }
 
     fn stop(&mut self) {

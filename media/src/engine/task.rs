@@ -17,12 +17,16 @@
 //! while the local device is shared ([`super::hub`]), two lock-free rings
 //! to the mixer thread; [`Cmd::Join`] and [`Cmd::Split`] switch between
 //! them without stopping the call.
+//!
+//! A maintenance loop ([`MediaLoop`], read from the call's controls every
+//! tick) turns audio back at this task: the captured frame to the playout
+//! (circuit), or the decoded frame to the encoder (network).
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openphone_sal::{CallId, MediaEvent, MediaEventSink};
+use openphone_sal::{CallId, MediaEvent, MediaEventSink, MediaLoop};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::{Interval, MissedTickBehavior};
@@ -115,6 +119,8 @@ pub(crate) struct Task {
     own_gain: OwnGain,
     shared: Arc<SharedStats>,
     truncated: u64,
+    /// The captured frame while the circuit is looped.
+    loop_buf: Vec<i16>,
 }
 
 fn interval(period: Duration) -> Interval {
@@ -154,6 +160,7 @@ impl Task {
             },
             shared,
             truncated: 0,
+            loop_buf: Vec::new(),
         }
     }
 
@@ -178,18 +185,48 @@ impl Task {
     }
 
     fn on_tick(&mut self, now: Instant) {
+        let mode = self.controls.loop_mode.load();
         match &mut self.audio {
             AudioPath::Own(devices) => {
                 let mic_muted = self.local.mic_muted.load(Relaxed);
                 let (pcm, ended_now) = devices.capture(mic_muted);
-                if let Err(e) = self.session.write_audio(now, pcm) {
-                    tracing::warn!(error = %e, "audio frame not sent");
+                match mode {
+                    MediaLoop::None => {
+                        if let Err(e) = self.session.write_audio(now, pcm) {
+                            tracing::warn!(error = %e, "audio frame not sent");
+                        }
+                    }
+                    MediaLoop::Circuit => {
+                        // The line hears itself; the network gets nothing
+                        // (the timestamp still advances, as on hold).
+                        self.loop_buf.clear();
+                        self.loop_buf.extend_from_slice(pcm);
+                        self.session.skip_audio(1);
+                    }
+                    MediaLoop::Network => {}
                 }
                 if ended_now {
                     self.events.send(MediaEvent::SourceFinished);
                 }
                 let out = devices.playout();
                 self.session.read_audio(now, out);
+                match mode {
+                    MediaLoop::None => {}
+                    MediaLoop::Circuit => {
+                        if self.loop_buf.len() == out.len() {
+                            out.copy_from_slice(&self.loop_buf);
+                        } else {
+                            out.fill(0);
+                        }
+                    }
+                    MediaLoop::Network => {
+                        // Back to the sender; the local side hears nothing.
+                        if let Err(e) = self.session.write_audio(now, out) {
+                            tracing::warn!(error = %e, "looped frame not sent");
+                        }
+                        out.fill(0);
+                    }
+                }
                 if self.controls.muted.load(Relaxed) {
                     out.fill(0);
                 } else {
@@ -201,17 +238,31 @@ impl Task {
             }
             AudioPath::Mixed(m) => {
                 self.session.read_audio(now, &mut m.heard);
-                if !m.link.up.push(&m.heard) {
-                    m.dropped_up += 1;
-                }
                 if !m.link.down.pop(&mut m.said) {
                     // The mixer's first frame is not there yet (or it
                     // stalled): silence, never the previous frame again.
                     m.said.fill(0);
                     m.missing_down += 1;
                 }
-                if let Err(e) = self.session.write_audio(now, &m.said) {
+                let sent = match mode {
+                    MediaLoop::None => self.session.write_audio(now, &m.said),
+                    MediaLoop::Circuit => {
+                        // The mix (the local side) hears itself.
+                        m.heard.copy_from_slice(&m.said);
+                        self.session.skip_audio(1);
+                        Ok(())
+                    }
+                    MediaLoop::Network => {
+                        let r = self.session.write_audio(now, &m.heard);
+                        m.heard.fill(0);
+                        r
+                    }
+                };
+                if let Err(e) = sent {
                     tracing::warn!(error = %e, "audio frame not sent");
+                }
+                if !m.link.up.push(&m.heard) {
+                    m.dropped_up += 1;
                 }
             }
         }

@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use openphone_sal::media::negotiate::{self, NegotiationError};
 use openphone_sal::{
-    Cause, EndReason, MediaDescription, MediaDirection, MediaStats, NegotiatedMedia, Reason,
-    StackEvent,
+    Cause, EndReason, MediaDescription, MediaDirection, MediaLoop, MediaStats, NegotiatedMedia,
+    NegotiatedStream, Reason, RecvChannel, StackEvent,
 };
 use openphone_sdp::{
     description_from_sdp, sdp_answer_for, sdp_from_description, SdpOrigin, SessionDescription,
@@ -36,20 +36,51 @@ fn resources(e: impl std::fmt::Display) -> Refusal {
     Refusal::new(ReturnCode::INSUFFICIENT_RESOURCES, e.to_string())
 }
 
-/// Which way media flows in `mode`.
-fn mode_direction(mode: &ConnectionMode) -> Result<MediaDirection, Refusal> {
+/// Which way media flows in `mode`, and where it is looped (RFC 3435
+/// §2.3.5 and §3.2.2.6): `loopback` and `conttest` turn the line's audio
+/// back to the line and leave the network silent; `netwloop` and
+/// `netwtest` return what arrives from the network to its sender.
+fn mode_media(mode: &ConnectionMode) -> Result<(MediaDirection, MediaLoop), Refusal> {
     Ok(match mode {
-        ConnectionMode::SendRecv | ConnectionMode::Conference => MediaDirection::SendRecv,
-        ConnectionMode::SendOnly => MediaDirection::SendOnly,
-        ConnectionMode::RecvOnly => MediaDirection::RecvOnly,
-        ConnectionMode::Inactive => MediaDirection::Inactive,
-        other => {
+        ConnectionMode::SendRecv | ConnectionMode::Conference => {
+            (MediaDirection::SendRecv, MediaLoop::None)
+        }
+        ConnectionMode::SendOnly => (MediaDirection::SendOnly, MediaLoop::None),
+        ConnectionMode::RecvOnly => (MediaDirection::RecvOnly, MediaLoop::None),
+        ConnectionMode::Inactive => (MediaDirection::Inactive, MediaLoop::None),
+        ConnectionMode::Loopback | ConnectionMode::ContinuityTest => {
+            (MediaDirection::Inactive, MediaLoop::Circuit)
+        }
+        ConnectionMode::NetworkLoop | ConnectionMode::NetworkTest => {
+            (MediaDirection::SendRecv, MediaLoop::Network)
+        }
+        ConnectionMode::Extension(x) => {
             return Err(Refusal::new(
                 ReturnCode::UNSUPPORTED_MODE,
-                format!("mode {other} not supported (the media engine has no loopback)"),
+                format!("mode {x} not supported"),
             ))
         }
     })
+}
+
+/// Media on our own codecs with no peer: what a circuit loop runs on
+/// before (or without) a remote description.
+fn local_only(local: &MediaDescription) -> Result<NegotiatedMedia, Refusal> {
+    let audio = local
+        .audio()
+        .ok_or_else(|| resources("no local audio stream"))?;
+    let rtp = audio
+        .rtp
+        .ok_or_else(|| resources("the local audio stream has no address"))?;
+    let codecs = audio
+        .codecs
+        .iter()
+        .filter(|c| !c.is_telephone_event())
+        .filter_map(|c| c.payload_type.map(|pt| (pt, c.clone())))
+        .collect();
+    Ok(NegotiatedMedia::new(vec![NegotiatedStream::audio(rtp)
+        .with_recv(RecvChannel::new(codecs))
+        .with_direction(MediaDirection::Inactive)]))
 }
 
 /// The final statistics as `P:` (RFC 3435 §2.3.5).
@@ -188,7 +219,7 @@ impl Endpoint {
             .mode()
             .ok_or_else(|| missing("ConnectionMode (M:)"))?
             .clone();
-        mode_direction(&mode)?;
+        mode_media(&mode)?;
         if p.second_endpoint_id().is_some() {
             return Err(Refusal::new(
                 ReturnCode::UNSUPPORTED_FUNCTIONALITY,
@@ -317,34 +348,60 @@ impl Endpoint {
             negotiated,
             sdp_version: 2,
             final_stats: None,
+            applied_loop: MediaLoop::None,
         });
         Ok(id)
     }
 
-    /// Applies connection `k`'s agreement with its mode's direction, and
-    /// tells the phone. An on-hook line sends nothing whatever the mode:
-    /// a handset in its cradle has no microphone (the callee's connection is
-    /// sendrecv while it rings, and its audio must not reach the caller
-    /// before it answers).
+    /// Applies connection `k`'s agreement with its mode's direction and
+    /// loop, and tells the phone. An on-hook line sends nothing whatever
+    /// the mode: a handset in its cradle has no microphone (the callee's
+    /// connection is sendrecv while it rings, and its audio must not reach
+    /// the caller before it answers). A network loop is not the handset
+    /// and answers the network whatever the hook.
     fn apply_media(&mut self, i: usize, k: usize) -> Result<(), Refusal> {
         let off_hook = self.lines[i].off_hook();
         let conn = &mut self.lines[i].connections[k];
-        let mode = mode_direction(&conn.mode)?;
-        let dir = MediaDirection::from_flags(mode.sends() && off_hook, mode.receives());
-        let Some(neg) = conn.negotiated.as_mut() else {
-            return Ok(());
+        let (mode, looped) = mode_media(&conn.mode)?;
+        let sends = mode.sends() && (off_hook || looped == MediaLoop::Network);
+        let dir = MediaDirection::from_flags(sends, mode.receives());
+        let agreed = conn.negotiated.is_some();
+        let neg = match conn.negotiated.as_mut() {
+            Some(neg) => {
+                if let Some(a) = neg.audio_mut() {
+                    a.direction = dir;
+                }
+                neg.clone()
+            }
+            // A circuit loop needs no peer (and leaving one needs the
+            // media it started).
+            None if looped == MediaLoop::Circuit || conn.applied_loop == MediaLoop::Circuit => {
+                local_only(&conn.local)?
+            }
+            None => return Ok(()),
         };
-        if let Some(a) = neg.audio_mut() {
-            a.direction = dir;
+        let (sal, previous) = (conn.sal, conn.applied_loop);
+        if looped != previous {
+            self.media.set_loop(sal, looped).map_err(|e| {
+                Refusal::new(
+                    ReturnCode::UNSUPPORTED_MODE,
+                    format!("mode {}: {e}", self.lines[i].connections[k].mode),
+                )
+            })?;
         }
-        let neg: NegotiatedMedia = neg.clone();
-        let sal = conn.sal;
-        self.media.apply(sal, &neg).map_err(resources)?;
+        if let Err(e) = self.media.apply(sal, &neg) {
+            if looped != previous {
+                // Best effort: the media keeps the loop it had.
+                let _ = self.media.set_loop(sal, previous);
+            }
+            return Err(resources(e));
+        }
+        self.lines[i].connections[k].applied_loop = looped;
         let announced = self.lines[i]
             .call
             .as_ref()
             .is_some_and(|c| c.id == sal && c.announced);
-        if announced {
+        if announced && agreed {
             self.events.push_back(StackEvent::MediaNegotiated {
                 call: sal,
                 media: neg,
@@ -420,7 +477,7 @@ impl Endpoint {
             ));
         }
         if let Some(m) = p.mode() {
-            mode_direction(m)?;
+            mode_media(m)?;
         }
         self.check_embedded_request(i, p)?;
         self.set_notified(i, cmd)?;

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use openphone_sal::line::{CallerId, HookState};
 use openphone_sal::{
-    AccountId, Address, CallId as SalCallId, DigitCollector, DigitMap, MediaDescription,
+    AccountId, Address, CallId as SalCallId, DigitCollector, DigitMap, MediaDescription, MediaLoop,
     MediaStats, NegotiatedMedia,
 };
 use openphone_sdp::SessionDescription;
@@ -101,6 +101,8 @@ pub(crate) struct Conn {
     /// Statistics kept when the SAL call ended before the DLCX (the phone
     /// releases the media then).
     pub final_stats: Option<MediaStats>,
+    /// The loop last set on the media (see `mode_media`).
+    pub applied_loop: MediaLoop,
 }
 
 /// One line.

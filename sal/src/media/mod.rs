@@ -8,6 +8,7 @@
 mod codec;
 mod description;
 mod direction;
+mod loopback;
 pub mod negotiate;
 mod negotiated;
 mod security;
@@ -19,6 +20,7 @@ pub use description::{
     StreamSecurity,
 };
 pub use direction::MediaDirection;
+pub use loopback::MediaLoop;
 pub use negotiated::{NegotiatedMedia, NegotiatedStream, RecvChannel, SdesKeys, SendChannel};
 pub use security::{KeyExchange, MediaEncryption, SecureMedia, SecurityPolicy, SecurityState};
 pub use stats::MediaStats;

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::{
     CallId, CallMedia, MediaDescription, MediaEngine, MediaError, MediaEvent, MediaEventSink,
-    MediaStats, NegotiatedMedia, SecurityState, StackMedia,
+    MediaLoop, MediaStats, NegotiatedMedia, SecurityState, StackMedia,
 };
 
 /// How many ended calls keep their final statistics.
@@ -115,6 +115,10 @@ impl StackMedia for MediaTable {
 
     fn apply(&self, call: CallId, media: &NegotiatedMedia) -> Result<(), MediaError> {
         self.with(call, |m| m.apply(media))?
+    }
+
+    fn set_loop(&self, call: CallId, mode: MediaLoop) -> Result<(), MediaError> {
+        self.with(call, |m| m.set_loop(mode))?
     }
 
     fn stats(&self, call: CallId) -> Option<MediaStats> {

@@ -37,13 +37,13 @@ pub enum ConnectionMode {
     Conference,
     /// `inactive`.
     Inactive,
-    /// `loopback`: media sent back where it came from.
+    /// `loopback`: the circuit looped back (the line hears itself).
     Loopback,
-    /// `conttest`: continuity test.
+    /// `conttest`: circuit continuity test (looped like `loopback`).
     ContinuityTest,
-    /// `netwloop`: network loopback.
+    /// `netwloop`: network loopback (media returned to its sender).
     NetworkLoop,
-    /// `netwtest`: network continuity test.
+    /// `netwtest`: network continuity test (looped like `netwloop`).
     NetworkTest,
     /// An extension mode, `package/mode`.
     Extension(String),

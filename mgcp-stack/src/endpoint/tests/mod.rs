@@ -9,18 +9,24 @@ use std::time::{Duration, Instant};
 
 use openphone_sal::line::{HookState, LineEvent, LineSignal, Tone};
 use openphone_sal::{
-    AccountConfig, AccountId, CallId, CodecDescriptor, MediaDescription, MediaError, MediaStats,
-    NegotiatedMedia, StackCommand, StackEvent, StackMedia, StreamDescription,
+    AccountConfig, AccountId, CallId, CodecDescriptor, MediaDescription, MediaError, MediaLoop,
+    MediaStats, NegotiatedMedia, StackCommand, StackEvent, StackMedia, StreamDescription,
 };
 
 use super::*;
 use crate::message::{Message, ReturnCode};
+
+mod loops;
 
 #[derive(Default)]
 struct TestMedia {
     reserved: Mutex<HashMap<CallId, MediaDescription>>,
     reserves: Mutex<usize>,
     applied: Mutex<Vec<NegotiatedMedia>>,
+    /// Loops set, in order.
+    loops: Mutex<Vec<MediaLoop>>,
+    /// Refuse loops, like a port without them.
+    no_loops: std::sync::atomic::AtomicBool,
 }
 
 impl StackMedia for TestMedia {
@@ -58,6 +64,13 @@ impl StackMedia for TestMedia {
             s.packets_received = 6;
             s
         })
+    }
+    fn set_loop(&self, _call: CallId, mode: MediaLoop) -> Result<(), MediaError> {
+        if self.no_loops.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(MediaError::Unsupported("media loops"));
+        }
+        self.loops.lock().unwrap().push(mode);
+        Ok(())
     }
     fn release(&self, call: CallId) -> Option<MediaStats> {
         let s = self.stats(call);
@@ -274,13 +287,7 @@ fn malformed_and_unsupported_commands_get_their_codes() {
         (
             "CRCX",
             EP,
-            "C: 1\r\nM: loopback\r\n",
-            ReturnCode::UNSUPPORTED_MODE,
-        ),
-        (
-            "CRCX",
-            EP,
-            "C: 1\r\nM: conttest\r\n",
+            "C: 1\r\nM: x/echo\r\n",
             ReturnCode::UNSUPPORTED_MODE,
         ),
         (

@@ -34,6 +34,7 @@ use rand::{Rng, SeedableRng};
 use super::packet::{RtpHeader, RtpPacket};
 use super::rtcp::{self, ReportBlock, RtcpError, RtcpPacket, RtcpWriter, SenderInfo};
 use super::stats::{ReceiverStats, SeqOutcome};
+use super::xr::{ExtendedReport, VoipMetrics, XrBlock};
 
 /// Session settings.
 #[derive(Debug, Clone)]
@@ -152,6 +153,9 @@ pub struct RtpSession {
     events: VecDeque<SessionEvent>,
     stats: SessionStats,
     recv_clock_rate: u32,
+    /// The XR packet appended to each report, kept to reuse its block
+    /// storage (no allocation per report); `None`: no XR.
+    xr: Option<ExtendedReport>,
 }
 
 /// NTP 64-bit fixed point from a duration added to a base.
@@ -194,6 +198,7 @@ impl RtpSession {
             events: VecDeque::new(),
             stats: SessionStats::default(),
             recv_clock_rate: 8000,
+            xr: None,
         }
     }
 
@@ -466,6 +471,28 @@ impl RtpSession {
         })
     }
 
+    /// Appends an RFC 3611 VoIP Metrics block (about the source it names)
+    /// to every report from now on, or stops (`None`). Set it again before
+    /// each report to keep it current ([`poll_timeout`](Self::poll_timeout)
+    /// says when the next one is due).
+    pub fn set_voip_metrics(&mut self, metrics: Option<VoipMetrics>) {
+        let Some(m) = metrics else {
+            self.xr = None;
+            return;
+        };
+        let xr = self.xr.get_or_insert_with(|| ExtendedReport {
+            ssrc: 0,
+            blocks: Vec::with_capacity(1),
+        });
+        match xr.blocks.first_mut() {
+            Some(XrBlock::VoipMetrics(v)) => *v = m,
+            _ => {
+                xr.blocks.clear();
+                xr.blocks.push(XrBlock::VoipMetrics(m));
+            }
+        }
+    }
+
     /// Writes a due RTCP compound (pending BYE for an abandoned SSRC, or the
     /// periodic SR/RR + SDES) into `buf`; `None` if nothing is due.
     pub fn poll_rtcp(&mut self, now: Instant, buf: &mut [u8]) -> Option<usize> {
@@ -518,6 +545,13 @@ impl RtpSession {
         }
         self.sent_since_report = false;
         w.sdes_cname(self.ssrc, &self.config.cname)?;
+        if let Some(xr) = &mut self.xr {
+            xr.ssrc = self.ssrc;
+            if let Err(e) = w.extended_report(xr) {
+                // The report goes out without it.
+                tracing::debug!(error = %e, "RTCP XR left out");
+            }
+        }
         Ok(w.len())
     }
 

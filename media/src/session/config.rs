@@ -55,10 +55,15 @@ pub struct MediaSessionConfig {
     /// First RTP sequence number we send; `None` draws it from the seed
     /// (tests start just before the 65,535 → 0 wrap).
     pub initial_sequence: Option<u16>,
+    /// Append an RFC 3611 VoIP Metrics block (loss and discard rates,
+    /// burst/gap pattern, jitter-buffer delays, R-factor and MOS) about
+    /// the stream we receive to every RTCP report (default on). Receivers
+    /// ignore RTCP packet types they do not know (RFC 3550 §6.1).
+    pub rtcp_xr: bool,
 }
 
 impl MediaSessionConfig {
-    /// Defaults: RTCP every 5 s, no RTP timeout, jitter buffer 40–300 ms,
+    /// Defaults: RTCP every 5 s with XR VoIP metrics, no RTP timeout, jitter buffer 40–300 ms,
     /// no symmetric sending, re-learning after 1 s of silence and 3 packets.
     pub fn new(cname: impl Into<String>, registry: Arc<CodecRegistry>) -> Self {
         MediaSessionConfig {
@@ -73,6 +78,7 @@ impl MediaSessionConfig {
             relearn_packets: 3,
             local_rtp: None,
             initial_sequence: None,
+            rtcp_xr: true,
         }
     }
 }

@@ -18,7 +18,9 @@
 //! ```
 //!
 //! Inside: the RTP/RTCP session ([`crate::rtp::RtpSession`]: SSRC, sequence
-//! validation, statistics, SR/RR, RTT, collisions), source latching
+//! validation, statistics, SR/RR, RTT, collisions; each report carries an
+//! RFC 3611 VoIP Metrics block about the stream received, unless
+//! [`MediaSessionConfig::rtcp_xr`] is off), source latching
 //! ([`latch`]), the jitter buffer with concealment, Opus in-band FEC and
 //! RFC 3389 comfort noise, RFC 4733 events both ways, the encoder and the
 //! decoders (each created when its payload type first arrives).
@@ -86,6 +88,7 @@ pub mod latch;
 mod plan;
 mod playout;
 mod transmit;
+mod xr;
 
 pub use config::MediaSessionConfig;
 pub use counters::SessionCounters;
@@ -149,6 +152,8 @@ pub struct MediaSession {
     recv: Option<RecvPlan>,
     format: AudioFormat,
     codec_name: String,
+    /// For the RTCP XR VoIP Metrics block (see `xr`).
+    xr_codec: xr::XrCodec,
     playout: Playout,
     latch: Latch,
     /// Where the peer's RTCP last came from (its IP matched the source's).
@@ -220,6 +225,7 @@ impl MediaSession {
             recv: None,
             format: plan.format,
             codec_name: String::new(),
+            xr_codec: xr::XrCodec::new("", plan.format.packet_time),
             playout: Playout::new((seed >> 32) as u32 ^ seed as u32),
             latch,
             learned_rtcp: None,
@@ -300,6 +306,7 @@ impl MediaSession {
         self.send = send;
         self.recv = recv;
         self.format = format;
+        self.xr_codec = xr::XrCodec::new(&codec_name, format.packet_time);
         self.codec_name = codec_name;
         self.last_rtp_at = now;
         self.timeout_reported = false;
@@ -637,6 +644,7 @@ impl MediaSession {
             if self.rtp.poll_timeout() > now {
                 break;
             }
+            self.update_xr();
             let target = self.rtcp_dst();
             let (dst, via) = target.unwrap_or((SocketAddr::from(([0, 0, 0, 0], 0)), Via::Rtcp));
             let rtp = &mut self.rtp;
@@ -653,6 +661,26 @@ impl MediaSession {
                 self.events.push(MediaSessionEvent::RtpTimeout);
             }
         }
+    }
+
+    /// Refreshes the VoIP Metrics block for the report about to be
+    /// written: about the source we receive, while we receive one.
+    fn update_xr(&mut self) {
+        let source = self
+            .rtp
+            .remote_ssrc()
+            .filter(|_| self.config.rtcp_xr && self.recv.is_some() && self.direction.receives());
+        let m = source.map(|ssrc| {
+            xr::metrics(
+                ssrc,
+                &self.xr_codec,
+                self.format.packet_time,
+                &self.counters(),
+                &self.playout,
+                self.config.jitter_max,
+            )
+        });
+        self.rtp.set_voip_metrics(m);
     }
 
     fn timeout_at(&self) -> Option<Instant> {

@@ -11,6 +11,7 @@ use super::plan::{AudioFormat, RecvPlan};
 use crate::codec::plc::PitchPlc;
 use crate::codec::{AudioDecoder, CodecRegistry};
 use crate::jitter::{JitterBuffer, JitterConfig, JitterStats, Pop};
+use crate::quality::{LossPattern, PacketOutcome};
 
 /// One payload type we accept, and its decoder once created.
 struct Decoder {
@@ -59,7 +60,13 @@ pub(super) struct Playout {
     expand: PitchPlc,
     delay_avg_ms: f32,
     pub counters: PlayoutCounters,
+    /// What became of each expected audio packet, in order (for RTCP XR
+    /// and the burst ratio); comfort noise and digits are not audio loss.
+    pub loss: LossPattern,
 }
+
+/// RFC 3611 §4.7.2's recommended Gmin.
+const GMIN: u8 = 16;
 
 /// When the buffer runs dry in the middle of speech (a lost last packet,
 /// or a delay spike), the codec's concealment extends the audio for up to
@@ -72,6 +79,10 @@ const MAX_EXPAND: u32 = 3;
 /// decoder in step: beyond it (a long outage) any codec has reset to
 /// silence anyway.
 const MAX_SKIPPED_CONCEAL: u32 = 10;
+
+/// Bounds the work for one restart's skipped packets in the loss pattern
+/// (a longer outage is a burst all the same).
+const MAX_SKIPPED_RECORDED: u32 = 1000;
 
 impl Playout {
     /// An idle receive side (nothing accepted until configured).
@@ -93,6 +104,7 @@ impl Playout {
             expand: PitchPlc::new(),
             delay_avg_ms: 0.0,
             counters: PlayoutCounters::default(),
+            loss: LossPattern::new(GMIN),
         }
     }
 
@@ -263,6 +275,10 @@ impl Playout {
                             break;
                         }
                     }
+                    for _ in 0..skipped.min(MAX_SKIPPED_RECORDED) {
+                        self.loss.record(PacketOutcome::Lost);
+                    }
+                    self.loss.record(PacketOutcome::Received);
                     self.expand_left = MAX_EXPAND;
                     let n = match d.decode(payload, dst) {
                         Ok(n) => n,
@@ -276,6 +292,9 @@ impl Playout {
                     self.play_len += n;
                 }
                 Pop::Lost { .. } => {
+                    if !self.cn.active() {
+                        self.loss.record(PacketOutcome::Lost);
+                    }
                     if self.cn.active() {
                         // A lost packet during the sender's silence: more noise.
                         if let Some(dst) = self.play.get_mut(self.play_len..need) {

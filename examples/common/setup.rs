@@ -116,7 +116,14 @@ pub fn sip_udp_addr(phone: &Phone) -> Result<SocketAddr, String> {
 }
 
 pub fn print_stats(who: &str, s: &MediaStats) {
-    println!(
+    for line in stats_lines(who, s) {
+        println!("{line}");
+    }
+}
+
+/// [`print_stats`]'s lines, for whoever prints them elsewhere.
+pub fn stats_lines(who: &str, s: &MediaStats) -> Vec<String> {
+    let mut lines = vec![format!(
         "{who}: codec {} | sent {} pkts | received {} pkts | lost {} ({:.1}%) | jitter {:.2} ms | jitter buffer {:.0} ms | late {} | concealed {} | RTCP {}/{}",
         s.codec,
         s.packets_sent,
@@ -129,10 +136,13 @@ pub fn print_stats(who: &str, s: &MediaStats) {
         s.concealed_frames,
         s.rtcp_sent,
         s.rtcp_received,
-    );
+    )];
     if let (Some(r), Some(mos)) = (s.r_factor, s.mos) {
-        println!("{who}: estimated quality (ITU-T G.107 E-model): R {r:.1}, MOS {mos:.2}");
+        lines.push(format!(
+            "{who}: estimated quality (ITU-T G.107 E-model): R {r:.1}, MOS {mos:.2}"
+        ));
     }
+    lines
 }
 
 /// Writes every frame to two sinks.

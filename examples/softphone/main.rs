@@ -27,27 +27,34 @@
 //! `dial DIGITS` (the keypad; in a call the digits go as DTMF), and
 //! `call NUMBER` = `offhook` + `dial NUMBER`. Every event prints one line
 //! starting with `event:`.
+//!
+//! The same commands reach a running phone over its control socket
+//! (`--control PATH`, default `$XDG_RUNTIME_DIR/openphone-softphone.sock`;
+//! `--no-control` for none): `softphone cmd hangup`, `softphone cmd call
+//! sip:bob@example.com`, `softphone cmd status` print the phone's answer and
+//! exit 1 if the command failed, 2 if no phone answered; `softphone
+//! sip:bob@example.com` hands a URL to the running phone, which calls it.
 
-#[path = "common/setup.rs"]
+#[path = "../common/setup.rs"]
 #[allow(dead_code)]
 mod setup;
+
+mod commands;
+mod control;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use openphone::hal::{
     AudioSink, AudioSource, NullSink, NullSource, ToneSource, WavSink, WavSource,
 };
 use openphone::media::codec::{CodecRegistry, G726Packing};
 use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
-use openphone::{
-    Account, AccountConfig, Call, CallId, Cause, HookState, LineEvent, MediaError, Phone,
-    PhoneEvent, RawCause, Reason,
-};
+use openphone::{Account, AccountConfig, Call, CallId, MediaError, Phone, PhoneEvent};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const RATE: u32 = 8000;
@@ -66,7 +73,8 @@ enum Packing {
 #[command(
     name = "softphone",
     version,
-    about = "A command-line phone: SIP, or one MGCP line (--mgcp)"
+    about = "A command-line phone: SIP, or one MGCP line (--mgcp)",
+    args_conflicts_with_subcommands = true
 )]
 struct Cli {
     /// SIP account (address of record), e.g. sip:alice@127.0.0.1:25070.
@@ -128,11 +136,59 @@ struct Cli {
     /// MGCP: the endpoint's domain (default the listening IP in brackets).
     #[arg(long, requires = "mgcp")]
     domain: Option<String>,
+    /// The control socket (default $XDG_RUNTIME_DIR/openphone-softphone.sock,
+    /// or /tmp/openphone-softphone-UID.sock): the running phone takes the
+    /// stdin commands there; `softphone cmd` and `softphone URL` use it.
+    #[arg(long, value_name = "PATH")]
+    control: Option<std::path::PathBuf>,
+    /// Run without a control socket.
+    #[arg(long, conflicts_with = "control")]
+    no_control: bool,
+    /// A sip: URL to hand to the running phone (it calls it), e.g. from a
+    /// desktop URL handler; no phone is started.
+    #[arg(value_name = "URL")]
+    url: Option<String>,
+    #[command(subcommand)]
+    client: Option<Client>,
+}
+
+/// Talking to a running phone.
+#[derive(Debug, Subcommand)]
+enum Client {
+    /// Sends one command (`call URI`, `answer`, `hangup`, `hold`,
+    /// `transfer URI`, `dtmf DIGITS`, `status`, …) to the running phone and
+    /// prints its answer; exits 1 if the command failed, 2 if no phone
+    /// answered.
+    Cmd {
+        /// The running phone's control socket (default as for the phone).
+        #[arg(long, value_name = "PATH")]
+        control: Option<std::path::PathBuf>,
+        /// The command and its arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match (&cli.client, &cli.url) {
+        (Some(Client::Cmd { control, words }), _) => {
+            let path = control.clone().unwrap_or_else(control::default_path);
+            let code = control::send(&path, &words.join(" ")).await;
+            return std::process::ExitCode::from(code);
+        }
+        (None, Some(url)) => {
+            if !url.contains(':') {
+                eprintln!("softphone: {url:?} is not a URL (sip:user@host); see --help");
+                return std::process::ExitCode::from(2);
+            }
+            let path = cli.control.clone().unwrap_or_else(control::default_path);
+            let code = control::send(&path, &format!("call {url}")).await;
+            return std::process::ExitCode::from(code);
+        }
+        (None, None) => {}
+    }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -297,6 +353,24 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let mut current: Option<Call> = None;
+    let mut served = None;
+    let mut requests = if cli.no_control {
+        None
+    } else {
+        let path = cli.control.clone().unwrap_or_else(control::default_path);
+        match control::serve(&path).await {
+            Ok(rx) => {
+                println!("control: {}", path.display());
+                served = Some(path);
+                Some(rx)
+            }
+            // The phone works without; say why `softphone cmd` cannot reach it.
+            Err(e) => {
+                println!("control: none ({e})");
+                None
+            }
+        }
+    };
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     loop {
@@ -325,12 +399,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             input = lines.next_line(), if stdin_open => {
                 match input {
                     Ok(Some(input)) => {
-                        let input = input.trim();
-                        let go_on = match &line {
-                            Some(l) => line_command(&phone, l, &mut current, input),
-                            None => command(&phone, &mut current, input),
+                        let mut target = commands::Target {
+                            phone: &phone,
+                            line: line.as_ref(),
+                            current: &mut current,
                         };
-                        if !go_on {
+                        let reply = commands::run(&mut target, &input);
+                        for l in &reply.lines {
+                            println!("{l}");
+                        }
+                        if reply.quit {
                             break;
                         }
                     }
@@ -338,140 +416,41 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     Ok(None) | Err(_) => stdin_open = false,
                 }
             }
+            req = async {
+                match requests.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let Some(req) = req else {
+                    requests = None;
+                    continue;
+                };
+                println!("control: {}", req.line);
+                let mut target = commands::Target {
+                    phone: &phone,
+                    line: line.as_ref(),
+                    current: &mut current,
+                };
+                let reply = commands::run(&mut target, &req.line);
+                for l in &reply.lines {
+                    println!("{l}");
+                }
+                let quit = reply.quit;
+                let _ = req.answer.send(reply.lines);
+                if quit {
+                    break;
+                }
+            }
         }
+    }
+    if let Some(path) = served {
+        let _ = std::fs::remove_file(path);
     }
     phone.shutdown(Duration::from_secs(3)).await;
     Ok(())
 }
 
-/// Runs one stdin command on an MGCP line; returns false on `quit`.
-fn line_command(phone: &Phone, line: &Account, current: &mut Option<Call>, input: &str) -> bool {
-    let (cmd, rest) = input
-        .split_once(' ')
-        .map(|(a, b)| (a, b.trim()))
-        .unwrap_or((input, ""));
-    let result = match cmd {
-        "offhook" => line.line_event(LineEvent::Hook(HookState::OffHook)),
-        "onhook" => line.line_event(LineEvent::Hook(HookState::OnHook)),
-        // On-hook, or giving up a ringing call the phone was told of.
-        "hangup" => match current.as_ref() {
-            Some(c) => c.hangup(),
-            None => line.line_event(LineEvent::Hook(HookState::OnHook)),
-        },
-        "flash" => line.line_event(LineEvent::Flash),
-        "dial" if rest.is_empty() => {
-            println!("error: dial needs digits");
-            Ok(())
-        }
-        "dial" => {
-            let keypad = || {
-                rest.chars().try_for_each(|d| match LineEvent::digit(d) {
-                    Some(ev) => line.line_event(ev),
-                    None => Err(openphone::Error::Config(format!(
-                        "{d:?} is not a DTMF digit"
-                    ))),
-                })
-            };
-            match current.as_ref() {
-                // In a call: RFC 4733 to the far end when agreed, and the
-                // keys to the call agent; without telephone-event the
-                // stack turns the DTMF into the line's digit events itself.
-                Some(c) => {
-                    let rtp = c
-                        .negotiated_media()
-                        .ok()
-                        .flatten()
-                        .and_then(|m| m.audio().and_then(|a| a.send.clone()))
-                        .is_some_and(|s| s.telephone_event.is_some());
-                    c.send_dtmf(rest)
-                        .and_then(|()| if rtp { keypad() } else { Ok(()) })
-                }
-                None => keypad(),
-            }
-        }
-        "call" if !rest.contains(':') => {
-            let uri = format!("mgcp:{rest}");
-            return command(phone, current, &format!("call {uri}"));
-        }
-        _ => return command(phone, current, input),
-    };
-    if let Err(e) = result {
-        println!("error: {cmd}: {e}");
-    }
-    true
-}
-
 fn print_event(ev: &PhoneEvent) {
     println!("event: {ev}");
-}
-
-/// `reject` takes a cause name (`busy`, `declined`…) or a protocol status
-/// code (sent as is when the call's protocol uses such codes); default busy.
-fn reject_reason(arg: &str) -> Result<Reason, openphone::Error> {
-    let cause = match arg {
-        "" | "busy" => Cause::Busy,
-        "declined" | "decline" => Cause::Declined,
-        "unavailable" => Cause::Unavailable,
-        "notfound" | "not-found" => Cause::NotFound,
-        "forbidden" => Cause::Forbidden,
-        code => {
-            let n: u16 = code.parse().map_err(|_| {
-                openphone::Error::Config(format!(
-                    "reject takes busy, declined, unavailable, notfound, forbidden or a status code, not {code:?}"
-                ))
-            })?;
-            return Ok(Reason::new(Cause::Other).with_raw(RawCause::Sip(n)));
-        }
-    };
-    Ok(Reason::new(cause))
-}
-
-/// Runs one stdin command; returns false on `quit`.
-fn command(phone: &Phone, current: &mut Option<Call>, line: &str) -> bool {
-    let (cmd, rest) = line
-        .split_once(' ')
-        .map(|(a, b)| (a, b.trim()))
-        .unwrap_or((line, ""));
-    let result: Result<(), openphone::Error> = match cmd {
-        "" => Ok(()),
-        "quit" | "exit" => return false,
-        "call" => phone.call(rest).map(|c| {
-            println!("calling {} as {}", rest, c.id());
-            *current = Some(c);
-        }),
-        "status" => {
-            for c in phone.active_calls() {
-                let state = c.state().map(|s| s.to_string()).unwrap_or_default();
-                let remote = c.remote().map(|r| r.to_string()).unwrap_or_default();
-                println!("status: {} {state} {remote}", c.id());
-                if let Ok(s) = c.stats() {
-                    setup::print_stats("status", &s);
-                }
-            }
-            Ok(())
-        }
-        _ => match current.as_ref() {
-            None => {
-                println!("error: no current call");
-                Ok(())
-            }
-            Some(c) => match cmd {
-                "answer" => c.answer(),
-                "reject" => reject_reason(rest).and_then(|r| c.reject_with(r)),
-                "hangup" => c.hangup(),
-                "dtmf" => c.send_dtmf(rest),
-                "hold" => c.hold(),
-                "resume" => c.resume(),
-                "transfer" => c.transfer(rest),
-                _ => {
-                    println!("error: unknown command {cmd:?}");
-                    Ok(())
-                }
-            },
-        },
-    };
-    if let Err(e) = result {
-        println!("error: {cmd}: {e}");
-    }
-    true
 }

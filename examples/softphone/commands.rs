@@ -110,7 +110,7 @@ fn line_command(
 
 /// `reject` takes a cause name (`busy`, `declined`…) or a protocol status
 /// code (sent as is when the call's protocol uses such codes); default busy.
-fn reject_reason(arg: &str) -> Result<Reason, openphone::Error> {
+pub fn reject_reason(arg: &str) -> Result<Reason, openphone::Error> {
     let cause = match arg {
         "" | "busy" => Cause::Busy,
         "declined" | "decline" => Cause::Declined,

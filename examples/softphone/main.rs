@@ -34,6 +34,12 @@
 //! sip:bob@example.com`, `softphone cmd status` print the phone's answer and
 //! exit 1 if the command failed, 2 if no phone answered; `softphone
 //! sip:bob@example.com` hands a URL to the running phone, which calls it.
+//!
+//! Trigger scripts (`--on-incoming`, `--on-answer`, `--on-release`,
+//! `--on-registration SCRIPT`) run beside the phone with the details in
+//! `OPENPHONE_*` variables; the incoming-call script may answer, reject
+//! (with a cause) or redirect the call by printing `action=…` lines (see
+//! `triggers.rs`).
 
 #[path = "../common/setup.rs"]
 #[allow(dead_code)]
@@ -41,6 +47,7 @@ mod setup;
 
 mod commands;
 mod control;
+mod triggers;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -144,6 +151,20 @@ struct Cli {
     /// Run without a control socket.
     #[arg(long, conflicts_with = "control")]
     no_control: bool,
+    /// Script run when a call arrives (OPENPHONE_CALL, _FROM, _TO,
+    /// _ACCOUNT, _WAITING); it may print action=answer, action=reject
+    /// [cause=…], action=redirect with contact=URI lines, or nothing.
+    #[arg(long, value_name = "SCRIPT")]
+    on_incoming: Option<std::path::PathBuf>,
+    /// Script run when a call is answered (OPENPHONE_CALL, _REMOTE).
+    #[arg(long, value_name = "SCRIPT")]
+    on_answer: Option<std::path::PathBuf>,
+    /// Script run when a call ends (OPENPHONE_CALL, _REMOTE, _REASON).
+    #[arg(long, value_name = "SCRIPT")]
+    on_release: Option<std::path::PathBuf>,
+    /// Script run when a registration changes (OPENPHONE_ACCOUNT, _STATE).
+    #[arg(long, value_name = "SCRIPT")]
+    on_registration: Option<std::path::PathBuf>,
     /// A sip: URL to hand to the running phone (it calls it), e.g. from a
     /// desktop URL handler; no phone is started.
     #[arg(value_name = "URL")]
@@ -371,6 +392,17 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     };
+    let triggers = triggers::Triggers {
+        incoming: cli.on_incoming.clone(),
+        answered: cli.on_answer.clone(),
+        released: cli.on_release.clone(),
+        registration: cli.on_registration.clone(),
+    };
+    let (verdict_tx, mut verdicts) = tokio::sync::mpsc::unbounded_channel();
+    // Calls answered once (a resume is not a second answer), and whom
+    // each call is with, for the scripts.
+    let mut answered = std::collections::HashSet::new();
+    let mut remotes = std::collections::HashMap::new();
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     loop {
@@ -379,21 +411,96 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let Some(ev) = ev else { break };
                 print_event(&ev);
                 match ev {
-                    PhoneEvent::IncomingCall { call, .. } => {
+                    PhoneEvent::IncomingCall { call, account, from, to, waiting, .. } => {
                         let handle = phone.call_handle(call);
-                        if auto_answer {
-                            if let Err(e) = handle.answer() {
-                                println!("error: answer: {e}");
+                        remotes.insert(call, from.to_string());
+                        match &triggers.incoming {
+                            // The script decides first (see the verdict arm).
+                            Some(script) => triggers::incoming(
+                                script.clone(),
+                                call,
+                                vec![
+                                    ("OPENPHONE_EVENT", "incoming".into()),
+                                    ("OPENPHONE_CALL", call.to_string()),
+                                    ("OPENPHONE_FROM", from.to_string()),
+                                    ("OPENPHONE_TO", to.to_string()),
+                                    ("OPENPHONE_ACCOUNT", account.map(|a| a.to_string()).unwrap_or_default()),
+                                    ("OPENPHONE_WAITING", u8::from(waiting).to_string()),
+                                ],
+                                verdict_tx.clone(),
+                            ),
+                            None if auto_answer => {
+                                if let Err(e) = handle.answer() {
+                                    println!("error: answer: {e}");
+                                }
                             }
+                            None => {}
                         }
                         current = Some(handle);
                     }
-                    PhoneEvent::CallEnded { call, .. }
-                        if current.as_ref().is_some_and(|c| c.id() == call) =>
-                    {
-                        current = phone.active_calls().pop();
+                    PhoneEvent::CallState { call, state } if state.is_established() => {
+                        let remote = remotes
+                            .entry(call)
+                            .or_insert_with(|| {
+                                phone.call_handle(call).remote().map(|r| r.to_string()).unwrap_or_default()
+                            })
+                            .clone();
+                        if answered.insert(call) {
+                            if let Some(script) = &triggers.answered {
+                                triggers::notify(script.clone(), vec![
+                                    ("OPENPHONE_EVENT", "answered".into()),
+                                    ("OPENPHONE_CALL", call.to_string()),
+                                    ("OPENPHONE_REMOTE", remote),
+                                ]);
+                            }
+                        }
+                    }
+                    PhoneEvent::CallEnded { call, reason } => {
+                        answered.remove(&call);
+                        let remote = remotes.remove(&call).unwrap_or_default();
+                        if let Some(script) = &triggers.released {
+                            triggers::notify(script.clone(), vec![
+                                ("OPENPHONE_EVENT", "released".into()),
+                                ("OPENPHONE_CALL", call.to_string()),
+                                ("OPENPHONE_REMOTE", remote),
+                                ("OPENPHONE_REASON", reason.to_string()),
+                            ]);
+                        }
+                        if current.as_ref().is_some_and(|c| c.id() == call) {
+                            current = phone.active_calls().pop();
+                        }
+                    }
+                    PhoneEvent::Registration { account, state } => {
+                        if let Some(script) = &triggers.registration {
+                            triggers::notify(script.clone(), vec![
+                                ("OPENPHONE_EVENT", "registration".into()),
+                                ("OPENPHONE_ACCOUNT", account.to_string()),
+                                ("OPENPHONE_STATE", state.to_string()),
+                            ]);
+                        }
                     }
                     _ => {}
+                }
+            }
+            Some(v) = verdicts.recv() => {
+                if let Some(t) = &v.trouble {
+                    println!("trigger: incoming {}: {t}; left to the phone", v.call);
+                }
+                println!("trigger: incoming {}: {:?}", v.call, v.decision);
+                let handle = phone.call_handle(v.call);
+                let done = match v.decision {
+                    triggers::Decision::Continue if auto_answer => handle.answer(),
+                    triggers::Decision::Continue => Ok(()),
+                    triggers::Decision::Answer => handle.answer(),
+                    triggers::Decision::Reject(cause) => commands::reject_reason(&cause)
+                        .and_then(|r| handle.reject_with(r)),
+                    triggers::Decision::Redirect(to) => {
+                        let to: Vec<&str> = to.iter().map(String::as_str).collect();
+                        handle.redirect(&to)
+                    }
+                };
+                if let Err(e) = done {
+                    println!("error: trigger: {}: {e}", v.call);
                 }
             }
             input = lines.next_line(), if stdin_open => {

@@ -1,9 +1,12 @@
 //! The softphone's commands, from stdin or the control socket: each one
 //! runs against the phone and answers with lines to show.
 
+use std::time::Duration;
+
 use openphone::{Account, Call, Cause, HookState, LineEvent, Phone, RawCause, Reason};
 
 use crate::setup;
+use crate::state::{clock, CallBook, Settings};
 
 /// What a command answered.
 #[derive(Debug, Default)]
@@ -29,15 +32,19 @@ pub struct Target<'a> {
     pub phone: &'a Phone,
     pub line: Option<&'a Account>,
     pub current: &'a mut Option<Call>,
+    pub settings: &'a mut Settings,
+    pub book: &'a CallBook,
 }
 
 /// Runs one command line.
 pub fn run(t: &mut Target<'_>, input: &str) -> Reply {
     let mut reply = Reply::default();
     let input = input.trim();
-    match t.line {
-        Some(line) => line_command(t.phone, line, t.current, input, &mut reply),
-        None => command(t.phone, t.current, input, &mut reply),
+    if !toggle(t, input, &mut reply) {
+        match t.line {
+            Some(line) => line_command(t.phone, line, t.current, t.book, input, &mut reply),
+            None => command(t.phone, t.current, t.book, input, &mut reply),
+        }
     }
     reply
 }
@@ -54,6 +61,7 @@ fn line_command(
     phone: &Phone,
     line: &Account,
     current: &mut Option<Call>,
+    book: &CallBook,
     input: &str,
     reply: &mut Reply,
 ) {
@@ -99,9 +107,9 @@ fn line_command(
         }
         "call" if !rest.contains(':') => {
             let uri = format!("mgcp:{rest}");
-            return command(phone, current, &format!("call {uri}"), reply);
+            return command(phone, current, book, &format!("call {uri}"), reply);
         }
-        _ => return command(phone, current, input, reply),
+        _ => return command(phone, current, book, input, reply),
     };
     if let Err(e) = result {
         reply.fail(cmd, e);
@@ -130,7 +138,13 @@ pub fn reject_reason(arg: &str) -> Result<Reason, openphone::Error> {
 }
 
 /// A command any phone takes.
-fn command(phone: &Phone, current: &mut Option<Call>, line: &str, reply: &mut Reply) {
+fn command(
+    phone: &Phone,
+    current: &mut Option<Call>,
+    book: &CallBook,
+    line: &str,
+    reply: &mut Reply,
+) {
     let (cmd, rest) = split(line);
     let result: Result<(), openphone::Error> = match cmd {
         "" => Ok(()),
@@ -152,12 +166,21 @@ fn command(phone: &Phone, current: &mut Option<Call>, line: &str, reply: &mut Re
                 reply.say("status: no call".into());
             }
             for c in calls {
-                let state = c.state().map(|s| s.to_string()).unwrap_or_default();
-                let remote = c.remote().map(|r| r.to_string()).unwrap_or_default();
-                reply.say(format!("status: {} {state} {remote}", c.id()));
+                reply.say(format!("status: {}", status_line(&c, book)));
                 if let Ok(s) = c.stats() {
                     reply.lines.extend(setup::stats_lines("status", &s));
                 }
+            }
+            Ok(())
+        }
+        "history" => {
+            let mut any = false;
+            for e in book.history() {
+                reply.say(format!("history: {e}"));
+                any = true;
+            }
+            if !any {
+                reply.say("history: no ended call".into());
             }
             Ok(())
         }
@@ -186,4 +209,112 @@ fn command(phone: &Phone, current: &mut Option<Call>, line: &str, reply: &mut Re
     if let Err(e) = result {
         reply.fail(cmd, e);
     }
+}
+
+/// One line about a call: state, remote, time in call, codec and quality,
+/// security.
+pub fn status_line(c: &Call, book: &CallBook) -> String {
+    let state = c.state().map(|s| s.to_string()).unwrap_or_default();
+    let remote = c.remote().map(|r| r.to_string()).unwrap_or_default();
+    let talked = book
+        .get(c.id())
+        .and_then(|e| e.answered)
+        .map(|a| clock(a.elapsed()))
+        .unwrap_or_else(|| "-".into());
+    let mut line = format!("{} {state} {remote} {talked}", c.id());
+    if let Ok(s) = c.stats() {
+        if !s.codec.is_empty() {
+            line.push_str(&format!(
+                " | {} | jitter {:.1} ms | loss {:.1}%",
+                s.codec,
+                s.jitter_ms,
+                s.fraction_lost * 100.0
+            ));
+            if let Some(mos) = s.mos {
+                line.push_str(&format!(" | MOS {mos:.2}"));
+            }
+        }
+    }
+    if let Ok(sec) = c.security() {
+        line.push_str(&format!(" | {sec}"));
+    }
+    line
+}
+
+fn on_off(word: &str) -> Result<bool, String> {
+    match word {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("on or off, not {other:?}")),
+    }
+}
+
+/// The settings commands: `dnd`, `autoanswer`, `forward`, `mute`,
+/// `settings`. `false`: not one of them.
+fn toggle(t: &mut Target<'_>, input: &str, reply: &mut Reply) -> bool {
+    let (cmd, rest) = split(input);
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let result: Result<(), String> = match (cmd, words.as_slice()) {
+        ("settings", []) => Ok(()),
+        ("dnd", [w]) => on_off(w).map(|b| t.settings.dnd = b),
+        ("autoanswer", [w]) => on_off(w).map(|b| t.settings.auto_answer = b),
+        ("mute", [w]) => on_off(w).and_then(|b| {
+            t.phone
+                .set_microphone_muted(b)
+                .map_err(|e| e.to_string())
+        }),
+        ("forward", ["off"]) => {
+            t.settings.forward_always = None;
+            t.settings.forward_busy = None;
+            t.settings.forward_no_answer = None;
+            Ok(())
+        }
+        ("forward", ["off", "always"]) => {
+            t.settings.forward_always = None;
+            Ok(())
+        }
+        ("forward", ["off", "busy"]) => {
+            t.settings.forward_busy = None;
+            Ok(())
+        }
+        ("forward", ["off", "noanswer"]) => {
+            t.settings.forward_no_answer = None;
+            Ok(())
+        }
+        ("forward", [_, uri, ..]) if !uri.contains(':') => {
+            Err(format!("{uri:?} is not a URI (sip:user@host)"))
+        }
+        ("forward", ["always", uri]) => {
+            t.settings.forward_always = Some(uri.to_string());
+            Ok(())
+        }
+        ("forward", ["busy", uri]) => {
+            t.settings.forward_busy = Some(uri.to_string());
+            Ok(())
+        }
+        ("forward", ["noanswer", uri]) => {
+            t.settings.forward_no_answer = Some((uri.to_string(), Duration::from_secs(20)));
+            Ok(())
+        }
+        ("forward", ["noanswer", uri, secs]) => match secs.parse::<u64>() {
+            Ok(n) if (1..=600).contains(&n) => {
+                t.settings.forward_no_answer = Some((uri.to_string(), Duration::from_secs(n)));
+                Ok(())
+            }
+            _ => Err(format!("seconds 1-600, not {secs:?}")),
+        },
+        ("dnd" | "autoanswer" | "mute", _) => Err("on or off".into()),
+        ("forward", _) => Err(
+            "forward always|busy URI, forward noanswer URI [SECS], forward off [always|busy|noanswer]"
+                .into(),
+        ),
+        ("settings", _) => Err("takes no argument".into()),
+        _ => return false,
+    };
+    match result {
+        Ok(()) if cmd == "mute" => reply.say(format!("mute: microphone {rest}")),
+        Ok(()) => reply.say(t.settings.to_string()),
+        Err(e) => reply.fail(cmd, e),
+    }
+    true
 }

@@ -35,6 +35,12 @@
 //! exit 1 if the command failed, 2 if no phone answered; `softphone
 //! sip:bob@example.com` hands a URL to the running phone, which calls it.
 //!
+//! Toggles (also as options): `dnd on|off`, `autoanswer on|off`, `forward
+//! always|busy URI`, `forward noanswer URI [SECS]`, `forward off [KIND]`,
+//! `mute on|off`, `settings`; `history` lists ended calls; `status` and
+//! `--status-every SECS` give one line per call (time in call, codec,
+//! jitter, loss, MOS, security).
+//!
 //! Trigger scripts (`--on-incoming`, `--on-answer`, `--on-release`,
 //! `--on-registration SCRIPT`) run beside the phone with the details in
 //! `OPENPHONE_*` variables; the incoming-call script may answer, reject
@@ -47,6 +53,7 @@ mod setup;
 
 mod commands;
 mod control;
+mod state;
 mod triggers;
 
 use std::net::{IpAddr, SocketAddr};
@@ -151,6 +158,26 @@ struct Cli {
     /// Run without a control socket.
     #[arg(long, conflicts_with = "control")]
     no_control: bool,
+    /// Do not disturb: reject incoming calls (busy). The `dnd on|off`
+    /// command toggles it.
+    #[arg(long)]
+    dnd: bool,
+    /// Forward every incoming call to this URI (302).
+    #[arg(long, value_name = "URI")]
+    forward: Option<String>,
+    /// Forward incoming calls while another call is in progress.
+    #[arg(long, value_name = "URI")]
+    forward_busy: Option<String>,
+    /// Forward incoming calls not answered within --no-answer-secs.
+    #[arg(long, value_name = "URI")]
+    forward_no_answer: Option<String>,
+    /// Seconds before --forward-no-answer applies.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    no_answer_secs: u64,
+    /// Print a status line per call every SECS seconds (codec, time in
+    /// call, jitter, loss, MOS, security).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    status_every: Option<u64>,
     /// Script run when a call arrives (OPENPHONE_CALL, _FROM, _TO,
     /// _ACCOUNT, _WAITING); it may print action=answer, action=reject
     /// [cause=…], action=redirect with contact=URI lines, or nothing.
@@ -399,13 +426,35 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         registration: cli.on_registration.clone(),
     };
     let (verdict_tx, mut verdicts) = tokio::sync::mpsc::unbounded_channel();
-    // Calls answered once (a resume is not a second answer), and whom
-    // each call is with, for the scripts.
-    let mut answered = std::collections::HashSet::new();
-    let mut remotes = std::collections::HashMap::new();
+    let mut settings = state::Settings {
+        auto_answer,
+        dnd: cli.dnd,
+        forward_always: cli.forward.clone(),
+        forward_busy: cli.forward_busy.clone(),
+        forward_no_answer: cli
+            .forward_no_answer
+            .clone()
+            .map(|to| (to, Duration::from_secs(cli.no_answer_secs))),
+    };
+    for uri in [&settings.forward_always, &settings.forward_busy]
+        .into_iter()
+        .flatten()
+        .chain(settings.forward_no_answer.as_ref().map(|(u, _)| u))
+    {
+        if !uri.contains(':') {
+            return Err(format!("{uri:?} is not a URI (sip:user@host)").into());
+        }
+    }
+    let mut book = state::CallBook::default();
+    // Ringing calls to forward if still unanswered at their deadline.
+    let mut no_answer: Vec<(std::time::Instant, CallId, String)> = Vec::new();
+    let mut ticker = cli
+        .status_every
+        .map(|s| tokio::time::interval(Duration::from_secs(s)));
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
     loop {
+        let next_deadline = no_answer.iter().map(|(at, _, _)| *at).min();
         tokio::select! {
             ev = phone.next_event() => {
                 let Some(ev) = ev else { break };
@@ -413,7 +462,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 match ev {
                     PhoneEvent::IncomingCall { call, account, from, to, waiting, .. } => {
                         let handle = phone.call_handle(call);
-                        remotes.insert(call, from.to_string());
+                        book.start(call, true, from.to_string());
                         match &triggers.incoming {
                             // The script decides first (see the verdict arm).
                             Some(script) => triggers::incoming(
@@ -429,35 +478,39 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                                 ],
                                 verdict_tx.clone(),
                             ),
-                            None if auto_answer => {
-                                if let Err(e) = handle.answer() {
-                                    println!("error: answer: {e}");
-                                }
+                            None => {
+                                let busy = waiting || phone.active_calls().len() > 1;
+                                let policy = settings.policy(busy, std::time::Instant::now());
+                                apply_policy(&handle, policy, &mut no_answer);
                             }
-                            None => {}
                         }
                         current = Some(handle);
                     }
-                    PhoneEvent::CallState { call, state } if state.is_established() => {
-                        let remote = remotes
-                            .entry(call)
-                            .or_insert_with(|| {
-                                phone.call_handle(call).remote().map(|r| r.to_string()).unwrap_or_default()
-                            })
-                            .clone();
-                        if answered.insert(call) {
-                            if let Some(script) = &triggers.answered {
-                                triggers::notify(script.clone(), vec![
-                                    ("OPENPHONE_EVENT", "answered".into()),
-                                    ("OPENPHONE_CALL", call.to_string()),
-                                    ("OPENPHONE_REMOTE", remote),
-                                ]);
+                    PhoneEvent::CallState { call, state } => {
+                        if book.get(call).is_none() {
+                            let remote = phone.call_handle(call).remote().map(|r| r.to_string()).unwrap_or_default();
+                            book.start(call, false, remote);
+                        }
+                        if state.is_established() {
+                            no_answer.retain(|(_, c, _)| *c != call);
+                            if book.answered(call) {
+                                if let Some(script) = &triggers.answered {
+                                    let remote = book.get(call).map(|e| e.remote.clone()).unwrap_or_default();
+                                    triggers::notify(script.clone(), vec![
+                                        ("OPENPHONE_EVENT", "answered".into()),
+                                        ("OPENPHONE_CALL", call.to_string()),
+                                        ("OPENPHONE_REMOTE", remote),
+                                    ]);
+                                }
                             }
                         }
                     }
                     PhoneEvent::CallEnded { call, reason } => {
-                        answered.remove(&call);
-                        let remote = remotes.remove(&call).unwrap_or_default();
+                        no_answer.retain(|(_, c, _)| *c != call);
+                        let remote = book
+                            .ended(call, reason.to_string())
+                            .map(|e| e.remote)
+                            .unwrap_or_default();
                         if let Some(script) = &triggers.released {
                             triggers::notify(script.clone(), vec![
                                 ("OPENPHONE_EVENT", "released".into()),
@@ -489,8 +542,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 println!("trigger: incoming {}: {:?}", v.call, v.decision);
                 let handle = phone.call_handle(v.call);
                 let done = match v.decision {
-                    triggers::Decision::Continue if auto_answer => handle.answer(),
-                    triggers::Decision::Continue => Ok(()),
+                    triggers::Decision::Continue => {
+                        let busy = phone.active_calls().len() > 1;
+                        let policy = settings.policy(busy, std::time::Instant::now());
+                        apply_policy(&handle, policy, &mut no_answer);
+                        Ok(())
+                    }
                     triggers::Decision::Answer => handle.answer(),
                     triggers::Decision::Reject(cause) => commands::reject_reason(&cause)
                         .and_then(|r| handle.reject_with(r)),
@@ -503,6 +560,35 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     println!("error: trigger: {}: {e}", v.call);
                 }
             }
+            _ = async {
+                match next_deadline {
+                    Some(at) => tokio::time::sleep_until(at.into()).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let now = std::time::Instant::now();
+                let due: Vec<_> = no_answer.iter().filter(|(at, _, _)| *at <= now).cloned().collect();
+                no_answer.retain(|(at, _, _)| *at > now);
+                for (_, call, to) in due {
+                    let handle = phone.call_handle(call);
+                    if handle.state().is_ok_and(|s| s.is_early()) {
+                        println!("forward: {call} not answered: to {to}");
+                        if let Err(e) = handle.redirect(&[to.as_str()]) {
+                            println!("error: forward: {call}: {e}");
+                        }
+                    }
+                }
+            }
+            _ = async {
+                match ticker.as_mut() {
+                    Some(t) => { t.tick().await; }
+                    None => std::future::pending().await,
+                }
+            } => {
+                for c in phone.active_calls() {
+                    println!("live: {}", commands::status_line(&c, &book));
+                }
+            }
             input = lines.next_line(), if stdin_open => {
                 match input {
                     Ok(Some(input)) => {
@@ -510,6 +596,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             phone: &phone,
                             line: line.as_ref(),
                             current: &mut current,
+                            settings: &mut settings,
+                            book: &book,
                         };
                         let reply = commands::run(&mut target, &input);
                         for l in &reply.lines {
@@ -538,6 +626,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     phone: &phone,
                     line: line.as_ref(),
                     current: &mut current,
+                    settings: &mut settings,
+                    book: &book,
                 };
                 let reply = commands::run(&mut target, &req.line);
                 for l in &reply.lines {
@@ -560,4 +650,29 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
 fn print_event(ev: &PhoneEvent) {
     println!("event: {ev}");
+}
+
+/// Carries out what the settings say for a new incoming call.
+fn apply_policy(
+    call: &Call,
+    policy: state::Policy,
+    no_answer: &mut Vec<(std::time::Instant, CallId, String)>,
+) {
+    let done = match &policy {
+        state::Policy::Reject => call.reject(openphone::Cause::Busy),
+        state::Policy::Forward(to) => call.redirect(&[to.as_str()]),
+        state::Policy::Answer => call.answer(),
+        state::Policy::Ring(None) => Ok(()),
+        state::Policy::Ring(Some((to, at))) => {
+            no_answer.push((*at, call.id(), to.clone()));
+            Ok(())
+        }
+    };
+    match done {
+        Ok(()) if !matches!(policy, state::Policy::Ring(_) | state::Policy::Answer) => {
+            println!("policy: {}: {policy:?}", call.id());
+        }
+        Ok(()) => {}
+        Err(e) => println!("error: {}: {policy:?}: {e}", call.id()),
+    }
 }

@@ -1,0 +1,163 @@
+//! The softphone's user toggles through its control socket: forward on no
+//! answer, do not disturb, auto-answer, mute, the live status line and the
+//! call history — two softphones on loopback.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Phone(Child);
+
+impl Drop for Phone {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(args: &[&str], log: &Path) -> Phone {
+    let out = std::fs::File::create(log).unwrap();
+    let child = Command::new(common::example("softphone"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("softphone starts");
+    Phone(child)
+}
+
+fn cmd(control: &Path, words: &str) -> (i32, String) {
+    let mut args = vec!["cmd", "--control", control.to_str().unwrap()];
+    args.extend(words.split(' '));
+    let (out, status) = common::run_example("softphone", &args);
+    (status.code().unwrap_or(-1), out)
+}
+
+/// Waits (10 s at most) until `path` holds `needle`; returns that line.
+fn wait_line(path: &Path, needle: &str) -> String {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if let Some(l) = text.lines().find(|l| l.contains(needle)) {
+            return l.to_string();
+        }
+        assert!(
+            Instant::now() < until,
+            "{} never got {needle:?}:\n{text}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn toggles_forwarding_status_and_history() {
+    let dir = std::env::temp_dir().join(format!("op-settings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cc, ca) = (dir.join("callee.sock"), dir.join("caller.sock"));
+    let (callee_log, caller_log) = (dir.join("callee.log"), dir.join("caller.log"));
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let _callee = start(
+        &[
+            "--listen",
+            "127.0.0.1:26151",
+            "--control",
+            &s(&cc),
+            "--tone",
+            "600",
+            "--status-every",
+            "1",
+            "--forward-no-answer",
+            "sip:desk@127.0.0.1:26153",
+            "--no-answer-secs",
+            "1",
+        ],
+        &callee_log,
+    );
+    let _caller = start(
+        &[
+            "--listen",
+            "127.0.0.1:26152",
+            "--control",
+            &s(&ca),
+            "--tone",
+            "1000",
+        ],
+        &caller_log,
+    );
+    wait_line(&callee_log, "control: ");
+    wait_line(&caller_log, "control: ");
+
+    // Not answered within 1 s: forwarded (302).
+    cmd(&ca, "call sip:c@127.0.0.1:26151");
+    let ended = wait_line(&caller_log, "ended call-1");
+    assert!(
+        ended.contains("redirect") || ended.contains("302"),
+        "{ended}"
+    );
+    wait_line(
+        &callee_log,
+        "forward: call-1 not answered: to sip:desk@127.0.0.1:26153",
+    );
+
+    // Do not disturb: busy.
+    let (code, out) = cmd(&cc, "dnd on");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("settings: dnd on"), "{out}");
+    cmd(&ca, "call sip:c@127.0.0.1:26151");
+    let ended = wait_line(&caller_log, "ended call-2");
+    assert!(ended.contains("busy") || ended.contains("486"), "{ended}");
+
+    // Off again, no forwarding, auto-answer: a call with a live status.
+    for c in ["dnd off", "forward off", "autoanswer on", "mute on"] {
+        let (code, out) = cmd(&cc, c);
+        assert_eq!(code, 0, "{c}: {out}");
+    }
+    let (code, out) = cmd(&cc, "forward busy desk");
+    assert_eq!(code, 1, "not a URI: {out}");
+    let (_, out) = cmd(&cc, "settings");
+    assert!(
+        out.contains("dnd off | auto-answer on | forward always off | busy off | no answer off"),
+        "{out}"
+    );
+    cmd(&ca, "call sip:c@127.0.0.1:26151");
+    let live = wait_line(&callee_log, "live: call-3 active");
+    assert!(
+        live.contains("PCMU") && live.contains("not encrypted"),
+        "{live}"
+    );
+    let (_, status) = cmd(&ca, "status");
+    assert!(
+        status.contains("call-3 active") && status.contains(" 0:0"),
+        "{status}"
+    );
+    std::thread::sleep(Duration::from_millis(1200));
+    cmd(&ca, "hangup");
+    wait_line(&callee_log, "ended call-3");
+
+    // The callee's history has all three.
+    let (code, history) = cmd(&cc, "history");
+    assert_eq!(code, 0, "{history}");
+    let lines: Vec<&str> = history
+        .lines()
+        .filter(|l| l.starts_with("history: "))
+        .collect();
+    assert_eq!(lines.len(), 3, "{history}");
+    assert!(
+        lines[0].contains("call-1 ") && lines[0].contains("not answered"),
+        "{history}"
+    );
+    assert!(
+        lines[1].contains("call-2 ") && lines[1].contains("not answered"),
+        "{history}"
+    );
+    assert!(
+        lines[2].contains("call-3 ") && lines[2].contains("talked 0:01"),
+        "{history}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use openphone::{Account, Call, Cause, HookState, LineEvent, Phone, RawCause, Reason};
 
+use crate::contacts::AddressBook;
 use crate::setup;
 use crate::state::{clock, CallBook, Settings};
 
@@ -34,6 +35,9 @@ pub struct Target<'a> {
     pub current: &'a mut Option<Call>,
     pub settings: &'a mut Settings,
     pub book: &'a CallBook,
+    pub contacts: &'a AddressBook,
+    /// The account's domain, to call a contact's bare phone number.
+    pub domain: Option<&'a str>,
 }
 
 /// Runs one command line.
@@ -42,8 +46,8 @@ pub fn run(t: &mut Target<'_>, input: &str) -> Reply {
     let input = input.trim();
     if !toggle(t, input, &mut reply) {
         match t.line {
-            Some(line) => line_command(t.phone, line, t.current, t.book, input, &mut reply),
-            None => command(t.phone, t.current, t.book, input, &mut reply),
+            Some(line) => line_command(t, line, input, &mut reply),
+            None => command(t, input, &mut reply),
         }
     }
     reply
@@ -57,14 +61,8 @@ fn split(input: &str) -> (&str, &str) {
 }
 
 /// A command on an MGCP line: the hook and keypad, then the common ones.
-fn line_command(
-    phone: &Phone,
-    line: &Account,
-    current: &mut Option<Call>,
-    book: &CallBook,
-    input: &str,
-    reply: &mut Reply,
-) {
+fn line_command(t: &mut Target<'_>, line: &Account, input: &str, reply: &mut Reply) {
+    let current = &*t.current;
     let (cmd, rest) = split(input);
     let result = match cmd {
         "offhook" => line.line_event(LineEvent::Hook(HookState::OffHook)),
@@ -107,9 +105,9 @@ fn line_command(
         }
         "call" if !rest.contains(':') => {
             let uri = format!("mgcp:{rest}");
-            return command(phone, current, book, &format!("call {uri}"), reply);
+            return command(t, &format!("call {uri}"), reply);
         }
-        _ => return command(phone, current, book, input, reply),
+        _ => return command(t, input, reply),
     };
     if let Err(e) = result {
         reply.fail(cmd, e);
@@ -138,13 +136,8 @@ pub fn reject_reason(arg: &str) -> Result<Reason, openphone::Error> {
 }
 
 /// A command any phone takes.
-fn command(
-    phone: &Phone,
-    current: &mut Option<Call>,
-    book: &CallBook,
-    line: &str,
-    reply: &mut Reply,
-) {
+fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
+    let (phone, book) = (t.phone, t.book);
     let (cmd, rest) = split(line);
     let result: Result<(), openphone::Error> = match cmd {
         "" => Ok(()),
@@ -156,10 +149,45 @@ fn command(
             reply.say("error: call needs a URI".into());
             Ok(())
         }
+        // A name from the address book.
+        "call" if !rest.contains(':') => {
+            match t
+                .contacts
+                .lookup(rest)
+                .and_then(|c| AddressBook::uri_for(c, t.domain).map(|u| (c, u)))
+            {
+                Ok((c, uri)) => phone.call(&uri).map(|call| {
+                    reply.say(format!("calling {} ({uri}) as {}", c.name, call.id()));
+                    *t.current = Some(call);
+                }),
+                Err(e) => {
+                    reply.fail(cmd, e);
+                    Ok(())
+                }
+            }
+        }
         "call" => phone.call(rest).map(|c| {
             reply.say(format!("calling {} as {}", rest, c.id()));
-            *current = Some(c);
+            *t.current = Some(c);
         }),
+        "contacts" => {
+            let want = rest.to_lowercase();
+            let mut any = false;
+            for c in t
+                .contacts
+                .iter()
+                .filter(|c| c.name.to_lowercase().contains(&want))
+            {
+                let mut addrs = c.uris.clone();
+                addrs.extend(c.numbers.iter().cloned());
+                reply.say(format!("contact: {} | {}", c.name, addrs.join(", ")));
+                any = true;
+            }
+            if !any {
+                reply.say("contact: none".into());
+            }
+            Ok(())
+        }
         "status" => {
             let calls = phone.active_calls();
             if calls.is_empty() {
@@ -185,7 +213,7 @@ fn command(
             Ok(())
         }
         "answer" | "reject" | "hangup" | "dtmf" | "hold" | "resume" | "transfer" => {
-            match current.as_ref() {
+            match t.current.as_ref() {
                 None => {
                     reply.say(format!("error: {cmd}: no current call"));
                     Ok(())

@@ -35,6 +35,10 @@
 //! exit 1 if the command failed, 2 if no phone answered; `softphone
 //! sip:bob@example.com` hands a URL to the running phone, which calls it.
 //!
+//! Address book: `--address-book FILE.vcf` (vCard 3.0/4.0, repeatable)
+//! names incoming callers (`caller: call-1 is NAME`) and lets `call NAME`
+//! (a name or the only name containing it) and `contacts [FILTER]` work.
+//!
 //! Toggles (also as options): `dnd on|off`, `autoanswer on|off`, `forward
 //! always|busy URI`, `forward noanswer URI [SECS]`, `forward off [KIND]`,
 //! `mute on|off`, `settings`; `history` lists ended calls; `status` and
@@ -52,6 +56,7 @@
 mod setup;
 
 mod commands;
+mod contacts;
 mod control;
 mod state;
 mod triggers;
@@ -158,6 +163,10 @@ struct Cli {
     /// Run without a control socket.
     #[arg(long, conflicts_with = "control")]
     no_control: bool,
+    /// vCard 3.0/4.0 address book (repeatable): callers' names, `call NAME`,
+    /// `contacts [FILTER]`.
+    #[arg(long, value_name = "FILE.vcf")]
+    address_book: Vec<std::path::PathBuf>,
     /// Do not disturb: reject incoming calls (busy). The `dnd on|off`
     /// command toggles it.
     #[arg(long)]
@@ -322,6 +331,16 @@ async fn mgcp_phone(
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     setup::init_tracing();
+    // Inputs are checked before the phone starts.
+    let mut contacts = contacts::AddressBook::default();
+    for path in &cli.address_book {
+        contacts.extend(contacts::AddressBook::load(path)?);
+    }
+    // A contact's bare number is called through the account's domain.
+    let domain = cli.account.as_deref().and_then(|a| {
+        let host = a.split_once('@')?.1;
+        Some(host.split([';', '>']).next().unwrap_or(host).to_string())
+    });
     let default_listen = if cli.mgcp {
         "127.0.0.1:2427"
     } else {
@@ -400,6 +419,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         (phone, None)
     };
 
+    if !cli.address_book.is_empty() {
+        println!("address book: {} contacts", contacts.len());
+    }
     let mut current: Option<Call> = None;
     let mut served = None;
     let mut requests = if cli.no_control {
@@ -462,6 +484,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 match ev {
                     PhoneEvent::IncomingCall { call, account, from, to, waiting, .. } => {
                         let handle = phone.call_handle(call);
+                        if let Some(name) = contacts.name_for(&from.to_string()) {
+                            println!("caller: {call} is {name}");
+                        }
                         book.start(call, true, from.to_string());
                         match &triggers.incoming {
                             // The script decides first (see the verdict arm).
@@ -598,6 +623,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             current: &mut current,
                             settings: &mut settings,
                             book: &book,
+                            contacts: &contacts,
+                            domain: domain.as_deref(),
                         };
                         let reply = commands::run(&mut target, &input);
                         for l in &reply.lines {
@@ -628,6 +655,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     current: &mut current,
                     settings: &mut settings,
                     book: &book,
+                    contacts: &contacts,
+                    domain: domain.as_deref(),
                 };
                 let reply = commands::run(&mut target, &req.line);
                 for l in &reply.lines {

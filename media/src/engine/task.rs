@@ -103,6 +103,17 @@ impl OwnGain {
     }
 }
 
+/// Datagrams taken from one socket per wake-up before the task looks at
+/// its other work (the tick must not starve under a flood).
+const MAX_BATCH: usize = 32;
+
+thread_local! {
+    /// The receive buffer, one per runtime thread instead of one per call:
+    /// a datagram is read and handed to the session without an await in
+    /// between, so calls on a thread never need it at the same time.
+    static RECV_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; MAX_DATAGRAM]);
+}
+
 /// Receive buffer size. A datagram that fills it may have been truncated by
 /// the OS and is dropped (RTP for audio is far smaller).
 const MAX_DATAGRAM: usize = 2048;
@@ -300,10 +311,34 @@ impl Task {
         }
     }
 
+    /// Hands the session what is waiting on one socket (at most
+    /// `MAX_BATCH` datagrams), through the thread's receive buffer.
+    fn drain(&mut self, via: Via) {
+        let socket = match via {
+            Via::Rtp => &self.rtp,
+            Via::Rtcp => &self.rtcp,
+        };
+        RECV_BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            for _ in 0..MAX_BATCH {
+                match socket.try_recv_from(&mut buf) {
+                    Ok((n, _)) if n >= MAX_DATAGRAM => self.truncated += 1,
+                    Ok((n, from)) => {
+                        if let Some(d) = buf.get(..n) {
+                            self.session.handle_datagram(now(), from, d);
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    // An error about an earlier send (ICMP): the next read
+                    // may hold data.
+                    Err(_) => {}
+                }
+            }
+        });
+    }
+
     /// Runs until `Stop` or until the handle is dropped.
     pub async fn run(mut self, mut cmds: mpsc::Receiver<Cmd>) {
-        let mut rtp_buf = vec![0u8; MAX_DATAGRAM];
-        let mut rtcp_buf = vec![0u8; MAX_DATAGRAM];
         let mut period = self.session.audio_format().packet_time;
         let mut tick = interval(period);
         loop {
@@ -343,28 +378,16 @@ impl Task {
                         }
                     }
                 }
-                r = self.rtp.recv_from(&mut rtp_buf) => {
+                r = self.rtp.readable() => {
                     // Errors (e.g. ICMP port unreachable reported as
                     // ECONNREFUSED) concern one earlier send: keep going.
-                    match r {
-                        Ok((n, _)) if n >= MAX_DATAGRAM => self.truncated += 1,
-                        Ok((n, from)) => {
-                            if let Some(d) = rtp_buf.get(..n) {
-                                self.session.handle_datagram(now(), from, d);
-                            }
-                        }
-                        Err(_) => {}
+                    if r.is_ok() {
+                        self.drain(Via::Rtp);
                     }
                 }
-                r = self.rtcp.recv_from(&mut rtcp_buf) => {
-                    match r {
-                        Ok((n, _)) if n >= MAX_DATAGRAM => self.truncated += 1,
-                        Ok((n, from)) => {
-                            if let Some(d) = rtcp_buf.get(..n) {
-                                self.session.handle_datagram(now(), from, d);
-                            }
-                        }
-                        Err(_) => {}
+                r = self.rtcp.readable() => {
+                    if r.is_ok() {
+                        self.drain(Via::Rtcp);
                     }
                 }
                 at = tick.tick() => {

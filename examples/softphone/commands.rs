@@ -261,6 +261,9 @@ pub fn status_line(c: &Call, book: &CallBook) -> String {
             if let Some(mos) = s.mos {
                 line.push_str(&format!(" | MOS {mos:.2}"));
             }
+            if let Some(mos) = s.remote_mos {
+                line.push_str(&format!(" (peer's {mos:.1})"));
+            }
         }
     }
     if let Ok(sec) = c.security() {

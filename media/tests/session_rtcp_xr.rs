@@ -41,6 +41,17 @@ fn session(local: &str, remote: &str, xr: bool, t0: Instant, seed: u64) -> Media
 /// to B is lost. Returns B's VoIP Metrics blocks in report order, and the
 /// SSRC A sent with.
 fn run(secs: u64, xr: bool, drop_rtp: impl Fn(u64) -> bool) -> (Vec<VoipMetrics>, u32) {
+    let (blocks, ssrc, _) = run_with_stats(secs, xr, drop_rtp);
+    (blocks, ssrc)
+}
+
+/// `run`, also returning A's statistics at the end (the peer's view of A's
+/// stream arrives in them).
+fn run_with_stats(
+    secs: u64,
+    xr: bool,
+    drop_rtp: impl Fn(u64) -> bool,
+) -> (Vec<VoipMetrics>, u32, openphone_sal::MediaStats) {
     let t0 = Instant::now();
     let mut a = session(A, B, xr, t0, 1);
     let mut b = session(B, A, xr, t0, 2);
@@ -96,7 +107,7 @@ fn run(secs: u64, xr: bool, drop_rtp: impl Fn(u64) -> bool) -> (Vec<VoipMetrics>
         a.read_audio(now, &mut out);
         b.read_audio(now, &mut out);
     }
-    (blocks, a_ssrc)
+    (blocks, a_ssrc, a.stats())
 }
 
 #[test]
@@ -161,4 +172,19 @@ fn no_xr_when_turned_off_or_clean_call_rates_high() {
     let m = clean.last().unwrap();
     assert_eq!(m.loss_rate, 0);
     assert!(m.mos_cq().unwrap() > 4.0, "{m:?}");
+}
+
+#[test]
+fn the_peers_view_reaches_our_statistics() {
+    let (blocks, _, a_stats) = run_with_stats(6, true, |k| k % 20 == 0);
+    let last = blocks.last().unwrap();
+    assert_eq!(a_stats.remote_mos, last.mos_cq(), "{a_stats:?}");
+    assert_eq!(
+        a_stats.remote_r_factor,
+        last.r_factor().map(f32::from),
+        "{a_stats:?}"
+    );
+    assert!(a_stats.to_string().contains("peer's MOS"), "{a_stats}");
+    let (_, _, off) = run_with_stats(6, false, |_| false);
+    assert_eq!(off.remote_mos, None);
 }

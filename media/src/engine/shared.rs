@@ -41,6 +41,8 @@ pub(crate) struct SharedStats {
     jitter_ms: AtomicF32,
     remote_jitter_ms: AtomicF32,
     rtt_ms: AtomicF32,
+    remote_r_factor: AtomicF32,
+    remote_mos: AtomicF32,
     rtcp_sent: AtomicU64,
     rtcp_received: AtomicU64,
     jitter_buffer_delay_ms: AtomicF32,
@@ -60,6 +62,8 @@ impl SharedStats {
         self.jitter_ms.store(Some(c.jitter_ms));
         self.remote_jitter_ms.store(c.remote_jitter_ms);
         self.rtt_ms.store(c.rtt_ms);
+        self.remote_r_factor.store(c.remote_r_factor);
+        self.remote_mos.store(c.remote_mos);
         self.rtcp_sent.store(c.rtcp_sent, Relaxed);
         self.rtcp_received.store(c.rtcp_received, Relaxed);
         self.jitter_buffer_delay_ms
@@ -79,6 +83,8 @@ impl SharedStats {
         m.jitter_ms = self.jitter_ms.load().unwrap_or(0.0);
         m.remote_jitter_ms = self.remote_jitter_ms.load();
         m.rtt_ms = self.rtt_ms.load();
+        m.remote_r_factor = self.remote_r_factor.load();
+        m.remote_mos = self.remote_mos.load();
         m.rtcp_sent = self.rtcp_sent.load(Relaxed);
         m.rtcp_received = self.rtcp_received.load(Relaxed);
         m.jitter_buffer_delay_ms = self.jitter_buffer_delay_ms.load().unwrap_or(0.0);

@@ -128,6 +128,8 @@ pub struct SessionStats {
     pub rtcp_sent: u64,
     /// RTCP compounds received.
     pub rtcp_received: u64,
+    /// The peer's last RFC 3611 VoIP Metrics block about our stream.
+    pub remote_voip: Option<VoipMetrics>,
 }
 
 /// One call's RTP/RTCP state.
@@ -402,6 +404,15 @@ impl RtpSession {
                         return Ok(());
                     }
                     self.reports(now, reports);
+                }
+                RtcpPacket::ExtendedReport(xr) => {
+                    let ours = xr.blocks.iter().rev().find_map(|b| match b {
+                        XrBlock::VoipMetrics(m) if m.ssrc == self.ssrc => Some(*m),
+                        _ => None,
+                    });
+                    if ours.is_some() {
+                        self.stats.remote_voip = ours;
+                    }
                 }
                 RtcpPacket::Goodbye { ssrcs, .. } => {
                     for s in ssrcs {

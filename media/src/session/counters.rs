@@ -23,6 +23,10 @@ pub struct SessionCounters {
     pub jitter_ms: f32,
     /// Jitter the peer reported, ms.
     pub remote_jitter_ms: Option<f32>,
+    /// The peer's R-factor for our stream (its RTCP XR VoIP Metrics).
+    pub remote_r_factor: Option<f32>,
+    /// The peer's MOS-CQ for our stream (same block).
+    pub remote_mos: Option<f32>,
     /// Round-trip time from RTCP, ms.
     pub rtt_ms: Option<f32>,
     /// RTCP compounds sent.
@@ -81,6 +85,8 @@ impl SessionCounters {
         m.fraction_lost = self.fraction_lost;
         m.jitter_ms = self.jitter_ms;
         m.remote_jitter_ms = self.remote_jitter_ms;
+        m.remote_r_factor = self.remote_r_factor;
+        m.remote_mos = self.remote_mos;
         m.rtt_ms = self.rtt_ms;
         m.jitter_buffer_delay_ms = self.jitter_buffer_delay_ms;
         m.late_frames = self.late_frames;

@@ -750,6 +750,8 @@ impl MediaSession {
             fraction_lost: r.fraction_lost,
             jitter_ms: r.jitter_ms,
             remote_jitter_ms: r.remote_jitter_ms,
+            remote_r_factor: r.remote_voip.and_then(|v| v.r_factor()).map(f32::from),
+            remote_mos: r.remote_voip.and_then(|v| v.mos_cq()),
             rtt_ms: r.rtt.map(|d| d.as_secs_f32() * 1000.0),
             rtcp_sent: r.rtcp_sent,
             rtcp_received: r.rtcp_received,

@@ -42,6 +42,11 @@ pub struct MediaStats {
     pub r_factor: Option<f32>,
     /// Estimated MOS (conversational quality) from the R-factor.
     pub mos: Option<f32>,
+    /// How the peer rates the audio it receives from us (its RTCP XR VoIP
+    /// Metrics, RFC 3611 §4.7: R-factor), if it sends them.
+    pub remote_r_factor: Option<f32>,
+    /// The peer's MOS-CQ for our audio, from the same block.
+    pub remote_mos: Option<f32>,
 }
 
 impl fmt::Display for MediaStats {
@@ -67,6 +72,9 @@ impl fmt::Display for MediaStats {
         }
         if let (Some(r), Some(mos)) = (self.r_factor, self.mos) {
             write!(f, ", R {r:.0}, MOS {mos:.2}")?;
+        }
+        if let Some(mos) = self.remote_mos {
+            write!(f, ", peer's MOS {mos:.1}")?;
         }
         Ok(())
     }

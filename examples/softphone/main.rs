@@ -35,6 +35,9 @@
 //! exit 1 if the command failed, 2 if no phone answered; `softphone
 //! sip:bob@example.com` hands a URL to the running phone, which calls it.
 //!
+//! `--config FILE.toml` holds any of these settings and several accounts
+//! (see `examples/softphone.toml`); options given on the command line win.
+//!
 //! Address book: `--address-book FILE.vcf` (vCard 3.0/4.0, repeatable)
 //! names incoming callers (`caller: call-1 is NAME`) and lets `call NAME`
 //! (a name or the only name containing it) and `contacts [FILTER]` work.
@@ -56,6 +59,7 @@
 mod setup;
 
 mod commands;
+mod config;
 mod contacts;
 mod control;
 mod state;
@@ -163,6 +167,10 @@ struct Cli {
     /// Run without a control socket.
     #[arg(long, conflicts_with = "control")]
     no_control: bool,
+    /// A TOML config file (see examples/softphone.toml): several accounts,
+    /// devices, codecs, toggles, triggers; options given here override it.
+    #[arg(long, value_name = "FILE.toml")]
+    config: Option<std::path::PathBuf>,
     /// vCard 3.0/4.0 address book (repeatable): callers' names, `call NAME`,
     /// `contacts [FILTER]`.
     #[arg(long, value_name = "FILE.vcf")]
@@ -329,8 +337,12 @@ async fn mgcp_phone(
     )
 }
 
-async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     setup::init_tracing();
+    let file_accounts = match cli.config.clone() {
+        Some(path) => merge_config(&mut cli, config::FileConfig::load(&path)?)?,
+        None => Vec::new(),
+    };
     // Inputs are checked before the phone starts.
     let mut contacts = contacts::AddressBook::default();
     for path in &cli.address_book {
@@ -415,6 +427,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             let acc = phone.add_account(acc)?;
             println!("account {} added", acc.id());
+        } else {
+            for acc in file_accounts {
+                let aor = acc.aor.to_string();
+                let acc = phone
+                    .add_account(acc)
+                    .map_err(|e| format!("account {aor}: {e}"))?;
+                println!("account {} added ({aor})", acc.id());
+            }
         }
         (phone, None)
     };
@@ -704,4 +724,71 @@ fn apply_policy(
         Ok(()) => {}
         Err(e) => println!("error: {}: {policy:?}: {e}", call.id()),
     }
+}
+
+/// Fills what the command line left unset from the config file; returns
+/// the file's accounts (used unless `--account` is given).
+fn merge_config(
+    cli: &mut Cli,
+    file: config::FileConfig,
+) -> Result<Vec<AccountConfig>, Box<dyn std::error::Error>> {
+    cli.listen = cli.listen.or(file.listen);
+    cli.rtp_ip = cli.rtp_ip.or(file.rtp_ip);
+    if cli.rtp_ports.is_none() {
+        if let Some(r) = &file.rtp_ports {
+            cli.rtp_ports =
+                Some(setup::parse_port_range(r, 1).map_err(|e| format!("rtp_ports: {e}"))?);
+        }
+    }
+    if cli.codec.is_empty() {
+        cli.codec = file.codecs;
+    }
+    cli.no_tcp |= file.no_tcp.unwrap_or(false);
+    cli.auto_answer |= file.auto_answer.unwrap_or(false);
+    cli.dnd |= file.dnd.unwrap_or(false);
+    // A source (file or tone) and a sink are each one choice.
+    if cli.play.is_none() && cli.tone.is_none() {
+        cli.play = file.play;
+        cli.tone = file.tone;
+    }
+    cli.record = cli.record.take().or(file.record);
+    if cli.address_book.is_empty() {
+        cli.address_book = file.address_books;
+    }
+    if let Some(secs) = file.status_every.filter(|_| cli.status_every.is_none()) {
+        if !(1..=3600).contains(&secs) {
+            return Err(format!("status_every: 1-3600, not {secs}").into());
+        }
+        cli.status_every = Some(secs);
+    }
+    if !cli.no_control {
+        cli.control = cli.control.take().or(file.control);
+    }
+    cli.forward = cli.forward.take().or(file.forward.always);
+    cli.forward_busy = cli.forward_busy.take().or(file.forward.busy);
+    if cli.forward_no_answer.is_none() {
+        cli.forward_no_answer = file.forward.no_answer;
+        if let Some(secs) = file.forward.no_answer_secs {
+            if !(1..=600).contains(&secs) {
+                return Err(format!("forward.no_answer_secs: 1-600, not {secs}").into());
+            }
+            cli.no_answer_secs = secs;
+        }
+    }
+    cli.on_incoming = cli.on_incoming.take().or(file.triggers.incoming);
+    cli.on_answer = cli.on_answer.take().or(file.triggers.answer);
+    cli.on_release = cli.on_release.take().or(file.triggers.release);
+    cli.on_registration = cli.on_registration.take().or(file.triggers.registration);
+    if cli.mgcp && !file.accounts.is_empty() {
+        return Err("the config's accounts are SIP accounts; --mgcp runs one MGCP line".into());
+    }
+    let accounts = file
+        .accounts
+        .iter()
+        .map(|a| {
+            a.to_account()
+                .map_err(|e| format!("account {}: {e}", a.aor))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(accounts)
 }

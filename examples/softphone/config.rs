@@ -1,0 +1,155 @@
+//! The `--config FILE` (TOML): everything the command line sets, plus
+//! several accounts each with its own credentials, proxy, DTMF mode and
+//! encryption policy. Command-line options override the file; an
+//! `--account` on the command line replaces the file's accounts. Unknown
+//! keys are errors, so a typo is never silently ignored. See
+//! `examples/softphone.toml`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use openphone::{AccountConfig, DtmfMode, MediaEncryption, SecurityPolicy};
+use serde::Deserialize;
+
+/// Largest config file read.
+const MAX_FILE: u64 = 1024 * 1024;
+
+/// The file, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<SocketAddr>,
+    pub rtp_ip: Option<IpAddr>,
+    /// `LO-HI`.
+    pub rtp_ports: Option<String>,
+    #[serde(default)]
+    pub codecs: Vec<String>,
+    pub no_tcp: Option<bool>,
+    pub auto_answer: Option<bool>,
+    pub dnd: Option<bool>,
+    pub play: Option<String>,
+    pub tone: Option<f32>,
+    pub record: Option<String>,
+    #[serde(default)]
+    pub address_books: Vec<PathBuf>,
+    pub status_every: Option<u64>,
+    pub control: Option<PathBuf>,
+    #[serde(default)]
+    pub forward: Forward,
+    #[serde(default)]
+    pub triggers: Triggers,
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<AccountFile>,
+}
+
+/// `[forward]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forward {
+    pub always: Option<String>,
+    pub busy: Option<String>,
+    pub no_answer: Option<String>,
+    pub no_answer_secs: Option<u64>,
+}
+
+/// `[triggers]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Triggers {
+    pub incoming: Option<PathBuf>,
+    pub answer: Option<PathBuf>,
+    pub release: Option<PathBuf>,
+    pub registration: Option<PathBuf>,
+}
+
+/// One `[[account]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountFile {
+    pub aor: String,
+    pub password: Option<String>,
+    pub username: Option<String>,
+    pub proxy: Option<String>,
+    pub registrar: Option<String>,
+    pub register: Option<bool>,
+    /// `auto`, `rfc4733` or `out-of-band`.
+    pub dtmf: Option<String>,
+    /// `none`, `sdes` or `zrtp`.
+    pub encryption: Option<String>,
+    /// End calls that cannot be secured instead of falling back to clear.
+    pub encryption_required: Option<bool>,
+    /// Not supported: codecs are chosen for the whole phone.
+    pub codecs: Option<Vec<String>>,
+}
+
+impl FileConfig {
+    /// Reads and checks `path`.
+    pub fn load(path: &Path) -> Result<FileConfig, String> {
+        let name = path.display();
+        let size = std::fs::metadata(path)
+            .map_err(|e| format!("{name}: {e}"))?
+            .len();
+        if size > MAX_FILE {
+            return Err(format!("{name}: over {MAX_FILE} bytes"));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+        let config: FileConfig = toml::from_str(&text).map_err(|e| format!("{name}: {e}"))?;
+        for a in &config.accounts {
+            a.to_account()
+                .map_err(|e| format!("{name}: account {}: {e}", a.aor))?;
+        }
+        Ok(config)
+    }
+}
+
+impl AccountFile {
+    /// The SAL's account configuration.
+    pub fn to_account(&self) -> Result<AccountConfig, String> {
+        if self.codecs.is_some() {
+            return Err(
+                "per-account codecs are not supported: the codec list is the phone's (top-level `codecs`)"
+                    .into(),
+            );
+        }
+        let aor = self.aor.parse().map_err(|e| format!("aor: {e}"))?;
+        let mut a = AccountConfig::new(aor).with_register(self.register.unwrap_or(true));
+        if let Some(p) = &self.password {
+            a = a.with_password(p);
+        }
+        if let Some(u) = &self.username {
+            a = a.with_username(u);
+        }
+        if let Some(p) = &self.proxy {
+            a = a.with_outbound_proxy(p);
+        }
+        if let Some(r) = &self.registrar {
+            a = a.with_registrar(r);
+        }
+        if let Some(d) = &self.dtmf {
+            a = a.with_dtmf(match d.as_str() {
+                "auto" => DtmfMode::Auto,
+                "rfc4733" => DtmfMode::Rfc4733,
+                "out-of-band" => DtmfMode::OutOfBand,
+                other => {
+                    return Err(format!(
+                        "dtmf is auto, rfc4733 or out-of-band, not {other:?}"
+                    ))
+                }
+            });
+        }
+        let method = match self.encryption.as_deref() {
+            None | Some("none") => MediaEncryption::None,
+            Some("sdes") => MediaEncryption::Sdes,
+            Some("zrtp") => MediaEncryption::Zrtp,
+            Some(other) => return Err(format!("encryption is none, sdes or zrtp, not {other:?}")),
+        };
+        let required = self.encryption_required.unwrap_or(false);
+        if required && method == MediaEncryption::None {
+            return Err("encryption_required needs an encryption method".into());
+        }
+        if method != MediaEncryption::None || required {
+            a = a.with_security(SecurityPolicy::new(method, required));
+        }
+        Ok(a)
+    }
+}

@@ -27,16 +27,21 @@ use trace::{generate, read_csv, Trace, SYNTHETIC};
 #[command(name = "jitter_compare")]
 struct Args {
     /// Generated trace(s) to run (default: all): jitter40, jitter40-fifo,
-    /// loss2-jitter40, wifi-bursts, reorder.
+    /// jitter20, loss2-jitter40, wifi-bursts, reorder.
     #[arg(long = "trace")]
     traces: Vec<String>,
     /// Also (or only, without --trace) run a capture: CSV lines
     /// `seq,ts,arrival_ms` (20 ms packets, 8 kHz timestamps).
     #[arg(long)]
     csv: Vec<PathBuf>,
-    /// Seed of the generated traces.
+    /// Seed of the generated traces (the first, with --seeds).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Run each generated trace under this many consecutive seeds and pool
+    /// the played frames (one buffer's delay depends on when it happened to
+    /// underflow: one seed is one sample).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    seeds: u64,
     /// Length of the generated traces, seconds.
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
     seconds: u32,
@@ -48,27 +53,60 @@ struct Args {
     bench: bool,
 }
 
+/// The buffers compared, fresh for each run; None if libspeexdsp fails
+/// to allocate.
+fn buffers() -> Option<Vec<(&'static str, Box<dyn Buffer>)>> {
+    Some(vec![
+        ("ours (session: 40–300 ms)", Box::new(Ours::session())),
+        (
+            "ours (JitterConfig::default: 20–300 ms)",
+            Box::new(Ours::new(20, 300)),
+        ),
+        ("libspeexdsp (step 20 ms)", Box::new(Speex::new()?)),
+    ])
+}
+
+/// One trace, or the same generated trace under several seeds.
+struct Group {
+    /// Generated (runs are seeds `--seed`, `--seed` + 1, …), not a capture.
+    seeded: bool,
+    name: String,
+    about: String,
+    runs: Vec<Trace>,
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
-    let mut traces: Vec<Trace> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let names: Vec<String> = if args.traces.is_empty() && args.csv.is_empty() {
         SYNTHETIC.iter().map(|(n, _)| n.to_string()).collect()
     } else {
         args.traces.clone()
     };
     for name in &names {
-        match generate(name, args.seconds, args.seed) {
-            Some(t) => traces.push(t),
-            None => {
-                let known: Vec<&str> = SYNTHETIC.iter().map(|(n, _)| *n).collect();
-                eprintln!("unknown trace {name:?}; known: {}", known.join(", "));
-                return ExitCode::FAILURE;
-            }
-        }
+        let runs: Vec<Trace> = (0..args.seeds)
+            .filter_map(|i| generate(name, args.seconds, args.seed.wrapping_add(i)))
+            .collect();
+        let Some(first) = runs.first() else {
+            let known: Vec<&str> = SYNTHETIC.iter().map(|(n, _)| *n).collect();
+            eprintln!("unknown trace {name:?}; known: {}", known.join(", "));
+            return ExitCode::FAILURE;
+        };
+        groups.push(Group {
+            seeded: true,
+            name: first.name.clone(),
+            about: first.about.clone(),
+            runs,
+        });
     }
     for path in &args.csv {
         match read_csv(path) {
-            Ok(t) => traces.push(t),
+            Ok(t) => groups.push(Group {
+                seeded: false,
+                name: t.name.clone(),
+                about: t.about.clone(),
+                runs: vec![t],
+            }),
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::FAILURE;
@@ -76,56 +114,64 @@ fn main() -> ExitCode {
         }
     }
 
+    let last_seed = args.seed.wrapping_add(args.seeds.saturating_sub(1));
     println!(
-        "jitter_compare: seed {}, {} s per generated trace, 20 ms playout ticks",
+        "jitter_compare: seeds {}..={last_seed}, {} s per generated trace, 20 ms playout ticks",
         args.seed, args.seconds
     );
-    for t in &traces {
-        let arrived = {
-            let mut s: Vec<(u16, u32)> = t.packets.iter().map(|p| (p.seq, p.ts)).collect();
-            s.sort_unstable();
-            s.dedup();
-            s.len() as u64
-        };
+    for g in &groups {
+        let sent: u64 = g.runs.iter().map(|t| t.sent).sum();
+        let arrived: u64 = g.runs.iter().map(distinct).sum();
+        let lost = sent.saturating_sub(arrived);
         println!();
-        println!("### {}", t.name);
+        println!("### {}", g.name);
         println!();
         println!(
-            "{}. {} sent, {} lost in the network ({:.1} %).",
-            t.about,
-            t.sent,
-            t.sent.saturating_sub(arrived),
-            100.0 * t.sent.saturating_sub(arrived) as f64 / t.sent.max(1) as f64
+            "{}. {} run(s), {sent} packets sent, {lost} lost in the network ({:.2} %).",
+            g.about,
+            g.runs.len(),
+            100.0 * lost as f64 / sent.max(1) as f64
         );
         println!();
         println!(
             "| buffer | buffer delay mean / p95, ms | latency over best path mean / p95, ms \
-             | concealed % | concealed / inserted frames | late-discarded | other discarded |"
+             | per-run mean latency, min–max ms | concealed % | concealed / inserted frames \
+             | late-discarded | other discarded |"
         );
-        println!("|---|---|---|---|---|---|---|");
-        let mut buffers: Vec<(&str, Box<dyn Buffer>)> = vec![
-            ("ours (session: 40–300 ms)", Box::new(Ours::session())),
-            (
-                "ours (JitterConfig::default: 20–300 ms)",
-                Box::new(Ours::new(20, 300)),
-            ),
-        ];
-        match Speex::new() {
-            Some(s) => buffers.push(("libspeexdsp (step 20 ms)", Box::new(s))),
-            None => {
-                eprintln!("jitter_buffer_init failed");
-                return ExitCode::FAILURE;
-            }
-        }
+        println!("|---|---|---|---|---|---|---|---|");
+        let Some(labels) = buffers() else {
+            eprintln!("jitter_buffer_init failed");
+            return ExitCode::FAILURE;
+        };
         let mut notes = Vec::new();
-        for (label, buf) in &mut buffers {
-            let r = run(t, buf.as_mut());
-            print_row(label, &r);
-            notes.push(format!("{label}: {}", r.notes));
+        for (k, (label, _)) in labels.iter().enumerate() {
+            let mut pooled = Report::default();
+            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+            for (i, t) in g.runs.iter().enumerate() {
+                let Some(mut fresh) = buffers() else {
+                    eprintln!("jitter_buffer_init failed");
+                    return ExitCode::FAILURE;
+                };
+                let Some((_, buf)) = fresh.get_mut(k) else {
+                    continue;
+                };
+                let r = run(t, buf.as_mut());
+                let m = mean(&r.excess_ms);
+                lo = lo.min(m);
+                hi = hi.max(m);
+                let run_name = if g.seeded {
+                    format!("seed {}", args.seed.wrapping_add(i as u64))
+                } else {
+                    "capture".to_string()
+                };
+                notes.push(format!("{label}, {run_name}: {}", r.notes));
+                pooled.merge(r);
+            }
+            print_row(label, &pooled, lo, hi);
         }
         if args.verbose {
             println!();
-            println!("Counters over the whole run (start-up and the 2 s drain included):");
+            println!("Counters over each whole run (start-up and the 2 s drain included):");
             println!();
             for n in notes {
                 println!("- {n}");
@@ -135,9 +181,17 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_row(label: &str, r: &Report) {
+/// Distinct packets that arrived (duplicates counted once).
+fn distinct(t: &Trace) -> u64 {
+    let mut s: Vec<(u16, u32)> = t.packets.iter().map(|p| (p.seq, p.ts)).collect();
+    s.sort_unstable();
+    s.dedup();
+    s.len() as u64
+}
+
+fn print_row(label: &str, r: &Report, lo: f64, hi: f64) {
     println!(
-        "| {label} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2} | {} / {} | {} | {} |",
+        "| {label} | {:.1} / {:.1} | {:.1} / {:.1} | {lo:.0}–{hi:.0} | {:.2} | {} / {} | {} | {} |",
         mean(&r.buffer_ms),
         percentile(&r.buffer_ms, 95.0),
         mean(&r.excess_ms),

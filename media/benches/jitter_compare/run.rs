@@ -91,6 +91,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// Pools `other` (another seed of the same trace) into this report;
+    /// its notes are left out (they are per run).
+    pub fn merge(&mut self, other: Report) {
+        self.arrived += other.arrived;
+        self.played += other.played;
+        self.concealed += other.concealed;
+        self.inserted += other.inserted;
+        self.late += other.late;
+        self.other_discarded += other.other_discarded;
+        self.buffer_ms.extend(other.buffer_ms);
+        self.excess_ms.extend(other.excess_ms);
+    }
+
     /// Concealed and inserted frames as a share of the played window, %.
     pub fn concealed_pct(&self) -> f64 {
         let window = self.played + self.concealed + self.inserted;

@@ -109,7 +109,7 @@ impl SplitMix64 {
 }
 
 /// The generated traces, by name: (name, description).
-pub const SYNTHETIC: [(&str, &str); 5] = [
+pub const SYNTHETIC: [(&str, &str); 6] = [
     (
         "jitter40",
         "(a) 20 ms + uniform 0–80 ms (mean 40, as call-demo --jitter-ms 40) per packet, independent (reorders), no loss",
@@ -117,6 +117,10 @@ pub const SYNTHETIC: [(&str, &str); 5] = [
     (
         "jitter40-fifo",
         "(a') as jitter40 but FIFO: a packet never arrives before the one sent before it",
+    ),
+    (
+        "jitter20",
+        "(a'') 20 ms + uniform 0–40 ms (a 40 ms spread, as call-demo --jitter-ms 20), independent, no loss",
     ),
     (
         "loss2-jitter40",
@@ -148,11 +152,12 @@ pub fn generate(name: &str, seconds: u32, seed: u64) -> Option<Trace> {
     for i in 0..n {
         let send = i * FRAME_US;
         let arrival = match name {
-            "jitter40" | "jitter40-fifo" | "loss2-jitter40" => {
+            "jitter40" | "jitter40-fifo" | "loss2-jitter40" | "jitter20" => {
                 if name == "loss2-jitter40" && rng.chance(0.02) {
                     continue;
                 }
-                let at = send + rng.ms_us(20.0, 100.0);
+                let spread = if name == "jitter20" { 40.0 } else { 80.0 };
+                let at = send + rng.ms_us(20.0, 20.0 + spread);
                 if name == "jitter40-fifo" {
                     at.max(last_arrival)
                 } else {

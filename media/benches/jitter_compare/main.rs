@@ -164,7 +164,10 @@ fn main() -> ExitCode {
                 } else {
                     "capture".to_string()
                 };
-                notes.push(format!("{label}, {run_name}: {}", r.notes));
+                notes.push(format!(
+                    "{label}, {run_name}: latency over best path {m:.1} ms, late-discarded {}; {}",
+                    r.late, r.notes
+                ));
                 pooled.merge(r);
             }
             print_row(label, &pooled, lo, hi);

@@ -53,17 +53,21 @@ struct Args {
     bench: bool,
 }
 
-/// The buffers compared, fresh for each run; None if libspeexdsp fails
-/// to allocate.
-fn buffers() -> Option<Vec<(&'static str, Box<dyn Buffer>)>> {
-    Some(vec![
-        ("ours (session: 40–300 ms)", Box::new(Ours::session())),
-        (
-            "ours (JitterConfig::default: 20–300 ms)",
-            Box::new(Ours::new(20, 300)),
-        ),
-        ("libspeexdsp (step 20 ms)", Box::new(Speex::new()?)),
-    ])
+/// The buffers compared, by row.
+const BUFFERS: [&str; 3] = [
+    "ours (session: 40–300 ms)",
+    "ours (JitterConfig::default: 20–300 ms)",
+    "libspeexdsp (step 20 ms)",
+];
+
+/// A fresh buffer of row `k` of [`BUFFERS`]; None if libspeexdsp fails to
+/// allocate.
+fn make(k: usize) -> Option<Box<dyn Buffer>> {
+    match k {
+        0 => Some(Box::new(Ours::session())),
+        1 => Some(Box::new(Ours::new(20, 300))),
+        _ => Some(Box::new(Speex::new()?)),
+    }
 }
 
 /// One trace, or the same generated trace under several seeds.
@@ -139,21 +143,14 @@ fn main() -> ExitCode {
              | late-discarded | other discarded |"
         );
         println!("|---|---|---|---|---|---|---|---|");
-        let Some(labels) = buffers() else {
-            eprintln!("jitter_buffer_init failed");
-            return ExitCode::FAILURE;
-        };
         let mut notes = Vec::new();
-        for (k, (label, _)) in labels.iter().enumerate() {
+        for (k, label) in BUFFERS.iter().enumerate() {
             let mut pooled = Report::default();
             let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
             for (i, t) in g.runs.iter().enumerate() {
-                let Some(mut fresh) = buffers() else {
+                let Some(mut buf) = make(k) else {
                     eprintln!("jitter_buffer_init failed");
                     return ExitCode::FAILURE;
-                };
-                let Some((_, buf)) = fresh.get_mut(k) else {
-                    continue;
                 };
                 let r = run(t, buf.as_mut());
                 let m = mean(&r.excess_ms);

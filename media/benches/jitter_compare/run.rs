@@ -77,10 +77,11 @@ pub struct Report {
     pub concealed: u64,
     /// Frames inserted to build delay (same window).
     pub inserted: u64,
-    /// Packets the buffer discarded as late.
+    /// Packets the buffer discarded as late (a capture's late duplicate
+    /// copies count too).
     pub late: u64,
-    /// Other arrived packets never played (dropped to shrink the delay,
-    /// buffer full, duplicates of none): `arrived − played − late`.
+    /// Other arrived packets never played (dropped to shrink the delay, or
+    /// the buffer was full): `arrived − played − late`.
     pub other_discarded: u64,
     /// Buffer delay of each played frame, ms.
     pub buffer_ms: Vec<f64>,

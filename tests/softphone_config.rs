@@ -6,45 +6,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
-struct Phone(Child);
-
-impl Drop for Phone {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(args: &[&str], log: &Path) -> Phone {
-    let out = std::fs::File::create(log).unwrap();
-    let child = Command::new(common::example("softphone"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("softphone starts");
-    Phone(child)
-}
-
-fn wait_line(path: &Path, needle: &str) -> String {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if let Some(l) = text.lines().find(|l| l.contains(needle)) {
-            return l.to_string();
-        }
-        assert!(
-            Instant::now() < until,
-            "{} never got {needle:?}:\n{text}",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use common::softphone::{start, wait_line};
 
 /// Runs the softphone on `config` expecting it to refuse; its message.
 fn refused(dir: &Path, name: &str, config: &str) -> String {

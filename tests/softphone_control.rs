@@ -7,41 +7,21 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Phone(Child);
-
-impl Drop for Phone {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::softphone::{self, cmd, Phone};
 
 fn start(port: u16, control: &Path, extra: &[&str]) -> Phone {
-    let child = Command::new(common::example("softphone"))
-        .args(["--listen", &format!("127.0.0.1:{port}"), "--control"])
-        .arg(control)
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("softphone starts");
-    Phone(child)
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["--listen", &listen, "--control", control.to_str().unwrap()];
+    args.extend(extra);
+    softphone::start(&args, &control.with_extension("log"))
 }
 
 /// `softphone ARGS` as a client: (exit code, output).
 fn client(args: &[&str]) -> (i32, String) {
     let (out, status) = common::run_example("softphone", args);
     (status.code().unwrap_or(-1), out)
-}
-
-fn cmd(control: &Path, words: &str) -> (i32, String) {
-    let mut args = vec!["cmd", "--control", control.to_str().unwrap()];
-    args.extend(words.split(' '));
-    client(&args)
 }
 
 /// Polls `status` until `f` holds (bounded: 10 s).

@@ -5,53 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-struct Phone(Child);
-
-impl Drop for Phone {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(args: &[&str], log: &Path) -> Phone {
-    let out = std::fs::File::create(log).unwrap();
-    let child = Command::new(common::example("softphone"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("softphone starts");
-    Phone(child)
-}
-
-fn cmd(control: &Path, words: &str) -> (i32, String) {
-    let mut args = vec!["cmd", "--control", control.to_str().unwrap()];
-    args.extend(words.split(' '));
-    let (out, status) = common::run_example("softphone", &args);
-    (status.code().unwrap_or(-1), out)
-}
-
-/// Waits (10 s at most) until `path` holds `needle`; returns that line.
-fn wait_line(path: &Path, needle: &str) -> String {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if let Some(l) = text.lines().find(|l| l.contains(needle)) {
-            return l.to_string();
-        }
-        assert!(
-            Instant::now() < until,
-            "{} never got {needle:?}:\n{text}",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use common::softphone::{cmd, start, wait_line};
 
 #[test]
 fn toggles_forwarding_status_and_history() {

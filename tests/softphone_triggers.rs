@@ -9,42 +9,15 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Phone(Child);
-
-impl Drop for Phone {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(args: &[&str], log: &Path) -> Phone {
-    let out = std::fs::File::create(log).unwrap();
-    let child = Command::new(common::example("softphone"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("softphone starts");
-    Phone(child)
-}
+use common::softphone::{cmd, start};
 
 fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     p
-}
-
-fn cmd(control: &Path, words: &str) -> (i32, String) {
-    let mut args = vec!["cmd", "--control", control.to_str().unwrap()];
-    args.extend(words.split(' '));
-    let (out, status) = common::run_example("softphone", &args);
-    (status.code().unwrap_or(-1), out)
 }
 
 /// Waits (10 s at most) until `path` holds `needle`; returns the text.

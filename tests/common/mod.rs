@@ -2,6 +2,8 @@
 // Each test crate includes this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod softphone;
+
 use std::path::PathBuf;
 
 /// The path of example `name` built beside this test binary

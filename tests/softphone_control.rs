@@ -60,12 +60,18 @@ fn a_running_phone_is_driven_through_its_control_socket() {
     let status = wait_status(&cb, |o| o.contains(" active "));
     assert!(status.contains("codec PCMU"), "{status}");
 
-    let (code, out) = cmd(&cb, "hold");
+    // Calls are named as printed, or by their bare number; an unknown
+    // name is an error, never another call.
+    let (code, out) = cmd(&cb, "hangup call-9");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no call call-9"), "{out}");
+    wait_status(&cb, |o| o.contains("call-1 active"));
+    let (code, out) = cmd(&cb, "hold 1");
     assert_eq!(code, 0, "{out}");
     let (code, out) = cmd(&cb, "bogus words");
     assert_eq!(code, 1, "an unknown command fails: {out}");
     assert!(out.contains("error: unknown command \"bogus\""), "{out}");
-    let (code, out) = cmd(&cb, "hangup");
+    let (code, out) = cmd(&cb, "hangup call-1");
     assert_eq!(code, 0, "{out}");
     wait_status(&cb, |o| o.contains("status: no call"));
     let (code, out) = cmd(&cb, "hangup");

@@ -213,7 +213,15 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
             Ok(())
         }
         "answer" | "reject" | "hangup" | "dtmf" | "hold" | "resume" | "transfer" => {
-            match t.current.as_ref() {
+            let (named, rest) = named_call(phone, cmd, rest);
+            let named = match named {
+                Ok(n) => n,
+                Err(e) => {
+                    reply.fail(cmd, e);
+                    return;
+                }
+            };
+            match named.as_ref().or(t.current.as_ref()) {
                 None => {
                     reply.say(format!("error: {cmd}: no current call"));
                     Ok(())
@@ -236,6 +244,34 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
     };
     if let Err(e) = result {
         reply.fail(cmd, e);
+    }
+}
+
+/// A call named first in `rest` (its id as printed, `call-3`, or for
+/// commands without a numeric argument the bare number), and the rest.
+/// Unnamed: `None` (the current call); named but unknown: an error, never
+/// another call.
+fn named_call<'r>(
+    phone: &Phone,
+    cmd: &str,
+    rest: &'r str,
+) -> (Result<Option<Call>, String>, &'r str) {
+    let (first, after) = split(rest);
+    let bare_ok = matches!(cmd, "answer" | "hangup" | "hold" | "resume");
+    let id = if first.starts_with("call-") {
+        first.to_string()
+    } else if bare_ok && !first.is_empty() && first.chars().all(|c| c.is_ascii_digit()) {
+        format!("call-{first}")
+    } else {
+        return (Ok(None), rest);
+    };
+    let call = phone
+        .active_calls()
+        .into_iter()
+        .find(|c| c.id().to_string() == id);
+    match call {
+        Some(c) => (Ok(Some(c)), after),
+        None => (Err(format!("no call {id}")), after),
     }
 }
 

@@ -28,6 +28,10 @@
 //! `call NUMBER` = `offhook` + `dial NUMBER`. Every event prints one line
 //! starting with `event:`.
 //!
+//! Commands that act on a call take the current call, or one named first
+//! by its id as printed (`hangup call-3`; `answer 3`, `hangup 3`, `hold 3`,
+//! `resume 3` also take the bare number).
+//!
 //! The same commands reach a running phone over its control socket
 //! (`--control PATH`, default `$XDG_RUNTIME_DIR/openphone-softphone.sock`;
 //! `--no-control` for none): `softphone cmd hangup`, `softphone cmd call

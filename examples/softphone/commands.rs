@@ -212,7 +212,62 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
             }
             Ok(())
         }
-        "answer" | "reject" | "hangup" | "dtmf" | "hold" | "resume" | "transfer" => {
+        "calls" => {
+            let calls = phone.active_calls();
+            if calls.is_empty() {
+                reply.say("calls: none".into());
+            }
+            for c in calls {
+                let mark = if t.current.as_ref().is_some_and(|cur| cur.id() == c.id()) {
+                    "*"
+                } else {
+                    " "
+                };
+                reply.say(format!("calls:{mark}{}", status_line(&c, book)));
+            }
+            Ok(())
+        }
+        "switch" => match find_call(phone, rest) {
+            Ok(c) => {
+                reply.say(format!("switch: current call {}", c.id()));
+                *t.current = Some(c);
+                Ok(())
+            }
+            Err(e) => {
+                reply.fail(cmd, e);
+                Ok(())
+            }
+        },
+        // Every established call into one local conference.
+        "conference" => {
+            let calls: Vec<Call> = phone
+                .active_calls()
+                .into_iter()
+                .filter(|c| c.state().is_ok_and(|s| s.is_established()))
+                .collect();
+            if calls.len() < 2 {
+                reply.say("error: conference: needs two established calls".into());
+                Ok(())
+            } else {
+                phone.conference(&calls).map(|()| {
+                    let ids: Vec<String> = calls.iter().map(|c| c.id().to_string()).collect();
+                    reply.say(format!("conference: {}", ids.join(", ")));
+                })
+            }
+        }
+        // Attended transfer: the first call's peer to the second's.
+        "atransfer" => {
+            let (a, b) = split(rest);
+            match (find_call(phone, a), find_call(phone, b)) {
+                (Ok(a), Ok(b)) => a.transfer_to(&b),
+                (Err(e), _) | (_, Err(e)) => {
+                    reply.fail(cmd, e);
+                    Ok(())
+                }
+            }
+        }
+        "answer" | "reject" | "hangup" | "dtmf" | "hold" | "resume" | "transfer" | "redirect"
+        | "split" => {
             let (named, rest) = named_call(phone, cmd, rest);
             let named = match named {
                 Ok(n) => n,
@@ -233,6 +288,14 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
                     "dtmf" => c.send_dtmf(rest),
                     "hold" => c.hold(),
                     "resume" => c.resume(),
+                    "split" => c.split(),
+                    "redirect" if rest.is_empty() => {
+                        Err(openphone::Error::Config("redirect needs a URI".into()))
+                    }
+                    "redirect" => {
+                        let targets: Vec<&str> = rest.split_whitespace().collect();
+                        c.redirect(&targets)
+                    }
                     _ => c.transfer(rest),
                 },
             }
@@ -247,6 +310,20 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
     }
 }
 
+/// The call `name` names (`call-3` or `3`).
+fn find_call(phone: &Phone, name: &str) -> Result<Call, String> {
+    let id = if name.chars().all(|c| c.is_ascii_digit()) && !name.is_empty() {
+        format!("call-{name}")
+    } else {
+        name.to_string()
+    };
+    phone
+        .active_calls()
+        .into_iter()
+        .find(|c| c.id().to_string() == id)
+        .ok_or_else(|| format!("no call {name:?} (see `calls`)"))
+}
+
 /// A call named first in `rest` (its id as printed, `call-3`, or for
 /// commands without a numeric argument the bare number), and the rest.
 /// Unnamed: `None` (the current call); named but unknown: an error, never
@@ -257,7 +334,7 @@ fn named_call<'r>(
     rest: &'r str,
 ) -> (Result<Option<Call>, String>, &'r str) {
     let (first, after) = split(rest);
-    let bare_ok = matches!(cmd, "answer" | "hangup" | "hold" | "resume");
+    let bare_ok = matches!(cmd, "answer" | "hangup" | "hold" | "resume" | "split");
     let id = if first.starts_with("call-") {
         first.to_string()
     } else if bare_ok && !first.is_empty() && first.chars().all(|c| c.is_ascii_digit()) {

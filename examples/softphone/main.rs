@@ -22,8 +22,11 @@
 //! and linphone use under the RFC 3551 names).
 //!
 //! Commands on stdin, one per line: `call URI`, `answer`, `reject [CAUSE|CODE]`,
-//! `hangup`, `dtmf DIGITS`, `hold`, `resume`, `transfer URI`, `status`,
-//! `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
+//! `hangup`, `dtmf DIGITS`, `hold`, `resume`, `transfer URI`, `redirect
+//! URI…` (an incoming call), `atransfer CALL1 CALL2` (CALL1's peer to
+//! CALL2's), `calls` (the current one starred), `switch CALL`, `conference`
+//! (every established call into a local three-way or larger mix), `split`,
+//! `status`, `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
 //! `dial DIGITS` (the keypad; in a call the digits go as DTMF), and
 //! `call NUMBER` = `offhook` + `dial NUMBER`. Every event prints one line
 //! starting with `event:`.

@@ -31,6 +31,8 @@ fn toggles_forwarding_status_and_history() {
             "sip:desk@127.0.0.1:26153",
             "--no-answer-secs",
             "1",
+            "--history",
+            &s(&dir.join("calls.log")),
         ],
         &callee_log,
     );

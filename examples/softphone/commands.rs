@@ -203,6 +203,10 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
         }
         "history" => {
             let mut any = false;
+            for line in book.earlier() {
+                reply.say(format!("history: {line} (earlier run)"));
+                any = true;
+            }
             for e in book.history() {
                 reply.say(format!("history: {e}"));
                 any = true;

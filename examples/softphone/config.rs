@@ -34,6 +34,7 @@ pub struct FileConfig {
     pub address_books: Vec<PathBuf>,
     pub status_every: Option<u64>,
     pub control: Option<PathBuf>,
+    pub history: Option<PathBuf>,
     #[serde(default)]
     pub forward: Forward,
     #[serde(default)]

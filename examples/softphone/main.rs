@@ -51,7 +51,8 @@
 //!
 //! Toggles (also as options): `dnd on|off`, `autoanswer on|off`, `forward
 //! always|busy URI`, `forward noanswer URI [SECS]`, `forward off [KIND]`,
-//! `mute on|off`, `settings`; `history` lists ended calls; `status` and
+//! `mute on|off`, `settings`; `history` lists ended calls (`--history FILE`
+//! keeps them across runs); `status` and
 //! `--status-every SECS` give one line per call (time in call, codec,
 //! jitter, loss, MOS, security).
 //!
@@ -182,6 +183,10 @@ struct Cli {
     /// `contacts [FILTER]`.
     #[arg(long, value_name = "FILE.vcf")]
     address_book: Vec<std::path::PathBuf>,
+    /// Keep the call history in this file (one line per ended call,
+    /// appended; `history` shows earlier runs' calls too).
+    #[arg(long, value_name = "FILE")]
+    history: Option<std::path::PathBuf>,
     /// Do not disturb: reject incoming calls (busy). The `dnd on|off`
     /// command toggles it.
     #[arg(long)]
@@ -494,7 +499,10 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("{uri:?} is not a URI (sip:user@host)").into());
         }
     }
-    let mut book = state::CallBook::default();
+    let mut book = match &cli.history {
+        Some(path) => state::CallBook::with_file(path)?,
+        None => state::CallBook::default(),
+    };
     // Ringing calls to forward if still unanswered at their deadline.
     let mut no_answer: Vec<(std::time::Instant, CallId, String)> = Vec::new();
     let mut ticker = cli
@@ -762,6 +770,7 @@ fn merge_config(
     if cli.address_book.is_empty() {
         cli.address_book = file.address_books;
     }
+    cli.history = cli.history.take().or(file.history);
     if let Some(secs) = file.status_every.filter(|_| cli.status_every.is_none()) {
         if !(1..=3600).contains(&secs) {
             return Err(format!("status_every: 1-3600, not {secs}").into());

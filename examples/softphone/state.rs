@@ -97,9 +97,10 @@ impl fmt::Display for Entry {
             .unwrap_or_default()
             .as_secs();
         let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+        let (year, month, day) = civil_date(secs / 86_400);
         write!(
             f,
-            "{} {h:02}:{m:02}:{s:02} UTC {} {}",
+            "{} {year}-{month:02}-{day:02} {h:02}:{m:02}:{s:02} UTC {} {}",
             self.call,
             if self.incoming { "from" } else { "to" },
             self.remote
@@ -119,6 +120,21 @@ impl fmt::Display for Entry {
     }
 }
 
+/// The proleptic Gregorian date of a day count since 1970-01-01 (the
+/// days-to-civil algorithm: eras of 400 years from 0000-03-01).
+fn civil_date(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
 /// `m:ss` (or `h:mm:ss`).
 pub fn clock(d: Duration) -> String {
     let s = d.as_secs();
@@ -134,9 +150,40 @@ pub fn clock(d: Duration) -> String {
 pub struct CallBook {
     live: HashMap<CallId, Entry>,
     history: VecDeque<Entry>,
+    /// Where ended calls are appended, one line each, and the lines it
+    /// held when the phone started (their call ids are earlier runs').
+    file: Option<std::path::PathBuf>,
+    earlier: Vec<String>,
 }
 
 impl CallBook {
+    /// A book kept in `path` too: its last lines are read now, and every
+    /// ended call is appended.
+    pub fn with_file(path: &std::path::Path) -> Result<CallBook, String> {
+        let earlier = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let lines: Vec<String> = text
+                    .lines()
+                    .map(|l| l.chars().filter(|c| !c.is_control()).collect())
+                    .filter(|l: &String| !l.is_empty())
+                    .collect();
+                lines[lines.len().saturating_sub(HISTORY)..].to_vec()
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        Ok(CallBook {
+            file: Some(path.to_path_buf()),
+            earlier,
+            ..CallBook::default()
+        })
+    }
+
+    /// Lines from the history file of earlier runs, oldest first.
+    pub fn earlier(&self) -> &[String] {
+        &self.earlier
+    }
+
     /// A call starts (first seen).
     pub fn start(&mut self, call: CallId, incoming: bool, remote: String) {
         self.live.entry(call).or_insert(Entry {
@@ -168,6 +215,17 @@ impl CallBook {
             self.history.pop_front();
         }
         self.history.push_back(e.clone());
+        if let Some(path) = &self.file {
+            use std::io::Write;
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| writeln!(f, "{e}"));
+            if let Err(err) = written {
+                println!("error: history file {}: {err}", path.display());
+            }
+        }
         Some(e)
     }
 

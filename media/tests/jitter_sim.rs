@@ -173,8 +173,12 @@ fn lossy_reordering_network_with_changing_jitter() {
         o.targets
     );
     assert!(o.targets[2] <= Duration::from_millis(60), "{:?}", o.targets);
-    assert!(o.delays[1] > o.delays[0] + 60.0, "{:?}", o.delays);
-    assert!(o.delays[2] < o.delays[1] - 60.0, "{:?}", o.delays);
+    // (The lead-based shrink of session 9 holds less delay in phase 2 than
+    // the old level rule did, 64 ms against 99, and conceals fewer frames,
+    // 464 against 491, at the cost of more rebuffering, 31 against 18.)
+    assert!(o.delays[1] > o.delays[0] + 30.0, "{:?}", o.delays);
+    assert!(o.delays[2] < o.delays[1] - 30.0, "{:?}", o.delays);
+    assert!(s.underflows < 45, "rebuffered {} times", s.underflows);
     assert!(s.shrink_drops > 0, "delay was never reduced");
     // When jitter rises faster than the target, the buffer runs dry and
     // rebuffers (that is how delay is inserted) instead of dropping late packets.
@@ -227,7 +231,9 @@ fn late_packet_after_concealment_is_counted_late() {
     // Seq 1 missing while 2 is here: concealed.
     assert!(matches!(jb.pop(ms(20)), Pop::Lost { seq: 1 }));
     jb.push(ms(50), 1, 160, 0, &[1]);
-    assert!(matches!(jb.pop(ms(60)), Pop::Frame { seq: 2, .. }));
+    // The late packet buys a frame of delay: a pause, then 2.
+    assert!(matches!(jb.pop(ms(60)), Pop::Empty));
+    assert!(matches!(jb.pop(ms(80)), Pop::Frame { seq: 2, .. }));
     assert_eq!(jb.stats().late, 1);
     assert_eq!(jb.stats().lost, 1);
 }

@@ -16,11 +16,20 @@
 //!   delay distribution while staying well below a fixed worst-case buffer.
 //! * **Growing** happens at an underflow: when the buffer runs dry the
 //!   playout stops ([`Pop::Empty`]) and restarts only once the buffer holds
-//!   the (new, larger) target — this is the insertion of delay.
-//! * **Shrinking** removes one whole frame when the buffer level stayed
-//!   above target + 1 frame for 50 consecutive pops (1 s at 20 ms), at most
-//!   once per 50 pops, so delay falls slowly after a jitter burst. (A
-//!   codec-aware caller could prefer silent frames; we drop the oldest.)
+//!   the (new, larger) target — this is the insertion of delay. A packet
+//!   that arrives after its turn (late) also adds one frame of delay: the
+//!   next pop is a [`Pop::Empty`] that does not advance the sequence (the
+//!   playout extends the audio over it), counted in `stretches`.
+//! * **Shrinking** is driven by how early packets arrive: over each window
+//!   of 50 pops (1 s at 20 ms) the smallest *lead* of an arriving packet
+//!   (frames before its turn) is kept; if every packet was at least two
+//!   frames early (and at least 25 arrived), one whole frame is dropped,
+//!   leaving one frame of spare. Losses do not block it (a missing packet
+//!   has no lead), which the earlier rule (buffer level above target + 1
+//!   for 50 pops in a row) did: under 2 % loss it never shrank (measured
+//!   against libspeexdsp in BENCHMARKS.md). A 3 s window was measured too:
+//!   fewer gaps under Wi-Fi-like stalls and reordering, 10–30 ms more delay.
+//!   (A codec-aware caller could prefer silent frames; we drop the oldest.)
 //! * **Late** packets (arriving after their slot was concealed) and
 //!   **duplicates** are counted and discarded; reordering within the buffer
 //!   window is absorbed; a gap during rebuffering counts as lost.
@@ -154,6 +163,9 @@ pub struct JitterStats {
     pub dropped: u64,
     /// Frames removed to shrink the delay.
     pub shrink_drops: u64,
+    /// Frames of delay inserted after a late packet (the playout extends
+    /// the audio over them).
+    pub stretches: u64,
     /// Times the buffer ran dry and rebuffered.
     pub underflows: u64,
     /// Comfort-noise frames played.
@@ -162,6 +174,9 @@ pub struct JitterStats {
     /// noise (expected, not an underflow).
     pub silences: u64,
 }
+
+/// Pops per shrink decision (1 s of 20 ms frames).
+const SHRINK_WINDOW: u32 = 50;
 
 /// Extended numbers start here so that moving back before the first packet
 /// never goes below zero.
@@ -185,7 +200,13 @@ pub struct JitterBuffer {
     epoch: Option<Instant>,
     last_transit_ms: Option<f64>,
     jitter_ms: f64,
-    above_target_pops: u32,
+    /// Pops and timed arrivals in the current shrink window, and the
+    /// smallest lead (frames before its turn) an arrival had in it.
+    window_pops: u32,
+    window_arrivals: u32,
+    min_lead: i64,
+    /// A packet came too late: insert a frame of delay at the next pop.
+    stretch: bool,
     learned_frame_ms: Option<f64>,
     last_pushed: Option<(u64, u32)>,
     comfort_noise_pt: Option<u8>,
@@ -219,7 +240,10 @@ impl JitterBuffer {
             epoch: None,
             last_transit_ms: None,
             jitter_ms: 0.0,
-            above_target_pops: 0,
+            window_pops: 0,
+            window_arrivals: 0,
+            min_lead: i64::MAX,
+            stretch: false,
             learned_frame_ms: None,
             last_pushed: None,
             comfort_noise_pt: None,
@@ -368,6 +392,11 @@ impl JitterBuffer {
                 let back = (-d - 1) as u32;
                 if back < 64 && self.concealed_bits & (1 << back) != 0 {
                     self.stats.late += 1;
+                    if self.playing && timed {
+                        // The delay was too short for this packet.
+                        self.stretch = true;
+                        self.min_lead = self.min_lead.min(-1);
+                    }
                     return PushResult::Late;
                 }
                 if back < 64 && self.played_bits & (1 << back) != 0 {
@@ -417,6 +446,10 @@ impl JitterBuffer {
             self.highest = ext;
         }
         if timed {
+            if self.playing {
+                self.window_arrivals += 1;
+                self.min_lead = self.min_lead.min(ext.wrapping_sub(self.next) as i64);
+            }
             self.update_jitter(now, timestamp);
             self.learn_frame(ext, timestamp);
         } else {
@@ -456,7 +489,7 @@ impl JitterBuffer {
                 self.next = first;
             }
             self.playing = true;
-            self.above_target_pops = 0;
+            self.restart_window();
         } else if level == 0 {
             self.playing = false;
             if self.in_silence {
@@ -467,15 +500,22 @@ impl JitterBuffer {
             return Pop::Empty;
         }
 
-        // Shrink: sustained excess over target → drop the frame due now.
-        if level > target + 1 {
-            self.above_target_pops += 1;
-        } else {
-            self.above_target_pops = 0;
+        // Grow: a packet came after its turn; one frame of delay more.
+        if self.stretch {
+            self.stretch = false;
+            if self.span() < self.max_frames() {
+                self.stats.stretches += 1;
+                self.restart_window();
+                return Pop::Empty;
+            }
         }
-        if self.above_target_pops >= 50 {
-            self.above_target_pops = 0;
-            if self.store.take(self.next) {
+        // Shrink: every packet of the last window arrived at least two
+        // frames before its turn, so one frame less still leaves one spare.
+        self.window_pops += 1;
+        if self.window_pops >= SHRINK_WINDOW {
+            let spare = self.min_lead >= 2 && self.window_arrivals >= SHRINK_WINDOW / 2;
+            self.restart_window();
+            if spare && level > self.min_frames() && self.store.take(self.next) {
                 self.stats.shrink_drops += 1;
                 self.mark_history(false);
                 self.next = self.next.wrapping_add(1);
@@ -506,6 +546,28 @@ impl JitterBuffer {
             self.stats.lost += 1;
             Pop::Lost { seq: ext as u16 }
         }
+    }
+
+    fn restart_window(&mut self) {
+        self.window_pops = 0;
+        self.window_arrivals = 0;
+        self.min_lead = i64::MAX;
+    }
+
+    /// Frames from the next to play to the newest buffered, inclusive.
+    fn span(&self) -> usize {
+        (self.highest.wrapping_sub(self.next) as i64 + 1).max(0) as usize
+    }
+
+    fn min_frames(&self) -> usize {
+        let f = self.frame_ms();
+        ((self.cfg.min_delay.as_secs_f64() * 1000.0 / f - 1e-6).ceil() as usize).max(1)
+    }
+
+    fn max_frames(&self) -> usize {
+        let f = self.frame_ms();
+        ((self.cfg.max_delay.as_secs_f64() * 1000.0 / f).floor() as usize)
+            .clamp(1, self.store.capacity() - 2)
     }
 
     /// The packet due next, if it is already buffered: its payload type and

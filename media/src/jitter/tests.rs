@@ -39,9 +39,12 @@ fn duplicates_and_late() {
     assert_eq!(jb.push(t0, 10, 0, 0, &[0]), PushResult::Duplicate);
     assert!(matches!(jb.pop(t0), Pop::Lost { seq: 11 }));
     assert_eq!(jb.push(t0, 11, 160, 0, &[0]), PushResult::Late);
+    // The late packet buys one frame of delay: a pause before 12.
+    assert!(matches!(jb.pop(t0), Pop::Empty));
     assert!(matches!(jb.pop(t0), Pop::Frame { seq: 12, .. }));
     let st = jb.stats();
     assert_eq!((st.duplicates, st.late, st.lost), (2, 1, 1));
+    assert_eq!(st.stretches, 1);
 }
 
 #[test]
@@ -206,6 +209,10 @@ fn wrap_duplicates_and_late_are_recognised() {
     assert!(matches!(jb.pop(t0), Pop::Lost { seq: 0 }));
     assert_eq!(jb.push(t0, 0, 160, 0, &[2]), PushResult::Late);
     assert_eq!(jb.push(t0, 1, 320, 0, &[3]), PushResult::Duplicate);
+    assert!(
+        matches!(jb.pop(t0), Pop::Empty),
+        "one frame of delay inserted"
+    );
     assert!(matches!(jb.pop(t0), Pop::Frame { seq: 1, .. }));
 }
 

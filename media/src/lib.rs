@@ -19,4 +19,5 @@ pub mod resample;
 pub mod rtp;
 pub mod sdp;
 pub mod session;
+pub mod srtp;
 pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

@@ -85,6 +85,7 @@ mod events;
 pub mod latch;
 mod plan;
 mod playout;
+mod secure;
 mod transmit;
 
 pub use config::MediaSessionConfig;
@@ -97,7 +98,7 @@ pub use transmit::{Transmit, Via};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use openphone_sal::{MediaDirection, MediaError, MediaStats, NegotiatedMedia};
+use openphone_sal::{MediaDirection, MediaError, MediaStats, NegotiatedMedia, SecurityState};
 
 use crate::dtmf::{self, DtmfError, DtmfReceiver, DtmfSender};
 use crate::jitter::JitterConfig;
@@ -109,6 +110,7 @@ use events::EventQueue;
 use latch::{Latch, LatchVerdict};
 use plan::{RecvPlan, SendPlan};
 use playout::Playout;
+use secure::Secure;
 use transmit::TxRing;
 
 /// RTP send buffers: one audio packet per packet time, a few RFC 4733
@@ -166,6 +168,8 @@ pub struct MediaSession {
     timeout_reported: bool,
     closed: bool,
     own: Own,
+    /// SRTP (see [`secure`]): protects what we send, unprotects what we receive.
+    secure: Secure,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -234,6 +238,7 @@ impl MediaSession {
             timeout_reported: false,
             closed: false,
             own: Own::default(),
+            secure: Secure::default(),
             config,
         };
         s.apply_plan(now, plan);
@@ -257,7 +262,11 @@ impl MediaSession {
             recv,
             format,
             codec_name,
+            srtp,
         } = plan;
+        if let Some(state) = self.secure.apply(srtp) {
+            self.events.push(MediaSessionEvent::Security(state));
+        }
         let old_remote = self.send.as_ref().map(|s| s.remote_rtp);
         let new_remote = send.as_ref().map(|s| s.remote_rtp);
         if old_remote.is_some() && old_remote != new_remote {
@@ -279,7 +288,7 @@ impl MediaSession {
                 self.dtmf_tx = DtmfSender::new(s.rtp_clock_rate);
                 self.dtmf_rx = DtmfReceiver::new(s.rtp_clock_rate);
             }
-            let size = (12 + s.max_payload).max(MIN_RTP_BYTES);
+            let size = (12 + s.max_payload).max(MIN_RTP_BYTES) + crate::srtp::MAX_OVERHEAD;
             if self.rtp_ring.buffer_size() != size {
                 self.rtp_ring = TxRing::new(RTP_SLOTS, size);
             }
@@ -365,11 +374,25 @@ impl MediaSession {
     }
 
     /// Feeds a datagram from either of our sockets: RTP, or RTCP (also
-    /// multiplexed on the RTP port, told apart by RFC 5761 §4).
+    /// multiplexed on the RTP port, told apart by RFC 5761 §4). With SRTP
+    /// keys, only packets that authenticate get past this point.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         if self.closed {
             return;
         }
+        let Some(mut srtp) = self.secure.take() else {
+            self.handle_clear(now, from, data);
+            return;
+        };
+        match srtp.unprotect(data) {
+            Ok(clear) => self.handle_clear(now, from, clear),
+            Err(e) => self.secure.count_failure(&e),
+        }
+        self.secure.put_back(srtp);
+    }
+
+    /// A clear (or unprotected) datagram.
+    fn handle_clear(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         if rtcp::is_rtcp(data) {
             self.handle_rtcp(now, from, data);
             return;
@@ -553,6 +576,7 @@ impl MediaSession {
             return;
         };
         let (rtp, marker, ts) = (&mut self.rtp, self.marker, self.ts_offset);
+        let secure = &mut self.secure;
         let sent = self.rtp_ring.push(dst, Via::Rtp, |buf| {
             let (head, body) = buf.split_at_mut_checked(12)?;
             let mut written = 0;
@@ -570,7 +594,7 @@ impl MediaSession {
             }
             let h = rtp.outgoing(now, send.payload_type, marker, ts, written);
             write_header(head, &h).ok()?;
-            Some(12 + written)
+            secure.protect_rtp(buf, 12 + written)
         });
         if sent {
             self.marker = false;
@@ -585,10 +609,11 @@ impl MediaSession {
             return;
         };
         while let Some(p) = self.dtmf_tx.poll_packet(now) {
-            let rtp = &mut self.rtp;
+            let (rtp, secure) = (&mut self.rtp, &mut self.secure);
             self.rtp_ring.push(dst, Via::Rtp, |buf| {
                 let h = rtp.outgoing(now, pt, p.marker, p.timestamp_offset, p.payload.len());
-                write_packet(buf, &h, &p.payload).ok()
+                let n = write_packet(buf, &h, &p.payload).ok()?;
+                secure.protect_rtp(buf, n)
             });
         }
     }
@@ -639,11 +664,11 @@ impl MediaSession {
             }
             let target = self.rtcp_dst();
             let (dst, via) = target.unwrap_or((SocketAddr::from(([0, 0, 0, 0], 0)), Via::Rtcp));
-            let rtp = &mut self.rtp;
+            let (rtp, secure) = (&mut self.rtp, &mut self.secure);
             // Without a destination the report is written and dropped, so
             // the timer still moves on.
             self.rtcp_ring.push_evicting(dst, via, |buf| {
-                let n = rtp.poll_rtcp(now, buf)?;
+                let n = secure.protect_rtcp_with(buf, |b| rtp.poll_rtcp(now, b))?;
                 target.map(|_| n)
             });
         }
@@ -701,9 +726,10 @@ impl MediaSession {
             return;
         }
         if let Some((dst, via)) = self.rtcp_dst() {
-            let rtp = &mut self.rtp;
-            self.rtcp_ring
-                .push_evicting(dst, via, |buf| rtp.bye(now, buf).ok());
+            let (rtp, secure) = (&mut self.rtp, &mut self.secure);
+            self.rtcp_ring.push_evicting(dst, via, |buf| {
+                secure.protect_rtcp_with(buf, |b| rtp.bye(now, b).ok())
+            });
         }
         self.closed = true;
     }
@@ -740,12 +766,20 @@ impl MediaSession {
             relearned: self.own.relearned,
             transmit_dropped: self.rtp_ring.dropped + self.rtcp_ring.dropped,
             events_dropped: self.events.dropped,
+            srtp_auth_failed: self.secure.auth_failed,
+            srtp_replayed: self.secure.replayed,
+            srtp_protect_failed: self.secure.protect_failed,
         }
     }
 
     /// The SAL's statistics (allocates the codec name).
     pub fn stats(&self) -> MediaStats {
         self.counters().to_media_stats(&self.codec_name)
+    }
+
+    /// The media security now: clear, or SRTP with its suite.
+    pub fn security(&self) -> &SecurityState {
+        self.secure.state()
     }
 
     /// The codec in use (its encoding name).

@@ -1,0 +1,145 @@
+//! The session's SRTP step: every packet we send is protected before it
+//! enters the send ring, every one received is unprotected before anything
+//! else looks at it.
+//!
+//! **No clear fallback.** Once keys were agreed the session never sends a
+//! clear packet again: a packet that cannot be protected is dropped
+//! (counted), and a later negotiation without keys keeps the old keys in
+//! force and reports [`SecurityState::Failed`] instead of going clear. A
+//! negotiation with the same keys keeps the contexts (rollover counters and
+//! replay windows run on); new keys replace them (re-keying).
+
+use openphone_sal::{KeyExchange, MediaError, SdesKeys, SecureMedia, SecurityState};
+
+use crate::srtp::{SrtpContext, SrtpError};
+
+/// Keys agreed for a plan, with their contexts built (the fallible,
+/// allocating part, done with the rest of the plan).
+pub(super) struct SrtpPlan {
+    keys: SdesKeys,
+    ctx: Box<SrtpContext>,
+}
+
+impl SrtpPlan {
+    pub fn new(keys: &SdesKeys) -> Result<Self, MediaError> {
+        let ctx = SrtpContext::from_sdes(keys)
+            .map_err(|e| MediaError::Other(format!("SRTP keys refused: {e}")))?;
+        Ok(SrtpPlan {
+            keys: keys.clone(),
+            ctx: Box::new(ctx),
+        })
+    }
+
+    pub fn suite_name(&self) -> &'static str {
+        self.ctx.suite().name()
+    }
+}
+
+/// The session's SRTP state and counters.
+#[derive(Default)]
+pub(super) struct Secure {
+    keys: Option<SdesKeys>,
+    ctx: Option<Box<SrtpContext>>,
+    state: SecurityState,
+    pub auth_failed: u64,
+    pub replayed: u64,
+    pub protect_failed: u64,
+}
+
+impl Secure {
+    /// Takes a new plan's keys; returns the state to report when it changed.
+    pub fn apply(&mut self, plan: Option<SrtpPlan>) -> Option<SecurityState> {
+        let state = match plan {
+            Some(p) if self.keys.as_ref() == Some(&p.keys) && self.ctx.is_some() => {
+                // Same keys (a re-INVITE for hold, a codec change): keep the
+                // contexts so the rollover counters and replay windows run on.
+                SecurityState::Secure(SecureMedia::new(KeyExchange::Sdes, p.suite_name()))
+            }
+            Some(p) => {
+                if self.ctx.is_some() {
+                    tracing::info!(suite = p.suite_name(), "SRTP re-keyed");
+                } else {
+                    tracing::debug!(suite = p.suite_name(), "SRTP on");
+                }
+                let state =
+                    SecurityState::Secure(SecureMedia::new(KeyExchange::Sdes, p.suite_name()));
+                self.keys = Some(p.keys);
+                self.ctx = Some(p.ctx);
+                state
+            }
+            None if self.ctx.is_some() => {
+                tracing::warn!("new negotiation without SRTP keys: keeping the old keys");
+                SecurityState::Failed(
+                    "the peer renegotiated without encryption; media stays encrypted with the previous keys"
+                        .into(),
+                )
+            }
+            None => SecurityState::Clear,
+        };
+        if state == self.state {
+            return None;
+        }
+        self.state = state.clone();
+        Some(state)
+    }
+
+    pub fn state(&self) -> &SecurityState {
+        &self.state
+    }
+
+    /// Protects the RTP packet in `buf[..len]`; `None` (counted) means it
+    /// must not be sent. Without keys the packet goes as it is.
+    pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Option<usize> {
+        let Some(ctx) = self.ctx.as_mut() else {
+            return Some(len);
+        };
+        let r = ctx.protect_rtp(buf, len);
+        self.counted(r)
+    }
+
+    /// Lets `fill` write an RTCP compound into `buf`, leaving room for the
+    /// SRTCP index and tag, then protects it.
+    pub fn protect_rtcp_with(
+        &mut self,
+        buf: &mut [u8],
+        fill: impl FnOnce(&mut [u8]) -> Option<usize>,
+    ) -> Option<usize> {
+        let Some(ctx) = self.ctx.as_mut() else {
+            return fill(buf);
+        };
+        let room = buf.len().checked_sub(crate::srtp::MAX_OVERHEAD)?;
+        let n = fill(buf.get_mut(..room)?)?;
+        let r = ctx.protect_rtcp(buf, n);
+        self.counted(r)
+    }
+
+    fn counted(&mut self, r: Result<usize, SrtpError>) -> Option<usize> {
+        match r {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.protect_failed += 1;
+                tracing::warn!(error = %e, "SRTP protect failed: packet not sent");
+                None
+            }
+        }
+    }
+
+    /// Lends the receive context out (the session gives it back with
+    /// [`put_back`](Self::put_back)); `None` without keys.
+    pub fn take(&mut self) -> Option<Box<SrtpContext>> {
+        self.ctx.take()
+    }
+
+    pub fn put_back(&mut self, ctx: Box<SrtpContext>) {
+        self.ctx = Some(ctx);
+    }
+
+    /// Counts a packet that failed unprotection (it is dropped).
+    pub fn count_failure(&mut self, e: &SrtpError) {
+        match e {
+            SrtpError::Replayed => self.replayed += 1,
+            _ => self.auth_failed += 1,
+        }
+        tracing::trace!(error = %e, "SRTP packet dropped");
+    }
+}

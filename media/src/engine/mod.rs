@@ -276,14 +276,6 @@ impl MediaEngine for Engine {
         }))
     }
 
-    /// Plain RTP, and SRTP keyed by SDES ([`crate::srtp`]); not ZRTP yet.
-    fn supports_encryption(&self, method: openphone_sal::MediaEncryption) -> bool {
-        matches!(
-            method,
-            openphone_sal::MediaEncryption::None | openphone_sal::MediaEncryption::Sdes
-        )
-    }
-
     /// Mixes `calls` into one local conference on the local device: each
     /// call hears the others and the local user, never itself; the local
     /// user hears every call. Calls already mixed stay; a call we hold

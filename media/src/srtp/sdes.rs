@@ -95,6 +95,6 @@ pub fn new_crypto(tag: u32, suite: SrtpSuite) -> Result<SdesCrypto, SrtpError> {
     Ok(SdesCrypto::new(
         tag,
         suite.name(),
-        format!("inline:{}", base64::encode(&key.concatenated())),
+        format!("inline:{}", base64::encode(key.concatenated())),
     ))
 }

@@ -214,11 +214,11 @@ fn check_wire_is_protected(call: &Call, suite: SrtpSuite) {
     }
     for w in &rtcp {
         // SRTCP: the E flag (encrypted) on the index after the compound.
-        let t = suite.rtp_overhead().max(10);
-        let t = if matches!(suite, SrtpSuite::AeadAes128Gcm | SrtpSuite::AeadAes256Gcm) {
-            0
-        } else {
-            t
+        // The tag after the index: none with GCM (it precedes the index),
+        // the suite's own length with AES-CM (32 bits for the _32 suites).
+        let t = match suite {
+            SrtpSuite::AeadAes128Gcm | SrtpSuite::AeadAes256Gcm => 0,
+            s => s.rtp_overhead(),
         };
         let e = w.bytes[w.bytes.len() - t - 4];
         assert!(e & 0x80 != 0, "SRTCP E flag set");
@@ -517,4 +517,31 @@ fn unusable_keys_are_refused_not_ignored() {
         );
         assert!(r.is_err(), "{bad:?} accepted");
     }
+}
+
+#[test]
+fn a_direction_whose_key_did_not_change_keeps_its_rollover_counter() {
+    let suite = SrtpSuite::AesCm128HmacSha1_80;
+    let (mut call, ka, _) = Call::keyed(suite, Some(65_400));
+    call.run(200, |_| true);
+    assert_eq!(call.b.counters().packets_received, 200);
+    // A's sequence has wrapped (ROC 1). The peer re-keys its own direction
+    // only, and renumbers the tag of ours: A's sending context must go on
+    // (a fresh one would restart at ROC 0, and B, whose receiving key did
+    // not change, would refuse every packet).
+    let mut ka_renumbered = ka.clone();
+    ka_renumbered.tag = 5;
+    let kb2 = new_crypto(5, suite).unwrap();
+    let now = call.now();
+    call.a
+        .apply(now, &leg(a_addr(), b_addr(), Some((&ka_renumbered, &kb2))))
+        .unwrap();
+    call.run(50, |_| true);
+    let c = call.b.counters();
+    assert_eq!(c.packets_received, 250, "{c:?}");
+    assert_eq!(c.srtp_auth_failed, 0);
+    // B still sends with its old key, which A no longer accepts.
+    let before = call.a.counters();
+    call.run(10, |_| true);
+    assert!(call.a.counters().srtp_auth_failed >= before.srtp_auth_failed + 10);
 }

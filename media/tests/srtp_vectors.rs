@@ -99,6 +99,36 @@ fn reference_protect(
     out
 }
 
+/// Protects an RTCP compound as SRTCP with AES-CM-128 (§3.4, §4.1.1, §4.2):
+/// always encrypted (E = 1), with SRTCP index `index`.
+fn reference_protect_rtcp(
+    master_key: &[u8],
+    master_salt: &[u8],
+    compound: &[u8],
+    index: u32,
+    tag_len: usize,
+) -> Vec<u8> {
+    let ke = kdf(master_key, master_salt, 3, 16);
+    let ka = kdf(master_key, master_salt, 4, 20);
+    let ks = kdf(master_key, master_salt, 5, 14);
+    let mut iv = [0u8; 16];
+    iv[..14].copy_from_slice(&ks);
+    for (b, s) in iv[4..8].iter_mut().zip(&compound[4..8]) {
+        *b ^= s;
+    }
+    for (b, s) in iv[10..14].iter_mut().zip(&index.to_be_bytes()) {
+        *b ^= s;
+    }
+    let mut out = compound.to_vec();
+    aes_cm(&ke, &iv, &mut out[8..]);
+    out.extend_from_slice(&(index | 0x8000_0000).to_be_bytes());
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(&ka).unwrap();
+    mac.update(&out);
+    let tag = mac.finalize().into_bytes();
+    out.extend_from_slice(&tag[..tag_len]);
+    out
+}
+
 // ---- The reference against RFC 3711 Appendix B -------------------------
 
 #[test]
@@ -302,5 +332,36 @@ fn srtcp_without_the_encryption_flag_is_refused() {
         }
         let r = context(&key).unprotect(&forged).map(<[u8]>::to_vec);
         assert_eq!(r, Err(SrtpError::AuthFailed), "{name}");
+    }
+}
+
+#[test]
+fn srtcp_tags_match_the_reference_for_both_tag_lengths() {
+    let c = corpus();
+    let p = &c["packets"][1];
+    assert!(p["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("AES_CM_128_HMAC_SHA1_80 RTCP"));
+    let (mk, ms) = (hex(&p["master_key"]), hex(&p["master_salt"]));
+    let clear = hex(&p["plaintext"]);
+    // The reference reproduces libsrtp's SRTCP vector (index 1)...
+    assert_eq!(
+        reference_protect_rtcp(&mk, &ms, &clear, 1, 10),
+        hex(&p["protected"])
+    );
+    // ... and checks the 32-bit SRTCP tag of the _32 suite, which has no
+    // outside vector, over several indices.
+    let key = MasterKey::new(SrtpSuite::AesCm128HmacSha1_32, &mk, &ms).unwrap();
+    let (mut tx, mut rx) = (context(&key), context(&key));
+    for index in 1..=3 {
+        let ours = protect(&mut tx, &clear, true);
+        assert_eq!(ours, reference_protect_rtcp(&mk, &ms, &clear, index, 4));
+        assert_eq!(rx.unprotect(&ours).unwrap(), &clear[..]);
+        let mut bad = ours.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        let r = context(&key).unprotect(&bad).map(<[u8]>::to_vec);
+        assert_eq!(r, Err(SrtpError::AuthFailed));
     }
 }

@@ -29,13 +29,21 @@
 //! from the signalled peer's). Both kinds of strays are dropped and counted
 //! ([`SessionCounters::foreign_dropped`], `rtcp_foreign_dropped`).
 //!
+//! **SRTP.** When SDES agreed keys ([`NegotiatedStream::sdes`](openphone_sal::NegotiatedStream)),
+//! every RTP and RTCP packet is protected before it enters the send ring
+//! and every datagram is unprotected before anything else reads it; what
+//! fails is dropped and counted (`srtp_auth_failed`, `srtp_replayed`). Keys
+//! once agreed are never dropped for clear media (see `secure`); the state
+//! is reported as [`MediaSessionEvent::Security`].
+//!
 //! **Allocation.** Buffers are sized by [`MediaPlan`] from the agreed
 //! codecs (send ring: 12 bytes + the codec's largest packet; playout: one
 //! packet time + the most a 120 ms packet decodes to; jitter payloads as
 //! they arrive) and allocated in `apply`; the steady-state per-packet path
 //! (`handle_datagram` for RTP, `write_audio`, `read_audio`,
 //! `poll_transmit`) allocates nothing (`tests/no_alloc.rs`). RTCP parsing,
-//! every few seconds, may.
+//! every few seconds, may; so does SRTP, one buffer per packet each way
+//! (`rtc-srtp` has no in-place call; see [`crate::srtp`]).
 //!
 //! **Audio** moves as frames of [`AudioFormat::samples_per_packet`] samples
 //! at the codec's PCM rate ([`MediaSession::audio_format`]); resampling to

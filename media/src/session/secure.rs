@@ -7,9 +7,10 @@
 //! (counted), and a later negotiation without keys keeps the old keys in
 //! force and reports [`SecurityState::Failed`] instead of going clear. A
 //! negotiation with the same keys keeps the contexts (rollover counters and
-//! replay windows run on); new keys replace them (re-keying).
+//! replay windows run on), per direction; a new key replaces its
+//! direction's context (re-keying).
 
-use openphone_sal::{KeyExchange, MediaError, SdesKeys, SecureMedia, SecurityState};
+use openphone_sal::{KeyExchange, MediaError, SdesCrypto, SdesKeys, SecureMedia, SecurityState};
 
 use crate::srtp::{SrtpContext, SrtpError};
 
@@ -35,6 +36,11 @@ impl SrtpPlan {
     }
 }
 
+/// The same key material (the tag may be renumbered in a new offer).
+fn same_key(a: &SdesCrypto, b: &SdesCrypto) -> bool {
+    a.suite == b.suite && a.key_params == b.key_params && a.session_params == b.session_params
+}
+
 /// The session's SRTP state and counters.
 #[derive(Default)]
 pub(super) struct Secure {
@@ -50,19 +56,34 @@ impl Secure {
     /// Takes a new plan's keys; returns the state to report when it changed.
     pub fn apply(&mut self, plan: Option<SrtpPlan>) -> Option<SecurityState> {
         let state = match plan {
-            Some(p) if self.keys.as_ref() == Some(&p.keys) && self.ctx.is_some() => {
-                // Same keys (a re-INVITE for hold, a codec change): keep the
-                // contexts so the rollover counters and replay windows run on.
-                SecurityState::Secure(SecureMedia::new(KeyExchange::Sdes, p.suite_name()))
-            }
-            Some(p) => {
-                if self.ctx.is_some() {
-                    tracing::info!(suite = p.suite_name(), "SRTP re-keyed");
+            Some(mut p) => {
+                let state =
+                    SecurityState::Secure(SecureMedia::new(KeyExchange::Sdes, p.suite_name()));
+                // A direction whose key did not change (a re-INVITE for
+                // hold, a codec change, or only the peer re-keyed) keeps
+                // its context: the rollover counter and replay window run on.
+                let (same_local, same_remote) = match &self.keys {
+                    Some(k) => (
+                        same_key(&k.local, &p.keys.local),
+                        same_key(&k.remote, &p.keys.remote),
+                    ),
+                    None => (false, false),
+                };
+                if let Some(old) = self.ctx.as_mut() {
+                    if same_local || same_remote {
+                        p.ctx.keep_from(old, same_local, same_remote);
+                    }
+                    if !(same_local && same_remote) {
+                        tracing::info!(
+                            suite = p.suite_name(),
+                            send = !same_local,
+                            receive = !same_remote,
+                            "SRTP re-keyed"
+                        );
+                    }
                 } else {
                     tracing::debug!(suite = p.suite_name(), "SRTP on");
                 }
-                let state =
-                    SecurityState::Secure(SecureMedia::new(KeyExchange::Sdes, p.suite_name()));
                 self.keys = Some(p.keys);
                 self.ctx = Some(p.ctx);
                 state

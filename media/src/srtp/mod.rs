@@ -38,6 +38,7 @@
 
 mod base64;
 mod sdes;
+mod short_tag;
 
 pub use sdes::{new_crypto, SdesKey};
 
@@ -51,6 +52,7 @@ use rtc_srtp::protection_profile::ProtectionProfile;
 use shared::error::Error as CrateError;
 
 use crate::rtp::rtcp;
+use short_tag::ShortRtcpTag;
 
 /// The most bytes protection adds to a packet: a 16-octet GCM tag, plus
 /// the 4-octet SRTCP index for RTCP.
@@ -62,7 +64,8 @@ pub const MAX_OVERHEAD: usize = 16 + 4;
 pub enum SrtpSuite {
     /// `AES_CM_128_HMAC_SHA1_80` (RFC 4568 §6.2.1).
     AesCm128HmacSha1_80,
-    /// `AES_CM_128_HMAC_SHA1_32`: 32-bit RTP tag, SRTCP keeps 80 bits (RFC 4568 §6.2.2).
+    /// `AES_CM_128_HMAC_SHA1_32` (RFC 4568 §6.2.2): 32-bit tags, on SRTCP too
+    /// as SDES peers use it (see `short_tag`).
     AesCm128HmacSha1_32,
     /// `AES_256_CM_HMAC_SHA1_80` (RFC 6188).
     AesCm256HmacSha1_80,
@@ -270,6 +273,8 @@ pub struct SrtpContext {
     rx: Context,
     /// The last unprotected packet, lent by `unprotect`.
     clear: BytesMut,
+    /// 32-bit SRTCP tags (the `_32` suites): received ones are checked here.
+    short_rtcp: Option<ShortRtcpTag>,
 }
 
 impl fmt::Debug for SrtpContext {
@@ -317,11 +322,17 @@ impl SrtpContext {
             crypto,
         )
         .map_err(err)?;
+        let short_rtcp = if short_tag::applies(suite) {
+            Some(ShortRtcpTag::new(remote, crypto)?)
+        } else {
+            None
+        };
         Ok(SrtpContext {
             suite,
             tx,
             rx,
             clear: BytesMut::new(),
+            short_rtcp,
         })
     }
 
@@ -335,6 +346,24 @@ impl SrtpContext {
     /// The suite in use.
     pub fn suite(&self) -> SrtpSuite {
         self.suite
+    }
+
+    /// Takes over `old`'s sending and/or receiving state (the direction
+    /// whose key did not change in a renegotiation), so its rollover
+    /// counters, SRTCP index and replay window run on: a fresh context
+    /// would restart the rollover counter at 0 while the peer's goes on.
+    /// Refused (false) when the suites differ.
+    pub fn keep_from(&mut self, old: &mut SrtpContext, send: bool, receive: bool) -> bool {
+        if old.suite != self.suite {
+            return false;
+        }
+        if send {
+            std::mem::swap(&mut self.tx, &mut old.tx);
+        }
+        if receive {
+            std::mem::swap(&mut self.rx, &mut old.rx);
+        }
+        true
     }
 
     /// Protects the RTP packet in `buf[..len]` in place; returns the
@@ -360,7 +389,13 @@ impl SrtpContext {
             .tx
             .encrypt_rtcp(clear)
             .map_err(|e| SrtpError::Crypto(e.to_string()))?;
-        copy_back(buf, &out)
+        let keep = if self.short_rtcp.is_some() {
+            // The crate's 80-bit tag, cut to the suite's 32 bits.
+            out.len().saturating_sub(short_tag::LONG - short_tag::SHORT)
+        } else {
+            out.len()
+        };
+        copy_back(buf, out.get(..keep).unwrap_or_default())
     }
 
     /// Authenticates and decrypts a received SRTP or SRTCP packet (told
@@ -368,7 +403,13 @@ impl SrtpContext {
     pub fn unprotect(&mut self, data: &[u8]) -> Result<&[u8], SrtpError> {
         let out = if rtcp::is_rtcp(data) {
             self.check_srtcp_e_flag(data)?;
-            self.rx.decrypt_rtcp(data)
+            match self.short_rtcp.as_mut() {
+                Some(short) => {
+                    let long = short.lengthen(data)?;
+                    self.rx.decrypt_rtcp(long)
+                }
+                None => self.rx.decrypt_rtcp(data),
+            }
         } else {
             self.rx.decrypt_rtp(data)
         };
@@ -386,7 +427,11 @@ impl SrtpContext {
     fn check_srtcp_e_flag(&self, data: &[u8]) -> Result<(), SrtpError> {
         let p = self.suite.profile();
         // AES-CM: ... || E+index || tag; GCM: ... || tag || E+index.
-        let trailer = 4 + p.rtcp_auth_tag_len();
+        let tag = match self.short_rtcp {
+            Some(_) => short_tag::SHORT,
+            None => p.rtcp_auth_tag_len(),
+        };
+        let trailer = 4 + tag;
         let e = data
             .len()
             .checked_sub(trailer)

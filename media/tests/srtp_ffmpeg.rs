@@ -192,7 +192,10 @@ fn ffmpeg_sends_srtp_we_play_it() {
             let _ = child.kill();
         }
         let status = child.wait().unwrap();
-        assert!(exited.is_some() && status.success(), "ffmpeg failed or hung");
+        assert!(
+            exited.is_some() && status.success(),
+            "ffmpeg failed or hung"
+        );
         // ffmpeg's sine is 1/8 of full scale.
         let v = judged(&played, -18.06);
         let cnt = s.counters();
@@ -261,7 +264,10 @@ fn we_send_srtp_ffmpeg_decodes_it() {
             let _ = child.kill();
         }
         let status = child.wait().unwrap();
-        assert!(exited.is_some() && status.success(), "ffmpeg failed or hung");
+        assert!(
+            exited.is_some() && status.success(),
+            "ffmpeg failed or hung"
+        );
         let bytes = std::fs::read(&raw).expect("ffmpeg output");
         let pcm: Vec<i16> = bytes
             .chunks_exact(2)

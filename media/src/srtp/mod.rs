@@ -20,6 +20,14 @@
 //! (RFC 3711 §3.3.1), both advanced only by packets that authenticate, so a
 //! forged packet can move neither.
 //!
+//! **Around the crate** (`rtc-srtp` 0.21), three things are done here: SRTCP
+//! with the E flag clear is refused (the crate would pass it unchecked);
+//! with the AES-CM suites every SRTCP packet, and every SRTP packet of an
+//! SSRC not yet authenticated, is authenticated before the crate makes
+//! per-SSRC state for it (a flood of forged SSRCs would otherwise grow
+//! memory; not done for GCM); and the `_32` suites carry a 32-bit SRTCP
+//! tag as SDES peers expect (the crate writes 80 bits). See `preauth`.
+//!
 //! ```
 //! use openphone_media::srtp::{MasterKey, SrtpContext, SrtpSuite};
 //! let suite = SrtpSuite::AesCm128HmacSha1_80;
@@ -37,8 +45,8 @@
 //! ```
 
 mod base64;
+mod preauth;
 mod sdes;
-mod short_tag;
 
 pub use sdes::{new_crypto, SdesKey};
 
@@ -52,7 +60,7 @@ use rtc_srtp::protection_profile::ProtectionProfile;
 use shared::error::Error as CrateError;
 
 use crate::rtp::rtcp;
-use short_tag::ShortRtcpTag;
+use preauth::PreAuth;
 
 /// The most bytes protection adds to a packet: a 16-octet GCM tag, plus
 /// the 4-octet SRTCP index for RTCP.
@@ -273,8 +281,10 @@ pub struct SrtpContext {
     rx: Context,
     /// The last unprotected packet, lent by `unprotect`.
     clear: BytesMut,
-    /// 32-bit SRTCP tags (the `_32` suites): received ones are checked here.
-    short_rtcp: Option<ShortRtcpTag>,
+    /// Authentication ahead of the crate (AES-CM suites; see `preauth`).
+    pre: Option<PreAuth>,
+    /// Cut SRTCP tags to 32 bits (the SDES `_32` suites).
+    short_rtcp: bool,
 }
 
 impl fmt::Debug for SrtpContext {
@@ -322,17 +332,13 @@ impl SrtpContext {
             crypto,
         )
         .map_err(err)?;
-        let short_rtcp = if short_tag::applies(suite) {
-            Some(ShortRtcpTag::new(remote, crypto)?)
-        } else {
-            None
-        };
         Ok(SrtpContext {
             suite,
             tx,
             rx,
             clear: BytesMut::new(),
-            short_rtcp,
+            pre: PreAuth::new(remote, crypto)?,
+            short_rtcp: preauth::short_rtcp(suite),
         })
     }
 
@@ -362,6 +368,7 @@ impl SrtpContext {
         }
         if receive {
             std::mem::swap(&mut self.rx, &mut old.rx);
+            std::mem::swap(&mut self.pre, &mut old.pre);
         }
         true
     }
@@ -389,9 +396,9 @@ impl SrtpContext {
             .tx
             .encrypt_rtcp(clear)
             .map_err(|e| SrtpError::Crypto(e.to_string()))?;
-        let keep = if self.short_rtcp.is_some() {
+        let keep = if self.short_rtcp {
             // The crate's 80-bit tag, cut to the suite's 32 bits.
-            out.len().saturating_sub(short_tag::LONG - short_tag::SHORT)
+            out.len().saturating_sub(preauth::LONG - preauth::SHORT)
         } else {
             out.len()
         };
@@ -403,15 +410,25 @@ impl SrtpContext {
     pub fn unprotect(&mut self, data: &[u8]) -> Result<&[u8], SrtpError> {
         let out = if rtcp::is_rtcp(data) {
             self.check_srtcp_e_flag(data)?;
-            match self.short_rtcp.as_mut() {
-                Some(short) => {
-                    let long = short.lengthen(data)?;
-                    self.rx.decrypt_rtcp(long)
+            match self.pre.as_mut() {
+                Some(pre) => {
+                    let checked = pre.check_rtcp(data)?;
+                    self.rx.decrypt_rtcp(checked)
                 }
                 None => self.rx.decrypt_rtcp(data),
             }
         } else {
-            self.rx.decrypt_rtp(data)
+            match self.pre.as_mut() {
+                Some(pre) => {
+                    let ssrc = pre.check_rtp(data)?;
+                    let out = self.rx.decrypt_rtp(data);
+                    if out.is_ok() {
+                        pre.authenticated(ssrc);
+                    }
+                    out
+                }
+                None => self.rx.decrypt_rtp(data),
+            }
         };
         self.clear = out.map_err(SrtpError::from_receive)?;
         Ok(&self.clear)
@@ -427,8 +444,8 @@ impl SrtpContext {
     fn check_srtcp_e_flag(&self, data: &[u8]) -> Result<(), SrtpError> {
         let p = self.suite.profile();
         // AES-CM: ... || E+index || tag; GCM: ... || tag || E+index.
-        let tag = match self.short_rtcp {
-            Some(_) => short_tag::SHORT,
+        let tag = match &self.pre {
+            Some(pre) => pre.rtcp_tag(),
             None => p.rtcp_auth_tag_len(),
         };
         let trailer = 4 + tag;

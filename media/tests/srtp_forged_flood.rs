@@ -18,6 +18,8 @@ fn forged_packets_with_new_ssrcs_allocate_nothing() {
         SrtpSuite::AesCm128HmacSha1_80,
         SrtpSuite::AesCm128HmacSha1_32,
         SrtpSuite::AesCm256HmacSha1_80,
+        SrtpSuite::AeadAes128Gcm,
+        SrtpSuite::AeadAes256Gcm,
     ] {
         let key = MasterKey::random(suite).unwrap();
         let mut ctx = SrtpContext::new(&key, &key, 64).unwrap();
@@ -28,9 +30,16 @@ fn forged_packets_with_new_ssrcs_allocate_nothing() {
         ctx.unprotect(&buf[..n]).unwrap();
 
         let mut rtp = buf[..n].to_vec();
+        // An SR-shaped SRTCP packet with the E flag set where the suite
+        // puts it (after the tag with GCM, before it with AES-CM).
         let mut rtcp = vec![0x80, 200, 0, 6];
-        rtcp.resize(28 + 4 + 10, 0x5a);
-        rtcp[28] = 0x80; // E flag set
+        rtcp.resize(28 + 4 + 16, 0x5a);
+        let e_at = match suite.rtp_overhead() {
+            16 => 48 - 4,     // GCM: ... || tag || E+index
+            4 => 48 - 4 - 4,  // _32: ... || E+index || 32-bit tag
+            _ => 48 - 10 - 4, // _80: ... || E+index || 80-bit tag
+        };
+        rtcp[e_at] = 0x80;
         let before = allocations();
         for ssrc in 2..2002u32 {
             rtp[8..12].copy_from_slice(&ssrc.to_be_bytes());

@@ -545,3 +545,31 @@ fn a_direction_whose_key_did_not_change_keeps_its_rollover_counter() {
     call.run(10, |_| true);
     assert!(call.a.counters().srtp_auth_failed >= before.srtp_auth_failed + 10);
 }
+
+#[test]
+fn the_closing_bye_is_protected_and_heard() {
+    let (mut call, _, _) = Call::keyed(SrtpSuite::AesCm128HmacSha1_80, None);
+    call.run(20, |_| true);
+    while call.b.poll_event().is_some() {}
+    let now = call.now();
+    call.a.close(now);
+    let mut bye = None;
+    while let Some(t) = call.a.poll_transmit() {
+        bye = Some(t.bytes.to_vec());
+    }
+    let bye = bye.expect("a BYE was queued");
+    assert!(is_rtcp(&bye));
+    // SRTCP trailer: E flag on the index, then the 80-bit tag; the
+    // compound after the first 8 octets is not readable.
+    assert!(bye[bye.len() - 14] & 0x80 != 0);
+    assert!(!bye
+        .windows(b"srtp@example".len())
+        .any(|w| w == b"srtp@example"));
+    call.b.handle_datagram(now, a_addr(), &bye);
+    let mut heard_bye = false;
+    while let Some(e) = call.b.poll_event() {
+        heard_bye |= matches!(e, MediaSessionEvent::RemoteBye { .. });
+    }
+    assert!(heard_bye, "B did not get A's BYE");
+    assert_eq!(call.b.counters().srtp_auth_failed, 0);
+}

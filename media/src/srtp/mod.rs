@@ -22,10 +22,10 @@
 //!
 //! **Around the crate** (`rtc-srtp` 0.21), three things are done here: SRTCP
 //! with the E flag clear is refused (the crate would pass it unchecked);
-//! with the AES-CM suites every SRTCP packet, and every SRTP packet of an
+//! every SRTCP packet, and every SRTP packet of an
 //! SSRC not yet authenticated, is authenticated before the crate makes
 //! per-SSRC state for it (a flood of forged SSRCs would otherwise grow
-//! memory; not done for GCM); and the `_32` suites carry a 32-bit SRTCP
+//! memory); and the `_32` suites carry a 32-bit SRTCP
 //! tag as SDES peers expect (the crate writes 80 bits). See `preauth`.
 //!
 //! ```
@@ -281,8 +281,8 @@ pub struct SrtpContext {
     rx: Context,
     /// The last unprotected packet, lent by `unprotect`.
     clear: BytesMut,
-    /// Authentication ahead of the crate (AES-CM suites; see `preauth`).
-    pre: Option<PreAuth>,
+    /// Authentication ahead of the crate (see `preauth`).
+    pre: PreAuth,
     /// Cut SRTCP tags to 32 bits (the SDES `_32` suites).
     short_rtcp: bool,
 }
@@ -410,25 +410,15 @@ impl SrtpContext {
     pub fn unprotect(&mut self, data: &[u8]) -> Result<&[u8], SrtpError> {
         let out = if rtcp::is_rtcp(data) {
             self.check_srtcp_e_flag(data)?;
-            match self.pre.as_mut() {
-                Some(pre) => {
-                    let checked = pre.check_rtcp(data)?;
-                    self.rx.decrypt_rtcp(checked)
-                }
-                None => self.rx.decrypt_rtcp(data),
-            }
+            let checked = self.pre.check_rtcp(data)?;
+            self.rx.decrypt_rtcp(checked)
         } else {
-            match self.pre.as_mut() {
-                Some(pre) => {
-                    let ssrc = pre.check_rtp(data)?;
-                    let out = self.rx.decrypt_rtp(data);
-                    if out.is_ok() {
-                        pre.authenticated(ssrc);
-                    }
-                    out
-                }
-                None => self.rx.decrypt_rtp(data),
+            let ssrc = self.pre.check_rtp(data)?;
+            let out = self.rx.decrypt_rtp(data);
+            if out.is_ok() {
+                self.pre.authenticated(ssrc);
             }
+            out
         };
         self.clear = out.map_err(SrtpError::from_receive)?;
         Ok(&self.clear)
@@ -442,13 +432,8 @@ impl SrtpContext {
     /// could inject RTCP (a BYE, a forged report) and push the SRTCP replay
     /// window past the real reports.
     fn check_srtcp_e_flag(&self, data: &[u8]) -> Result<(), SrtpError> {
-        let p = self.suite.profile();
         // AES-CM: ... || E+index || tag; GCM: ... || tag || E+index.
-        let tag = match &self.pre {
-            Some(pre) => pre.rtcp_tag(),
-            None => p.rtcp_auth_tag_len(),
-        };
-        let trailer = 4 + tag;
+        let trailer = 4 + self.pre.rtcp_tag();
         let e = data
             .len()
             .checked_sub(trailer)

@@ -573,3 +573,18 @@ fn the_closing_bye_is_protected_and_heard() {
     assert!(heard_bye, "B did not get A's BYE");
     assert_eq!(call.b.counters().srtp_auth_failed, 0);
 }
+
+#[test]
+fn the_security_event_reaches_the_sal_as_media_event_security() {
+    let (mut call, _, _) = Call::keyed(SrtpSuite::AesCm128HmacSha1_80, None);
+    let e = std::iter::from_fn(|| call.a.poll_event())
+        .find(|e| matches!(e, MediaSessionEvent::Security(_)))
+        .expect("a Security event");
+    match e.to_media_event() {
+        Some(openphone_sal::MediaEvent::Security(SecurityState::Secure(m))) => {
+            assert_eq!(m.cipher, "AES_CM_128_HMAC_SHA1_80");
+            assert_eq!(m.key_exchange, openphone_sal::KeyExchange::Sdes);
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -55,6 +55,7 @@ use std::fmt;
 use bytes::BytesMut;
 use openphone_sal::SdesKeys;
 use rtc_srtp::context::Context;
+use rtc_srtp::crypto::SecretVec;
 use rtc_srtp::option::{srtcp_replay_protection, srtp_replay_protection};
 use rtc_srtp::protection_profile::ProtectionProfile;
 use shared::error::Error as CrateError;
@@ -189,13 +190,23 @@ impl SrtpError {
     }
 }
 
-/// A master key and salt for one direction (secret: `Debug` shows neither).
-#[derive(Clone, PartialEq, Eq)]
+/// A master key and salt for one direction (secret: `Debug` shows
+/// neither, and the memory is zeroed when dropped).
+#[derive(Clone)]
 pub struct MasterKey {
     suite: SrtpSuite,
     /// key || salt, as SDES carries them.
-    bytes: Vec<u8>,
+    bytes: SecretVec,
 }
+
+impl PartialEq for MasterKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.suite == other.suite
+            && rtc_srtp::crypto::constant_time_eq(self.bytes.as_ref(), other.bytes.as_ref())
+    }
+}
+
+impl Eq for MasterKey {}
 
 impl fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -208,9 +219,6 @@ impl fmt::Debug for MasterKey {
 impl MasterKey {
     /// A key for `suite` from its parts.
     pub fn new(suite: SrtpSuite, key: &[u8], salt: &[u8]) -> Result<Self, SrtpError> {
-        let mut bytes = Vec::with_capacity(key.len() + salt.len());
-        bytes.extend_from_slice(key);
-        bytes.extend_from_slice(salt);
         if key.len() != suite.key_len() || salt.len() != suite.salt_len() {
             return Err(SrtpError::Keys(format!(
                 "{suite} takes a {}-octet key and {}-octet salt, got {} and {}",
@@ -220,6 +228,10 @@ impl MasterKey {
                 salt.len()
             )));
         }
+        let mut bytes = SecretVec::new(vec![0u8; key.len() + salt.len()]);
+        let (k, s) = bytes.as_mut().split_at_mut(key.len());
+        k.copy_from_slice(key);
+        s.copy_from_slice(salt);
         Ok(MasterKey { suite, bytes })
     }
 
@@ -234,17 +246,17 @@ impl MasterKey {
         }
         Ok(MasterKey {
             suite,
-            bytes: bytes.to_vec(),
+            bytes: SecretVec::new(bytes.to_vec()),
         })
     }
 
     /// A fresh key from the crypto provider's secure random source.
     pub fn random(suite: SrtpSuite) -> Result<Self, SrtpError> {
         let provider = provider()?;
-        let mut bytes = vec![0u8; suite.key_len() + suite.salt_len()];
+        let mut bytes = SecretVec::new(vec![0u8; suite.key_len() + suite.salt_len()]);
         provider
             .random()
-            .fill(&mut bytes)
+            .fill(bytes.as_mut())
             .map_err(|e| SrtpError::Crypto(e.to_string()))?;
         Ok(MasterKey { suite, bytes })
     }
@@ -256,17 +268,23 @@ impl MasterKey {
 
     /// The master key.
     pub fn key(&self) -> &[u8] {
-        self.bytes.get(..self.suite.key_len()).unwrap_or_default()
+        self.bytes
+            .as_ref()
+            .get(..self.suite.key_len())
+            .unwrap_or_default()
     }
 
     /// The master salt.
     pub fn salt(&self) -> &[u8] {
-        self.bytes.get(self.suite.key_len()..).unwrap_or_default()
+        self.bytes
+            .as_ref()
+            .get(self.suite.key_len()..)
+            .unwrap_or_default()
     }
 
     /// key || salt.
     pub fn concatenated(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_ref()
     }
 }
 

@@ -75,8 +75,9 @@ impl SdesKey {
             }
         }
         let bytes = base64::decode(material)
+            .map(rtc_srtp::crypto::SecretVec::new)
             .ok_or_else(|| SrtpError::Keys("key is not valid base64".into()))?;
-        let key = MasterKey::from_concatenated(suite, &bytes)?;
+        let key = MasterKey::from_concatenated(suite, bytes.as_ref())?;
         Ok(SdesKey { key, replay_window })
     }
 }

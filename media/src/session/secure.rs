@@ -112,7 +112,7 @@ impl Secure {
     /// must not be sent. Without keys the packet goes as it is.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Option<usize> {
         let Some(ctx) = self.ctx.as_mut() else {
-            return Some(len);
+            return self.clear_allowed().then_some(len);
         };
         let r = ctx.protect_rtp(buf, len);
         self.counted(r)
@@ -126,12 +126,28 @@ impl Secure {
         fill: impl FnOnce(&mut [u8]) -> Option<usize>,
     ) -> Option<usize> {
         let Some(ctx) = self.ctx.as_mut() else {
-            return fill(buf);
+            return if self.clear_allowed() {
+                fill(buf)
+            } else {
+                None
+            };
         };
         let room = buf.len().checked_sub(crate::srtp::MAX_OVERHEAD)?;
         let n = fill(buf.get_mut(..room)?)?;
         let r = ctx.protect_rtcp(buf, n);
         self.counted(r)
+    }
+
+    /// Whether a packet may go out clear: only when no keys were ever
+    /// agreed. With keys but no context (lent to the receive path while a
+    /// packet is handled), sending fails closed, counted.
+    fn clear_allowed(&mut self) -> bool {
+        if self.keys.is_none() {
+            return true;
+        }
+        self.protect_failed += 1;
+        tracing::warn!("SRTP context busy: packet not sent");
+        false
     }
 
     fn counted(&mut self, r: Result<usize, SrtpError>) -> Option<usize> {
@@ -162,5 +178,48 @@ impl Secure {
             _ => self.auth_failed += 1,
         }
         tracing::trace!(error = %e, "SRTP packet dropped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::srtp::{new_crypto, SrtpSuite};
+
+    fn keys() -> SdesKeys {
+        let s = SrtpSuite::AesCm128HmacSha1_80;
+        SdesKeys::new(new_crypto(1, s).unwrap(), new_crypto(1, s).unwrap())
+    }
+
+    fn packet() -> [u8; 12 + 160 + crate::srtp::MAX_OVERHEAD] {
+        let mut b = [0u8; 12 + 160 + crate::srtp::MAX_OVERHEAD];
+        b[..12].copy_from_slice(&[0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9]);
+        b
+    }
+
+    #[test]
+    fn without_keys_packets_go_as_they_are() {
+        let mut s = Secure::default();
+        assert_eq!(s.apply(None), None);
+        let mut b = packet();
+        assert_eq!(s.protect_rtp(&mut b, 172), Some(172));
+        assert_eq!(s.protect_rtcp_with(&mut b, |_| Some(28)), Some(28));
+    }
+
+    #[test]
+    fn with_keys_nothing_goes_clear_even_while_the_context_is_lent() {
+        let mut s = Secure::default();
+        let state = s.apply(Some(SrtpPlan::new(&keys()).unwrap()));
+        assert!(matches!(state, Some(SecurityState::Secure(_))));
+        let mut b = packet();
+        assert_eq!(s.protect_rtp(&mut b, 172), Some(182));
+        let lent = s.take().unwrap();
+        assert_eq!(s.protect_rtp(&mut b, 172), None);
+        assert_eq!(s.protect_rtcp_with(&mut b, |_| Some(28)), None);
+        assert_eq!(s.protect_failed, 2);
+        s.put_back(lent);
+        // A renegotiation without keys keeps them.
+        assert!(matches!(s.apply(None), Some(SecurityState::Failed(_))));
+        assert_eq!(s.protect_rtp(&mut b, 172), Some(182));
     }
 }

@@ -9,7 +9,10 @@
 //! nothing else (no RTP, no codec, no timers per call), the syscall cost
 //! any engine pays; the engine's share is reported against it.
 //!
-//! `cargo bench -p openphone-media --bench engine_calls -- [pairs] [seconds]`
+//! With `srtp`, every call is keyed (SDES, AES_CM_128_HMAC_SHA1_80): the
+//! engine's cost with SRTP on, against a run without.
+//!
+//! `cargo bench -p openphone-media --bench engine_calls -- [pairs] [seconds] [srtp]`
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +21,7 @@ use openphone_hal::{AudioSink, AudioSource, NullSink, ToneSource};
 use openphone_media::{Engine, EngineConfig};
 use openphone_sal::{
     CallId, CallMedia, MediaDescription, MediaEngine, MediaEventSink, NegotiatedMedia,
-    NegotiatedStream, RecvChannel, SendChannel,
+    NegotiatedStream, RecvChannel, SdesKeys, SendChannel,
 };
 
 fn cpu_time() -> Duration {
@@ -47,18 +50,22 @@ extern "C" {
     fn getrusage(who: i32, usage: *mut Rusage) -> i32;
 }
 
-fn negotiated(local: &MediaDescription, remote: &MediaDescription) -> NegotiatedMedia {
+fn negotiated(
+    local: &MediaDescription,
+    remote: &MediaDescription,
+    keys: Option<SdesKeys>,
+) -> NegotiatedMedia {
     let (l, r) = (local.audio().unwrap(), remote.audio().unwrap());
     let codec = r.codecs[0].clone();
     let mut send = SendChannel::new(r.rtp.unwrap(), codec.clone(), 0);
     send.telephone_event = Some(101);
     let mut recv = RecvChannel::new(vec![(0, codec)]);
     recv.telephone_event = Some(101);
-    NegotiatedMedia::from(
-        NegotiatedStream::audio(l.rtp.unwrap())
-            .with_send(send)
-            .with_recv(recv),
-    )
+    let mut s = NegotiatedStream::audio(l.rtp.unwrap())
+        .with_send(send)
+        .with_recv(recv);
+    s.sdes = keys;
+    NegotiatedMedia::from(s)
 }
 
 /// The floor: `2 × pairs` UDP sockets in pairs on one thread, every 20 ms
@@ -105,6 +112,15 @@ fn main() {
         .collect();
     let pairs: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(50);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let srtp = args.iter().any(|a| a == "srtp");
+    println!(
+        "media {}",
+        if srtp {
+            "SRTP (SDES, AES_CM_128_HMAC_SHA1_80)"
+        } else {
+            "clear RTP"
+        }
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -134,8 +150,21 @@ fn main() {
                 .create_session(c2, MediaEventSink::new(c2, tx.clone()))
                 .unwrap();
             let (oa, ob) = (a.local_description(), b.local_description());
-            a.apply(&negotiated(&oa, &ob)).unwrap();
-            b.apply(&negotiated(&ob, &oa)).unwrap();
+            let (ka, kb) = if srtp {
+                let suite = openphone_media::srtp::SrtpSuite::AesCm128HmacSha1_80;
+                let (x, y) = (
+                    openphone_media::srtp::new_crypto(1, suite).unwrap(),
+                    openphone_media::srtp::new_crypto(1, suite).unwrap(),
+                );
+                (
+                    Some(SdesKeys::new(x.clone(), y.clone())),
+                    Some(SdesKeys::new(y, x)),
+                )
+            } else {
+                (None, None)
+            };
+            a.apply(&negotiated(&oa, &ob, ka)).unwrap();
+            b.apply(&negotiated(&ob, &oa, kb)).unwrap();
             sessions.push(a);
             sessions.push(b);
         }

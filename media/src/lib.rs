@@ -3,8 +3,9 @@
 //! RTP/RTCP sessions, the adaptive jitter buffer, codecs behind
 //! [`codec::AudioEncoder`]/[`codec::AudioDecoder`], RFC 4733 DTMF, the
 //! conference [`mixer`], per-call voice quality (ITU-T G.107 E-model, RFC 3611
-//! VoIP metrics) in [`quality`], and SDP conversion (the SDP model itself is
-//! `openphone-sdp`, re-exported in [`sdp`]). [`session::MediaSession`] puts
+//! VoIP metrics) in [`quality`], SRTP/SRTCP keyed by SDES in [`srtp`], and
+//! SDP conversion (the SDP model itself is `openphone-sdp`, re-exported in
+//! [`sdp`]). [`session::MediaSession`] puts
 //! them together as the sans-IO core of one call leg; [`Engine`] drives one
 //! per call.
 #![warn(missing_docs)]
@@ -19,4 +20,5 @@ pub mod resample;
 pub mod rtp;
 pub mod sdp;
 pub mod session;
+pub mod srtp;
 pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

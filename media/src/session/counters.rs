@@ -63,6 +63,13 @@ pub struct SessionCounters {
     pub transmit_dropped: u64,
     /// Events not queued because the caller did not drain `poll_event`.
     pub events_dropped: u64,
+    /// SRTP/SRTCP packets dropped because they failed authentication (or
+    /// were not SRTP at all, e.g. clear RTP on an encrypted call).
+    pub srtp_auth_failed: u64,
+    /// SRTP/SRTCP packets dropped as replays (seen before, or older than the window).
+    pub srtp_replayed: u64,
+    /// Packets we did not send because protecting them failed.
+    pub srtp_protect_failed: u64,
 }
 
 impl SessionCounters {

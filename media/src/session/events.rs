@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use openphone_sal::MediaEvent;
+use openphone_sal::{MediaEvent, SecurityState};
 
 /// An event of one call's media.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,8 @@ pub enum MediaSessionEvent {
         /// Its SSRC.
         ssrc: u32,
     },
+    /// The media security changed: SRTP on (with its suite), or a failure.
+    Security(SecurityState),
 }
 
 impl MediaSessionEvent {
@@ -61,6 +63,7 @@ impl MediaSessionEvent {
                 duration: *duration,
             }),
             MediaSessionEvent::RtpTimeout => Some(MediaEvent::RtpTimeout),
+            MediaSessionEvent::Security(s) => Some(MediaEvent::Security(s.clone())),
             _ => None,
         }
     }

@@ -31,13 +31,21 @@
 //! from the signalled peer's). Both kinds of strays are dropped and counted
 //! ([`SessionCounters::foreign_dropped`], `rtcp_foreign_dropped`).
 //!
+//! **SRTP.** When SDES agreed keys ([`NegotiatedStream::sdes`](openphone_sal::NegotiatedStream)),
+//! every RTP and RTCP packet is protected before it enters the send ring
+//! and every datagram is unprotected before anything else reads it; what
+//! fails is dropped and counted (`srtp_auth_failed`, `srtp_replayed`). Keys
+//! once agreed are never dropped for clear media (see `secure`); the state
+//! is reported as [`MediaSessionEvent::Security`].
+//!
 //! **Allocation.** Buffers are sized by [`MediaPlan`] from the agreed
 //! codecs (send ring: 12 bytes + the codec's largest packet; playout: one
 //! packet time + the most a 120 ms packet decodes to; jitter payloads as
 //! they arrive) and allocated in `apply`; the steady-state per-packet path
 //! (`handle_datagram` for RTP, `write_audio`, `read_audio`,
 //! `poll_transmit`) allocates nothing (`tests/no_alloc.rs`). RTCP parsing,
-//! every few seconds, may.
+//! every few seconds, may; so does SRTP, one buffer per packet each way
+//! (`rtc-srtp` has no in-place call; see [`crate::srtp`]).
 //!
 //! **Audio** moves as frames of [`AudioFormat::samples_per_packet`] samples
 //! at the codec's PCM rate ([`MediaSession::audio_format`]); resampling to
@@ -87,6 +95,7 @@ mod events;
 pub mod latch;
 mod plan;
 mod playout;
+mod secure;
 mod transmit;
 mod xr;
 
@@ -100,7 +109,7 @@ pub use transmit::{Transmit, Via};
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use openphone_sal::{MediaDirection, MediaError, MediaStats, NegotiatedMedia};
+use openphone_sal::{MediaDirection, MediaError, MediaStats, NegotiatedMedia, SecurityState};
 
 use crate::dtmf::{self, DtmfError, DtmfReceiver, DtmfSender};
 use crate::jitter::JitterConfig;
@@ -112,6 +121,7 @@ use events::EventQueue;
 use latch::{Latch, LatchVerdict};
 use plan::{RecvPlan, SendPlan};
 use playout::Playout;
+use secure::Secure;
 use transmit::TxRing;
 
 /// RTP send buffers: one audio packet per packet time, a few RFC 4733
@@ -171,6 +181,8 @@ pub struct MediaSession {
     timeout_reported: bool,
     closed: bool,
     own: Own,
+    /// SRTP (see [`secure`]): protects what we send, unprotects what we receive.
+    secure: Secure,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -240,6 +252,7 @@ impl MediaSession {
             timeout_reported: false,
             closed: false,
             own: Own::default(),
+            secure: Secure::default(),
             config,
         };
         s.apply_plan(now, plan);
@@ -263,7 +276,11 @@ impl MediaSession {
             recv,
             format,
             codec_name,
+            srtp,
         } = plan;
+        if let Some(state) = self.secure.apply(srtp) {
+            self.events.push(MediaSessionEvent::Security(state));
+        }
         let old_remote = self.send.as_ref().map(|s| s.remote_rtp);
         let new_remote = send.as_ref().map(|s| s.remote_rtp);
         if old_remote.is_some() && old_remote != new_remote {
@@ -285,7 +302,7 @@ impl MediaSession {
                 self.dtmf_tx = DtmfSender::new(s.rtp_clock_rate);
                 self.dtmf_rx = DtmfReceiver::new(s.rtp_clock_rate);
             }
-            let size = (12 + s.max_payload).max(MIN_RTP_BYTES);
+            let size = (12 + s.max_payload).max(MIN_RTP_BYTES) + crate::srtp::MAX_OVERHEAD;
             if self.rtp_ring.buffer_size() != size {
                 self.rtp_ring = TxRing::new(RTP_SLOTS, size);
             }
@@ -372,11 +389,25 @@ impl MediaSession {
     }
 
     /// Feeds a datagram from either of our sockets: RTP, or RTCP (also
-    /// multiplexed on the RTP port, told apart by RFC 5761 §4).
+    /// multiplexed on the RTP port, told apart by RFC 5761 §4). With SRTP
+    /// keys, only packets that authenticate get past this point.
     pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         if self.closed {
             return;
         }
+        let Some(mut srtp) = self.secure.take() else {
+            self.handle_clear(now, from, data);
+            return;
+        };
+        match srtp.unprotect(data) {
+            Ok(clear) => self.handle_clear(now, from, clear),
+            Err(e) => self.secure.count_failure(&e),
+        }
+        self.secure.put_back(srtp);
+    }
+
+    /// A clear (or unprotected) datagram.
+    fn handle_clear(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
         if rtcp::is_rtcp(data) {
             self.handle_rtcp(now, from, data);
             return;
@@ -560,6 +591,7 @@ impl MediaSession {
             return;
         };
         let (rtp, marker, ts) = (&mut self.rtp, self.marker, self.ts_offset);
+        let secure = &mut self.secure;
         let sent = self.rtp_ring.push(dst, Via::Rtp, |buf| {
             let (head, body) = buf.split_at_mut_checked(12)?;
             let mut written = 0;
@@ -577,7 +609,7 @@ impl MediaSession {
             }
             let h = rtp.outgoing(now, send.payload_type, marker, ts, written);
             write_header(head, &h).ok()?;
-            Some(12 + written)
+            secure.protect_rtp(buf, 12 + written)
         });
         if sent {
             self.marker = false;
@@ -592,10 +624,11 @@ impl MediaSession {
             return;
         };
         while let Some(p) = self.dtmf_tx.poll_packet(now) {
-            let rtp = &mut self.rtp;
+            let (rtp, secure) = (&mut self.rtp, &mut self.secure);
             self.rtp_ring.push(dst, Via::Rtp, |buf| {
                 let h = rtp.outgoing(now, pt, p.marker, p.timestamp_offset, p.payload.len());
-                write_packet(buf, &h, &p.payload).ok()
+                let n = write_packet(buf, &h, &p.payload).ok()?;
+                secure.protect_rtp(buf, n)
             });
         }
     }
@@ -647,11 +680,11 @@ impl MediaSession {
             self.update_xr();
             let target = self.rtcp_dst();
             let (dst, via) = target.unwrap_or((SocketAddr::from(([0, 0, 0, 0], 0)), Via::Rtcp));
-            let rtp = &mut self.rtp;
+            let (rtp, secure) = (&mut self.rtp, &mut self.secure);
             // Without a destination the report is written and dropped, so
             // the timer still moves on.
             self.rtcp_ring.push_evicting(dst, via, |buf| {
-                let n = rtp.poll_rtcp(now, buf)?;
+                let n = secure.protect_rtcp_with(buf, |b| rtp.poll_rtcp(now, b))?;
                 target.map(|_| n)
             });
         }
@@ -729,9 +762,10 @@ impl MediaSession {
             return;
         }
         if let Some((dst, via)) = self.rtcp_dst() {
-            let rtp = &mut self.rtp;
-            self.rtcp_ring
-                .push_evicting(dst, via, |buf| rtp.bye(now, buf).ok());
+            let (rtp, secure) = (&mut self.rtp, &mut self.secure);
+            self.rtcp_ring.push_evicting(dst, via, |buf| {
+                secure.protect_rtcp_with(buf, |b| rtp.bye(now, b).ok())
+            });
         }
         self.closed = true;
     }
@@ -770,12 +804,20 @@ impl MediaSession {
             relearned: self.own.relearned,
             transmit_dropped: self.rtp_ring.dropped + self.rtcp_ring.dropped,
             events_dropped: self.events.dropped,
+            srtp_auth_failed: self.secure.auth_failed,
+            srtp_replayed: self.secure.replayed,
+            srtp_protect_failed: self.secure.protect_failed,
         }
     }
 
     /// The SAL's statistics (allocates the codec name).
     pub fn stats(&self) -> MediaStats {
         self.counters().to_media_stats(&self.codec_name)
+    }
+
+    /// The media security now: clear, or SRTP with its suite.
+    pub fn security(&self) -> &SecurityState {
+        self.secure.state()
     }
 
     /// The codec in use (its encoding name).

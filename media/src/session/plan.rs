@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use openphone_sal::{CodecDescriptor, MediaDirection, MediaError, NegotiatedMedia};
 
+use super::secure::SrtpPlan;
 use crate::codec::{AudioEncoder, CodecRegistry};
 
 /// Longest packet we accept, in time: covers every common ptime (10–60 ms)
@@ -82,6 +83,8 @@ pub struct MediaPlan {
     pub(super) recv: Option<RecvPlan>,
     pub(super) format: AudioFormat,
     pub(super) codec_name: String,
+    /// SRTP keys and contexts when SDES agreed keys.
+    pub(super) srtp: Option<SrtpPlan>,
 }
 
 impl std::fmt::Debug for MediaPlan {
@@ -92,6 +95,7 @@ impl std::fmt::Debug for MediaPlan {
             .field("format", &self.format)
             .field("sends", &self.send.is_some())
             .field("receives", &self.recv.is_some())
+            .field("srtp", &self.srtp_suite())
             .finish()
     }
 }
@@ -102,16 +106,15 @@ fn codec_err(e: impl std::fmt::Display) -> MediaError {
 
 impl MediaPlan {
     /// Checks what was agreed against the codecs of `registry` and builds
-    /// the encoder. Errors: no audio stream, SRTP keys (not implemented
-    /// here yet), a send codec we cannot encode, or nothing we can decode
+    /// the encoder and, when SDES agreed keys, the SRTP contexts. Errors:
+    /// no audio stream, SRTP keys we cannot use (never turned into clear
+    /// media), a send codec we cannot encode, or nothing we can decode
     /// while receiving.
     pub fn new(registry: &CodecRegistry, negotiated: &NegotiatedMedia) -> Result<Self, MediaError> {
         let s = negotiated
             .audio()
             .ok_or_else(|| MediaError::Codec("no audio stream was agreed".into()))?;
-        if s.sdes.is_some() {
-            return Err(MediaError::Unsupported("SRTP"));
-        }
+        let srtp = s.sdes.as_ref().map(SrtpPlan::new).transpose()?;
         if s.send.is_none() && s.recv.is_none() {
             return Err(MediaError::Codec("neither direction was agreed".into()));
         }
@@ -229,7 +232,13 @@ impl MediaPlan {
             recv,
             format,
             codec_name,
+            srtp,
         })
+    }
+
+    /// The SRTP suite when the plan encrypts (`AES_CM_128_HMAC_SHA1_80`…).
+    pub fn srtp_suite(&self) -> Option<&'static str> {
+        self.srtp.as_ref().map(SrtpPlan::suite_name)
     }
 
     /// The PCM frames this plan exchanges.

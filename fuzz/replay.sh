@@ -30,6 +30,7 @@ shared() {
     # No shared corpus exists for these: their own seeds only.
     digit_map|mgcp_message) echo "";;
     rtp_packet) echo "pjsip-fuzz-seeds/rtp pjsip-fuzz-seeds/srtp";;
+    srtp_packet) echo "pjsip-fuzz-seeds/srtp pjsip-fuzz-seeds/sdes";;
     rtcp_packet) echo "pjsip-fuzz-seeds/rtcp asterisk-regressions";;
     *_decode) echo "$AUDIO";;
     *) return 1;;

@@ -4,55 +4,22 @@
 //! `loopback` must stop that and play the line's own capture to the line;
 //! DLCX returns the statistics.
 
+mod endpoint_common;
+
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use endpoint_common::line_phone::{line_phone, RATE};
 use openphone_hal::judge::{judge_tone, Criteria, SentTone};
-use openphone_hal::{MemoryHandle, MemorySink, ToneSource};
+use openphone_hal::{MemoryHandle, ToneSource};
 use openphone_media::codec::g711::{decode_ulaw, encode_ulaw};
-use openphone_media::{Engine, EngineConfig};
-use openphone_mgcp::{MgcpConfig, MgcpStack};
-use openphone_sal::{AccountConfig, CallId, Phone};
+use openphone_sal::Phone;
 use tokio::net::UdpSocket;
 
-const RATE: u32 = 8000;
 const EP: &str = "aaln/1@[127.0.0.1]";
 
 async fn phone(agent: SocketAddr) -> (Phone, MemoryHandle) {
-    let sink = MemorySink::new(RATE);
-    let heard = sink.handle();
-    let audio = Arc::new(Mutex::new(Some((
-        Box::new(ToneSource::new(RATE, 600.0, 0.5)) as Box<dyn openphone_hal::AudioSource>,
-        Box::new(sink) as Box<dyn openphone_hal::AudioSink>,
-    ))));
-    let factory = Arc::new(move |_call: CallId| {
-        audio
-            .lock()
-            .unwrap()
-            .take()
-            .ok_or(openphone_sal::MediaError::Device(
-                "one call in this test".into(),
-            ))
-    });
-    let engine = EngineConfig::builder()
-        .bind_ip("127.0.0.1".parse().unwrap())
-        .codecs(["pcmu"])
-        .audio_factory(factory)
-        .build()
-        .unwrap();
-    let config = MgcpConfig::new(agent)
-        .with_listen("127.0.0.1:0".parse().unwrap())
-        .with_line("aaln/1");
-    let phone = Phone::builder()
-        .stack(MgcpStack::new(config))
-        .media_engine(Engine::new(engine))
-        .build()
-        .await
-        .unwrap();
-    phone
-        .add_account(AccountConfig::new(format!("mgcp:{EP}").parse().unwrap()))
-        .unwrap();
+    let (phone, _line, heard) = line_phone(1, agent, 600.0).await;
     (phone, heard)
 }
 

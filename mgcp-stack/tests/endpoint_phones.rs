@@ -10,18 +10,14 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use endpoint_common::line_phone::{line_phone, RATE};
 use endpoint_common::{Seen, Switch, SwitchLine};
 use openphone_hal::judge::{judge_tone, Criteria, SentTone};
-use openphone_hal::{MemoryHandle, MemorySink, ToneSource};
-use openphone_media::{Engine, EngineConfig};
-use openphone_mgcp::{MgcpConfig, MgcpStack};
+use openphone_hal::MemoryHandle;
 use openphone_sal::{
-    Account, AccountConfig, CallId, CallState, HookState, LineEvent, Phone, PhoneEvent,
-    RegistrationState,
+    Account, CallState, HookState, LineEvent, Phone, PhoneEvent, RegistrationState,
 };
 use tokio::net::UdpSocket;
-
-const RATE: u32 = 8000;
 
 /// Runs the switch on a UDP socket until the test ends.
 fn spawn_switch(socket: UdpSocket, switch: Arc<Mutex<Switch>>) {
@@ -62,41 +58,7 @@ struct Line {
 }
 
 async fn line(n: u32, agent: SocketAddr, tone_hz: f32) -> Line {
-    let sink = MemorySink::new(RATE);
-    let heard = sink.handle();
-    let audio = Arc::new(Mutex::new(Some((
-        Box::new(ToneSource::new(RATE, tone_hz, 0.5)) as Box<dyn openphone_hal::AudioSource>,
-        Box::new(sink) as Box<dyn openphone_hal::AudioSink>,
-    ))));
-    let factory = Arc::new(move |_call: CallId| {
-        audio
-            .lock()
-            .unwrap()
-            .take()
-            .ok_or(openphone_sal::MediaError::Device(
-                "one call per line in this test".into(),
-            ))
-    });
-    let engine = EngineConfig::builder()
-        .bind_ip("127.0.0.1".parse().unwrap())
-        .codecs(["pcmu"])
-        .audio_factory(factory)
-        .build()
-        .unwrap();
-    let config = MgcpConfig::new(agent)
-        .with_listen("127.0.0.1:0".parse().unwrap())
-        .with_line(format!("aaln/{n}"));
-    let phone = Phone::builder()
-        .stack(MgcpStack::new(config))
-        .media_engine(Engine::new(engine))
-        .build()
-        .await
-        .unwrap();
-    let account = phone
-        .add_account(AccountConfig::new(
-            format!("mgcp:aaln/{n}@[127.0.0.1]").parse().unwrap(),
-        ))
-        .unwrap();
+    let (phone, account, heard) = line_phone(n, agent, tone_hz).await;
     Line {
         phone,
         account,

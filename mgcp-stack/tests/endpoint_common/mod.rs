@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+pub mod line_phone;
+
 use std::net::SocketAddr;
 use std::time::Instant;
 

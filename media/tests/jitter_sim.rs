@@ -80,7 +80,18 @@ fn simulate(phases: &[Phase], loss: f64, seed: u64) -> Outcome {
             jb.push(t0 + ms(at), s, s as u32 * 160, 0, &payload);
             next_arrival += 1;
         }
-        match jb.pop(t0 + ms(t)) {
+        let mut popped = jb.pop(t0 + ms(t));
+        // Shrinking: the dropped frame is decoded, not played.
+        while let Pop::Frame {
+            payload,
+            discard: true,
+            ..
+        } = popped
+        {
+            dec.decode(payload, &mut pcm).unwrap();
+            popped = jb.pop(t0 + ms(t));
+        }
+        match popped {
             Pop::Frame { payload, seq, .. } => {
                 assert_eq!(payload[0], seq as u8, "payload belongs to its seq");
                 dec.decode(payload, &mut pcm).unwrap();

@@ -243,7 +243,12 @@ impl Buffer for Ours {
             self.reported_ms.0 += self.jb.stats().delay.as_secs_f64() * 1000.0;
             self.reported_ms.1 += 1;
         }
-        match self.jb.pop(now) {
+        // A frame dropped to shrink the delay is skipped (decoded, not played).
+        let mut popped = self.jb.pop(now);
+        while matches!(popped, Pop::Frame { discard: true, .. }) {
+            popped = self.jb.pop(now);
+        }
+        match popped {
             Pop::Frame { seq, timestamp, .. } => {
                 self.started = true;
                 Tick::Played { seq, ts: timestamp }

@@ -24,7 +24,9 @@
 //!   of 50 pops (1 s at 20 ms) the smallest *lead* of an arriving packet
 //!   (frames before its turn) is kept; if every packet was at least two
 //!   frames early (and at least 25 arrived) and the buffer spans more than
-//!   the target, one whole frame is dropped, leaving one frame of spare.
+//!   the target, one whole frame is dropped, leaving one frame of spare:
+//!   it is returned with `discard` set, for the caller to decode without
+//!   playing (a predictive decoder must see every packet).
 //!   Losses do not block it (a missing packet has no lead), which the
 //!   earlier rule (buffer level above target + 1 for 50 pops in a row) did:
 //!   under 2 % loss it never shrank (measured against libspeexdsp in
@@ -132,6 +134,10 @@ pub enum Pop<'a> {
         /// come too late). They were counted as lost; a stateful decoder
         /// should conceal them so it stays in step with the stream.
         skipped: u32,
+        /// Dropped to shrink the delay: decode it (a predictive decoder
+        /// must see every packet to stay in step), do not play it, and pop
+        /// again for the frame to play.
+        discard: bool,
     },
     /// The next packet is missing: conceal one frame.
     Lost {
@@ -471,6 +477,7 @@ impl JitterBuffer {
     /// Called once per frame period by the playout side.
     pub fn pop(&mut self, _now: Instant) -> Pop<'_> {
         let mut skipped = 0;
+        let mut discard = false;
         let level = self.store.level();
         let target = self.target_frames();
         if !self.playing {
@@ -521,11 +528,10 @@ impl JitterBuffer {
             if spare
                 && level > self.min_frames()
                 && self.span() > target
-                && self.store.take(self.next)
+                && self.store.holds(self.next)
             {
                 self.stats.shrink_drops += 1;
-                self.mark_history(false);
-                self.next = self.next.wrapping_add(1);
+                discard = true;
             }
         }
 
@@ -547,6 +553,7 @@ impl JitterBuffer {
                 timestamp: slot.timestamp,
                 payload,
                 skipped,
+                discard,
             }
         } else {
             self.mark_history(true);

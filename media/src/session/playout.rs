@@ -232,8 +232,24 @@ impl Playout {
                     payload_type,
                     payload,
                     skipped,
+                    discard,
                     ..
                 } => {
+                    if discard {
+                        // Shrinking: the decoder sees the packet, the
+                        // listener does not; the next pop plays.
+                        if let Some(d) = self
+                            .decoders
+                            .iter_mut()
+                            .find(|d| d.pt == payload_type)
+                            .and_then(|d| d.dec.as_mut())
+                        {
+                            let scratch = self.play.get_mut(self.play_len..).unwrap_or_default();
+                            let _ = d.decode(payload, scratch);
+                        }
+                        self.loss.record(PacketOutcome::Discarded);
+                        continue;
+                    }
                     if Some(payload_type) == self.cn_pt {
                         self.cn.set_level(noise_level(payload).unwrap_or(127));
                         self.counters.comfort_noise += 1;

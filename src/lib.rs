@@ -10,7 +10,8 @@
 //! | `wav` (default) | WAV file audio source and sink in [`hal`] |
 //! | `opus`, `speex` | those codecs in the media engine |
 //! | `mgcp` | the MGCP stack, the `mgcp` module: messages, transactions, the call agent, and the endpoint role `mgcp::MgcpStack` (the phone as an MGCP line, scheme `mgcp:`) |
-//! | `h323`, `alsa`, `tls`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
+//! | `h323` | the H.323 stack's foundation, the `h323` module: H.225.0/H.245 PER types, TPKT, Q.931, Q.850 causes (no `Stack` yet: `h323:` calls still answer `NoStackForScheme`) |
+//! | `alsa`, `tls`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
 //!
 //! ```no_run
 //! use openphone::{media::{Engine, EngineConfig}, sip::{SipConfig, SipStack}, Phone, PhoneEvent};
@@ -55,6 +56,12 @@ pub mod sip {
 #[cfg(feature = "mgcp")]
 pub mod mgcp {
     pub use openphone_mgcp::*;
+}
+
+/// The H.323 stack's foundation (re-export of `openphone-h323`).
+#[cfg(feature = "h323")]
+pub mod h323 {
+    pub use openphone_h323::*;
 }
 
 /// The README's embedding example, compiled as a doc test so it cannot rot.

@@ -23,6 +23,10 @@ command -v rasn_compiler_cli >/dev/null || { echo "rasn_compiler_cli missing (ca
 sed 's/\bNonStandardParameter\b/H235NonStandardParameter/g' "$ASN1/h235.asn" > "$TMP/h235.asn"
 rasn_compiler_cli -m "$ASN1/h225.asn" -m "$TMP/h235.asn" -o "$TMP/h225.rs"
 rasn_compiler_cli -m "$ASN1/h245.asn" -o "$TMP/h245.rs"
+# rasn 0.30 drops a delegate type's constraints on extension additions:
+# copy them onto the fields (see the script's header).
+rustfmt --edition 2021 "$TMP/h225.rs" "$TMP/h245.rs"
+python3 "$HERE/fix-extension-constraints.py" "$TMP/h225.rs" "$TMP/h245.rs"
 rustfmt --edition 2021 "$TMP/h225.rs" "$TMP/h245.rs"
 header() {
   cat <<HDR
@@ -31,6 +35,7 @@ header() {
 //   h323-stack/asn/regenerate.sh
 // which runs (after renaming H.235's NonStandardParameter to H235NonStandardParameter):
 //   $2
+//   asn/fix-extension-constraints.py (a delegate type's constraints onto extension additions)
 //   rustfmt --edition 2021
 HDR
 }

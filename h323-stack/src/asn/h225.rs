@@ -3,6 +3,7 @@
 //   h323-stack/asn/regenerate.sh
 // which runs (after renaming H.235's NonStandardParameter to H235NonStandardParameter):
 //   rasn_compiler_cli -m h225.asn -m h235.asn -o h225.rs
+//   asn/fix-extension-constraints.py (a delegate type's constraints onto extension additions)
 //   rustfmt --edition 2021
 use super::h245_gen::multimedia_system_control;
 #[allow(
@@ -63,7 +64,7 @@ pub mod h235_security_messages {
         pub non_standard: Option<H235NonStandardParameter>,
         #[rasn(extension_addition)]
         pub eckasdhkey: Option<ECKASDH>,
-        #[rasn(extension_addition, identifier = "sendersID")]
+        #[rasn(extension_addition, size("1..=128"), identifier = "sendersID")]
         pub senders_id: Option<Identifier>,
         #[rasn(extension_addition, identifier = "h235Key")]
         pub h235_key: Option<H235Key>,
@@ -775,7 +776,7 @@ pub mod h235_security_messages {
         certProtectedKey(H235KeyCertProtectedKey),
         #[rasn(extension_addition)]
         secureSharedSecret(V3KeySyncMaterial),
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, size("2049..=65536"))]
         secureChannelExt(KeyMaterialExt),
     }
     #[derive(AsnType, Debug, Clone, Decode, Encode, PartialEq, Eq, Hash)]
@@ -1466,7 +1467,11 @@ pub mod h323_messages {
         pub src_alternatives: Option<SequenceOf<Endpoint>>,
         #[rasn(extension_addition, identifier = "destAlternatives")]
         pub dest_alternatives: Option<SequenceOf<Endpoint>>,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            size("1..=128"),
+            identifier = "gatekeeperIdentifier"
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -1909,7 +1914,11 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "callIdentifier")]
         pub call_identifier: CallIdentifier,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            size("1..=128"),
+            identifier = "gatekeeperIdentifier"
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -3157,7 +3166,11 @@ pub mod h323_messages {
         pub non_standard_data: Option<NonStandardParameter>,
         #[rasn(extension_addition, identifier = "callIdentifier")]
         pub call_identifier: CallIdentifier,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            size("1..=128"),
+            identifier = "gatekeeperIdentifier"
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -4763,7 +4776,7 @@ pub mod h323_messages {
         pub service_control: Option<SequenceOf<ServiceControlSession>>,
         #[rasn(extension_addition, identifier = "modifiedSrcInfo")]
         pub modified_src_info: Option<SequenceOf<AliasAddress>>,
-        #[rasn(extension_addition, identifier = "bandWidth")]
+        #[rasn(extension_addition, value("0..=4294967295"), identifier = "bandWidth")]
         pub band_width: Option<BandWidth>,
         #[rasn(extension_addition)]
         pub language: Option<LocationConfirmLanguage>,
@@ -4930,7 +4943,11 @@ pub mod h323_messages {
         pub source_info: Option<SequenceOf<AliasAddress>>,
         #[rasn(extension_addition, identifier = "canMapAlias")]
         pub can_map_alias: bool,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            size("1..=128"),
+            identifier = "gatekeeperIdentifier"
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -4952,7 +4969,7 @@ pub mod h323_messages {
         pub circuit_info: Option<CircuitInfo>,
         #[rasn(extension_addition, identifier = "callIdentifier")]
         pub call_identifier: Option<CallIdentifier>,
-        #[rasn(extension_addition, identifier = "bandWidth")]
+        #[rasn(extension_addition, value("0..=4294967295"), identifier = "bandWidth")]
         pub band_width: Option<BandWidth>,
         #[rasn(extension_addition, identifier = "sourceEndpointInfo")]
         pub source_endpoint_info: Option<SequenceOf<AliasAddress>>,
@@ -5434,7 +5451,7 @@ pub mod h323_messages {
         pub associated_session_ids: RTPSessionAssociatedSessionIds,
         #[rasn(extension_addition)]
         pub multicast: Option<()>,
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, value("0..=4294967295"))]
         pub bandwidth: Option<BandWidth>,
     }
     impl RTPSession {
@@ -5631,7 +5648,11 @@ pub mod h323_messages {
             identifier = "irrFrequencyInCall"
         )]
         pub irr_frequency_in_call: Option<u16>,
-        #[rasn(extension_addition, identifier = "totalBandwidthRestriction")]
+        #[rasn(
+            extension_addition,
+            value("0..=4294967295"),
+            identifier = "totalBandwidthRestriction"
+        )]
         pub total_bandwidth_restriction: Option<BandWidth>,
         #[rasn(extension_addition, identifier = "alternateTransportAddresses")]
         pub alternate_transport_addresses: Option<AlternateTransportAddresses>,
@@ -5689,7 +5710,7 @@ pub mod h323_messages {
         pub endpoint_identifier: EndpointIdentifier,
         #[rasn(extension_addition, identifier = "alternateGatekeeper")]
         pub alternate_gatekeeper: Option<SequenceOf<AlternateGK>>,
-        #[rasn(extension_addition, identifier = "timeToLive")]
+        #[rasn(extension_addition, value("1..=4294967295"), identifier = "timeToLive")]
         pub time_to_live: Option<TimeToLive>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -5947,7 +5968,7 @@ pub mod h323_messages {
         pub endpoint_vendor: VendorIdentifier,
         #[rasn(extension_addition, identifier = "alternateEndpoints")]
         pub alternate_endpoints: Option<SequenceOf<Endpoint>>,
-        #[rasn(extension_addition, identifier = "timeToLive")]
+        #[rasn(extension_addition, value("1..=4294967295"), identifier = "timeToLive")]
         pub time_to_live: Option<TimeToLive>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,
@@ -5957,7 +5978,7 @@ pub mod h323_messages {
         pub integrity_check_value: Option<ICV>,
         #[rasn(extension_addition, identifier = "keepAlive")]
         pub keep_alive: bool,
-        #[rasn(extension_addition, identifier = "endpointIdentifier")]
+        #[rasn(extension_addition, size("1..=128"), identifier = "endpointIdentifier")]
         pub endpoint_identifier: Option<EndpointIdentifier>,
         #[rasn(extension_addition, identifier = "willSupplyUUIEs")]
         pub will_supply_uuies: bool,
@@ -6712,7 +6733,7 @@ pub mod h323_messages {
         pub media_wait_for_connect: bool,
         #[rasn(extension_addition, identifier = "canOverlapSend")]
         pub can_overlap_send: bool,
-        #[rasn(extension_addition, identifier = "endpointIdentifier")]
+        #[rasn(extension_addition, size("1..=128"), identifier = "endpointIdentifier")]
         pub endpoint_identifier: Option<EndpointIdentifier>,
         #[rasn(extension_addition, identifier = "multipleCalls")]
         pub multiple_calls: bool,
@@ -7455,7 +7476,11 @@ pub mod h323_messages {
         pub endpoint_identifier: Option<EndpointIdentifier>,
         #[rasn(extension_addition, identifier = "alternateEndpoints")]
         pub alternate_endpoints: Option<SequenceOf<Endpoint>>,
-        #[rasn(extension_addition, identifier = "gatekeeperIdentifier")]
+        #[rasn(
+            extension_addition,
+            size("1..=128"),
+            identifier = "gatekeeperIdentifier"
+        )]
         pub gatekeeper_identifier: Option<GatekeeperIdentifier>,
         #[rasn(extension_addition)]
         pub tokens: Option<SequenceOf<ClearToken>>,

@@ -3,6 +3,7 @@
 //   h323-stack/asn/regenerate.sh
 // which runs (after renaming H.235's NonStandardParameter to H235NonStandardParameter):
 //   rasn_compiler_cli -m h245.asn -o h245.rs
+//   asn/fix-extension-constraints.py (a delegate type's constraints onto extension additions)
 //   rustfmt --edition 2021
 #[allow(
     non_camel_case_types,
@@ -343,7 +344,7 @@ pub mod multimedia_system_control {
         fecCapability(FECCapability),
         #[rasn(extension_addition)]
         redundancyEncodingCap(RedundancyEncodingCapability),
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, size("1..=256"))]
         oneOfCapabilities(AlternativeCapabilitySet),
     }
     #[derive(AsnType, Debug, Clone, Decode, Encode, PartialEq, Eq, Hash)]
@@ -729,7 +730,7 @@ pub mod multimedia_system_control {
         requestChairTokenOwner(()),
         #[rasn(extension_addition)]
         requestTerminalCertificate(ConferenceRequestRequestTerminalCertificate),
-        #[rasn(extension_addition)]
+        #[rasn(extension_addition, value("1..=65535"))]
         broadcastMyLogicalChannel(LogicalChannelNumber),
         #[rasn(extension_addition)]
         makeTerminalBroadcaster(TerminalLabel),
@@ -5550,7 +5551,11 @@ pub mod multimedia_system_control {
         pub generic_mode_parameters: Option<GenericCapability>,
         #[rasn(extension_addition, identifier = "multiplexedStreamModeParameters")]
         pub multiplexed_stream_mode_parameters: Option<MultiplexedStreamModeParameters>,
-        #[rasn(extension_addition, identifier = "logicalChannelNumber")]
+        #[rasn(
+            extension_addition,
+            value("1..=65535"),
+            identifier = "logicalChannelNumber"
+        )]
         pub logical_channel_number: Option<LogicalChannelNumber>,
     }
     impl ModeElement {
@@ -6703,9 +6708,13 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "multiplexParameters")]
         pub multiplex_parameters:
             OpenLogicalChannelForwardLogicalChannelParametersMultiplexParameters,
-        #[rasn(extension_addition, identifier = "forwardLogicalChannelDependency")]
+        #[rasn(
+            extension_addition,
+            value("1..=65535"),
+            identifier = "forwardLogicalChannelDependency"
+        )]
         pub forward_logical_channel_dependency: Option<LogicalChannelNumber>,
-        #[rasn(extension_addition, identifier = "replacementFor")]
+        #[rasn(extension_addition, value("1..=65535"), identifier = "replacementFor")]
         pub replacement_for: Option<LogicalChannelNumber>,
     }
     impl OpenLogicalChannelForwardLogicalChannelParameters {
@@ -6745,9 +6754,13 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "multiplexParameters")]
         pub multiplex_parameters:
             Option<OpenLogicalChannelReverseLogicalChannelParametersMultiplexParameters>,
-        #[rasn(extension_addition, identifier = "reverseLogicalChannelDependency")]
+        #[rasn(
+            extension_addition,
+            value("1..=65535"),
+            identifier = "reverseLogicalChannelDependency"
+        )]
         pub reverse_logical_channel_dependency: Option<LogicalChannelNumber>,
-        #[rasn(extension_addition, identifier = "replacementFor")]
+        #[rasn(extension_addition, value("1..=65535"), identifier = "replacementFor")]
         pub replacement_for: Option<LogicalChannelNumber>,
     }
     impl OpenLogicalChannelReverseLogicalChannelParameters {
@@ -6834,7 +6847,7 @@ pub mod multimedia_system_control {
         #[rasn(identifier = "multiplexParameters")]
         pub multiplex_parameters:
             Option<OpenLogicalChannelAckReverseLogicalChannelParametersMultiplexParameters>,
-        #[rasn(extension_addition, identifier = "replacementFor")]
+        #[rasn(extension_addition, value("1..=65535"), identifier = "replacementFor")]
         pub replacement_for: Option<LogicalChannelNumber>,
     }
     impl OpenLogicalChannelAckReverseLogicalChannelParameters {
@@ -8472,7 +8485,7 @@ pub mod multimedia_system_control {
         pub terminal_number: TerminalNumber,
         #[rasn(value("0..=255"), identifier = "subPictureNumber")]
         pub sub_picture_number: u8,
-        #[rasn(extension_addition, identifier = "mcuNumber")]
+        #[rasn(extension_addition, value("0..=192"), identifier = "mcuNumber")]
         pub mcu_number: McuNumber,
     }
     impl TerminalYouAreSeeingInSubPictureNumber {

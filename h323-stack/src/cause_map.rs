@@ -193,6 +193,9 @@ mod tests {
         assert_eq!(release_reason(17, false).raw, Some(RawCause::Q850(17)));
         let r = Reason::new(Cause::Busy).with_raw(RawCause::Q850(21));
         assert_eq!(reject_q850(&r), 21);
-        assert_eq!(reject_q850(&Reason::new(Cause::Busy).with_raw(RawCause::Sip(486))), 17);
+        assert_eq!(
+            reject_q850(&Reason::new(Cause::Busy).with_raw(RawCause::Sip(486))),
+            17
+        );
     }
 }

@@ -161,7 +161,13 @@ mod tests {
         // Oversize is refused from the header, before the body arrives.
         let mut d = Deframer::new(100);
         d.push(&[3, 0, 0xff, 0xff]);
-        assert_eq!(d.next_frame(), Err(TpktError::TooLarge { len: 65_531, max: 100 }));
+        assert_eq!(
+            d.next_frame(),
+            Err(TpktError::TooLarge {
+                len: 65_531,
+                max: 100
+            })
+        );
         assert!(encode(&vec![0; MAX_PAYLOAD + 1]).is_err());
         assert_eq!(encode(&vec![0; MAX_PAYLOAD]).unwrap().len(), 65_535);
     }

@@ -62,9 +62,16 @@ fn setup_uuie_round_trips() {
 fn h245_requests_round_trip() {
     let msd = h245_round_trip(msd());
     // request(0) CHOICE, masterSlaveDetermination(1): terminal type 50, number 0x123456.
-    assert_eq!(msd, [0x01, 0x00, 0x32, 0x80, 0x12, 0x34, 0x56], "{msd:02x?}");
+    assert_eq!(
+        msd,
+        [0x01, 0x00, 0x32, 0x80, 0x12, 0x34, 0x56],
+        "{msd:02x?}"
+    );
     h245_round_trip(tcs());
-    h245_round_trip(openphone_h323::build::control::terminal_capability_set(2, &[]));
+    h245_round_trip(openphone_h323::build::control::terminal_capability_set(
+        2,
+        &[],
+    ));
     h245_round_trip(olc());
 }
 
@@ -111,8 +118,14 @@ fn truncated_messages_are_errors() {
 #[test]
 fn oversize_input_is_refused_before_decoding() {
     let big = vec![0u8; MAX_PER_MESSAGE + 1];
-    assert!(matches!(per::decode_ras(&big), Err(PerError::TooLarge { .. })));
-    assert!(matches!(per::decode_h245(&big), Err(PerError::TooLarge { .. })));
+    assert!(matches!(
+        per::decode_ras(&big),
+        Err(PerError::TooLarge { .. })
+    ));
+    assert!(matches!(
+        per::decode_h245(&big),
+        Err(PerError::TooLarge { .. })
+    ));
 }
 
 #[test]

@@ -16,7 +16,19 @@ pub fn user_information(
     let control = (!h245_control.is_empty())
         .then(|| h245_control.into_iter().map(Into::into).collect::<Vec<_>>());
     h225::H323UserInformation::new(
-        h225::H323UUPDU::new(body, None, None, h245_tunnelling, control, None, None, None, None, None, None),
+        h225::H323UUPDU::new(
+            body,
+            None,
+            None,
+            h245_tunnelling,
+            control,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
         None,
     )
 }

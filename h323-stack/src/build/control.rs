@@ -14,12 +14,12 @@ pub fn master_slave_determination(
     terminal_type: u8,
     status_determination_number: u32,
 ) -> h245::MultimediaSystemControlMessage {
-    h245::MultimediaSystemControlMessage::request(
-        h245::RequestMessage::masterSlaveDetermination(h245::MasterSlaveDetermination::new(
+    h245::MultimediaSystemControlMessage::request(h245::RequestMessage::masterSlaveDetermination(
+        h245::MasterSlaveDetermination::new(
             terminal_type,
             status_determination_number & 0x00FF_FFFF,
-        )),
-    )
+        ),
+    ))
 }
 
 /// A TerminalCapabilitySet (H.245 §8.3) with one receive capability per

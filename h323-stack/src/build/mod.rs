@@ -121,9 +121,11 @@ pub fn dialed_digits(digits: &str) -> Result<h225::AliasAddress, BuildError> {
 /// The text of an `h323-ID` or `dialedDigits` alias, if it is one of those.
 pub fn alias_text(alias: &h225::AliasAddress) -> Option<String> {
     match alias {
-        h225::AliasAddress::h323_ID(s) => {
-            Some(char::decode_utf16(s.clone().into_vec()).map(|c| c.unwrap_or('\u{fffd}')).collect())
-        }
+        h225::AliasAddress::h323_ID(s) => Some(
+            char::decode_utf16(s.clone().into_vec())
+                .map(|c| c.unwrap_or('\u{fffd}'))
+                .collect(),
+        ),
         h225::AliasAddress::dialedDigits(s) => Some(String::from(s.clone())),
         _ => None,
     }
@@ -169,9 +171,18 @@ mod tests {
         assert!(h323_id("emoji \u{1F600}").is_err(), "outside the BMP");
         assert!(dialed_digits("0049*#,1").is_ok());
         assert!(dialed_digits("12a").is_err());
-        assert_eq!(alias_text(&h323_id("Grüße").unwrap()).as_deref(), Some("Grüße"));
-        assert_eq!(alias_text(&dialed_digits("1002").unwrap()).as_deref(), Some("1002"));
-        assert_eq!(bmp_string("GK1").map(|b| b.to_bytes()), Some(vec![0, b'G', 0, b'K', 0, b'1']));
+        assert_eq!(
+            alias_text(&h323_id("Grüße").unwrap()).as_deref(),
+            Some("Grüße")
+        );
+        assert_eq!(
+            alias_text(&dialed_digits("1002").unwrap()).as_deref(),
+            Some("1002")
+        );
+        assert_eq!(
+            bmp_string("GK1").map(|b| b.to_bytes()),
+            Some(vec![0, b'G', 0, b'K', 0, b'1'])
+        );
     }
 
     #[test]

@@ -86,7 +86,12 @@ pub struct Cause {
 impl Cause {
     /// An ITU-T cause from the user (location 0) with no diagnostics.
     pub fn new(value: u8) -> Self {
-        Self { coding_standard: 0, location: 0, value: value & 0x7f, diagnostics: Vec::new() }
+        Self {
+            coding_standard: 0,
+            location: 0,
+            value: value & 0x7f,
+            diagnostics: Vec::new(),
+        }
     }
 }
 
@@ -132,7 +137,10 @@ impl UserUser {
 
     /// The element carrying an encoded `H323-UserInformation`.
     pub fn h225(data: Vec<u8>) -> Self {
-        Self { protocol_discriminator: Self::H225, data }
+        Self {
+            protocol_discriminator: Self::H225,
+            data,
+        }
     }
 }
 
@@ -176,7 +184,10 @@ impl InformationElement {
                     data: rest.to_vec(),
                 })
             }
-            _ => InformationElement::Other { id, data: data.to_vec() },
+            _ => InformationElement::Other {
+                id,
+                data: data.to_vec(),
+            },
         })
     }
 
@@ -195,7 +206,7 @@ impl InformationElement {
                 BEARER_CAPABILITY
             }
             InformationElement::Cause(c) => {
-                body.push(0x80 | (c.coding_standard & 0x03) << 5 | (c.location & 0x0f));
+                body.push(0x80 | ((c.coding_standard & 0x03) << 5) | (c.location & 0x0f));
                 body.push(0x80 | (c.value & 0x7f));
                 body.extend_from_slice(&c.diagnostics);
                 CAUSE
@@ -209,7 +220,10 @@ impl InformationElement {
                 CALLING_PARTY_NUMBER
             }
             InformationElement::CalledPartyNumber(n) => {
-                let n = PartyNumber { presentation_screening: None, ..n.clone() };
+                let n = PartyNumber {
+                    presentation_screening: None,
+                    ..n.clone()
+                };
                 encode_number(CALLED_PARTY_NUMBER, &n, &mut body)?;
                 CALLED_PARTY_NUMBER
             }
@@ -222,7 +236,8 @@ impl InformationElement {
                     });
                 }
                 out.push(USER_USER);
-                let len = u16::try_from(u.data.len() + 1).map_err(|_| invalid(USER_USER, "too long"))?;
+                let len =
+                    u16::try_from(u.data.len() + 1).map_err(|_| invalid(USER_USER, "too long"))?;
                 out.extend_from_slice(&len.to_be_bytes());
                 out.push(u.protocol_discriminator);
                 out.extend_from_slice(&u.data);
@@ -253,9 +268,12 @@ fn decode_cause(data: &[u8]) -> Result<Cause, Q931Error> {
     let o3 = r.u8("cause octet 3").map_err(|_| invalid(CAUSE, "empty"))?;
     if o3 & 0x80 == 0 {
         // Octet 3a (recommendation) follows; Q.850 §2.2.3.
-        r.u8("cause octet 3a").map_err(|_| invalid(CAUSE, "octet 3a missing"))?;
+        r.u8("cause octet 3a")
+            .map_err(|_| invalid(CAUSE, "octet 3a missing"))?;
     }
-    let o4 = r.u8("cause value").map_err(|_| invalid(CAUSE, "no cause value"))?;
+    let o4 = r
+        .u8("cause value")
+        .map_err(|_| invalid(CAUSE, "no cause value"))?;
     let diagnostics = r.rest.to_vec();
     Ok(Cause {
         coding_standard: (o3 >> 5) & 0x03,
@@ -273,7 +291,9 @@ fn decode_number(id: u8, data: &[u8], calling: bool) -> Result<PartyNumber, Q931
     let mut r = Reader::new(data);
     let o3 = r.u8("number octet 3").map_err(|_| invalid(id, "empty"))?;
     let presentation_screening = if o3 & 0x80 == 0 {
-        let o3a = r.u8("number octet 3a").map_err(|_| invalid(id, "octet 3a missing"))?;
+        let o3a = r
+            .u8("number octet 3a")
+            .map_err(|_| invalid(id, "octet 3a missing"))?;
         if !calling {
             return Err(invalid(id, "called party number with octet 3a"));
         }
@@ -294,10 +314,14 @@ fn decode_number(id: u8, data: &[u8], calling: bool) -> Result<PartyNumber, Q931
 }
 
 fn encode_number(id: u8, n: &PartyNumber, body: &mut Vec<u8>) -> Result<(), Q931Error> {
-    if !n.digits.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+    if !n
+        .digits
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_control())
+    {
         return Err(invalid(id, "digits not IA5"));
     }
-    let o3 = (n.type_of_number & 0x07) << 4 | (n.numbering_plan & 0x0f);
+    let o3 = ((n.type_of_number & 0x07) << 4) | (n.numbering_plan & 0x0f);
     match n.presentation_screening {
         Some(ps) => {
             body.push(o3);

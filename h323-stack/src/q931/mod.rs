@@ -204,8 +204,14 @@ impl Message {
         }
         let cr = r.take(usize::from(cr_len), "call reference")?;
         let call_reference = match cr {
-            [] => CallReference { value: 0, from_destination: false },
-            [a] => CallReference { value: u16::from(a & 0x7f), from_destination: a & 0x80 != 0 },
+            [] => CallReference {
+                value: 0,
+                from_destination: false,
+            },
+            [a] => CallReference {
+                value: u16::from(a & 0x7f),
+                from_destination: a & 0x80 != 0,
+            },
             [a, b, ..] => CallReference {
                 value: u16::from_be_bytes([a & 0x7f, *b]),
                 from_destination: a & 0x80 != 0,
@@ -218,7 +224,11 @@ impl Message {
         while !r.is_empty() {
             elements.push(InformationElement::decode(&mut r)?);
         }
-        Ok(Self { call_reference, message_type, elements })
+        Ok(Self {
+            call_reference,
+            message_type,
+            elements,
+        })
     }
 
     /// Encodes the message (the call reference always in two octets, as
@@ -226,14 +236,24 @@ impl Message {
     pub fn encode(&self) -> Result<Vec<u8>, Q931Error> {
         let mut out = vec![PROTOCOL_DISCRIMINATOR, 2];
         let [hi, lo] = (self.call_reference.value & 0x7fff).to_be_bytes();
-        out.push(hi | if self.call_reference.from_destination { 0x80 } else { 0 });
+        out.push(
+            hi | if self.call_reference.from_destination {
+                0x80
+            } else {
+                0
+            },
+        );
         out.push(lo);
         out.push(self.message_type.code());
         for e in &self.elements {
             e.encode(&mut out)?;
         }
         if out.len() > MAX_MESSAGE {
-            return Err(Q931Error::TooLarge { what: "message", len: out.len(), max: MAX_MESSAGE });
+            return Err(Q931Error::TooLarge {
+                what: "message",
+                len: out.len(),
+                max: MAX_MESSAGE,
+            });
         }
         Ok(out)
     }

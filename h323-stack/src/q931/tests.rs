@@ -2,7 +2,10 @@ use super::*;
 use crate::build::call;
 
 fn cr(value: u16, from_destination: bool) -> CallReference {
-    CallReference { value, from_destination }
+    CallReference {
+        value,
+        from_destination,
+    }
 }
 
 fn setup_message() -> Message {
@@ -19,7 +22,9 @@ fn setup_message() -> Message {
             presentation_screening: Some(0x03),
             ..PartyNumber::e164("1001")
         }))
-        .with(InformationElement::CalledPartyNumber(PartyNumber::e164("1002")))
+        .with(InformationElement::CalledPartyNumber(PartyNumber::e164(
+            "1002",
+        )))
         .with(InformationElement::SingleOctet(0xa1))
         .with(InformationElement::UserUser(UserUser::h225(uuie)))
 }
@@ -27,7 +32,9 @@ fn setup_message() -> Message {
 #[test]
 fn every_message_type_round_trips() {
     for code in 0..=255u8 {
-        let Some(t) = MessageType::from_code(code) else { continue };
+        let Some(t) = MessageType::from_code(code) else {
+            continue;
+        };
         assert_eq!(t.code(), code);
         let m = Message::new(t, cr(7, true)).with(InformationElement::Cause(Cause::new(16)));
         let bytes = m.encode().unwrap();
@@ -70,7 +77,13 @@ fn unknown_elements_are_kept_and_unknown_types_refused() {
     let m = Message::decode(&bytes).unwrap();
     assert_eq!(
         m.elements,
-        [InformationElement::Other { id: 0x2c, data: vec![b'5'] }, InformationElement::SingleOctet(0x96)]
+        [
+            InformationElement::Other {
+                id: 0x2c,
+                data: vec![b'5']
+            },
+            InformationElement::SingleOctet(0x96)
+        ]
     );
     assert_eq!(m.encode().unwrap(), bytes);
     assert_eq!(
@@ -96,8 +109,14 @@ fn hostile_input_is_an_error() {
     }
     assert!(Message::decode(&full[..4]).is_err());
     assert!(Message::decode(&full[..full.len() - 1]).is_err());
-    assert_eq!(Message::decode(&[0x09, 0x02, 0, 1, 5]), Err(Q931Error::ProtocolDiscriminator(9)));
-    assert_eq!(Message::decode(&[0x08, 0x0f, 0, 1, 5]), Err(Q931Error::CallReferenceLength(15)));
+    assert_eq!(
+        Message::decode(&[0x09, 0x02, 0, 1, 5]),
+        Err(Q931Error::ProtocolDiscriminator(9))
+    );
+    assert_eq!(
+        Message::decode(&[0x08, 0x0f, 0, 1, 5]),
+        Err(Q931Error::CallReferenceLength(15))
+    );
     // A user-user element claiming 65535 bytes in 3.
     assert!(Message::decode(&[0x08, 0x02, 0, 1, 5, 0x7e, 0xff, 0xff, 5, 1, 2]).is_err());
     // Empty user-user, empty cause, called number with octet 3a, digits not IA5.
@@ -113,7 +132,8 @@ fn hostile_input_is_an_error() {
     let long = Message::new(MessageType::Information, cr(1, false))
         .with(InformationElement::Display("x".repeat(256)));
     assert!(long.encode().is_err());
-    let bad = Message::new(MessageType::Setup, cr(1, false))
-        .with(InformationElement::CalledPartyNumber(PartyNumber::e164("12\n")));
+    let bad = Message::new(MessageType::Setup, cr(1, false)).with(
+        InformationElement::CalledPartyNumber(PartyNumber::e164("12\n")),
+    );
     assert!(bad.encode().is_err());
 }

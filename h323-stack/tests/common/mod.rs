@@ -17,7 +17,10 @@ pub fn grq() -> h225::RasMessage {
         41,
         addr("192.0.2.10:1719"),
         None,
-        vec![build::h323_id("alice").unwrap(), build::dialed_digits("1001").unwrap()],
+        vec![
+            build::h323_id("alice").unwrap(),
+            build::dialed_digits("1001").unwrap(),
+        ],
     )
 }
 
@@ -25,8 +28,13 @@ pub fn registration() -> ras::Registration {
     ras::Registration {
         call_signal: addr("192.0.2.10:1720"),
         ras: addr("192.0.2.10:1719"),
-        aliases: vec![build::h323_id("alice").unwrap(), build::dialed_digits("1001").unwrap()],
-        gatekeeper: Some(h225::GatekeeperIdentifier(build::bmp_string("GK1").unwrap())),
+        aliases: vec![
+            build::h323_id("alice").unwrap(),
+            build::dialed_digits("1001").unwrap(),
+        ],
+        gatekeeper: Some(h225::GatekeeperIdentifier(
+            build::bmp_string("GK1").unwrap(),
+        )),
         time_to_live: Some(300),
     }
 }
@@ -50,7 +58,10 @@ pub fn setup_params() -> call::SetupParams {
         call_id: CALL_ID,
         conference_id: *b"fedcba9876543210",
         source: vec![build::h323_id("alice").unwrap()],
-        destination: vec![build::h323_id("bob").unwrap(), build::dialed_digits("1002").unwrap()],
+        destination: vec![
+            build::h323_id("bob").unwrap(),
+            build::dialed_digits("1002").unwrap(),
+        ],
         destination_address: Some(addr("192.0.2.20:1720")),
         source_address: Some(addr("192.0.2.10:1720")),
         h245_address: None,
@@ -91,9 +102,9 @@ pub fn olc() -> h245::MultimediaSystemControlMessage {
 /// The OLC of [`olc`] alone, as a fast-start element.
 pub fn fast_start_olc() -> Vec<u8> {
     match olc() {
-        h245::MultimediaSystemControlMessage::request(h245::RequestMessage::openLogicalChannel(o)) => {
-            openphone_h323::per::encode_fast_start(&o).unwrap()
-        }
+        h245::MultimediaSystemControlMessage::request(
+            h245::RequestMessage::openLogicalChannel(o),
+        ) => openphone_h323::per::encode_fast_start(&o).unwrap(),
         _ => unreachable!("olc() is an OpenLogicalChannel request"),
     }
 }

@@ -5,8 +5,17 @@ use std::net::SocketAddrV4;
 
 /// One IPv4 packet, UDP or TCP (one segment, PSH|ACK).
 pub enum Packet<'a> {
-    Udp { from: SocketAddrV4, to: SocketAddrV4, payload: &'a [u8] },
-    Tcp { from: SocketAddrV4, to: SocketAddrV4, seq: u32, payload: &'a [u8] },
+    Udp {
+        from: SocketAddrV4,
+        to: SocketAddrV4,
+        payload: &'a [u8],
+    },
+    Tcp {
+        from: SocketAddrV4,
+        to: SocketAddrV4,
+        seq: u32,
+        payload: &'a [u8],
+    },
 }
 
 fn ipv4(from: SocketAddrV4, to: SocketAddrV4, proto: u8, l4: &[u8]) -> Vec<u8> {
@@ -16,7 +25,10 @@ fn ipv4(from: SocketAddrV4, to: SocketAddrV4, proto: u8, l4: &[u8]) -> Vec<u8> {
     h.extend_from_slice(&[0, 1, 0x40, 0, 64, proto, 0, 0]);
     h.extend_from_slice(&from.ip().octets());
     h.extend_from_slice(&to.ip().octets());
-    let mut sum: u32 = h.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], c[1]]))).sum();
+    let mut sum: u32 = h
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+        .sum();
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
@@ -38,7 +50,12 @@ fn packet_bytes(p: &Packet) -> Vec<u8> {
             u.extend_from_slice(payload);
             ipv4(*from, *to, 17, &u)
         }
-        Packet::Tcp { from, to, seq, payload } => {
+        Packet::Tcp {
+            from,
+            to,
+            seq,
+            payload,
+        } => {
             let mut t = Vec::new();
             t.extend_from_slice(&from.port().to_be_bytes());
             t.extend_from_slice(&to.port().to_be_bytes());

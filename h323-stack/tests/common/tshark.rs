@@ -57,7 +57,16 @@ pub fn malformed(path: &PathBuf, decode_as: &[&str]) -> Vec<String> {
 /// occurrences `,`-separated.
 pub fn fields(path: &PathBuf, decode_as: &[&str], fields: &[&str]) -> Vec<String> {
     let mut args = decode_as.to_vec();
-    args.extend(["-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"]);
+    args.extend([
+        "-T",
+        "fields",
+        "-E",
+        "separator=|",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+    ]);
     for f in fields {
         args.extend(["-e", f]);
     }

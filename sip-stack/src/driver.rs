@@ -4,7 +4,7 @@
 //! The driver also applies media: before it forwards
 //! [`StackEvent::MediaNegotiated`] it hands the agreement to the phone's
 //! [`StackMedia`] port; if the port refuses it, the event is not forwarded
-//! and the core ends the call ([`SipCore::handle_media_failure`]). Every
+//! and the core ends the call ([`SipCore::handle_media_error`]). Every
 //! [`StackEvent::CallEnded`] releases the call's media endpoint.
 
 use std::collections::HashMap;
@@ -311,8 +311,7 @@ impl Driver {
                         Ok(()) => true,
                         Err(err) => {
                             warn!(%call, error = %err, "media port refused the agreed media");
-                            self.core
-                                .handle_media_failure(Instant::now(), *call, &err.to_string());
+                            self.core.handle_media_error(Instant::now(), *call, &err);
                             false
                         }
                     }

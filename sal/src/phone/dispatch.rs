@@ -9,7 +9,7 @@ use tracing::{debug, info_span, warn};
 use super::{CallDirection, CallEntry, Inner};
 use crate::{
     CallId, CallState, Cause, EndReason, MediaEvent, Operation, PhoneEvent, Reason, StackCommand,
-    StackEvent, StackMedia,
+    StackEvent,
 };
 
 pub(super) async fn run(
@@ -165,7 +165,10 @@ impl Inner {
         let span = info_span!("call", id = %call, dir = "in", remote = %from.uri());
         // Reserve media before the application hears of the call, with no
         // phone lock held (the engine binds sockets).
-        if let Err(e) = self.media.reserve(call) {
+        let policy = account
+            .and_then(|a| self.tables().accounts.get(&a).map(|a| a.config.security))
+            .unwrap_or_default();
+        if let Err(e) = self.media.reserve_secured(call, policy) {
             let _g = span.enter();
             warn!(error = %e, "no media for an incoming call; refusing it");
             let reason = Reason::new(Cause::ServerError).with_text(e.to_string());

@@ -343,7 +343,16 @@ impl Phone {
         let stack = self.inner.stack_for_scheme(&to.scheme())?;
         let id = CallId::next();
         let span = tracing::info_span!("call", id = %id, dir = "out", remote = %to.uri());
-        let offer = self.inner.media.reserve(id)?;
+        let policy = account
+            .and_then(|a| {
+                self.inner
+                    .tables()
+                    .accounts
+                    .get(&a)
+                    .map(|a| a.config.security)
+            })
+            .unwrap_or_default();
+        let offer = self.inner.media.reserve_secured(id, policy)?;
         {
             let mut t = self.inner.tables();
             let local = account

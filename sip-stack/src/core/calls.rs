@@ -322,6 +322,13 @@ impl SipCore {
             return self.on_invite_2xx(call, resp);
         }
         let (ended, cancel_sent) = (c.ended, c.cancel_sent);
+        // A 488 to an offer that requires SRTP (RTP/SAVP): the peer could
+        // not or would not encrypt, which the user must see as such.
+        let secure_offer = c
+            .our_offer
+            .as_ref()
+            .and_then(|o| o.audio())
+            .is_some_and(|a| a.profile.is_secure());
         if (code == 401 || code == 407) && !ended && self.retry_invite_with_auth(call, entry, resp)
         {
             return;
@@ -330,6 +337,10 @@ impl SipCore {
         if !ended {
             let reason = if code == 487 && cancel_sent {
                 EndReason::local(Cause::Cancelled)
+            } else if code == 488 && secure_offer {
+                let mut r = response_reason(code, &resp.reason);
+                r.cause = Cause::SecurityFailure;
+                EndReason::remote(r.with_text("the peer refused our SRTP (RTP/SAVP) offer"))
             } else {
                 EndReason::remote(response_reason(code, &resp.reason))
             };
@@ -383,7 +394,7 @@ impl SipCore {
             (Some(ours), false) => {
                 sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(ours, &theirs))
             }
-            _ => Err("the 2xx carried no SDP answer".to_string()),
+            _ => Err(sdp_glue::Refusal::media("the 2xx carried no SDP answer")),
         };
         match outcome {
             Ok(neg) => {
@@ -394,7 +405,7 @@ impl SipCore {
             }
             Err(why) => {
                 self.emit(StackEvent::Connected { call });
-                self.end_call_with_bye(call, media_failure(&format!("the 2xx's answer: {why}")));
+                self.end_call_with_bye(call, why.end_reason("the 2xx's answer"));
             }
         }
     }
@@ -556,7 +567,7 @@ impl SipCore {
 
     /// The media port could not apply the call's agreed media: end the call
     /// in whatever way its state allows.
-    pub(super) fn media_failed(&mut self, call: CallId, why: &str) {
+    pub(super) fn media_failed(&mut self, call: CallId, cause: Cause, why: &str) {
         let Some(c) = self.calls.get(&call) else {
             return;
         };
@@ -565,7 +576,7 @@ impl SipCore {
         }
         let _g = c.span.clone().entered();
         warn!(%why, "media could not be applied; ending the call");
-        let reason = media_failure(why);
+        let reason = EndReason::system(Reason::new(cause).with_text(why));
         match c.phase {
             // Early media (a 183 answer) could not be applied.
             Phase::Calling => self.cancel_invite(call, reason),

@@ -29,7 +29,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use openphone_sal::{
-    AccountId, CallId, Cause, EndReason, Operation, Reason, StackCommand, StackEvent,
+    AccountId, CallId, Cause, EndReason, MediaError, Operation, Reason, StackCommand, StackEvent,
 };
 use tracing::{debug, warn};
 
@@ -260,7 +260,21 @@ impl SipCore {
     /// `MediaNegotiated` event itself is then not forwarded.
     pub fn handle_media_failure(&mut self, now: Instant, call: CallId, why: &str) {
         self.now = now;
-        self.media_failed(call, why);
+        self.media_failed(call, Cause::IncompatibleMedia, why);
+    }
+
+    /// Like [`handle_media_failure`](Self::handle_media_failure), with the
+    /// cause taken from the media port's error: media that cannot be
+    /// secured as the account requires ([`MediaError::Security`]) ends the
+    /// call with [`Cause::SecurityFailure`], anything else with
+    /// [`Cause::IncompatibleMedia`].
+    pub fn handle_media_error(&mut self, now: Instant, call: CallId, error: &MediaError) {
+        self.now = now;
+        let cause = match error {
+            MediaError::Security(_) => Cause::SecurityFailure,
+            _ => Cause::IncompatibleMedia,
+        };
+        self.media_failed(call, cause, &error.to_string());
     }
 
     /// A command from the phone.

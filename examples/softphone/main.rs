@@ -26,7 +26,7 @@
 //! URI…` (an incoming call), `atransfer CALL1 CALL2` (CALL1's peer to
 //! CALL2's), `calls` (the current one starred), `switch CALL`, `conference`
 //! (every established call into a local three-way or larger mix), `split`,
-//! `status`, `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
+//! `status`, `verify` (the SAS was compared aloud: ZRTP calls), `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
 //! `dial DIGITS` (the keypad; in a call the digits go as DTMF), and
 //! `call NUMBER` = `offhook` + `dial NUMBER`. Every event prints one line
 //! starting with `event:`.
@@ -55,6 +55,12 @@
 //! keeps them across runs); `status` and
 //! `--status-every SECS` give one line per call (time in call, codec,
 //! jitter, loss, MOS, security).
+//!
+//! Media security: `--media-encryption none|sdes|zrtp` (SRTP keyed by SDES
+//! `a=crypto`; ZRTP is refused until the engine has it) and
+//! `--require-encryption` (offer RTP/SAVP, refuse clear offers: a call that
+//! cannot be secured ends with a security cause and sends no RTP). They
+//! apply to `--account` and to calls that reach no account.
 //!
 //! Trigger scripts (`--on-incoming`, `--on-answer`, `--on-release`,
 //! `--on-registration SCRIPT`) run beside the phone with the details in
@@ -85,7 +91,10 @@ use openphone::hal::{
 use openphone::media::codec::{CodecRegistry, G726Packing};
 use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
-use openphone::{Account, AccountConfig, Call, CallId, MediaError, Phone, PhoneEvent};
+use openphone::{
+    Account, AccountConfig, Call, CallId, MediaEncryption, MediaError, Phone, PhoneEvent,
+    SecurityPolicy,
+};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const RATE: u32 = 8000;
@@ -97,6 +106,29 @@ enum Packing {
     Rfc3551,
     /// The AAL2 bit order baresip and linphone use under the RFC 3551 names.
     Aal2,
+}
+
+/// How calls encrypt their media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Encryption {
+    /// Plain RTP.
+    None,
+    /// SRTP keyed by SDES (`a=crypto`, RFC 4568).
+    Sdes,
+    /// SRTP keyed by ZRTP (RFC 6189).
+    Zrtp,
+}
+
+impl Cli {
+    /// The media security policy the options ask for.
+    fn security(&self) -> SecurityPolicy {
+        let method = match self.media_encryption {
+            None | Some(Encryption::None) => MediaEncryption::None,
+            Some(Encryption::Sdes) => MediaEncryption::Sdes,
+            Some(Encryption::Zrtp) => MediaEncryption::Zrtp,
+        };
+        SecurityPolicy::new(method, self.require_encryption)
+    }
 }
 
 /// A command-line phone: SIP, or one MGCP line (`--mgcp`).
@@ -155,6 +187,12 @@ struct Cli {
     /// G.726 packing.
     #[arg(long, value_enum)]
     g726_packing: Option<Packing>,
+    /// How calls encrypt their media (SRTP keyed by SDES, or ZRTP).
+    #[arg(long, value_enum, value_name = "METHOD", conflicts_with = "mgcp")]
+    media_encryption: Option<Encryption>,
+    /// End calls that cannot be encrypted instead of talking in clear.
+    #[arg(long, requires = "media_encryption")]
+    require_encryption: bool,
     /// Run as one MGCP line (RFC 3435 endpoint) instead of SIP.
     #[arg(long)]
     mgcp: bool,
@@ -423,11 +461,21 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             .stack(SipStack::new(sip.build()))
             .media_engine(engine)
             .event_capacity(65536)
+            .default_security(cli.security())
             .build()
-            .await?;
+            .await;
+        let phone = match phone {
+            Ok(p) => p,
+            Err(e @ openphone::Error::Unsupported { .. }) if cli.media_encryption.is_some() => {
+                return Err(format!("--media-encryption {}: {e}", cli.security().method).into())
+            }
+            Err(e) => return Err(e.into()),
+        };
         println!("listening: {}", phone.listening().join(", "));
         if let Some(aor) = &cli.account {
-            let mut acc = AccountConfig::new(aor.parse()?).with_register(!cli.no_register);
+            let mut acc = AccountConfig::new(aor.parse()?)
+                .with_register(!cli.no_register)
+                .with_security(cli.security());
             if let Some(pw) = &cli.password {
                 acc = acc.with_password(pw);
             }

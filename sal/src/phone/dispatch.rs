@@ -165,9 +165,7 @@ impl Inner {
         let span = info_span!("call", id = %call, dir = "in", remote = %from.uri());
         // Reserve media before the application hears of the call, with no
         // phone lock held (the engine binds sockets).
-        let policy = account
-            .and_then(|a| self.tables().accounts.get(&a).map(|a| a.config.security))
-            .unwrap_or_default();
+        let policy = self.security_of(account);
         if let Err(e) = self.media.reserve_secured(call, policy) {
             let _g = span.enter();
             warn!(error = %e, "no media for an incoming call; refusing it");

@@ -22,8 +22,8 @@ use tracing::{debug, Span};
 use crate::event_queue::EventQueue;
 use crate::{
     AccountConfig, AccountId, Address, CallId, CallState, Capabilities, Capability, EndReason,
-    Error, Hold, NegotiatedMedia, PhoneEvent, RegistrationState, StackCommand, StackMedia,
-    SubscriptionId,
+    Error, Hold, NegotiatedMedia, PhoneEvent, RegistrationState, SecurityPolicy, StackCommand,
+    StackMedia, SubscriptionId,
 };
 
 pub use account::{Account, Subscription};
@@ -128,6 +128,8 @@ pub(crate) struct Inner {
     media: Arc<MediaTable>,
     tables: Mutex<Tables>,
     events: EventQueue,
+    /// The policy of calls without an account.
+    default_security: SecurityPolicy,
 }
 
 impl Inner {
@@ -135,6 +137,13 @@ impl Inner {
         // Every mutation under this lock is a few field writes; a panic cannot
         // leave the tables half-updated, so a poisoned lock is still usable.
         self.tables.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The media security policy of `account`'s calls.
+    fn security_of(&self, account: Option<AccountId>) -> SecurityPolicy {
+        account
+            .and_then(|a| self.tables().accounts.get(&a).map(|a| a.config.security))
+            .unwrap_or(self.default_security)
     }
 
     fn stack_for_scheme(&self, scheme: &str) -> Result<usize, Error> {
@@ -343,15 +352,7 @@ impl Phone {
         let stack = self.inner.stack_for_scheme(&to.scheme())?;
         let id = CallId::next();
         let span = tracing::info_span!("call", id = %id, dir = "out", remote = %to.uri());
-        let policy = account
-            .and_then(|a| {
-                self.inner
-                    .tables()
-                    .accounts
-                    .get(&a)
-                    .map(|a| a.config.security)
-            })
-            .unwrap_or_default();
+        let policy = self.inner.security_of(account);
         let offer = self.inner.media.reserve_secured(id, policy)?;
         {
             let mut t = self.inner.tables();

@@ -49,7 +49,13 @@ pub(super) fn answer_keys(
             Ok(None)
         };
     }
+    // Tags pair an answer with its offer (RFC 4568 §9.1), so a tag used
+    // twice names no line: both are passed over.
+    let unique_tag = |t: u32| theirs.security.crypto.iter().filter(|c| c.tag == t).count() == 1;
     let chosen = theirs.security.crypto.iter().find_map(|offered| {
+        if !unique_tag(offered.tag) {
+            return None;
+        }
         let mine = ours
             .security
             .crypto
@@ -137,7 +143,9 @@ mod tests {
         weak.session_params.push("UNENCRYPTED_SRTP".into());
         let mki = line(2, S80, "MKI|2^20|1:4");
         let good = line(3, S80, "GOOD|2^31");
-        let theirs = stream(RtpProfile::Savp, vec![weak, mki, good]);
+        let twin_a = line(4, S80, "TWIN_A");
+        let twin_b = line(4, S80, "TWIN_B");
+        let theirs = stream(RtpProfile::Savp, vec![twin_a, weak, mki, twin_b, good]);
         let (answer, _) = answer_keys(&ours, &theirs).unwrap().unwrap();
         assert_eq!(answer.tag, 3);
     }

@@ -1,4 +1,3 @@
-
 /// The fuzz seeds made by `fuzz/seeds/make-seeds.sh` (its own CRC-32C in
 /// Python) are packets we accept, with messages we decode and re-encode
 /// alike (except the fragment, whose message is partial).

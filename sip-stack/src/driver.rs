@@ -7,7 +7,7 @@
 //! and the core ends the call ([`SipCore::handle_media_error`]). Every
 //! [`StackEvent::CallEnded`] releases the call's media endpoint.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -23,6 +23,7 @@ use tracing::{debug, info, trace, warn};
 
 use crate::config::{CoreConfig, SipConfig};
 use crate::core::SipCore;
+use crate::resolver::{Resolve, SystemResolver, LOOKUP_TIMEOUT};
 use crate::transport::{ConnId, Transmit, TransportKind};
 
 /// How long a shutting-down stack waits for unregistrations and BYEs to complete.
@@ -70,10 +71,19 @@ impl LocalAddrs {
 /// println!("listening on {:?} (udp {:?})", info.listening, addrs.udp());
 /// # drop(cmd_tx); Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct SipStack {
     config: SipConfig,
     addrs: LocalAddrs,
+    resolver: Arc<dyn Resolve>,
+}
+
+impl std::fmt::Debug for SipStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipStack")
+            .field("config", &self.config)
+            .field("addrs", &self.addrs)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SipStack {
@@ -82,7 +92,14 @@ impl SipStack {
         SipStack {
             config,
             addrs: LocalAddrs::default(),
+            resolver: Arc::new(SystemResolver),
         }
+    }
+
+    /// Resolves host names with `resolver` instead of the system's.
+    pub fn with_resolver(mut self, resolver: impl Resolve) -> Self {
+        self.resolver = Arc::new(resolver);
+        self
     }
 
     /// A handle that reports the bound addresses after [`Stack::start`].
@@ -166,7 +183,7 @@ impl Stack for SipStack {
             };
             let core = SipCore::new(core_cfg, Instant::now());
             info!(?listening, "SIP stack started");
-            tokio::spawn(Driver::new(core, udp, tcp, io).run());
+            tokio::spawn(Driver::new(core, udp, tcp, io, self.resolver).run());
             Ok(StackInfo::new(listening))
         })
     }
@@ -198,11 +215,32 @@ struct Driver {
     conn_rx: mpsc::Receiver<ConnMsg>,
     next_conn: u64,
     stop_at: Option<Instant>,
+    resolver: Arc<dyn Resolve>,
+    dns_tx: mpsc::UnboundedSender<(String, Option<IpAddr>)>,
+    dns_rx: mpsc::UnboundedReceiver<(String, Option<IpAddr>)>,
+    /// Names being looked up.
+    looking_up: HashSet<String>,
+    /// Commands held until the names they (or an earlier held one) need
+    /// are resolved, in arrival order.
+    held: VecDeque<Held>,
+}
+
+/// A command waiting for host names.
+struct Held {
+    cmd: StackCommand,
+    names: Vec<String>,
 }
 
 impl Driver {
-    fn new(core: SipCore, udp: Option<UdpSocket>, tcp: Option<TcpListener>, io: StackIo) -> Self {
+    fn new(
+        core: SipCore,
+        udp: Option<UdpSocket>,
+        tcp: Option<TcpListener>,
+        io: StackIo,
+        resolver: Arc<dyn Resolve>,
+    ) -> Self {
         let (conn_tx, conn_rx) = mpsc::channel(256);
+        let (dns_tx, dns_rx) = mpsc::unbounded_channel();
         Driver {
             core,
             udp,
@@ -217,6 +255,11 @@ impl Driver {
             conn_rx,
             next_conn: 1,
             stop_at: None,
+            resolver,
+            dns_tx,
+            dns_rx,
+            looking_up: HashSet::new(),
+            held: VecDeque::new(),
         }
     }
 
@@ -270,16 +313,10 @@ impl Driver {
                     }
                 }
                 Some(m) = self.conn_rx.recv() => self.on_conn_msg(m),
+                Some((host, ip)) = self.dns_rx.recv() => self.resolved(host, ip).await,
                 cmd = self.commands.recv(), if commands_open => {
                     match cmd {
-                        Some(cmd) => {
-                            let shutdown = matches!(cmd, StackCommand::Shutdown);
-                            self.resolve_names(&cmd).await;
-                            self.core.handle_command(Instant::now(), cmd);
-                            if shutdown {
-                                self.stop_at = Some(Instant::now() + SHUTDOWN_GRACE);
-                            }
-                        }
+                        Some(cmd) => self.submit(cmd).await,
                         None => {
                             commands_open = false;
                             self.core.handle_command(Instant::now(), StackCommand::Shutdown);
@@ -447,8 +484,66 @@ impl Driver {
         }
     }
 
-    /// Resolves host names found in a command so the core (which does no DNS) can route.
-    async fn resolve_names(&mut self, cmd: &StackCommand) {
+    /// Takes a command from the phone: at once, unless it names hosts to
+    /// look up or earlier commands still wait for theirs (order is kept).
+    async fn submit(&mut self, cmd: StackCommand) {
+        let names = self.names_to_resolve(&cmd).await;
+        for name in &names {
+            if self.looking_up.insert(name.clone()) {
+                let lookup = self.resolver.resolve(name);
+                let tx = self.dns_tx.clone();
+                let name = name.clone();
+                tokio::spawn(async move {
+                    let ip = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
+                        .await
+                        .ok()
+                        .flatten();
+                    let _ = tx.send((name, ip));
+                });
+            }
+        }
+        if names.is_empty() && self.held.is_empty() {
+            self.deliver(cmd);
+        } else {
+            debug!(names = ?names, held = self.held.len(), "command waits for name resolution");
+            self.held.push_back(Held { cmd, names });
+        }
+    }
+
+    /// A lookup finished: the core learns the address, and the commands at
+    /// the head of the queue that no longer wait are delivered.
+    async fn resolved(&mut self, host: String, ip: Option<IpAddr>) {
+        self.looking_up.remove(&host);
+        match ip {
+            Some(ip) => {
+                self.core.add_host(&host, ip);
+                self.learn_local_ip(ip).await;
+            }
+            // The command goes on: the core reports the unresolvable
+            // target (CallEnded, RegistrationState::Failed…).
+            None => debug!(%host, "host name did not resolve"),
+        }
+        for h in &mut self.held {
+            h.names.retain(|n| *n != host);
+        }
+        while self.held.front().is_some_and(|h| h.names.is_empty()) {
+            if let Some(h) = self.held.pop_front() {
+                self.deliver(h.cmd);
+            }
+        }
+    }
+
+    fn deliver(&mut self, cmd: StackCommand) {
+        let shutdown = matches!(cmd, StackCommand::Shutdown);
+        self.core.handle_command(Instant::now(), cmd);
+        if shutdown {
+            self.stop_at = Some(Instant::now() + SHUTDOWN_GRACE);
+        }
+    }
+
+    /// The host names in a command that need a lookup (IP literals and
+    /// `localhost` are known at once).
+    async fn names_to_resolve(&mut self, cmd: &StackCommand) -> Vec<String> {
         let mut texts: Vec<String> = Vec::new();
         match cmd {
             StackCommand::Dial { to, .. } => texts.push(to.uri().to_string()),
@@ -461,6 +556,7 @@ impl Driver {
             }
             _ => {}
         }
+        let mut names = Vec::new();
         for t in texts {
             let Some(host) = host_of(&t) else { continue };
             let ip = if let Ok(ip) = host.parse::<IpAddr>() {
@@ -468,22 +564,16 @@ impl Driver {
             } else if host.eq_ignore_ascii_case("localhost") {
                 Some(IpAddr::from([127, 0, 0, 1]))
             } else {
-                let lookup = tokio::net::lookup_host(format!("{host}:5060"));
-                match tokio::time::timeout(Duration::from_secs(5), lookup).await {
-                    Ok(Ok(mut addrs)) => addrs.next().map(|a| {
-                        self.core.add_host(&host, a.ip());
-                        a.ip()
-                    }),
-                    _ => {
-                        debug!(%host, "host name did not resolve");
-                        None
-                    }
+                if !names.contains(&host) {
+                    names.push(host);
                 }
+                None
             };
             if let Some(ip) = ip {
                 self.learn_local_ip(ip).await;
             }
         }
+        names
     }
 
     /// Bound to a wildcard address without a configured public address: advertise the

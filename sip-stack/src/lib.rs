@@ -75,6 +75,7 @@ mod config;
 mod core;
 mod driver;
 pub mod message;
+pub mod resolver;
 pub mod transaction;
 mod transport;
 

@@ -91,7 +91,9 @@ async fn dial(ua: &Ua, call: CallId, to: String) {
 async fn next_incoming(ua: &mut Ua, within: Duration) -> Option<(String, Instant)> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        let ev = tokio::time::timeout_at(deadline, ua.ev.recv()).await.ok()??;
+        let ev = tokio::time::timeout_at(deadline, ua.ev.recv())
+            .await
+            .ok()??;
         if let StackEvent::IncomingCall { to, .. } = ev.1 {
             let user = to.uri().split(['@', ':']).nth(1).unwrap_or("").to_string();
             return Some((user, Instant::now()));
@@ -105,10 +107,25 @@ async fn a_slow_lookup_does_not_stall_the_stack_and_commands_keep_order() {
     let mut b = start(SipStack::new(config()), 40200).await;
 
     let t0 = Instant::now();
-    dial(&a, CallId::next(), format!("sip:slow@slow.example:{}", b.port)).await;
-    dial(&a, CallId::next(), format!("sip:second@127.0.0.1:{}", b.port)).await;
+    dial(
+        &a,
+        CallId::next(),
+        format!("sip:slow@slow.example:{}", b.port),
+    )
+    .await;
+    dial(
+        &a,
+        CallId::next(),
+        format!("sip:second@127.0.0.1:{}", b.port),
+    )
+    .await;
     // B calls A meanwhile; A must hear of it long before the lookup ends.
-    dial(&b, CallId::next(), format!("sip:alice@127.0.0.1:{}", a.port)).await;
+    dial(
+        &b,
+        CallId::next(),
+        format!("sip:alice@127.0.0.1:{}", a.port),
+    )
+    .await;
     let (_, at) = next_incoming(&mut a, SLOW)
         .await
         .expect("A reported B's call while its lookup ran");
@@ -125,7 +142,10 @@ async fn a_slow_lookup_does_not_stall_the_stack_and_commands_keep_order() {
         .await
         .expect("the second call reached B");
     assert_eq!((first.as_str(), second.as_str()), ("slow", "second"));
-    assert!(t1 - t0 >= SLOW, "the slow call arrived before its name resolved");
+    assert!(
+        t1 - t0 >= SLOW,
+        "the slow call arrived before its name resolved"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

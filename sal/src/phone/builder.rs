@@ -28,6 +28,7 @@ pub struct PhoneBuilder {
     media: Option<Arc<dyn MediaEngine>>,
     event_capacity: usize,
     default_security: SecurityPolicy,
+    history_capacity: usize,
 }
 
 impl PhoneBuilder {
@@ -37,6 +38,7 @@ impl PhoneBuilder {
             media: None,
             event_capacity: 1024,
             default_security: SecurityPolicy::default(),
+            history_capacity: super::DEFAULT_HISTORY_CAPACITY,
         }
     }
 
@@ -67,6 +69,12 @@ impl PhoneBuilder {
     /// Maximum queued events before the oldest are dropped (default 1024).
     pub fn event_capacity(mut self, capacity: usize) -> Self {
         self.event_capacity = capacity;
+        self
+    }
+
+    /// How many ended calls [`Phone::history`] keeps (0: none).
+    pub fn history_capacity(mut self, records: usize) -> Self {
+        self.history_capacity = records;
         self
     }
 
@@ -124,7 +132,10 @@ impl PhoneBuilder {
         let inner = Arc::new(Inner {
             stacks: entries,
             media,
-            tables: Mutex::new(Tables::default()),
+            tables: Mutex::new(Tables {
+                history: super::history::History::new(self.history_capacity),
+                ..Tables::default()
+            }),
             events: EventQueue::new(self.event_capacity),
             default_security: self.default_security,
         });

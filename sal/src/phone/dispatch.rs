@@ -66,6 +66,9 @@ impl Inner {
             }
             StackEvent::Connected { call } => {
                 let mut t = self.tables();
+                if let Some(c) = t.calls.get_mut(&call) {
+                    c.answered.get_or_insert_with(std::time::SystemTime::now);
+                }
                 if let Some(s) = t.calls.get(&call).map(|c| c.connected_state()) {
                     self.set_state(&mut t, call, s);
                 }

@@ -216,6 +216,19 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
             }
             Ok(())
         }
+        // An instant message (SIP MESSAGE, RFC 3428) as plain text.
+        "message" => {
+            let (to, text) = split(rest);
+            if to.is_empty() || text.is_empty() {
+                Err(openphone::Error::Config(
+                    "message needs a URI and a text".into(),
+                ))
+            } else {
+                phone
+                    .send_message(to, "text/plain;charset=UTF-8", text.as_bytes())
+                    .map(|()| reply.say(format!("message: sent to {to}")))
+            }
+        }
         "calls" => {
             let calls = phone.active_calls();
             if calls.is_empty() {

@@ -26,7 +26,8 @@
 //! URI…` (an incoming call), `atransfer CALL1 CALL2` (CALL1's peer to
 //! CALL2's), `calls` (the current one starred), `switch CALL`, `conference`
 //! (every established call into a local three-way or larger mix), `split`,
-//! `status`, `verify` (the SAS was compared aloud: ZRTP calls), `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
+//! `status`, `verify` (the SAS was compared aloud: ZRTP calls), `message URI
+//! TEXT` (SIP MESSAGE; received ones print as `event: message from …`), `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
 //! `dial DIGITS` (the keypad; in a call the digits go as DTMF), and
 //! `call NUMBER` = `offhook` + `dial NUMBER`. Every event prints one line
 //! starting with `event:`.

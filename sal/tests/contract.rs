@@ -503,12 +503,19 @@ async fn ended_calls_are_kept_in_the_history() {
     let answered = r.answered.expect("answered");
     assert!(r.started <= answered && answered <= r.ended);
     assert_eq!(r.media.as_ref().map(|m| m.packets_sent), Some(1));
-    assert!(r.to_string().contains("outgoing <loop:bob>, talked 0:00, we hung up"), "{r}");
+    assert!(
+        r.to_string()
+            .contains("outgoing <loop:bob>, talked 0:00, we hung up"),
+        "{r}"
+    );
 
     let b = p.b.history();
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].direction, CallDirection::Incoming);
-    assert!(b[0].account.is_some(), "the incoming call names its account");
+    assert!(
+        b[0].account.is_some(),
+        "the incoming call names its account"
+    );
     assert_eq!(b[0].reason, EndReason::remote(Cause::NormalClearing));
 
     // A refused call: never answered.

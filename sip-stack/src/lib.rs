@@ -75,15 +75,21 @@ mod config;
 mod core;
 mod driver;
 pub mod message;
+mod stats;
+#[cfg(feature = "tls")]
+mod tls;
 pub mod transaction;
 mod transport;
 
 pub use crate::config::{
-    CoreConfig, SipConfig, SipConfigBuilder, DEFAULT_MAX_CALLS, DEFAULT_MAX_MESSAGE_SIZE,
+    CoreConfig, SipConfig, SipConfigBuilder, TlsConfig, DEFAULT_MAX_CALLS, DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use crate::core::cause_map;
 pub use crate::core::cause_map::{cause_for_status, status_for_cause};
 pub use crate::core::SipCore;
 pub use crate::driver::{LocalAddrs, SipStack};
+pub use crate::stats::TransportStats;
+#[cfg(feature = "tls")]
+pub use crate::tls::TlsSetupError;
 pub use crate::transport::{ConnId, Transmit, TransportKind};
 pub use transaction::TimerConfig;

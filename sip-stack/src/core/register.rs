@@ -93,10 +93,18 @@ impl SipCore {
                     format!("{scheme}:{r}")
                 }
             }
-            None => match sip.port {
-                Some(p) => format!("{scheme}:{}:{p}", sip.host),
-                None => format!("{scheme}:{}", sip.host),
-            },
+            None => {
+                // The AOR's transport comes along: `;transport=tls` on the
+                // address of record must not register in the clear.
+                let transport = sip
+                    .transport()
+                    .map(|t| format!(";transport={t}"))
+                    .unwrap_or_default();
+                match sip.port {
+                    Some(p) => format!("{scheme}:{}:{p}{transport}", sip.host),
+                    None => format!("{scheme}:{}{transport}", sip.host),
+                }
+            }
         };
         let secure_hop = sip.secure
             || Self::needs_tls(&registrar)

@@ -30,7 +30,7 @@ pub(super) const TLS_BUILT: bool = cfg!(feature = "tls");
 pub(super) type Tls = crate::tls::TlsContext;
 /// Without the `tls` feature there is nothing to hold.
 #[cfg(not(feature = "tls"))]
-pub(super) type Tls = ();
+pub(super) struct Tls;
 
 /// Builds the TLS configurations, or refuses TLS settings this build cannot honour.
 #[cfg(feature = "tls")]
@@ -47,7 +47,7 @@ pub(super) fn tls_context(cfg: &SipConfig) -> Result<Tls, StackError> {
             "TLS settings need openphone-sip built with the `tls` feature".into(),
         ));
     }
-    Ok(())
+    Ok(Tls)
 }
 
 /// A byte stream the driver can frame SIP on.

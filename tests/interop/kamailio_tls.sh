@@ -68,7 +68,9 @@ require_certificate = yes
 ca_list = $W/ca.pem
 CFG
 
-tshark -i lo -f "port $KAM or port $KTLS" -w wire.pcapng -q >tshark.out 2>&1 &
+# Every SIP leg: the phones' UDP ports, Kamailio's UDP/TCP and TLS ports, bob's TLS listener.
+tshark -i lo -f "port $KAM or port $KTLS or port $BOBTLS or port $ALICE or port $BOB" \
+  -w wire.pcapng -q >tshark.out 2>&1 &
 CAP=$!; PIDS+=($CAP)
 wait_for tshark.out 'Capturing on' 10 || fail "tshark did not start capturing"
 
@@ -127,11 +129,14 @@ grep -h '^event: \(registration\|ended\)' alice.log bob.log carol.log dave.log
 
 # ---- the wire: TLS records on the TLS port, no SIP in the clear anywhere
 n_tls=$(tshark -r wire.pcapng -Y "tcp.port == $KTLS && tls.record" 2>/dev/null | wc -l)
+# Kamailio -> bob (INVITE, ACK, BYE) over TLS to bob's listener.
+n_tls_bob=$(tshark -r wire.pcapng -Y "tcp.port == $BOBTLS && tls.record" 2>/dev/null | wc -l)
 # Any frame carrying the bytes "SIP/2.0" is clear text, on either port.
 n_clear=$(tshark -r wire.pcapng -Y 'frame contains "SIP/2.0"' 2>/dev/null | wc -l)
 n_clear_kam=$(tshark -r wire.pcapng -Y "sip && (udp.port == $KAM || tcp.port == $KAM)" 2>/dev/null | wc -l)
-echo "on the wire: $n_tls TLS records on $KTLS; frames with SIP in the clear: $n_clear, SIP on UDP/TCP $KAM: $n_clear_kam"
+echo "on the wire: $n_tls TLS records on $KTLS, $n_tls_bob on bob's $BOBTLS; frames with SIP in the clear: $n_clear, SIP on UDP/TCP $KAM: $n_clear_kam"
 [ "$n_tls" -gt 10 ] || fail "too few TLS records on port $KTLS"
+[ "$n_tls_bob" -gt 4 ] || fail "too few TLS records on bob's listener ($BOBTLS): $n_tls_bob"
 [ "$n_clear" = 0 ] && [ "$n_clear_kam" = 0 ] || fail "SIP went over the wire in the clear"
 grep -q 'not valid for name' carol.log && ! grep -q 'registration .*Registered' carol.log dave.log \
   || fail "a refused phone registered"

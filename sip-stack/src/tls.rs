@@ -196,6 +196,16 @@ impl TlsContext {
     }
 }
 
+/// A TLS-level failure on an established connection: the peer's alert
+/// (with TLS 1.3 a server checks our client certificate only after our side
+/// of the handshake is done, so its refusal arrives here), or a record that
+/// failed. `None` for plain I/O errors.
+pub(crate) fn tls_failure(e: &io::Error) -> Option<String> {
+    e.get_ref()
+        .and_then(|i| i.downcast_ref::<rustls::Error>())
+        .map(|tls| format!("the TLS connection failed: {tls}"))
+}
+
 /// The rustls error inside a handshake's I/O error, if there is one.
 fn describe(e: &io::Error) -> String {
     match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {

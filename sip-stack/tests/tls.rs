@@ -192,8 +192,9 @@ fn header<'a>(msg: &'a str, name: &str) -> Vec<&'a str> {
 }
 
 /// A minimal TLS registrar: answers every REGISTER with 200 and the Contact
-/// it was given, granting the Expires asked for.
-async fn registrar(leaf: &Leaf, seen: Arc<Mutex<Seen>>) -> SocketAddr {
+/// it was given, granting the Expires asked for. With `client_ca`, it
+/// demands a client certificate issued by that CA.
+async fn registrar(leaf: &Leaf, client_ca: Option<&Path>, seen: Arc<Mutex<Seen>>) -> SocketAddr {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&leaf.cert)
@@ -203,12 +204,24 @@ async fn registrar(leaf: &Leaf, seen: Arc<Mutex<Seen>>) -> SocketAddr {
     let key = PrivateKeyDer::from_pem_file(&leaf.key).unwrap();
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
         .unwrap();
+    let builder = match client_ca {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_file_iter(ca).unwrap() {
+                roots.add(c.unwrap()).unwrap();
+            }
+            let verifier =
+                rustls::server::WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .unwrap();
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let cfg = builder.with_single_cert(certs, key).unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -267,7 +280,7 @@ async fn register_over_tls() {
     let p = pki("register");
     let reg_cert = p.ca.issue(&p.dir, "registrar", &["localhost"]);
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let reg = registrar(&reg_cert, seen.clone()).await;
+    let reg = registrar(&reg_cert, None, seen.clone()).await;
     let mut a = start(&p.ca.pem, None, 40200).await;
     let account = AccountId::next();
     let aor = Address::new(format!("sips:alice@localhost:{}", reg.port())).unwrap();
@@ -406,5 +419,73 @@ async fn certificate_from_an_untrusted_ca_is_refused() {
     let rogue = TestCa::new(&p.dir, "rogue-ca");
     let leaf = rogue.issue(&p.dir, "bob", &["localhost", "127.0.0.1"]);
     refused(&leaf, &p.ca.pem, "UnknownIssuer").await;
+    let _ = std::fs::remove_dir_all(&p.dir);
+}
+
+/// Registers with `aor` from a stack trusting `ca` (and presenting `client`
+/// if given); the registration's outcome.
+async fn register_once(ca: &Path, client: Option<&Leaf>, aor: String) -> RegistrationState {
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut b = SipConfig::builder()
+        .udp_bind(any)
+        .tls_ca_file(ca)
+        .tls_system_roots(false);
+    if let Some(c) = client {
+        b = b.tls_client_cert(&c.cert, &c.key);
+    }
+    let stack = SipStack::new(b.build());
+    let (cmd, commands) = mpsc::channel(16);
+    let (tx, mut ev) = mpsc::unbounded_channel();
+    let io = StackIo::new(
+        commands,
+        StackEventSink::new(0, tx),
+        RecordingMedia::new(40400),
+    );
+    Box::new(stack).start(io).await.expect("stack starts");
+    let account = AccountId::next();
+    cmd.send(StackCommand::AddAccount {
+        account,
+        config: AccountConfig::new(Address::new(aor).unwrap()),
+    })
+    .await
+    .unwrap();
+    loop {
+        let (_, e) = tokio::time::timeout(Duration::from_secs(15), ev.recv())
+            .await
+            .expect("event within 15 s")
+            .expect("stack alive");
+        match e {
+            StackEvent::Registration {
+                state: RegistrationState::Registering,
+                ..
+            } => {}
+            StackEvent::Registration { state, .. } => return state,
+            e => panic!("{e:?}"),
+        }
+    }
+}
+
+/// A registrar that demands a client certificate: refused without one (a
+/// security failure), accepted with one from its CA.
+#[tokio::test]
+async fn client_certificate_is_presented_when_asked() {
+    let p = pki("client-cert");
+    let reg_cert = p.ca.issue(&p.dir, "registrar", &["localhost"]);
+    let alice = p.ca.issue(&p.dir, "alice", &["alice.example"]);
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let reg = registrar(&reg_cert, Some(&p.ca.pem), seen.clone()).await;
+    let aor = format!("sips:alice@localhost:{}", reg.port());
+    match register_once(&p.ca.pem, None, aor.clone()).await {
+        RegistrationState::Failed { reason } => {
+            assert_eq!(reason.cause, Cause::SecurityFailure, "{reason:?}")
+        }
+        s => panic!("registered without a client certificate: {s:?}"),
+    }
+    assert!(seen.lock().unwrap().requests.is_empty());
+    match register_once(&p.ca.pem, Some(&alice), aor).await {
+        RegistrationState::Registered { .. } => {}
+        s => panic!("expected Registered, got {s:?}"),
+    }
+    assert_eq!(seen.lock().unwrap().requests.len(), 1);
     let _ = std::fs::remove_dir_all(&p.dir);
 }

@@ -50,6 +50,18 @@ pub(super) fn tls_context(cfg: &SipConfig) -> Result<Tls, StackError> {
     Ok(Tls)
 }
 
+/// The TLS failure inside a read error, if any.
+#[cfg(feature = "tls")]
+fn tls_failure(e: &std::io::Error) -> Option<String> {
+    crate::tls::tls_failure(e)
+}
+
+/// The TLS failure inside a read error, if any (none without TLS).
+#[cfg(not(feature = "tls"))]
+fn tls_failure(_e: &std::io::Error) -> Option<String> {
+    None
+}
+
 /// A byte stream the driver can frame SIP on.
 pub(super) trait SipStream: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> SipStream for T {}
@@ -65,6 +77,10 @@ pub(super) enum Failure {
 pub(super) enum ConnMsg {
     Data(ConnId, Vec<u8>),
     Closed(ConnId),
+    /// The connection broke at the TLS level (e.g. the server refused our
+    /// client certificate): its requests fail with a security cause.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    TlsFailed(ConnId, String),
     /// An outgoing connection is ready (for TLS: handshake and checks done).
     Connected(TransportKind, SocketAddr, Box<dyn SipStream>),
     /// An incoming TLS connection finished its handshake.
@@ -201,7 +217,14 @@ impl Driver {
             let mut buf = vec![0u8; 16_384];
             loop {
                 match rd.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
+                    Ok(0) => break,
+                    Err(e) => {
+                        if let Some(why) = tls_failure(&e) {
+                            let _ = tx.send(ConnMsg::TlsFailed(id, why)).await;
+                            return;
+                        }
+                        break;
+                    }
                     Ok(n) => {
                         let chunk = buf.get(..n).unwrap_or(&[]).to_vec();
                         if tx.send(ConnMsg::Data(id, chunk)).await.is_err() {
@@ -245,6 +268,17 @@ impl Driver {
             }
             ConnMsg::Closed(id) => {
                 self.core.handle_connection_closed(id);
+                self.drop_conn(id);
+            }
+            ConnMsg::TlsFailed(id, why) => {
+                self.core.handle_connection_closed(id);
+                if let Some(c) = self.conns.get(&id) {
+                    let remote = c.remote;
+                    self.stats.count_tls_failed();
+                    warn!(%remote, %why, "TLS connection failed");
+                    self.core
+                        .handle_security_error(Instant::now(), remote, &why);
+                }
                 self.drop_conn(id);
             }
             ConnMsg::Connected(kind, dst, stream) => {

@@ -185,6 +185,19 @@ struct Cli {
     /// SIP over UDP only.
     #[arg(long, conflicts_with = "mgcp")]
     no_tcp: bool,
+    /// Also trust the CA certificates in this PEM file for SIP over TLS
+    /// (`sips:` and `;transport=tls` need the `tls` feature).
+    #[arg(long, value_name = "FILE", conflicts_with = "mgcp")]
+    tls_ca: Option<std::path::PathBuf>,
+    /// Listen for SIP over TLS here (needs --tls-cert and --tls-key).
+    #[arg(long, value_name = "ADDR", requires_all = ["tls_cert", "tls_key"], conflicts_with = "mgcp")]
+    listen_tls: Option<SocketAddr>,
+    /// The TLS listener's certificate chain (PEM).
+    #[arg(long, value_name = "FILE", requires = "listen_tls")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The TLS listener's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "listen_tls")]
+    tls_key: Option<std::path::PathBuf>,
     /// G.726 packing.
     #[arg(long, value_enum)]
     g726_packing: Option<Packing>,
@@ -457,6 +470,12 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             .user_agent("OpenPhone softphone");
         if !cli.no_tcp {
             sip = sip.tcp_bind(listen);
+        }
+        if let Some(ca) = &cli.tls_ca {
+            sip = sip.tls_ca_file(ca);
+        }
+        if let (Some(addr), Some(cert), Some(key)) = (cli.listen_tls, &cli.tls_cert, &cli.tls_key) {
+            sip = sip.tls_bind(addr, cert, key);
         }
         let phone = Phone::builder()
             .stack(SipStack::new(sip.build()))

@@ -1,6 +1,7 @@
 //! Configuration of the SIP stack (driver) and of its sans-IO core.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
 use crate::transaction::TimerConfig;
 
@@ -24,6 +25,12 @@ pub struct SipConfig {
     pub udp_bind: Option<SocketAddr>,
     /// TCP listening address (`None`: no TCP).
     pub tcp_bind: Option<SocketAddr>,
+    /// TLS listening address for incoming `sips:` and `;transport=tls`
+    /// requests (`None`: none; outgoing TLS works without it). Needs the
+    /// crate feature `tls` and [`TlsConfig::cert_file`]/[`TlsConfig::key_file`].
+    pub tls_bind: Option<SocketAddr>,
+    /// Certificates and trust for SIP over TLS.
+    pub tls: TlsConfig,
     /// `User-Agent` / `Server` header value.
     pub user_agent: String,
     /// Address to put in Via and Contact when bound to a wildcard address.
@@ -55,6 +62,8 @@ impl Default for SipConfig {
         SipConfig {
             udp_bind: Some(SocketAddr::from(([0, 0, 0, 0], 5060))),
             tcp_bind: None,
+            tls_bind: None,
+            tls: TlsConfig::default(),
             user_agent: concat!("OpenPhone/", env!("CARGO_PKG_VERSION")).to_string(),
             public_address: None,
             timers: TimerConfig::default(),
@@ -91,6 +100,42 @@ impl SipConfigBuilder {
     /// Listens on TCP at `addr`.
     pub fn tcp_bind(mut self, addr: SocketAddr) -> Self {
         self.0.tcp_bind = Some(addr);
+        self
+    }
+    /// Listens for TLS at `addr` with the certificate chain in `cert_file`
+    /// and its private key in `key_file` (both PEM).
+    pub fn tls_bind(
+        mut self,
+        addr: SocketAddr,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Self {
+        self.0.tls_bind = Some(addr);
+        self.0.tls.cert_file = Some(cert_file.into());
+        self.0.tls.key_file = Some(key_file.into());
+        self
+    }
+    /// Also trusts the CA certificates in this PEM file when verifying TLS
+    /// servers.
+    pub fn tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.0.tls.ca_file = Some(path.into());
+        self
+    }
+    /// Whether the system's root certificates are trusted (default `true`);
+    /// with `false` only [`tls_ca_file`](Self::tls_ca_file) is.
+    pub fn tls_system_roots(mut self, on: bool) -> Self {
+        self.0.tls.system_roots = on;
+        self
+    }
+    /// Presents this client certificate chain and key (PEM) to TLS servers
+    /// that ask for one.
+    pub fn tls_client_cert(
+        mut self,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Self {
+        self.0.tls.client_cert_file = Some(cert_file.into());
+        self.0.tls.client_key_file = Some(key_file.into());
         self
     }
     /// Sets the User-Agent string.
@@ -135,6 +180,50 @@ impl SipConfigBuilder {
     }
 }
 
+/// Certificates and trust for SIP over TLS (crate feature `tls`).
+///
+/// Servers are always verified: the chain against the trust store (the
+/// system roots unless [`system_roots`](Self::system_roots) is off, plus
+/// [`ca_file`](Self::ca_file)) and the name against the host of the URI the
+/// request was sent to. A failed check fails the request with
+/// `Cause::SecurityFailure`; the stack never falls back to TCP or UDP.
+///
+/// ```
+/// let cfg = openphone_sip::SipConfig::builder()
+///     .tls_ca_file("/etc/openphone/ca.pem")
+///     .tls_system_roots(false)
+///     .build();
+/// assert!(!cfg.tls.system_roots);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// The TLS listener's certificate chain (PEM, leaf first).
+    pub cert_file: Option<PathBuf>,
+    /// The TLS listener's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key_file: Option<PathBuf>,
+    /// Extra trusted CA certificates (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Trust the system's root certificates (default `true`).
+    pub system_roots: bool,
+    /// A client certificate chain to present when a server asks (PEM).
+    pub client_cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    pub client_key_file: Option<PathBuf>,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert_file: None,
+            key_file: None,
+            ca_file: None,
+            system_roots: true,
+            client_cert_file: None,
+            client_key_file: None,
+        }
+    }
+}
+
 /// Configuration of a [`SipCore`](crate::SipCore): the addresses its transports are bound
 /// to (known after binding) and the protocol settings.
 ///
@@ -149,6 +238,11 @@ pub struct CoreConfig {
     pub udp: Option<SocketAddr>,
     /// Bound TCP listening address, if TCP is in use.
     pub tcp: Option<SocketAddr>,
+    /// Bound TLS listening address, if there is a TLS listener.
+    pub tls: Option<SocketAddr>,
+    /// Whether the driver can open TLS connections: `sips:` and
+    /// `;transport=tls` targets are refused without it.
+    pub tls_client: bool,
     /// Advertised address replacing a wildcard bind.
     pub public_address: Option<IpAddr>,
     /// User-Agent / Server header.
@@ -172,6 +266,8 @@ impl CoreConfig {
         CoreConfig {
             udp,
             tcp,
+            tls: None,
+            tls_client: false,
             public_address: None,
             user_agent: concat!("OpenPhone/", env!("CARGO_PKG_VERSION")).to_string(),
             timers: TimerConfig::default(),
@@ -180,6 +276,13 @@ impl CoreConfig {
             max_calls: DEFAULT_MAX_CALLS,
             max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
         }
+    }
+
+    /// Enables TLS: outgoing connections, and a listener bound at `listener`.
+    pub fn with_tls(mut self, listener: Option<SocketAddr>) -> Self {
+        self.tls_client = true;
+        self.tls = listener;
+        self
     }
 
     /// Sets the seed.

@@ -16,20 +16,22 @@ use openphone_sal::{
     BoxFuture, Capabilities, Capability, Stack, StackCommand, StackError, StackEvent,
     StackEventSink, StackInfo, StackIo, StackMedia,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 use tracing::{debug, info, trace, warn};
 
 use crate::config::{CoreConfig, SipConfig};
 use crate::core::SipCore;
 use crate::resolver::{Resolve, SystemResolver, LOOKUP_TIMEOUT};
-use crate::transport::{ConnId, Transmit, TransportKind};
+use crate::stats::TransportStats;
+use crate::transport::{ConnId, TransportKind};
+
+mod streams;
+
+use streams::{Conn, ConnMsg};
 
 /// How long a shutting-down stack waits for unregistrations and BYEs to complete.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// Outbound TCP connect timeout.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Addresses a started [`SipStack`] is bound to (useful with port 0).
 ///
@@ -39,20 +41,33 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// assert!(addrs.udp().is_none()); // not started yet
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct LocalAddrs(Arc<OnceLock<(Option<SocketAddr>, Option<SocketAddr>)>>);
+pub struct LocalAddrs(Arc<OnceLock<Bound>>);
+
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    udp: Option<SocketAddr>,
+    tcp: Option<SocketAddr>,
+    tls: Option<SocketAddr>,
+}
 
 impl LocalAddrs {
     /// The bound UDP address, once started.
     pub fn udp(&self) -> Option<SocketAddr> {
-        self.0.get().and_then(|(u, _)| *u)
+        self.0.get().and_then(|b| b.udp)
     }
     /// The bound TCP listening address, once started.
     pub fn tcp(&self) -> Option<SocketAddr> {
-        self.0.get().and_then(|(_, t)| *t)
+        self.0.get().and_then(|b| b.tcp)
+    }
+    /// The bound TLS listening address, once started.
+    pub fn tls(&self) -> Option<SocketAddr> {
+        self.0.get().and_then(|b| b.tls)
     }
 }
 
-/// The SIP stack: implements [`openphone_sal::Stack`] for `sip:` URIs over UDP and TCP.
+/// The SIP stack: implements [`openphone_sal::Stack`] for `sip:` URIs over UDP
+/// and TCP, and with the crate feature `tls` for `sips:` URIs and
+/// `;transport=tls` over TLS.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -74,6 +89,7 @@ impl LocalAddrs {
 pub struct SipStack {
     config: SipConfig,
     addrs: LocalAddrs,
+    stats: TransportStats,
     resolver: Arc<dyn Resolve>,
 }
 
@@ -82,6 +98,7 @@ impl std::fmt::Debug for SipStack {
         f.debug_struct("SipStack")
             .field("config", &self.config)
             .field("addrs", &self.addrs)
+            .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
 }
@@ -92,6 +109,7 @@ impl SipStack {
         SipStack {
             config,
             addrs: LocalAddrs::default(),
+            stats: TransportStats::default(),
             resolver: Arc::new(SystemResolver),
         }
     }
@@ -100,6 +118,12 @@ impl SipStack {
     pub fn with_resolver(mut self, resolver: impl Resolve) -> Self {
         self.resolver = Arc::new(resolver);
         self
+    }
+
+    /// A handle on the transport counters (connections opened and reused,
+    /// TLS handshakes), live once started.
+    pub fn transport_stats(&self) -> TransportStats {
+        self.stats.clone()
     }
 
     /// A handle that reports the bound addresses after [`Stack::start`].
@@ -113,9 +137,13 @@ impl Stack for SipStack {
         "sip"
     }
 
-    /// `sip` only: `sips` needs TLS, which this stack does not implement yet.
+    /// `sip`, and `sips` when built with the `tls` feature.
     fn schemes(&self) -> &'static [&'static str] {
-        &["sip"]
+        if cfg!(feature = "tls") {
+            &["sip", "sips"]
+        } else {
+            &["sip"]
+        }
     }
 
     /// Early media, attended transfer, subscriptions and publication are
@@ -134,9 +162,12 @@ impl Stack for SipStack {
     fn start(self: Box<Self>, io: StackIo) -> BoxFuture<'static, Result<StackInfo, StackError>> {
         Box::pin(async move {
             let cfg = self.config;
-            if cfg.udp_bind.is_none() && cfg.tcp_bind.is_none() {
-                return Err(StackError::Config("neither UDP nor TCP is enabled".into()));
+            if cfg.udp_bind.is_none() && cfg.tcp_bind.is_none() && cfg.tls_bind.is_none() {
+                return Err(StackError::Config(
+                    "neither UDP, TCP nor TLS is enabled".into(),
+                ));
             }
+            let tls = streams::tls_context(&cfg)?;
             let udp = match cfg.udp_bind {
                 Some(a) => Some(
                     UdpSocket::bind(a)
@@ -159,9 +190,25 @@ impl Stack for SipStack {
                 ),
                 None => None,
             };
+            let tls_listener = match cfg.tls_bind {
+                Some(a) => Some(
+                    TcpListener::bind(a)
+                        .await
+                        .map_err(|source| StackError::Bind {
+                            addr: format!("tls {a}"),
+                            source,
+                        })?,
+                ),
+                None => None,
+            };
             let udp_addr = udp.as_ref().and_then(|s| s.local_addr().ok());
             let tcp_addr = tcp.as_ref().and_then(|s| s.local_addr().ok());
-            let _ = self.addrs.0.set((udp_addr, tcp_addr));
+            let tls_addr = tls_listener.as_ref().and_then(|s| s.local_addr().ok());
+            let _ = self.addrs.0.set(Bound {
+                udp: udp_addr,
+                tcp: tcp_addr,
+                tls: tls_addr,
+            });
             let mut listening = Vec::new();
             if let Some(a) = udp_addr {
                 listening.push(format!("udp {a}"));
@@ -169,10 +216,15 @@ impl Stack for SipStack {
             if let Some(a) = tcp_addr {
                 listening.push(format!("tcp {a}"));
             }
+            if let Some(a) = tls_addr {
+                listening.push(format!("tls {a}"));
+            }
             let seed = cfg.rng_seed.unwrap_or_else(rand::random);
             let core_cfg = CoreConfig {
                 udp: udp_addr,
                 tcp: tcp_addr,
+                tls: tls_addr,
+                tls_client: streams::TLS_BUILT,
                 public_address: cfg.public_address,
                 user_agent: cfg.user_agent.clone(),
                 timers: cfg.timers,
@@ -183,34 +235,41 @@ impl Stack for SipStack {
             };
             let core = SipCore::new(core_cfg, Instant::now());
             info!(?listening, "SIP stack started");
-            tokio::spawn(Driver::new(core, udp, tcp, io, self.resolver).run());
+            let sockets = Sockets {
+                udp,
+                tcp,
+                tls: tls_listener,
+            };
+            tokio::spawn(Driver::new(core, sockets, tls, self.stats, io, self.resolver).run());
             Ok(StackInfo::new(listening))
         })
     }
 }
 
-enum ConnMsg {
-    Data(ConnId, Vec<u8>),
-    Closed(ConnId),
-    Connected(SocketAddr, TcpStream),
-    ConnectFailed(SocketAddr),
-}
-
-struct Conn {
-    remote: SocketAddr,
-    writer: mpsc::UnboundedSender<Vec<u8>>,
+/// The bound sockets a driver serves.
+struct Sockets {
+    udp: Option<UdpSocket>,
+    tcp: Option<TcpListener>,
+    tls: Option<TcpListener>,
 }
 
 struct Driver {
     core: SipCore,
     udp: Option<UdpSocket>,
     tcp: Option<TcpListener>,
+    tls_listener: Option<TcpListener>,
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    tls: streams::Tls,
+    stats: TransportStats,
     commands: mpsc::Receiver<StackCommand>,
     events: StackEventSink,
     media: Arc<dyn StackMedia>,
     conns: HashMap<ConnId, Conn>,
-    by_remote: HashMap<SocketAddr, ConnId>,
-    pending: HashMap<SocketAddr, Vec<Vec<u8>>>,
+    /// One connection per transport and peer, reused for every request and
+    /// response to it (RFC 3261 §18, RFC 5923 without aliases).
+    by_remote: HashMap<(TransportKind, SocketAddr), ConnId>,
+    /// Messages waiting for a connection being opened.
+    pending: HashMap<(TransportKind, SocketAddr), Vec<Vec<u8>>>,
     conn_tx: mpsc::Sender<ConnMsg>,
     conn_rx: mpsc::Receiver<ConnMsg>,
     next_conn: u64,
@@ -234,8 +293,9 @@ struct Held {
 impl Driver {
     fn new(
         core: SipCore,
-        udp: Option<UdpSocket>,
-        tcp: Option<TcpListener>,
+        sockets: Sockets,
+        tls: streams::Tls,
+        stats: TransportStats,
         io: StackIo,
         resolver: Arc<dyn Resolve>,
     ) -> Self {
@@ -243,8 +303,11 @@ impl Driver {
         let (dns_tx, dns_rx) = mpsc::unbounded_channel();
         Driver {
             core,
-            udp,
-            tcp,
+            udp: sockets.udp,
+            tcp: sockets.tcp,
+            tls_listener: sockets.tls,
+            tls,
+            stats,
             commands: io.commands,
             events: io.events,
             media: io.media,
@@ -288,6 +351,7 @@ impl Driver {
             };
             let udp = self.udp.as_ref();
             let tcp = self.tcp.as_ref();
+            let tls = self.tls_listener.as_ref();
             tokio::select! {
                 r = async { match udp { Some(s) => s.recv_from(&mut buf).await, None => std::future::pending().await } } => {
                     match r {
@@ -308,8 +372,18 @@ impl Driver {
                 }
                 r = async { match tcp { Some(l) => l.accept().await, None => std::future::pending().await } } => {
                     match r {
-                        Ok((stream, remote)) => { self.add_conn(stream, remote); }
+                        Ok((stream, remote)) => {
+                            self.stats.count_tcp_accepted();
+                            let _ = stream.set_nodelay(true);
+                            self.add_conn(Box::new(stream), remote, TransportKind::Tcp);
+                        }
                         Err(e) => warn!(error = %e, "TCP accept failed"),
+                    }
+                }
+                r = async { match tls { Some(l) => l.accept().await, None => std::future::pending().await } } => {
+                    match r {
+                        Ok((stream, remote)) => self.accept_tls(stream, remote),
+                        Err(e) => warn!(error = %e, "TLS listener accept failed"),
                     }
                 }
                 Some(m) = self.conn_rx.recv() => self.on_conn_msg(m),
@@ -362,124 +436,6 @@ impl Driver {
             };
             if forward && !self.events.send(e) {
                 return false;
-            }
-        }
-    }
-
-    async fn transmit(&mut self, t: Transmit) {
-        trace!(dst = %t.dst, transport = ?t.transport, "out:\n{}", String::from_utf8_lossy(&t.bytes));
-        match t.transport {
-            TransportKind::Udp => {
-                if let Some(s) = &self.udp {
-                    if let Err(e) = s.send_to(&t.bytes, t.dst).await {
-                        debug!(dst = %t.dst, error = %e, "UDP send failed");
-                    }
-                }
-            }
-            TransportKind::Tcp => {
-                let mut bytes = t.bytes;
-                if let Some(c) = self.by_remote.get(&t.dst).and_then(|id| self.conns.get(id)) {
-                    match c.writer.send(bytes) {
-                        Ok(()) => return,
-                        Err(e) => bytes = e.0,
-                    }
-                }
-                let first = !self.pending.contains_key(&t.dst);
-                self.pending.entry(t.dst).or_default().push(bytes);
-                if first {
-                    let tx = self.conn_tx.clone();
-                    let dst = t.dst;
-                    tokio::spawn(async move {
-                        let msg =
-                            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(dst))
-                                .await
-                            {
-                                Ok(Ok(s)) => ConnMsg::Connected(dst, s),
-                                _ => ConnMsg::ConnectFailed(dst),
-                            };
-                        let _ = tx.send(msg).await;
-                    });
-                }
-            }
-        }
-    }
-
-    fn add_conn(&mut self, stream: TcpStream, remote: SocketAddr) -> ConnId {
-        let id = ConnId(self.next_conn);
-        self.next_conn += 1;
-        let _ = stream.set_nodelay(true);
-        let (mut rd, mut wr) = stream.into_split();
-        let (wtx, mut wrx) = mpsc::unbounded_channel::<Vec<u8>>();
-        let tx = self.conn_tx.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 16_384];
-            loop {
-                match rd.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        let chunk = buf.get(..n).unwrap_or(&[]).to_vec();
-                        if tx.send(ConnMsg::Data(id, chunk)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-            let _ = tx.send(ConnMsg::Closed(id)).await;
-        });
-        tokio::spawn(async move {
-            while let Some(b) = wrx.recv().await {
-                if wr.write_all(&b).await.is_err() {
-                    break;
-                }
-            }
-            let _ = wr.shutdown().await;
-        });
-        self.conns.insert(
-            id,
-            Conn {
-                remote,
-                writer: wtx,
-            },
-        );
-        self.by_remote.insert(remote, id);
-        self.core.handle_connection_opened(id, remote);
-        debug!(%remote, ?id, "TCP connection up");
-        id
-    }
-
-    fn on_conn_msg(&mut self, m: ConnMsg) {
-        match m {
-            ConnMsg::Data(id, data) => {
-                trace!(?id, "TCP in:\n{}", String::from_utf8_lossy(&data));
-                if !self.core.handle_stream_data(Instant::now(), id, &data) {
-                    self.drop_conn(id);
-                }
-            }
-            ConnMsg::Closed(id) => {
-                self.core.handle_connection_closed(id);
-                self.drop_conn(id);
-            }
-            ConnMsg::Connected(dst, stream) => {
-                let id = self.add_conn(stream, dst);
-                if let (Some(c), Some(queued)) = (self.conns.get(&id), self.pending.remove(&dst)) {
-                    for b in queued {
-                        let _ = c.writer.send(b);
-                    }
-                }
-            }
-            ConnMsg::ConnectFailed(dst) => {
-                let n = self.pending.remove(&dst).map_or(0, |v| v.len());
-                warn!(%dst, dropped = n, "TCP connect failed");
-                self.core
-                    .handle_transport_error(Instant::now(), TransportKind::Tcp, dst);
-            }
-        }
-    }
-
-    fn drop_conn(&mut self, id: ConnId) {
-        if let Some(c) = self.conns.remove(&id) {
-            if self.by_remote.get(&c.remote) == Some(&id) {
-                self.by_remote.remove(&c.remote);
             }
         }
     }

@@ -75,8 +75,15 @@ impl SipCore {
     ) {
         let span = info_span!("sip_call", call = %id);
         let _g = span.clone().entered();
-        if to.scheme() != "sip" {
+        if to.scheme() != "sip" && to.scheme() != "sips" {
             let why = format!("the SIP stack cannot call {} URIs", to.scheme());
+            return self.fail_call(id, Reason::new(Cause::Unsupported).with_text(why));
+        }
+        if Self::needs_tls(to.uri()) && !self.cfg.tls_client {
+            let why = format!(
+                "{} needs TLS: build openphone-sip with the `tls` feature",
+                to.uri()
+            );
             return self.fail_call(id, Reason::new(Cause::Unsupported).with_text(why));
         }
         let Ok(uri) = Uri::parse(to.uri()) else {
@@ -433,17 +440,14 @@ impl SipCore {
         if remote_tag.as_deref() == resp.to_tag() {
             if let Some((cseq, bytes)) = ack {
                 if cseq == resp.cseq {
-                    let dst = self
-                        .calls
-                        .get(&call)
-                        .and_then(|c| {
-                            let hop = c
-                                .route_set
-                                .first()
-                                .cloned()
-                                .unwrap_or_else(|| c.remote_target.clone());
-                            self.resolve_text(&hop)
-                        })
+                    let hop = self.calls.get(&call).map(|c| {
+                        c.route_set
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| c.remote_target.clone())
+                    });
+                    let dst = hop
+                        .and_then(|hop| self.resolve_text(&hop))
                         .unwrap_or((transport, peer));
                     self.send(dst.0, dst.1, bytes);
                 }

@@ -2,6 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::transaction::TimerConfig;
 
@@ -46,6 +47,71 @@ pub struct SipConfig {
     /// Most server transactions at once; further new requests get a
     /// stateless 503 with Retry-After.
     pub max_server_transactions: usize,
+    /// Limits on incoming TCP and TLS connections.
+    pub stream_limits: StreamLimits,
+}
+
+/// Limits on incoming TCP and TLS connections, so that nobody who can reach
+/// the port can exhaust the descriptors and memory calls need (RTP sockets,
+/// other peers). Connections we open ourselves are not limited.
+///
+/// ```
+/// use std::time::Duration;
+/// use openphone_sip::{SipConfig, StreamLimits};
+/// let limits = StreamLimits::default().with_max_per_address(8);
+/// let cfg = SipConfig::builder().stream_limits(limits).build();
+/// assert_eq!(cfg.stream_limits.max_connections, 1024);
+/// assert_eq!(cfg.stream_limits.setup_timeout, Duration::from_secs(32));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamLimits {
+    /// Most incoming connections at once (TLS handshakes in progress
+    /// included); further ones are closed at once.
+    pub max_connections: usize,
+    /// Most incoming connections from one IP address.
+    pub max_per_address: usize,
+    /// An incoming connection that has not sent a complete header block
+    /// (or an RFC 5626 CRLF keep-alive) this long after it opened is closed.
+    pub setup_timeout: Duration,
+    /// An incoming connection that sends nothing for this long is closed
+    /// (RFC 5626 keep-alives count: a phone that keeps its flow alive keeps it).
+    pub idle_timeout: Duration,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits {
+            max_connections: 1024,
+            max_per_address: 32,
+            // 64 × T1, the lifetime of a transaction.
+            setup_timeout: Duration::from_secs(32),
+            idle_timeout: Duration::from_secs(900),
+        }
+    }
+}
+
+impl StreamLimits {
+    /// Sets [`max_connections`](Self::max_connections).
+    pub fn with_max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+    /// Sets [`max_per_address`](Self::max_per_address).
+    pub fn with_max_per_address(mut self, n: usize) -> Self {
+        self.max_per_address = n;
+        self
+    }
+    /// Sets [`setup_timeout`](Self::setup_timeout).
+    pub fn with_setup_timeout(mut self, t: Duration) -> Self {
+        self.setup_timeout = t;
+        self
+    }
+    /// Sets [`idle_timeout`](Self::idle_timeout).
+    pub fn with_idle_timeout(mut self, t: Duration) -> Self {
+        self.idle_timeout = t;
+        self
+    }
 }
 
 /// Default limit on simultaneous calls (bounds memory under an INVITE flood).
@@ -71,6 +137,7 @@ impl Default for SipConfig {
             rng_seed: None,
             max_calls: DEFAULT_MAX_CALLS,
             max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
+            stream_limits: StreamLimits::default(),
         }
     }
 }
@@ -167,6 +234,11 @@ impl SipConfigBuilder {
     /// non-INVITE transaction lingers 32 s over UDP, about 2,000 a second).
     pub fn max_server_transactions(mut self, n: usize) -> Self {
         self.0.max_server_transactions = n;
+        self
+    }
+    /// Sets the limits on incoming TCP and TLS connections.
+    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.0.stream_limits = limits;
         self
     }
     /// Seeds the random generator (tests).

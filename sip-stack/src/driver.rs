@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 use tracing::{debug, info, trace, warn};
 
-use crate::config::{CoreConfig, SipConfig};
+use crate::config::{CoreConfig, SipConfig, StreamLimits};
 use crate::core::SipCore;
 use crate::resolver::{Resolve, SystemResolver, LOOKUP_TIMEOUT};
 use crate::stats::TransportStats;
@@ -239,6 +240,7 @@ impl Stack for SipStack {
                 udp,
                 tcp,
                 tls: tls_listener,
+                limits: cfg.stream_limits,
             };
             tokio::spawn(Driver::new(core, sockets, tls, self.stats, io, self.resolver).run());
             Ok(StackInfo::new(listening))
@@ -246,11 +248,12 @@ impl Stack for SipStack {
     }
 }
 
-/// The bound sockets a driver serves.
+/// The bound sockets a driver serves, and the limits on what they accept.
 struct Sockets {
     udp: Option<UdpSocket>,
     tcp: Option<TcpListener>,
     tls: Option<TcpListener>,
+    limits: StreamLimits,
 }
 
 struct Driver {
@@ -258,6 +261,9 @@ struct Driver {
     udp: Option<UdpSocket>,
     tcp: Option<TcpListener>,
     tls_listener: Option<TcpListener>,
+    limits: StreamLimits,
+    /// Incoming TLS handshakes in progress (they hold descriptors too).
+    handshaking: Arc<AtomicUsize>,
     #[cfg_attr(not(feature = "tls"), allow(dead_code))]
     tls: streams::Tls,
     stats: TransportStats,
@@ -306,6 +312,8 @@ impl Driver {
             udp: sockets.udp,
             tcp: sockets.tcp,
             tls_listener: sockets.tls,
+            limits: sockets.limits,
+            handshaking: Arc::new(AtomicUsize::new(0)),
             tls,
             stats,
             commands: io.commands,
@@ -372,17 +380,20 @@ impl Driver {
                 }
                 r = async { match tcp { Some(l) => l.accept().await, None => std::future::pending().await } } => {
                     match r {
-                        Ok((stream, remote)) => {
+                        Ok((stream, remote)) if self.admit(remote) => {
                             self.stats.count_tcp_accepted();
                             let _ = stream.set_nodelay(true);
-                            self.add_conn(Box::new(stream), remote, TransportKind::Tcp);
+                            self.add_conn(Box::new(stream), remote, TransportKind::Tcp, true);
                         }
+                        // Over a limit: closed at once (dropping it).
+                        Ok(_) => {}
                         Err(e) => warn!(error = %e, "TCP accept failed"),
                     }
                 }
                 r = async { match tls { Some(l) => l.accept().await, None => std::future::pending().await } } => {
                     match r {
-                        Ok((stream, remote)) => self.accept_tls(stream, remote),
+                        Ok((stream, remote)) if self.admit(remote) => self.accept_tls(stream, remote),
+                        Ok(_) => {}
                         Err(e) => warn!(error = %e, "TLS listener accept failed"),
                     }
                 }

@@ -14,6 +14,8 @@ struct Counters {
     tls_connected: AtomicU64,
     tls_accepted: AtomicU64,
     tls_failed: AtomicU64,
+    refused: AtomicU64,
+    timed_out: AtomicU64,
 }
 
 /// A live view of a stack's transport counters (cheap to clone).
@@ -52,6 +54,23 @@ impl TransportStats {
         self.0.tls_failed.load(Ordering::Relaxed)
     }
 
+    /// Incoming connections closed at once by the connection limits
+    /// ([`StreamLimits`](crate::StreamLimits)).
+    pub fn connections_refused(&self) -> u64 {
+        self.0.refused.load(Ordering::Relaxed)
+    }
+    /// Incoming connections closed for sending no complete message, or
+    /// nothing at all, in time.
+    pub fn connections_timed_out(&self) -> u64 {
+        self.0.timed_out.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_refused(&self) {
+        self.0.refused.fetch_add(1, Ordering::Relaxed);
+    }
+    pub(crate) fn count_timed_out(&self) {
+        self.0.timed_out.fetch_add(1, Ordering::Relaxed);
+    }
     pub(crate) fn count_udp_sent(&self) {
         self.0.udp_sent.fetch_add(1, Ordering::Relaxed);
     }

@@ -7,13 +7,13 @@
 #   srtp_refused.sh DIRECTION
 #     to-peer    the softphone offers RTP/SAVP; baresip answers 488
 #     from-peer  baresip offers plain RTP/AVP; the softphone refuses it (488)
-# Ports: softphone SIP 25211, RTP 20900-20999; baresip SIP 25214, RTP 20800-20898.
+# Ports: softphone SIP 25231, RTP 21100-21199; baresip SIP 25234, RTP 21000-21098.
 HERE="$(cd "$(dirname "$0")" && pwd)"; . "$HERE/common.sh"
 [ $# -eq 1 ] || { sed -n '2,10p' "$0"; exit 2; }
 DIR=$1
 case $DIR in to-peer|from-peer) ;; *) echo "FAIL: direction must be to-peer or from-peer"; exit 2;; esac
 need baresip baresip; need tshark tshark; need sox sox
-SP=25211; BS_SIP=25214; BS_RTP=20800; SP_RTP=20900
+SP=25231; BS_SIP=25234; BS_RTP=21000; SP_RTP=21100
 for p in $SP $BS_SIP; do
   ss -Hlnu "sport = :$p" | grep -q . && { echo "FAIL: UDP port $p busy"; exit 2; }
 done

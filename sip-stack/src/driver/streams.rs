@@ -7,6 +7,7 @@
 //! over another transport.
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use openphone_sal::StackError;
@@ -16,7 +17,8 @@ use tokio::sync::mpsc;
 use tracing::{debug, trace, warn};
 
 use super::Driver;
-use crate::config::SipConfig;
+use crate::config::{SipConfig, StreamLimits};
+use crate::stats::TransportStats;
 use crate::transport::{ConnId, Transmit, TransportKind};
 
 /// Outbound connect (and TLS handshake) timeout.
@@ -93,6 +95,8 @@ pub(super) struct Conn {
     transport: TransportKind,
     remote: SocketAddr,
     writer: mpsc::UnboundedSender<Vec<u8>>,
+    /// Accepted from a listener (limited), not opened by us.
+    inbound: bool,
 }
 
 impl Driver {
@@ -184,8 +188,12 @@ impl Driver {
         let tx = self.conn_tx.clone();
         let tls = self.tls.clone();
         let stats = self.stats.clone();
+        let handshaking = self.handshaking.clone();
+        handshaking.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
-            match tls.accept(tcp, CONNECT_TIMEOUT).await {
+            let accepted = tls.accept(tcp, CONNECT_TIMEOUT).await;
+            handshaking.fetch_sub(1, Ordering::Relaxed);
+            match accepted {
                 Ok(s) => {
                     let _ = tx.send(ConnMsg::AcceptedTls(remote, Box::new(s))).await;
                 }
@@ -202,39 +210,37 @@ impl Driver {
         warn!(%remote, "TLS connection refused: this build has no TLS");
     }
 
+    /// Whether an incoming connection from `remote` fits the limits; one
+    /// that does not is counted and closed by the caller.
+    pub(super) fn admit(&self, remote: SocketAddr) -> bool {
+        let inbound = self.conns.values().filter(|c| c.inbound);
+        let (total, same) = inbound.fold((0usize, 0usize), |(t, s), c| {
+            (t + 1, s + usize::from(c.remote.ip() == remote.ip()))
+        });
+        let total = total + self.handshaking.load(Ordering::Relaxed);
+        let ok = total < self.limits.max_connections && same < self.limits.max_per_address;
+        if !ok {
+            self.stats.count_refused();
+            debug!(%remote, total, from_address = same, "connection refused: over the limits");
+        }
+        ok
+    }
+
     pub(super) fn add_conn(
         &mut self,
         stream: Box<dyn SipStream>,
         remote: SocketAddr,
         transport: TransportKind,
+        inbound: bool,
     ) -> ConnId {
         let id = ConnId(self.next_conn);
         self.next_conn += 1;
-        let (mut rd, mut wr) = tokio::io::split(stream);
+        let (rd, mut wr) = tokio::io::split(stream);
         let (wtx, mut wrx) = mpsc::unbounded_channel::<Vec<u8>>();
         let tx = self.conn_tx.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 16_384];
-            loop {
-                match rd.read(&mut buf).await {
-                    Ok(0) => break,
-                    Err(e) => {
-                        if let Some(why) = tls_failure(&e) {
-                            let _ = tx.send(ConnMsg::TlsFailed(id, why)).await;
-                            return;
-                        }
-                        break;
-                    }
-                    Ok(n) => {
-                        let chunk = buf.get(..n).unwrap_or(&[]).to_vec();
-                        if tx.send(ConnMsg::Data(id, chunk)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-            let _ = tx.send(ConnMsg::Closed(id)).await;
-        });
+        let timeouts = inbound.then_some(self.limits);
+        let stats = self.stats.clone();
+        tokio::spawn(read_stream(rd, id, tx, timeouts, stats));
         tokio::spawn(async move {
             while let Some(b) = wrx.recv().await {
                 // One write per message, then flush: TLS buffers records.
@@ -250,6 +256,7 @@ impl Driver {
                 transport,
                 remote,
                 writer: wtx,
+                inbound,
             },
         );
         self.by_remote.insert((transport, remote), id);
@@ -288,7 +295,7 @@ impl Driver {
                     TransportKind::Tls => self.stats.count_tls_connected(),
                     _ => {}
                 }
-                let id = self.add_conn(stream, dst, kind);
+                let id = self.add_conn(stream, dst, kind, false);
                 let queued = self.pending.remove(&(kind, dst));
                 if let (Some(c), Some(queued)) = (self.conns.get(&id), queued) {
                     for b in queued {
@@ -299,7 +306,9 @@ impl Driver {
             ConnMsg::AcceptedTls(remote, stream) => {
                 #[cfg(feature = "tls")]
                 self.stats.count_tls_accepted();
-                self.add_conn(stream, remote, TransportKind::Tls);
+                if self.admit(remote) {
+                    self.add_conn(stream, remote, TransportKind::Tls, true);
+                }
             }
             ConnMsg::ConnectFailed(kind, dst, why) => {
                 let n = self.pending.remove(&(kind, dst)).map_or(0, |v| v.len());
@@ -326,4 +335,66 @@ impl Driver {
             }
         }
     }
+}
+
+/// Smallest and largest read buffer of a connection: most SIP messages fit
+/// the first; the buffer doubles only while reads fill it.
+const READ_BUF_MIN: usize = 2048;
+const READ_BUF_MAX: usize = 16_384;
+
+/// Reads a connection until it closes, forwarding what arrives. With
+/// `limits` (an incoming connection) it is closed when no complete header
+/// block (or CRLF keep-alive) arrives within the setup timeout, or nothing
+/// at all within the idle timeout.
+async fn read_stream(
+    mut rd: tokio::io::ReadHalf<Box<dyn SipStream>>,
+    id: ConnId,
+    tx: mpsc::Sender<ConnMsg>,
+    limits: Option<StreamLimits>,
+    stats: TransportStats,
+) {
+    let mut buf = vec![0u8; READ_BUF_MIN];
+    let setup_deadline = limits.map(|l| tokio::time::Instant::now() + l.setup_timeout);
+    let mut framed = false;
+    // The last three octets read, so "\r\n\r\n" split over reads is seen.
+    let mut tail: Vec<u8> = Vec::with_capacity(3);
+    loop {
+        let read = match (limits, setup_deadline) {
+            (Some(_), Some(d)) if !framed => tokio::time::timeout_at(d, rd.read(&mut buf)).await,
+            (Some(l), _) => tokio::time::timeout(l.idle_timeout, rd.read(&mut buf)).await,
+            _ => Ok(rd.read(&mut buf).await),
+        };
+        match read {
+            Err(_) => {
+                stats.count_timed_out();
+                debug!(?id, framed, "incoming connection timed out");
+                break;
+            }
+            Ok(Ok(0)) => break,
+            Ok(Err(e)) => {
+                if let Some(why) = tls_failure(&e) {
+                    let _ = tx.send(ConnMsg::TlsFailed(id, why)).await;
+                    return;
+                }
+                break;
+            }
+            Ok(Ok(n)) => {
+                let chunk = buf.get(..n).unwrap_or(&[]).to_vec();
+                if !framed {
+                    tail.extend_from_slice(&chunk);
+                    framed = tail.windows(4).any(|w| w == b"\r\n\r\n");
+                    let keep = tail.len().saturating_sub(3);
+                    tail.drain(..keep);
+                }
+                let full = n == buf.len();
+                if tx.send(ConnMsg::Data(id, chunk)).await.is_err() {
+                    return;
+                }
+                if full && buf.len() < READ_BUF_MAX {
+                    buf.resize(buf.len() * 2, 0);
+                }
+            }
+        }
+    }
+    let _ = tx.send(ConnMsg::Closed(id)).await;
 }

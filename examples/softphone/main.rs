@@ -298,7 +298,10 @@ type CallAudio = (Box<dyn AudioSource>, Box<dyn AudioSink>);
 
 fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
     let src: Box<dyn AudioSource> = match (&opts.play, opts.tone) {
-        _ if opts.devices.capture.is_some() => opts.devices.source()?.unwrap_or_else(|| Box::new(NullSource::new(RATE))),
+        _ if opts.devices.capture.is_some() => opts
+            .devices
+            .source()?
+            .unwrap_or_else(|| Box::new(NullSource::new(RATE))),
         (Some(p), _) => Box::new(
             WavSource::open(p)
                 .map_err(|e| MediaError::Device(e.to_string()))?
@@ -308,7 +311,10 @@ fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
         (None, None) => Box::new(NullSource::new(RATE)),
     };
     let sink: Box<dyn AudioSink> = match &opts.record {
-        _ if opts.devices.playback.is_some() => opts.devices.sink()?.unwrap_or_else(|| Box::new(NullSink::new(RATE))),
+        _ if opts.devices.playback.is_some() => opts
+            .devices
+            .sink()?
+            .unwrap_or_else(|| Box::new(NullSink::new(RATE))),
         Some(p) => {
             let path = if n == 1 {
                 p.clone()

@@ -69,6 +69,19 @@ impl Shared {
                 tracing::warn!(device = %self.name, "ALSA device thread still blocked; left to finish");
             }
         }
+        let s = self.stats();
+        tracing::info!(
+            device = %self.name,
+            frames = s.frames,
+            xruns = s.xruns,
+            suspends = s.suspends,
+            repeated = s.drift.repeated,
+            dropped = s.drift.dropped,
+            starved = s.drift.starved,
+            resyncs = s.drift.resyncs,
+            overflows = s.drift.overflows,
+            "ALSA device closed"
+        );
     }
 }
 

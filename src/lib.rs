@@ -10,7 +10,8 @@
 //! | `wav` (default) | WAV file audio source and sink in [`hal`] |
 //! | `opus`, `speex` | those codecs in the media engine |
 //! | `mgcp` | the MGCP stack, the `mgcp` module: messages, transactions, the call agent, and the endpoint role `mgcp::MgcpStack` (the phone as an MGCP line, scheme `mgcp:`) |
-//! | `h323`, `alsa`, `tls`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
+//! | `alsa` | ALSA sound cards in `hal::alsa` (capture, playback, device list; Linux, links libasound) |
+//! | `h323`, `tls`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
 //!
 //! ```no_run
 //! use openphone::{media::{Engine, EngineConfig}, sip::{SipConfig, SipStack}, Phone, PhoneEvent};

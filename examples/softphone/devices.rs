@@ -76,6 +76,37 @@ impl DeviceArgs {
         Ok(())
     }
 
+    /// Takes the config file's devices (`capture`, `playback`, `ringer`)
+    /// where the command line named no source, sink or ringer of its own.
+    pub fn merge_file(
+        &mut self,
+        file: [Option<&str>; 3],
+        source_given: bool,
+        sink_given: bool,
+    ) -> Result<(), String> {
+        let [capture, playback, ringer] = file;
+        let parse = |key: &str, v: Option<&str>| {
+            v.map(parse_device)
+                .transpose()
+                .map_err(|e| format!("{key}: {e}"))
+        };
+        let (capture, playback, ringer) = (
+            parse("capture", capture)?,
+            parse("playback", playback)?,
+            parse("ringer", ringer)?,
+        );
+        if !source_given && self.capture.is_none() {
+            self.capture = capture;
+        }
+        if !sink_given && self.playback.is_none() {
+            self.playback = playback;
+        }
+        if self.ringer.is_none() {
+            self.ringer = ringer;
+        }
+        Ok(())
+    }
+
     /// The call's microphone, if a device was named.
     pub fn source(&self) -> Result<Option<Box<dyn AudioSource>>, MediaError> {
         self.capture

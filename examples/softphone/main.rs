@@ -793,7 +793,24 @@ fn merge_config(
     cli.no_tcp |= file.no_tcp.unwrap_or(false);
     cli.auto_answer |= file.auto_answer.unwrap_or(false);
     cli.dnd |= file.dnd.unwrap_or(false);
-    // A source (file or tone) and a sink are each one choice.
+    // A source (file, tone or device) and a sink are each one choice.
+    if file.capture.is_some() && (file.play.is_some() || file.tone.is_some()) {
+        return Err("capture and play/tone are alternatives".into());
+    }
+    if file.playback.is_some() && file.record.is_some() {
+        return Err("playback and record are alternatives".into());
+    }
+    let source_given = cli.play.is_some() || cli.tone.is_some();
+    let sink_given = cli.record.is_some();
+    cli.devices.merge_file(
+        [
+            file.capture.as_deref(),
+            file.playback.as_deref(),
+            file.ringer.as_deref(),
+        ],
+        source_given,
+        sink_given,
+    )?;
     if cli.play.is_none() && cli.tone.is_none() && cli.devices.capture.is_none() {
         cli.play = file.play;
         cli.tone = file.tone;

@@ -60,3 +60,65 @@ pub(crate) fn recover(
         _ => Err(err),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering::Relaxed;
+
+    use alsa::pcm::State;
+
+    use super::*;
+    use crate::alsa::config::open;
+    use crate::alsa::AlsaConfig;
+
+    /// The recovery steps on a real (null) PCM, with the errors ALSA would
+    /// return: the null PCM never runs late by itself.
+    #[test]
+    fn epipe_prepares_estrpipe_resumes_others_fail() {
+        for dir in [Direction::Playback, Direction::Capture] {
+            let setup = open("null", dir, &AlsaConfig::new(8000)).expect("null PCM");
+            let shared = Shared::new("null");
+            let pcm = &setup.pcm;
+            pcm.start().expect("start");
+            pcm.drop().expect("stop");
+            assert_eq!(pcm.state(), State::Setup);
+            recover(
+                pcm,
+                dir,
+                alsa::Error::new("snd_pcm_writei", libc::EPIPE),
+                &shared,
+            )
+            .expect("xrun recovered");
+            assert_eq!(shared.xruns.load(Relaxed), 1);
+            let want = match dir {
+                Direction::Playback => State::Prepared,
+                Direction::Capture => State::Running,
+            };
+            assert_eq!(pcm.state(), want, "{dir:?} after an xrun");
+            recover(
+                pcm,
+                dir,
+                alsa::Error::new("snd_pcm_readi", libc::ESTRPIPE),
+                &shared,
+            )
+            .expect("suspend recovered");
+            assert_eq!(shared.suspends.load(Relaxed), 1);
+            recover(
+                pcm,
+                dir,
+                alsa::Error::new("snd_pcm_readi", libc::EINTR),
+                &shared,
+            )
+            .expect("interrupted: retry");
+            let e = recover(
+                pcm,
+                dir,
+                alsa::Error::new("snd_pcm_readi", libc::ENODEV),
+                &shared,
+            )
+            .unwrap_err();
+            assert_eq!(e.errno(), libc::ENODEV);
+            assert_eq!(shared.xruns.load(Relaxed), 1);
+        }
+    }
+}

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 /// The two calls share ports: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn run(mode: &str) {
+fn run(mode: &str, rate: u32) {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/alsa_peer.sh");
     let sp = common::example("softphone");
@@ -29,6 +29,7 @@ fn run(mode: &str) {
         .arg(&script)
         .arg(mode)
         .env("SOFTPHONE", &sp)
+        .env("DEVICE_RATE", rate.to_string())
         .output()
         .expect("run bash");
     println!("{}", String::from_utf8_lossy(&out.stdout));
@@ -42,10 +43,17 @@ fn run(mode: &str) {
 
 #[test]
 fn alsa_capture_and_playback_in_a_call_with_baresip() {
-    run("to-peer");
+    run("to-peer", 8000);
+}
+
+/// The devices at 48 kHz (480-frame periods); the engine resamples to and
+/// from PCMU's 8 kHz.
+#[test]
+fn alsa_devices_at_48_khz_in_a_call_with_baresip() {
+    run("to-peer", 48000);
 }
 
 #[test]
 fn alsa_ringer_and_a_stalled_microphone_in_a_call_from_baresip() {
-    run("from-peer-stall");
+    run("from-peer-stall", 8000);
 }

@@ -15,13 +15,16 @@
 #                                   0.5 s mid-call (an xrun's worth of missing
 #                                   audio): the call must go on, and the audio
 #                                   after the stall is judged.
-# env: TALK (seconds, default 6), KEEP (1: keep the work dir on success).
+# env: TALK (seconds, default 6), KEEP (1: keep the work dir on success),
+#      DEVICE_RATE (8000, 16000 or 48000: the ALSA devices' rate, default 8000;
+#      the engine resamples to and from the codec's 8 kHz).
 # Ports: softphone SIP 25211, baresip SIP 25214, baresip RTP 20800-20898.
 HERE="$(cd "$(dirname "$0")" && pwd)"; . "$HERE/common.sh"
 [ $# -eq 1 ] || { sed -n '2,22p' "$0"; exit 2; }
 MODE=$1
 case $MODE in to-peer|from-peer-stall) ;; *) echo "FAIL: mode is to-peer or from-peer-stall"; exit 2;; esac
 TALK=${TALK:-6}
+RATE=${DEVICE_RATE:-8000}
 need sox sox; need baresip baresip; need tshark tshark; need python3 python3
 [ -f /usr/share/alsa/alsa.conf ] || { echo "FAIL: /usr/share/alsa/alsa.conf missing (apt-get install libasound2-dev)"; exit 2; }
 SP=25211; BS_SIP=25214; BS_RTP=20800
@@ -47,14 +50,14 @@ pcm.op_ring { type file; slave.pcm "null"; file "$W/ring.wav"; format "wav" }
 CFG
 export ALSA_CONFIG_PATH="/usr/share/alsa/alsa.conf:$W/asoundrc"
 mkfifo mic.fifo
-sox -n -r 8000 -c 1 -b 16 -e signed -t raw mic.s16 synth 60 sine 1000 vol 0.5
+sox -n -r "$RATE" -c 1 -b 16 -e signed -t raw mic.s16 synth 60 sine 1000 vol 0.5
 # The microphone's clock: 20 ms of the tone into the FIFO every 20 ms. A
 # stall (SIGSTOP) loses that time, as a stopped card would, instead of
 # catching up. The file plugin reads each 10 ms period from the FIFO.
 cat > pacer.py <<'PY'
 import os, sys, time
 fifo, raw = sys.argv[1], open(sys.argv[2], "rb").read()
-chunk = 320
+chunk = int(sys.argv[3]) * 2 // 50         # 20 ms of 16-bit mono
 fd = os.open(fifo, os.O_WRONLY)          # waits for the softphone's capture
 pos, t = 0, time.monotonic()
 while True:
@@ -66,7 +69,7 @@ while True:
     if d > 0: time.sleep(d)
     elif d < -0.1: t = time.monotonic()   # stalled: do not catch up
 PY
-python3 pacer.py mic.fifo mic.s16 >pacer.log 2>&1 &
+python3 pacer.py mic.fifo mic.s16 "$RATE" >pacer.log 2>&1 &
 PACER=$!; PIDS+=($PACER)
 
 tshark -i lo -f "udp port $SP or udp port $BS_SIP or udp portrange $BS_RTP-$((BS_RTP + 98))" \
@@ -77,7 +80,7 @@ wait_for tshark.out 'Capturing on' 10 || fail "tshark did not start capturing"
 # ---------- our softphone ----------
 mkfifo sp.in
 SP_ARGS=(--listen "127.0.0.1:$SP" --no-tcp --no-control --codec pcmu
-         --capture alsa:op_mic --playback alsa:op_spk --ringer alsa:op_ring)
+         --capture alsa:op_mic --playback alsa:op_spk --ringer alsa:op_ring --device-rate "$RATE")
 echo "+ ALSA_CONFIG_PATH=$ALSA_CONFIG_PATH RUST_LOG=openphone_hal=debug $SOFTPHONE ${SP_ARGS[*]}"
 RUST_LOG=openphone_hal=debug "$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
 PIDS+=($!)
@@ -140,7 +143,8 @@ sed 's/\x1b\[[0-9;]*m//g' softphone.log | grep -E 'ALSA (capture|playback) has n
 bob_rec=$(ls bs/rec/*-dec.wav 2>/dev/null | head -1)
 [ -n "$bob_rec" ] && [ -s "$bob_rec" ] || fail "baresip recorded nothing"
 [ -s spk.wav ] || fail "the ALSA playback file spk.wav is empty"
-echo "spk.wav: $(soxi -D spk.wav) s; baresip's recording: $(soxi -D "$bob_rec") s"
+[ "$(soxi -r spk.wav)" = "$RATE" ] || fail "spk.wav is at $(soxi -r spk.wav) Hz, not $RATE"
+echo "spk.wav: $(soxi -D spk.wav) s at $RATE Hz; baresip's recording: $(soxi -D "$bob_rec") s"
 SECS=$(call_seconds call.pcapng "$SP") || fail "no 200 OK and BYE on port $SP in the capture"
 TO_PEER="udp.dstport>=$BS_RTP && udp.dstport<=$((BS_RTP + 98))"; FROM_PEER="udp.srcport>=$BS_RTP && udp.srcport<=$((BS_RTP + 98))"
 read -r pt_to n_to <<<"$(rtp_audio_count call.pcapng "$TO_PEER")"

@@ -11,7 +11,8 @@
 //! | `opus`, `speex` | those codecs in the media engine |
 //! | `mgcp` | the MGCP stack, the `mgcp` module: messages, transactions, the call agent, and the endpoint role `mgcp::MgcpStack` (the phone as an MGCP line, scheme `mgcp:`) |
 //! | `tls` | SIP over TLS in the SIP stack: `sips:` URIs, `;transport=tls`, a TLS listener (rustls) |
-//! | `h323`, `alsa`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
+//! | `alsa` | ALSA sound cards in `hal::alsa` (capture, playback, device list; Linux, links libasound) |
+//! | `h323`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
 //!
 //! ```no_run
 //! use openphone::{media::{Engine, EngineConfig}, sip::{SipConfig, SipStack}, Phone, PhoneEvent};

@@ -77,6 +77,7 @@ mod commands;
 mod config;
 mod contacts;
 mod control;
+mod devices;
 mod state;
 mod triggers;
 
@@ -277,6 +278,8 @@ struct Cli {
     /// desktop URL handler; no phone is started.
     #[arg(value_name = "URL")]
     url: Option<String>,
+    #[command(flatten)]
+    devices: devices::DeviceArgs,
     #[command(subcommand)]
     client: Option<Client>,
 }
@@ -301,6 +304,15 @@ enum Client {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if cli.devices.list_devices {
+        return match devices::print_list() {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("softphone: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     match (&cli.client, &cli.url) {
         (Some(Client::Cmd { control, words }), _) => {
             let path = control.clone().unwrap_or_else(control::default_path);
@@ -331,12 +343,17 @@ struct Options {
     play: Option<String>,
     tone: Option<f32>,
     record: Option<String>,
+    devices: devices::DeviceArgs,
 }
 
 type CallAudio = (Box<dyn AudioSource>, Box<dyn AudioSink>);
 
 fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
     let src: Box<dyn AudioSource> = match (&opts.play, opts.tone) {
+        _ if opts.devices.capture.is_some() => opts
+            .devices
+            .source()?
+            .unwrap_or_else(|| Box::new(NullSource::new(RATE))),
         (Some(p), _) => Box::new(
             WavSource::open(p)
                 .map_err(|e| MediaError::Device(e.to_string()))?
@@ -346,6 +363,10 @@ fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
         (None, None) => Box::new(NullSource::new(RATE)),
     };
     let sink: Box<dyn AudioSink> = match &opts.record {
+        _ if opts.devices.playback.is_some() => opts
+            .devices
+            .sink()?
+            .unwrap_or_else(|| Box::new(NullSink::new(RATE))),
         Some(p) => {
             let path = if n == 1 {
                 p.clone()
@@ -408,6 +429,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         None => Vec::new(),
     };
     // Inputs are checked before the phone starts.
+    cli.devices.check()?;
     let mut contacts = contacts::AddressBook::default();
     for path in &cli.address_book {
         contacts.extend(contacts::AddressBook::load(path)?);
@@ -428,6 +450,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         play: cli.play.clone(),
         tone: cli.tone,
         record: cli.record.clone(),
+        devices: cli.devices.clone(),
     });
     let rtp_ip = cli.rtp_ip.unwrap_or(listen.ip());
 
@@ -573,6 +596,8 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     };
     // Ringing calls to forward if still unanswered at their deadline.
     let mut no_answer: Vec<(std::time::Instant, CallId, String)> = Vec::new();
+    // Incoming calls ringing on the --ringer device.
+    let mut ringing: std::collections::HashMap<CallId, devices::Ringing> = Default::default();
     let mut ticker = cli
         .status_every
         .map(|s| tokio::time::interval(Duration::from_secs(s)));
@@ -591,6 +616,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             println!("caller: {call} is {name}");
                         }
                         book.start(call, true, from.to_string());
+                        if let Some(r) = cli.devices.ring() {
+                            ringing.insert(call, r);
+                        }
                         match &triggers.incoming {
                             // The script decides first (see the verdict arm).
                             Some(script) => triggers::incoming(
@@ -619,6 +647,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             let remote = phone.call_handle(call).remote().map(|r| r.to_string()).unwrap_or_default();
                             book.start(call, false, remote);
                         }
+                        if !state.is_early() {
+                            ringing.remove(&call);
+                        }
                         if state.is_established() {
                             no_answer.retain(|(_, c, _)| *c != call);
                             if book.answered(call) {
@@ -634,6 +665,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         }
                     }
                     PhoneEvent::CallEnded { call, reason } => {
+                        ringing.remove(&call);
                         no_answer.retain(|(_, c, _)| *c != call);
                         let remote = book
                             .ended(call, reason.to_string())
@@ -829,12 +861,31 @@ fn merge_config(
     cli.no_tcp |= file.no_tcp.unwrap_or(false);
     cli.auto_answer |= file.auto_answer.unwrap_or(false);
     cli.dnd |= file.dnd.unwrap_or(false);
-    // A source (file or tone) and a sink are each one choice.
-    if cli.play.is_none() && cli.tone.is_none() {
+    // A source (file, tone or device) and a sink are each one choice.
+    if file.capture.is_some() && (file.play.is_some() || file.tone.is_some()) {
+        return Err("capture and play/tone are alternatives".into());
+    }
+    if file.playback.is_some() && file.record.is_some() {
+        return Err("playback and record are alternatives".into());
+    }
+    let source_given = cli.play.is_some() || cli.tone.is_some();
+    let sink_given = cli.record.is_some();
+    cli.devices.merge_file(
+        [
+            file.capture.as_deref(),
+            file.playback.as_deref(),
+            file.ringer.as_deref(),
+        ],
+        source_given,
+        sink_given,
+    )?;
+    if cli.play.is_none() && cli.tone.is_none() && cli.devices.capture.is_none() {
         cli.play = file.play;
         cli.tone = file.tone;
     }
-    cli.record = cli.record.take().or(file.record);
+    if cli.devices.playback.is_none() {
+        cli.record = cli.record.take().or(file.record);
+    }
     if cli.address_book.is_empty() {
         cli.address_book = file.address_books;
     }

@@ -117,8 +117,8 @@ fn hash_chains_and_message_macs() {
     let init = chain("hash_chain_H0_H3_ssrc87654321");
     for c in [&resp, &init] {
         let ours = HashChain::from_h0(c[0].clone().try_into().unwrap());
-        for i in 0..4 {
-            assert_eq!(ours.h[i].to_vec(), c[i]);
+        for (ours, want) in ours.h.iter().zip(c.iter()) {
+            assert_eq!(&ours.to_vec(), want);
         }
     }
     let Message::Hello(hello_r) = Message::parse(&message(&pkts, 0)).unwrap() else {

@@ -540,9 +540,9 @@ impl ZrtpSession {
             Message::HelloAck => self.on_hello_ack(now),
             Message::Commit(c) => self.on_commit(c, bytes, now),
             Message::DhPart1(p) => self.on_dhpart1(p, bytes, now),
-            Message::DhPart2(p) => self.on_dhpart2(p, bytes),
+            Message::DhPart2(p) => self.on_dhpart2(p, bytes, now),
             Message::Confirm1(c) => self.on_confirm1(c, now),
-            Message::Confirm2(c) => self.on_confirm2(c, bytes),
+            Message::Confirm2(c) => self.on_confirm2(c, bytes, now),
             Message::Conf2Ack => self.on_conf2ack(),
             Message::Error(code) => {
                 self.send(Message::ErrorAck.to_bytes());
@@ -990,8 +990,7 @@ impl ZrtpSession {
         self.phase = Phase::WaitConfirm1;
     }
 
-    fn on_dhpart2(&mut self, p: DhPart, bytes: &[u8]) {
-        let now = Instant::now(); // only for the Error timer's first deadline
+    fn on_dhpart2(&mut self, p: DhPart, bytes: &[u8], now: Instant) {
         match self.phase {
             Phase::WaitDhPart2 => {}
             Phase::WaitConfirm2 | Phase::Secure => return self.resend_reply(bytes),
@@ -1123,8 +1122,7 @@ impl ZrtpSession {
         self.finish(body.sas_verified, false);
     }
 
-    fn on_confirm2(&mut self, c: Confirm, bytes: &[u8]) {
-        let now = Instant::now(); // only for the Error timer's first deadline
+    fn on_confirm2(&mut self, c: Confirm, bytes: &[u8], now: Instant) {
         match self.phase {
             Phase::WaitConfirm2 => {}
             Phase::Secure => return self.resend_reply(bytes),

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use openphone_media::srtp::{SrtpContext, SrtpSuite};
 use openphone_media::zrtp::{
-    error_code, parse_packet, write_packet, AuthTag, CacheError, CacheStatus, CachedSecrets,
-    Cipher, FailReason, FileCache, KeyAgreement, MemoryCache, Message, Role, SasType, SecretCache,
+    error_code, parse_packet, write_packet, AuthTag, CacheStatus, CachedSecrets, Cipher,
+    FailReason, FileCache, KeyAgreement, MemoryCache, Message, Role, SasType, SecretCache,
     SecureInfo, ZrtpConfig, ZrtpEvent, ZrtpSession,
 };
 
@@ -209,21 +209,11 @@ fn the_faster_first_choice_wins_and_other_algorithms_map_to_suites() {
 }
 
 /// A cache the test keeps a handle on while a session uses it.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<MemoryCache>>);
-
-impl SecretCache for Shared {
-    fn load(&mut self, peer: &[u8; 12]) -> Result<Option<CachedSecrets>, CacheError> {
-        self.0.lock().unwrap().load(peer)
-    }
-    fn store(&mut self, peer: &[u8; 12], s: &CachedSecrets) -> Result<(), CacheError> {
-        self.0.lock().unwrap().store(peer, s)
-    }
-}
+type Shared = Arc<Mutex<MemoryCache>>;
 
 #[test]
 fn second_call_matches_the_cache_and_a_tampered_cache_does_not() {
-    let (ca, cb) = (Shared::default(), Shared::default());
+    let (ca, cb): (Shared, Shared) = Default::default();
     let call = || {
         let mut a = endpoint(ZID_A, true, &[KeyAgreement::X255], Box::new(ca.clone()));
         let mut b = endpoint(ZID_B, true, &[KeyAgreement::X255], Box::new(cb.clone()));

@@ -68,6 +68,24 @@ pub trait SecretCache {
     fn store(&mut self, peer: &Zid, secrets: &CachedSecrets) -> Result<(), CacheError>;
 }
 
+/// One cache shared by concurrent calls (a [`FileCache`] rewrites its whole
+/// file on each store, so two calls must not each hold their own copy).
+/// A poisoned lock (a panic elsewhere while storing) is reported as an
+/// I/O error rather than propagated.
+impl<C: SecretCache> SecretCache for std::sync::Arc<std::sync::Mutex<C>> {
+    fn load(&mut self, peer: &Zid) -> Result<Option<CachedSecrets>, CacheError> {
+        self.lock().map_err(|_| poisoned())?.load(peer)
+    }
+
+    fn store(&mut self, peer: &Zid, secrets: &CachedSecrets) -> Result<(), CacheError> {
+        self.lock().map_err(|_| poisoned())?.store(peer, secrets)
+    }
+}
+
+fn poisoned() -> CacheError {
+    CacheError::Io(std::io::Error::other("ZRTP cache lock poisoned"))
+}
+
 /// A cache in memory (tests, or calls that must leave no trace).
 #[derive(Debug, Default, Clone)]
 pub struct MemoryCache {

@@ -13,10 +13,10 @@ use rand_core::OsRng;
 use super::algo::KeyAgreement;
 use super::crypto::random32;
 
-/// The 3072-bit MODP prime of RFC 3526 §4 (generator 2), as hex words.
+/// The 3072-bit MODP prime of RFC 3526 §4 (generator 2).
 /// p = 2^3072 - 2^3008 - 1 + 2^64 * (floor(2^2942 * pi) + 1690314); the test
-/// `modp_prime_is_rfc3526` recomputes its defining properties.
-const MODP3072_HEX: [&str; 12] = [
+/// `modp_prime_is_rfc3526` checks the parts of it the formula fixes.
+const MODP3072: U3072 = U3072::from_be_hex(concat!(
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74",
     "020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437",
     "4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED",
@@ -29,11 +29,10 @@ const MODP3072_HEX: [&str; 12] = [
     "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864",
     "D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E2",
     "08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
-];
+));
 
 fn modp3072() -> U3072 {
-    let hex: String = MODP3072_HEX.concat();
-    U3072::from_be_hex(&hex)
+    MODP3072
 }
 
 /// Why a peer's public value was refused.
@@ -206,5 +205,14 @@ mod tests {
         assert_eq!(&b[..8], &[0xff; 8]);
         assert_eq!(&b[376..], &[0xff; 8]);
         assert_eq!(&b[8..12], &[0xc9, 0x0f, 0xda, 0xa2]);
+        // Fermat: 2^(p-1) = 1 mod p (a typo in the constant would fail),
+        // and 2^((p-1)/2) = 1: 2 generates the prime-order subgroup of the
+        // safe prime, as RFC 3526 chose it.
+        let p = modp3072();
+        let params = DynResidueParams::new(&p);
+        let two = DynResidue::new(&U3072::from_u8(2), params);
+        let p1 = p.wrapping_sub(&U3072::ONE);
+        assert_eq!(two.pow(&p1).retrieve(), U3072::ONE);
+        assert_eq!(two.pow(&p1.shr_vartime(1)).retrieve(), U3072::ONE);
     }
 }

@@ -19,6 +19,29 @@
 //! modes, S384, signatures, PBX enrollment and SAS relay (SASrelay is parsed
 //! and ignored), fragment reassembly (0x1001 packets are parsed only).
 //!
+//! **Driving it from a media session** (not wired yet; the intended use):
+//!
+//! 1. At offer/answer time, open the shared cache once per process
+//!    (`Arc<Mutex<FileCache>>`, which is a [`SecretCache`]), build
+//!    [`ZrtpConfig::new`]`(cache.zid(), local_ssrc)` and a [`ZrtpSession`];
+//!    put [`ZrtpSession::hello_hash`] in `a=zrtp-hash` and hand the peer's
+//!    value to [`ZrtpSession::set_peer_hello_hash`]. Call
+//!    [`ZrtpSession::start`] when media starts.
+//! 2. In the datagram path, before SRTP: [`is_zrtp`] picks ZRTP out of the
+//!    RTP port (first nibble 1, 'ZRTP' cookie) for
+//!    [`ZrtpSession::handle_packet`]. Send [`ZrtpSession::poll_transmit`]
+//!    packets to the RTP destination; merge [`ZrtpSession::poll_timeout`]
+//!    into the session's own deadline and call
+//!    [`ZrtpSession::handle_timeout`].
+//! 3. On [`ZrtpEvent::Secure`], build
+//!    `SrtpContext::new(&keys.send, &keys.receive, 64)` from
+//!    [`ZrtpSession::srtp_keys`] and report the SAS, cipher and cache
+//!    status; on [`ZrtpEvent::Failed`] with encryption required, end the
+//!    call having sent no RTP. The first SRTP packet from the peer that
+//!    authenticates should be reported with
+//!    [`ZrtpSession::srtp_authenticated`] (it stands for a lost Conf2ACK).
+//!    The user's "SAS verified" goes to [`ZrtpSession::set_sas_verified`].
+//!
 //! ```
 //! use std::time::Instant;
 //! use openphone_media::zrtp::{MemoryCache, ZrtpConfig, ZrtpEvent, ZrtpSession};

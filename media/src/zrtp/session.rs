@@ -477,6 +477,14 @@ impl ZrtpSession {
         Ok(())
     }
 
+    /// Tells the initiator that an SRTP packet from the peer authenticated
+    /// with [`SrtpKeys::receive`]: that proves the responder has the keys,
+    /// so it stands for a lost Conf2ACK (§6) and ends Confirm2
+    /// retransmission. Ignored in any other state.
+    pub fn srtp_authenticated(&mut self) {
+        self.on_conf2ack();
+    }
+
     /// Runs the retransmission timers.
     pub fn handle_timeout(&mut self, now: Instant) {
         for hello in [true, false] {
@@ -546,7 +554,15 @@ impl ZrtpSession {
             Message::Conf2Ack => self.on_conf2ack(),
             Message::Error(code) => {
                 self.send(Message::ErrorAck.to_bytes());
-                self.fail(FailReason::PeerError(code));
+                if self.phase == Phase::Secure {
+                    // Error carries no MAC: anyone on the path can send
+                    // one. Once both Confirms have proved the keys, it
+                    // cannot undo them (GoClear, which is authenticated,
+                    // is the way out of SRTP and is refused here anyway).
+                    warn!(code, "ZRTP Error after the exchange ignored");
+                } else {
+                    self.fail(FailReason::PeerError(code));
+                }
             }
             Message::GoClear(mac) => self.on_goclear(mac),
             Message::Ping(p) => {
@@ -1228,5 +1244,79 @@ impl ZrtpSession {
         warn!("ZRTP GoClear refused");
         self.send(Message::Error(error_code::GOCLEAR_NOT_ALLOWED).to_bytes());
         self.events.push_back(ZrtpEvent::GoClearRefused);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zrtp::MemoryCache;
+
+    fn pair() -> (ZrtpSession, ZrtpSession, Instant) {
+        let now = Instant::now();
+        let mut cb = ZrtpConfig::new([2; 12], 2);
+        cb.send_commit = false;
+        let mut a = ZrtpSession::new(ZrtpConfig::new([1; 12], 1), Box::new(MemoryCache::new()));
+        let mut b = ZrtpSession::new(cb, Box::new(MemoryCache::new()));
+        a.start(now);
+        b.start(now);
+        for _ in 0..10 {
+            while let Some(p) = a.poll_transmit() {
+                b.handle_packet(&p, now);
+            }
+            while let Some(p) = b.poll_transmit() {
+                a.handle_packet(&p, now);
+            }
+        }
+        assert_eq!((a.phase, b.phase), (Phase::Secure, Phase::Secure));
+        while a.poll_event().is_some() || b.poll_event().is_some() {}
+        (a, b, now)
+    }
+
+    fn goclear(mac: [u8; 8]) -> Vec<u8> {
+        write_packet(9, 1, &Message::GoClear(mac).to_bytes())
+    }
+
+    #[test]
+    fn goclear_is_refused_with_error_0x100_and_forged_ones_dropped() {
+        let (a, mut b, now) = pair();
+        // Forged: dropped without a word.
+        b.handle_packet(&goclear([0; 8]), now);
+        assert!(b.poll_transmit().is_none() && b.poll_event().is_none());
+        // Authentic (the initiator's mackey): refused, SRTP keys kept.
+        let key =
+            a.ex.as_ref()
+                .and_then(|e| e.keys.as_ref())
+                .map(|k| k.mac_key_i)
+                .unwrap();
+        b.handle_packet(&goclear(mac64(&key, b"GoClear ")), now);
+        let sent = b.poll_transmit().unwrap();
+        let msg = Message::parse(parse_packet(&sent).unwrap().message).unwrap();
+        assert_eq!(msg, Message::Error(error_code::GOCLEAR_NOT_ALLOWED));
+        assert_eq!(b.poll_event(), Some(ZrtpEvent::GoClearRefused));
+        assert!(b.srtp_keys().is_some() && b.phase == Phase::Secure);
+    }
+
+    #[test]
+    fn an_error_after_the_exchange_does_not_undo_it_and_ping_is_answered() {
+        let (mut a, _, now) = pair();
+        a.handle_packet(&write_packet(3, 2, &Message::Error(0x10).to_bytes()), now);
+        assert_eq!(a.poll_event(), None);
+        assert!(a.srtp_keys().is_some() && a.phase == Phase::Secure);
+        let ack = a.poll_transmit().unwrap();
+        assert_eq!(
+            Message::parse(parse_packet(&ack).unwrap().message),
+            Ok(Message::ErrorAck)
+        );
+        let ping = super::super::message::Ping {
+            version: *b"1.10",
+            endpoint_hash: [5; 8],
+        };
+        a.handle_packet(&write_packet(4, 0x77, &Message::Ping(ping).to_bytes()), now);
+        let reply = a.poll_transmit().unwrap();
+        let Ok(Message::PingAck(p)) = Message::parse(parse_packet(&reply).unwrap().message) else {
+            panic!("no PingACK");
+        };
+        assert_eq!((p.received_hash, p.ssrc), ([5; 8], 0x77));
     }
 }

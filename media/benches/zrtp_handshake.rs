@@ -3,6 +3,9 @@
 //! KDF, Confirm cipher and MACs of both sides. Half of it is one side's
 //! cost per call.
 //!   cargo bench -p openphone-media --bench zrtp_handshake
+//!
+//! First run (2-core machine under load average 4.5, so pessimistic), both
+//! sides together: DH3k 21.5 ms, EC25 1.01 ms, X255 0.29 ms.
 
 use std::time::Instant;
 

@@ -602,3 +602,47 @@ fn equal_zids_are_refused() {
         Some(error_code::EQUAL_ZID)
     );
 }
+
+#[test]
+fn hello_versions_lower_refused_higher_waited_out() {
+    let set_version = |v: &'static [u8; 4]| move |m: &mut Vec<u8>| m[12..16].copy_from_slice(v);
+    // A lower version: B sends Error 0x30.
+    let mut a = endpoint(
+        ZID_A,
+        true,
+        &[KeyAgreement::X255],
+        Box::new(MemoryCache::new()),
+    );
+    let mut b = endpoint(
+        ZID_B,
+        false,
+        &[KeyAgreement::X255],
+        Box::new(MemoryCache::new()),
+    );
+    let mut wire = tamper(true, b"Hello   ", set_version(b"0.85"));
+    let o = run(&mut a, &mut b, &mut wire);
+    assert_eq!(
+        protocol_code(Outcome::failed(&o.b)),
+        Some(error_code::VERSION)
+    );
+    assert_eq!(
+        Outcome::failed(&o.a),
+        Some(&FailReason::PeerError(error_code::VERSION))
+    );
+    // A later version: B waits; A's retransmitted 1.10 Hello goes through.
+    let mut a = endpoint(
+        ZID_A,
+        true,
+        &[KeyAgreement::X255],
+        Box::new(MemoryCache::new()),
+    );
+    let mut b = endpoint(
+        ZID_B,
+        false,
+        &[KeyAgreement::X255],
+        Box::new(MemoryCache::new()),
+    );
+    let mut wire = tamper(true, b"Hello   ", set_version(b"2.00"));
+    let o = run(&mut a, &mut b, &mut wire);
+    assert_secure_pair(&a, &b, &o);
+}

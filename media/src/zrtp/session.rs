@@ -635,6 +635,12 @@ impl ZrtpSession {
             return;
         }
         if &h.version[..3] != b"1.1" {
+            // A higher version than ours: the peer is to fall back and send
+            // a Hello with ours (§4.1.1); wait for it. A lower one we
+            // cannot speak.
+            if h.version > super::message::VERSION {
+                return debug!(version = ?h.version, "ZRTP Hello of a later version ignored");
+            }
             return self.abort(error_code::VERSION, "unsupported ZRTP version", now);
         }
         if h.zid == self.cfg.zid {

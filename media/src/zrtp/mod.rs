@@ -70,6 +70,7 @@
 mod algo;
 mod cache;
 pub mod crypto;
+mod events;
 mod keyagreement;
 mod message;
 mod packet;
@@ -79,6 +80,9 @@ mod session;
 
 pub use algo::{srtp_suite, AlgoId, AuthTag, Cipher, HashAlgo, KeyAgreement, SasType};
 pub use cache::{CacheError, CachedSecrets, FileCache, MemoryCache, SecretCache};
+pub use events::{
+    error_code, CacheStatus, FailReason, Role, SecureInfo, SrtpKeys, ZrtpConfig, ZrtpEvent,
+};
 pub use keyagreement::{KeyAgreementError, KeyPair};
 pub use message::{
     Commit, CommitKind, Confirm, ConfirmBody, DhPart, Hello, Message, Ping, PingAck, SasRelay, Zid,
@@ -89,10 +93,7 @@ pub use packet::{
     MAX_PACKET_LEN,
 };
 pub use sas::render as render_sas;
-pub use session::{
-    error_code, CacheStatus, FailReason, Role, SecureInfo, SrtpKeys, ZrtpConfig, ZrtpEvent,
-    ZrtpSession,
-};
+pub use session::ZrtpSession;
 
 /// Why a ZRTP packet or message could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

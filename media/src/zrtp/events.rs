@@ -165,7 +165,7 @@ pub enum ZrtpEvent {
     /// A Hello did not hash to the `a=zrtp-hash` value signalled; it was
     /// ignored (§8.1: a possible attack, or a stale SDP).
     HelloHashMismatch,
-    /// Keys are ready: SRTP may start (see [`ZrtpSession::srtp_keys`]).
+    /// Keys are ready: SRTP may start (see [`super::ZrtpSession::srtp_keys`]).
     Secure(SecureInfo),
     /// The peer asked to go clear; refused with Error 0x100, SRTP goes on.
     GoClearRefused,

@@ -31,6 +31,7 @@ shared() {
     digit_map|mgcp_message) echo "";;
     rtp_packet) echo "pjsip-fuzz-seeds/rtp pjsip-fuzz-seeds/srtp";;
     srtp_packet) echo "pjsip-fuzz-seeds/srtp pjsip-fuzz-seeds/sdes";;
+    zrtp_packet) echo "zrtp-bzrtp/packets";;
     rtcp_packet) echo "pjsip-fuzz-seeds/rtcp asterisk-regressions";;
     *_decode) echo "$AUDIO";;
     *) return 1;;

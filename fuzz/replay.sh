@@ -32,6 +32,7 @@ shared() {
     h323_q931|h323_ras|h323_uuie|h323_h245) echo "";;
     rtp_packet) echo "pjsip-fuzz-seeds/rtp pjsip-fuzz-seeds/srtp";;
     srtp_packet) echo "pjsip-fuzz-seeds/srtp pjsip-fuzz-seeds/sdes";;
+    zrtp_packet) echo "zrtp-bzrtp/packets";;
     rtcp_packet) echo "pjsip-fuzz-seeds/rtcp asterisk-regressions";;
     *_decode) echo "$AUDIO";;
     *) return 1;;

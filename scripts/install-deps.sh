@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine (as root):
-# C libraries for the codec FFI (speex, opus) and the reference tools and real
-# peers the tests compare against or call (SIPp, Kamailio, baresip, toast,
+# C libraries for the codec FFI (speex, opus) and the ALSA driver (libasound),
+# and the reference tools and real peers the tests compare against or call
+# (SIPp, Kamailio, baresip, toast,
 # spandsp, ffmpeg, sox, espeak-ng, PESQ, osmo-mgw). Idempotent.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(
   pkg-config
-  sip-tester kamailio baresip linphone-cli tshark osmo-mgw minimodem
+  sip-tester kamailio kamailio-tls-modules openssl baresip linphone-cli tshark osmo-mgw minimodem
   ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools xxd
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
+  libasound2-dev alsa-utils
 )
 
 # tshark asks whether non-root users may capture; answer "no" up front.

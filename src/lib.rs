@@ -11,7 +11,9 @@
 //! | `opus`, `speex` | those codecs in the media engine |
 //! | `mgcp` | the MGCP stack, the `mgcp` module: messages, transactions, the call agent, and the endpoint role `mgcp::MgcpStack` (the phone as an MGCP line, scheme `mgcp:`) |
 //! | `h323` | the H.323 stack's foundation, the `h323` module: H.225.0/H.245 PER types, TPKT, Q.931, Q.850 causes (no `Stack` yet: `h323:` calls still answer `NoStackForScheme`) |
-//! | `alsa`, `tls`, `zrtp` | reserved: not built yet; the phone answers `Error::Unsupported` / `NoStackForScheme` |
+//! | `tls` | SIP over TLS in the SIP stack: `sips:` URIs, `;transport=tls`, a TLS listener (rustls) |
+//! | `alsa` | ALSA sound cards in `hal::alsa` (capture, playback, device list; Linux, links libasound) |
+//! | `zrtp` | reserved: ZRTP is in `media::zrtp` but not yet wired into calls |
 //!
 //! ```no_run
 //! use openphone::{media::{Engine, EngineConfig}, sip::{SipConfig, SipStack}, Phone, PhoneEvent};

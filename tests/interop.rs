@@ -74,6 +74,17 @@ fn kamailio_wrong_password_fails_cleanly() {
     run_script("kamailio_wrong_password.sh", &[]);
 }
 
+/// SIP over TLS through Kamailio's tls module with a CA the script makes:
+/// two `sips:` softphones register and call (audio judged both ways, no SIP
+/// in the clear on the wire); a certificate for another host name and an
+/// untrusted CA each end in a registration failure with a security cause.
+/// Needs the `tls` feature (scripts/test.sh turns it on).
+#[cfg(feature = "tls")]
+#[test]
+fn kamailio_tls_register_and_call() {
+    run_script("kamailio_tls.sh", &[]);
+}
+
 /// Our MGCP call agent (`mgcp-agent`) connects two `softphone --mgcp` lines:
 /// off-hook, digits, ringing with caller-ID, ringback, answer, audio both
 /// ways (audio judge), on-hook; tshark finds no malformed MGCP frame.

@@ -216,6 +216,19 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
             }
             Ok(())
         }
+        // An instant message (SIP MESSAGE, RFC 3428) as plain text.
+        "message" => {
+            let (to, text) = split(rest);
+            if to.is_empty() || text.is_empty() {
+                Err(openphone::Error::Config(
+                    "message needs a URI and a text".into(),
+                ))
+            } else {
+                phone
+                    .send_message(to, "text/plain;charset=UTF-8", text.as_bytes())
+                    .map(|()| reply.say(format!("message: sent to {to}")))
+            }
+        }
         "calls" => {
             let calls = phone.active_calls();
             if calls.is_empty() {
@@ -271,7 +284,7 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
             }
         }
         "answer" | "reject" | "hangup" | "dtmf" | "hold" | "resume" | "transfer" | "redirect"
-        | "split" => {
+        | "split" | "verify" => {
             let (named, rest) = named_call(phone, cmd, rest);
             let named = match named {
                 Ok(n) => n,
@@ -293,6 +306,8 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
                     "hold" => c.hold(),
                     "resume" => c.resume(),
                     "split" => c.split(),
+                    // The user compared the SAS aloud with the peer.
+                    "verify" => c.set_sas_verified(true),
                     "redirect" if rest.is_empty() => {
                         Err(openphone::Error::Config("redirect needs a URI".into()))
                     }
@@ -338,7 +353,10 @@ fn named_call<'r>(
     rest: &'r str,
 ) -> (Result<Option<Call>, String>, &'r str) {
     let (first, after) = split(rest);
-    let bare_ok = matches!(cmd, "answer" | "hangup" | "hold" | "resume" | "split");
+    let bare_ok = matches!(
+        cmd,
+        "answer" | "hangup" | "hold" | "resume" | "split" | "verify"
+    );
     let id = if first.starts_with("call-") {
         first.to_string()
     } else if bare_ok && !first.is_empty() && first.chars().all(|c| c.is_ascii_digit()) {

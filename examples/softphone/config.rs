@@ -30,6 +30,12 @@ pub struct FileConfig {
     pub play: Option<String>,
     pub tone: Option<f32>,
     pub record: Option<String>,
+    /// `alsa:NAME`, instead of `play`/`tone`.
+    pub capture: Option<String>,
+    /// `alsa:NAME`, instead of `record`.
+    pub playback: Option<String>,
+    /// `alsa:NAME`.
+    pub ringer: Option<String>,
     #[serde(default)]
     pub address_books: Vec<PathBuf>,
     pub status_every: Option<u64>,

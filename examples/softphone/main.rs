@@ -26,7 +26,8 @@
 //! URI…` (an incoming call), `atransfer CALL1 CALL2` (CALL1's peer to
 //! CALL2's), `calls` (the current one starred), `switch CALL`, `conference`
 //! (every established call into a local three-way or larger mix), `split`,
-//! `status`, `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
+//! `status`, `verify` (the SAS was compared aloud: ZRTP calls), `message URI
+//! TEXT` (SIP MESSAGE; received ones print as `event: message from …`), `quit`. On an MGCP line also: `offhook`, `onhook` (= `hangup`), `flash`,
 //! `dial DIGITS` (the keypad; in a call the digits go as DTMF), and
 //! `call NUMBER` = `offhook` + `dial NUMBER`. Every event prints one line
 //! starting with `event:`.
@@ -56,6 +57,12 @@
 //! `--status-every SECS` give one line per call (time in call, codec,
 //! jitter, loss, MOS, security).
 //!
+//! Media security: `--media-encryption none|sdes|zrtp` (SRTP keyed by SDES
+//! `a=crypto`; ZRTP is refused until the engine has it) and
+//! `--require-encryption` (offer RTP/SAVP, refuse clear offers: a call that
+//! cannot be secured ends with a security cause and sends no RTP). They
+//! apply to `--account` and to calls that reach no account.
+//!
 //! Trigger scripts (`--on-incoming`, `--on-answer`, `--on-release`,
 //! `--on-registration SCRIPT`) run beside the phone with the details in
 //! `OPENPHONE_*` variables; the incoming-call script may answer, reject
@@ -70,6 +77,7 @@ mod commands;
 mod config;
 mod contacts;
 mod control;
+mod devices;
 mod state;
 mod triggers;
 
@@ -85,7 +93,10 @@ use openphone::hal::{
 use openphone::media::codec::{CodecRegistry, G726Packing};
 use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
-use openphone::{Account, AccountConfig, Call, CallId, MediaError, Phone, PhoneEvent};
+use openphone::{
+    Account, AccountConfig, Call, CallId, MediaEncryption, MediaError, Phone, PhoneEvent,
+    SecurityPolicy,
+};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 const RATE: u32 = 8000;
@@ -97,6 +108,29 @@ enum Packing {
     Rfc3551,
     /// The AAL2 bit order baresip and linphone use under the RFC 3551 names.
     Aal2,
+}
+
+/// How calls encrypt their media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Encryption {
+    /// Plain RTP.
+    None,
+    /// SRTP keyed by SDES (`a=crypto`, RFC 4568).
+    Sdes,
+    /// SRTP keyed by ZRTP (RFC 6189).
+    Zrtp,
+}
+
+impl Cli {
+    /// The media security policy the options ask for.
+    fn security(&self) -> SecurityPolicy {
+        let method = match self.media_encryption {
+            None | Some(Encryption::None) => MediaEncryption::None,
+            Some(Encryption::Sdes) => MediaEncryption::Sdes,
+            Some(Encryption::Zrtp) => MediaEncryption::Zrtp,
+        };
+        SecurityPolicy::new(method, self.require_encryption)
+    }
 }
 
 /// A command-line phone: SIP, or one MGCP line (`--mgcp`).
@@ -152,9 +186,28 @@ struct Cli {
     /// SIP over UDP only.
     #[arg(long, conflicts_with = "mgcp")]
     no_tcp: bool,
+    /// Also trust the CA certificates in this PEM file for SIP over TLS
+    /// (`sips:` and `;transport=tls` need the `tls` feature).
+    #[arg(long, value_name = "FILE", conflicts_with = "mgcp")]
+    tls_ca: Option<std::path::PathBuf>,
+    /// Listen for SIP over TLS here (needs --tls-cert and --tls-key).
+    #[arg(long, value_name = "ADDR", requires_all = ["tls_cert", "tls_key"], conflicts_with = "mgcp")]
+    listen_tls: Option<SocketAddr>,
+    /// The TLS listener's certificate chain (PEM).
+    #[arg(long, value_name = "FILE", requires = "listen_tls")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The TLS listener's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "listen_tls")]
+    tls_key: Option<std::path::PathBuf>,
     /// G.726 packing.
     #[arg(long, value_enum)]
     g726_packing: Option<Packing>,
+    /// How calls encrypt their media (SRTP keyed by SDES, or ZRTP).
+    #[arg(long, value_enum, value_name = "METHOD", conflicts_with = "mgcp")]
+    media_encryption: Option<Encryption>,
+    /// End calls that cannot be encrypted instead of talking in clear.
+    #[arg(long, requires = "media_encryption")]
+    require_encryption: bool,
     /// Run as one MGCP line (RFC 3435 endpoint) instead of SIP.
     #[arg(long)]
     mgcp: bool,
@@ -225,6 +278,8 @@ struct Cli {
     /// desktop URL handler; no phone is started.
     #[arg(value_name = "URL")]
     url: Option<String>,
+    #[command(flatten)]
+    devices: devices::DeviceArgs,
     #[command(subcommand)]
     client: Option<Client>,
 }
@@ -249,6 +304,15 @@ enum Client {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if cli.devices.list_devices {
+        return match devices::print_list() {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("softphone: {e}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     match (&cli.client, &cli.url) {
         (Some(Client::Cmd { control, words }), _) => {
             let path = control.clone().unwrap_or_else(control::default_path);
@@ -279,12 +343,17 @@ struct Options {
     play: Option<String>,
     tone: Option<f32>,
     record: Option<String>,
+    devices: devices::DeviceArgs,
 }
 
 type CallAudio = (Box<dyn AudioSource>, Box<dyn AudioSink>);
 
 fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
     let src: Box<dyn AudioSource> = match (&opts.play, opts.tone) {
+        _ if opts.devices.capture.is_some() => opts
+            .devices
+            .source()?
+            .unwrap_or_else(|| Box::new(NullSource::new(RATE))),
         (Some(p), _) => Box::new(
             WavSource::open(p)
                 .map_err(|e| MediaError::Device(e.to_string()))?
@@ -294,6 +363,10 @@ fn audio_for_call(opts: &Options, n: u64) -> Result<CallAudio, MediaError> {
         (None, None) => Box::new(NullSource::new(RATE)),
     };
     let sink: Box<dyn AudioSink> = match &opts.record {
+        _ if opts.devices.playback.is_some() => opts
+            .devices
+            .sink()?
+            .unwrap_or_else(|| Box::new(NullSink::new(RATE))),
         Some(p) => {
             let path = if n == 1 {
                 p.clone()
@@ -356,6 +429,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         None => Vec::new(),
     };
     // Inputs are checked before the phone starts.
+    cli.devices.check()?;
     let mut contacts = contacts::AddressBook::default();
     for path in &cli.address_book {
         contacts.extend(contacts::AddressBook::load(path)?);
@@ -376,6 +450,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         play: cli.play.clone(),
         tone: cli.tone,
         record: cli.record.clone(),
+        devices: cli.devices.clone(),
     });
     let rtp_ip = cli.rtp_ip.unwrap_or(listen.ip());
 
@@ -419,15 +494,31 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         if !cli.no_tcp {
             sip = sip.tcp_bind(listen);
         }
+        if let Some(ca) = &cli.tls_ca {
+            sip = sip.tls_ca_file(ca);
+        }
+        if let (Some(addr), Some(cert), Some(key)) = (cli.listen_tls, &cli.tls_cert, &cli.tls_key) {
+            sip = sip.tls_bind(addr, cert, key);
+        }
         let phone = Phone::builder()
             .stack(SipStack::new(sip.build()))
             .media_engine(engine)
             .event_capacity(65536)
+            .default_security(cli.security())
             .build()
-            .await?;
+            .await;
+        let phone = match phone {
+            Ok(p) => p,
+            Err(e @ openphone::Error::Unsupported { .. }) if cli.media_encryption.is_some() => {
+                return Err(format!("--media-encryption {}: {e}", cli.security().method).into())
+            }
+            Err(e) => return Err(e.into()),
+        };
         println!("listening: {}", phone.listening().join(", "));
         if let Some(aor) = &cli.account {
-            let mut acc = AccountConfig::new(aor.parse()?).with_register(!cli.no_register);
+            let mut acc = AccountConfig::new(aor.parse()?)
+                .with_register(!cli.no_register)
+                .with_security(cli.security());
             if let Some(pw) = &cli.password {
                 acc = acc.with_password(pw);
             }
@@ -505,6 +596,8 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     };
     // Ringing calls to forward if still unanswered at their deadline.
     let mut no_answer: Vec<(std::time::Instant, CallId, String)> = Vec::new();
+    // Incoming calls ringing on the --ringer device.
+    let mut ringing: std::collections::HashMap<CallId, devices::Ringing> = Default::default();
     let mut ticker = cli
         .status_every
         .map(|s| tokio::time::interval(Duration::from_secs(s)));
@@ -523,6 +616,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             println!("caller: {call} is {name}");
                         }
                         book.start(call, true, from.to_string());
+                        if let Some(r) = cli.devices.ring() {
+                            ringing.insert(call, r);
+                        }
                         match &triggers.incoming {
                             // The script decides first (see the verdict arm).
                             Some(script) => triggers::incoming(
@@ -551,6 +647,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             let remote = phone.call_handle(call).remote().map(|r| r.to_string()).unwrap_or_default();
                             book.start(call, false, remote);
                         }
+                        if !state.is_early() {
+                            ringing.remove(&call);
+                        }
                         if state.is_established() {
                             no_answer.retain(|(_, c, _)| *c != call);
                             if book.answered(call) {
@@ -566,6 +665,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         }
                     }
                     PhoneEvent::CallEnded { call, reason } => {
+                        ringing.remove(&call);
                         no_answer.retain(|(_, c, _)| *c != call);
                         let remote = book
                             .ended(call, reason.to_string())
@@ -761,12 +861,31 @@ fn merge_config(
     cli.no_tcp |= file.no_tcp.unwrap_or(false);
     cli.auto_answer |= file.auto_answer.unwrap_or(false);
     cli.dnd |= file.dnd.unwrap_or(false);
-    // A source (file or tone) and a sink are each one choice.
-    if cli.play.is_none() && cli.tone.is_none() {
+    // A source (file, tone or device) and a sink are each one choice.
+    if file.capture.is_some() && (file.play.is_some() || file.tone.is_some()) {
+        return Err("capture and play/tone are alternatives".into());
+    }
+    if file.playback.is_some() && file.record.is_some() {
+        return Err("playback and record are alternatives".into());
+    }
+    let source_given = cli.play.is_some() || cli.tone.is_some();
+    let sink_given = cli.record.is_some();
+    cli.devices.merge_file(
+        [
+            file.capture.as_deref(),
+            file.playback.as_deref(),
+            file.ringer.as_deref(),
+        ],
+        source_given,
+        sink_given,
+    )?;
+    if cli.play.is_none() && cli.tone.is_none() && cli.devices.capture.is_none() {
         cli.play = file.play;
         cli.tone = file.tone;
     }
-    cli.record = cli.record.take().or(file.record);
+    if cli.devices.playback.is_none() {
+        cli.record = cli.record.take().or(file.record);
+    }
     if cli.address_book.is_empty() {
         cli.address_book = file.address_books;
     }

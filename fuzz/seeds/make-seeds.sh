@@ -114,6 +114,41 @@ bye = struct.pack('!BBHI', 0x81, 203, 2, 0x55667788) + bytes([len(reason)]) + re
 open('rtcp_packet/rr-bye', 'wb').write(rr + bye)
 PY
 
+# ---- ZRTP (RFC 6189): the messages the bzrtp trace (shared corpus) lacks ----
+mkdir -p zrtp_packet
+python3 - <<'PY'
+import struct
+def crc32c(b):
+    c = 0xffffffff
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82f63b78 if c & 1 else 0)
+    return c ^ 0xffffffff
+def msg(kind, body=b''):
+    return struct.pack('>HH', 0x505a, 3 + len(body) // 4) + kind + body
+def pkt(m, seq=1, ssrc=0x01020304, frag=None):
+    h = struct.pack('>HHII', 0x1001 if frag else 0x1000, seq, 0x5a525450, ssrc)
+    if frag: h += struct.pack('>HHHH', *frag)
+    b = h + m
+    return b + struct.pack('<I', crc32c(b))
+seeds = {
+    'ping': pkt(msg(b'Ping    ', b'1.10' + bytes(range(8)))),
+    'pingack': pkt(msg(b'PingACK ', b'1.10' + bytes(range(16)) + b'\x01\x02\x03\x04')),
+    'error-0x100': pkt(msg(b'Error   ', struct.pack('>I', 0x100))),
+    'errorack': pkt(msg(b'ErrorACK')),
+    'goclear': pkt(msg(b'GoClear ', bytes(8))),
+    'clearack': pkt(msg(b'ClearACK')),
+    'sasrelay': pkt(msg(b'SASrelay', bytes(8 + 16 + 4 + 4 + 32))),
+    'relayack': pkt(msg(b'RelayACK')),
+    'commit-mult': pkt(msg(b'Commit  ', bytes(32) + bytes(12) + b'S256AES1HS32MultB32 ' + bytes(16) + bytes(8))),
+    'commit-prsh': pkt(msg(b'Commit  ', bytes(32) + bytes(12) + b'S256AES1HS32PrshB32 ' + bytes(16) + bytes(8) + bytes(8))),
+    'fragment': pkt(msg(b'Ping    ', b'1.10' + bytes(8))[:12], frag=(1, 6, 0, 3)),
+}
+for name, data in seeds.items():
+    open('zrtp_packet/' + name, 'wb').write(data)
+PY
+
 # ---- codecs: real payloads from reference encoders ----
 mkdir -p g711_decode g722_decode g726_decode gsm_decode ilbc_decode opus_decode speex_decode
 sox -n -r 8000 -c 1 -b 16 -e signed "$T/tone8k.raw" synth 0.1 sine 440 vol 0.5

@@ -11,6 +11,10 @@
 //! - [`MemorySource`] / [`MemorySink`] and [`memory::loopback`]: buffers for
 //!   tests and demos.
 //! - [`ToneSource`]: single and dual sine tones.
+//! - [`alsa::AlsaCapture`] / [`alsa::AlsaPlayback`] (feature `alsa`, Linux):
+//!   sound cards through ALSA, with device threads behind lock-free
+//!   [`ring::FrameRing`]s and clock drift handled by [`drift`]'s frame slips;
+//!   [`alsa::list_devices`] lists the PCMs.
 //!
 //! [`analysis`] checks recorded audio for tones; [`judge`] decides whether a
 //! sent test tone arrived intact (frequency, tone-to-noise ratio, level,
@@ -40,11 +44,15 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "alsa")]
+pub mod alsa;
 pub mod analysis;
+pub mod drift;
 pub mod judge;
 pub mod line;
 pub mod memory;
 mod null;
+pub mod ring;
 mod tone;
 mod traits;
 #[cfg(feature = "wav")]

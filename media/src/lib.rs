@@ -21,4 +21,5 @@ pub mod rtp;
 pub mod sdp;
 pub mod session;
 pub mod srtp;
+pub mod zrtp;
 pub use engine::{AudioFactory, Engine, EngineConfig, EngineConfigBuilder};

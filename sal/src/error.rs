@@ -91,6 +91,12 @@ pub enum MediaError {
     /// No media endpoint exists for the call.
     #[error("no media endpoint for this call")]
     UnknownCall,
+    /// The media cannot be secured as the account's policy demands (no keys
+    /// agreed, unusable keys): the call ends with
+    /// [`Cause::SecurityFailure`](crate::Cause::SecurityFailure) and no
+    /// clear media is sent.
+    #[error("media security: {0}")]
+    Security(String),
     /// Anything else, described.
     #[error("{0}")]
     Other(String),

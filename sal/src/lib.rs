@@ -50,7 +50,10 @@ pub use openphone_hal::line::{HookState, LineDevice, LineEvent, LineSignal};
 mod event_queue;
 mod phone;
 
-pub use phone::{Account, Call, CallDirection, Phone, PhoneBuilder, Subscription};
+pub use phone::{
+    Account, Call, CallDirection, CallRecord, Phone, PhoneBuilder, Subscription,
+    DEFAULT_HISTORY_CAPACITY,
+};
 
 mod digit_map;
 pub use digit_map::{

@@ -132,6 +132,18 @@ pub trait CallMedia: Send {
     fn send_dtmf(&mut self, digit: char, duration: Duration) -> Result<(), MediaError>;
     /// Current statistics.
     fn stats(&self) -> MediaStats;
+    /// Sets the account's media security policy before the description is
+    /// offered or answered: with SDES the description carries our
+    /// `a=crypto` keys (on RTP/SAVP when the policy requires encryption,
+    /// else the best-effort RTP/AVP form), and a required policy refuses
+    /// to [`apply`](Self::apply) media without agreed keys. Sessions that
+    /// cannot encrypt accept only [`MediaEncryption::None`](crate::MediaEncryption::None).
+    fn set_security(&mut self, policy: crate::SecurityPolicy) -> Result<(), MediaError> {
+        if policy.method == crate::MediaEncryption::None {
+            return Ok(());
+        }
+        Err(MediaError::Unsupported("media encryption"))
+    }
     /// Current security state.
     fn security(&self) -> SecurityState {
         SecurityState::Clear

@@ -482,3 +482,53 @@ async fn an_attached_line_talks_to_the_stack_both_ways() {
     .await;
     assert_eq!(reason.cause, Cause::Unsupported);
 }
+
+#[tokio::test]
+async fn ended_calls_are_kept_in_the_history() {
+    let p = connected_pair().await;
+    p.a_call.send_dtmf("1").unwrap();
+    p.a_call.hangup().unwrap();
+    expect(&p.b, "end", |e| match e {
+        PhoneEvent::CallEnded { call, .. } if *call == p.b_call.id() => Some(()),
+        _ => None,
+    })
+    .await;
+    let a = p.a.history();
+    assert_eq!(a.len(), 1, "{a:?}");
+    let r = &a[0];
+    assert_eq!(r.call, p.a_call.id());
+    assert_eq!(r.direction, CallDirection::Outgoing);
+    assert_eq!(r.remote.uri(), "loop:bob");
+    assert_eq!(r.reason, EndReason::local(Cause::NormalClearing));
+    let answered = r.answered.expect("answered");
+    assert!(r.started <= answered && answered <= r.ended);
+    assert_eq!(r.media.as_ref().map(|m| m.packets_sent), Some(1));
+    assert!(
+        r.to_string()
+            .contains("outgoing <loop:bob>, talked 0:00, we hung up"),
+        "{r}"
+    );
+
+    let b = p.b.history();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].direction, CallDirection::Incoming);
+    assert!(
+        b[0].account.is_some(),
+        "the incoming call names its account"
+    );
+    assert_eq!(b[0].reason, EndReason::remote(Cause::NormalClearing));
+
+    // A refused call: never answered.
+    let c = p.a.call("loop:nobody").unwrap();
+    expect(&p.a, "end", |e| match e {
+        PhoneEvent::CallEnded { call, .. } if *call == c.id() => Some(()),
+        _ => None,
+    })
+    .await;
+    let a = p.a.history();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[1].answered, None);
+    assert_eq!(a[1].reason.cause(), Cause::NotFound);
+    p.a.clear_history();
+    assert!(p.a.history().is_empty());
+}

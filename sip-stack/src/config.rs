@@ -1,6 +1,8 @@
 //! Configuration of the SIP stack (driver) and of its sans-IO core.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::transaction::TimerConfig;
 
@@ -24,6 +26,12 @@ pub struct SipConfig {
     pub udp_bind: Option<SocketAddr>,
     /// TCP listening address (`None`: no TCP).
     pub tcp_bind: Option<SocketAddr>,
+    /// TLS listening address for incoming `sips:` and `;transport=tls`
+    /// requests (`None`: none; outgoing TLS works without it). Needs the
+    /// crate feature `tls` and [`TlsConfig::cert_file`]/[`TlsConfig::key_file`].
+    pub tls_bind: Option<SocketAddr>,
+    /// Certificates and trust for SIP over TLS.
+    pub tls: TlsConfig,
     /// `User-Agent` / `Server` header value.
     pub user_agent: String,
     /// Address to put in Via and Contact when bound to a wildcard address.
@@ -39,6 +47,71 @@ pub struct SipConfig {
     /// Most server transactions at once; further new requests get a
     /// stateless 503 with Retry-After.
     pub max_server_transactions: usize,
+    /// Limits on incoming TCP and TLS connections.
+    pub stream_limits: StreamLimits,
+}
+
+/// Limits on incoming TCP and TLS connections, so that nobody who can reach
+/// the port can exhaust the descriptors and memory calls need (RTP sockets,
+/// other peers). Connections we open ourselves are not limited.
+///
+/// ```
+/// use std::time::Duration;
+/// use openphone_sip::{SipConfig, StreamLimits};
+/// let limits = StreamLimits::default().with_max_per_address(8);
+/// let cfg = SipConfig::builder().stream_limits(limits).build();
+/// assert_eq!(cfg.stream_limits.max_connections, 1024);
+/// assert_eq!(cfg.stream_limits.setup_timeout, Duration::from_secs(32));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamLimits {
+    /// Most incoming connections at once (TLS handshakes in progress
+    /// included); further ones are closed at once.
+    pub max_connections: usize,
+    /// Most incoming connections from one IP address.
+    pub max_per_address: usize,
+    /// An incoming connection that has not sent a complete header block
+    /// (or an RFC 5626 CRLF keep-alive) this long after it opened is closed.
+    pub setup_timeout: Duration,
+    /// An incoming connection that sends nothing for this long is closed
+    /// (RFC 5626 keep-alives count: a phone that keeps its flow alive keeps it).
+    pub idle_timeout: Duration,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits {
+            max_connections: 1024,
+            max_per_address: 32,
+            // 64 × T1, the lifetime of a transaction.
+            setup_timeout: Duration::from_secs(32),
+            idle_timeout: Duration::from_secs(900),
+        }
+    }
+}
+
+impl StreamLimits {
+    /// Sets [`max_connections`](Self::max_connections).
+    pub fn with_max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+    /// Sets [`max_per_address`](Self::max_per_address).
+    pub fn with_max_per_address(mut self, n: usize) -> Self {
+        self.max_per_address = n;
+        self
+    }
+    /// Sets [`setup_timeout`](Self::setup_timeout).
+    pub fn with_setup_timeout(mut self, t: Duration) -> Self {
+        self.setup_timeout = t;
+        self
+    }
+    /// Sets [`idle_timeout`](Self::idle_timeout).
+    pub fn with_idle_timeout(mut self, t: Duration) -> Self {
+        self.idle_timeout = t;
+        self
+    }
 }
 
 /// Default limit on simultaneous calls (bounds memory under an INVITE flood).
@@ -55,6 +128,8 @@ impl Default for SipConfig {
         SipConfig {
             udp_bind: Some(SocketAddr::from(([0, 0, 0, 0], 5060))),
             tcp_bind: None,
+            tls_bind: None,
+            tls: TlsConfig::default(),
             user_agent: concat!("OpenPhone/", env!("CARGO_PKG_VERSION")).to_string(),
             public_address: None,
             timers: TimerConfig::default(),
@@ -62,6 +137,7 @@ impl Default for SipConfig {
             rng_seed: None,
             max_calls: DEFAULT_MAX_CALLS,
             max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
+            stream_limits: StreamLimits::default(),
         }
     }
 }
@@ -91,6 +167,42 @@ impl SipConfigBuilder {
     /// Listens on TCP at `addr`.
     pub fn tcp_bind(mut self, addr: SocketAddr) -> Self {
         self.0.tcp_bind = Some(addr);
+        self
+    }
+    /// Listens for TLS at `addr` with the certificate chain in `cert_file`
+    /// and its private key in `key_file` (both PEM).
+    pub fn tls_bind(
+        mut self,
+        addr: SocketAddr,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Self {
+        self.0.tls_bind = Some(addr);
+        self.0.tls.cert_file = Some(cert_file.into());
+        self.0.tls.key_file = Some(key_file.into());
+        self
+    }
+    /// Also trusts the CA certificates in this PEM file when verifying TLS
+    /// servers.
+    pub fn tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.0.tls.ca_file = Some(path.into());
+        self
+    }
+    /// Whether the system's root certificates are trusted (default `true`);
+    /// with `false` only [`tls_ca_file`](Self::tls_ca_file) is.
+    pub fn tls_system_roots(mut self, on: bool) -> Self {
+        self.0.tls.system_roots = on;
+        self
+    }
+    /// Presents this client certificate chain and key (PEM) to TLS servers
+    /// that ask for one.
+    pub fn tls_client_cert(
+        mut self,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Self {
+        self.0.tls.client_cert_file = Some(cert_file.into());
+        self.0.tls.client_key_file = Some(key_file.into());
         self
     }
     /// Sets the User-Agent string.
@@ -124,6 +236,11 @@ impl SipConfigBuilder {
         self.0.max_server_transactions = n;
         self
     }
+    /// Sets the limits on incoming TCP and TLS connections.
+    pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
+        self.0.stream_limits = limits;
+        self
+    }
     /// Seeds the random generator (tests).
     pub fn rng_seed(mut self, seed: u64) -> Self {
         self.0.rng_seed = Some(seed);
@@ -132,6 +249,50 @@ impl SipConfigBuilder {
     /// Finishes.
     pub fn build(self) -> SipConfig {
         self.0
+    }
+}
+
+/// Certificates and trust for SIP over TLS (crate feature `tls`).
+///
+/// Servers are always verified: the chain against the trust store (the
+/// system roots unless [`system_roots`](Self::system_roots) is off, plus
+/// [`ca_file`](Self::ca_file)) and the name against the host of the URI the
+/// request was sent to. A failed check fails the request with
+/// `Cause::SecurityFailure`; the stack never falls back to TCP or UDP.
+///
+/// ```
+/// let cfg = openphone_sip::SipConfig::builder()
+///     .tls_ca_file("/etc/openphone/ca.pem")
+///     .tls_system_roots(false)
+///     .build();
+/// assert!(!cfg.tls.system_roots);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsConfig {
+    /// The TLS listener's certificate chain (PEM, leaf first).
+    pub cert_file: Option<PathBuf>,
+    /// The TLS listener's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key_file: Option<PathBuf>,
+    /// Extra trusted CA certificates (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// Trust the system's root certificates (default `true`).
+    pub system_roots: bool,
+    /// A client certificate chain to present when a server asks (PEM).
+    pub client_cert_file: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    pub client_key_file: Option<PathBuf>,
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert_file: None,
+            key_file: None,
+            ca_file: None,
+            system_roots: true,
+            client_cert_file: None,
+            client_key_file: None,
+        }
     }
 }
 
@@ -149,6 +310,11 @@ pub struct CoreConfig {
     pub udp: Option<SocketAddr>,
     /// Bound TCP listening address, if TCP is in use.
     pub tcp: Option<SocketAddr>,
+    /// Bound TLS listening address, if there is a TLS listener.
+    pub tls: Option<SocketAddr>,
+    /// Whether the driver can open TLS connections: `sips:` and
+    /// `;transport=tls` targets are refused without it.
+    pub tls_client: bool,
     /// Advertised address replacing a wildcard bind.
     pub public_address: Option<IpAddr>,
     /// User-Agent / Server header.
@@ -172,6 +338,8 @@ impl CoreConfig {
         CoreConfig {
             udp,
             tcp,
+            tls: None,
+            tls_client: false,
             public_address: None,
             user_agent: concat!("OpenPhone/", env!("CARGO_PKG_VERSION")).to_string(),
             timers: TimerConfig::default(),
@@ -180,6 +348,13 @@ impl CoreConfig {
             max_calls: DEFAULT_MAX_CALLS,
             max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
         }
+    }
+
+    /// Enables TLS: outgoing connections, and a listener bound at `listener`.
+    pub fn with_tls(mut self, listener: Option<SocketAddr>) -> Self {
+        self.tls_client = true;
+        self.tls = listener;
+        self
     }
 
     /// Sets the seed.

@@ -4,11 +4,12 @@
 //! The driver also applies media: before it forwards
 //! [`StackEvent::MediaNegotiated`] it hands the agreement to the phone's
 //! [`StackMedia`] port; if the port refuses it, the event is not forwarded
-//! and the core ends the call ([`SipCore::handle_media_failure`]). Every
+//! and the core ends the call ([`SipCore::handle_media_error`]). Every
 //! [`StackEvent::CallEnded`] releases the call's media endpoint.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -16,19 +17,22 @@ use openphone_sal::{
     BoxFuture, Capabilities, Capability, Stack, StackCommand, StackError, StackEvent,
     StackEventSink, StackInfo, StackIo, StackMedia,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 use tracing::{debug, info, trace, warn};
 
-use crate::config::{CoreConfig, SipConfig};
+use crate::config::{CoreConfig, SipConfig, StreamLimits};
 use crate::core::SipCore;
-use crate::transport::{ConnId, Transmit, TransportKind};
+use crate::resolver::{Resolve, SystemResolver, LOOKUP_TIMEOUT};
+use crate::stats::TransportStats;
+use crate::transport::{ConnId, TransportKind};
+
+mod streams;
+
+use streams::{Conn, ConnMsg};
 
 /// How long a shutting-down stack waits for unregistrations and BYEs to complete.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// Outbound TCP connect timeout.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Addresses a started [`SipStack`] is bound to (useful with port 0).
 ///
@@ -38,20 +42,33 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// assert!(addrs.udp().is_none()); // not started yet
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct LocalAddrs(Arc<OnceLock<(Option<SocketAddr>, Option<SocketAddr>)>>);
+pub struct LocalAddrs(Arc<OnceLock<Bound>>);
+
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    udp: Option<SocketAddr>,
+    tcp: Option<SocketAddr>,
+    tls: Option<SocketAddr>,
+}
 
 impl LocalAddrs {
     /// The bound UDP address, once started.
     pub fn udp(&self) -> Option<SocketAddr> {
-        self.0.get().and_then(|(u, _)| *u)
+        self.0.get().and_then(|b| b.udp)
     }
     /// The bound TCP listening address, once started.
     pub fn tcp(&self) -> Option<SocketAddr> {
-        self.0.get().and_then(|(_, t)| *t)
+        self.0.get().and_then(|b| b.tcp)
+    }
+    /// The bound TLS listening address, once started.
+    pub fn tls(&self) -> Option<SocketAddr> {
+        self.0.get().and_then(|b| b.tls)
     }
 }
 
-/// The SIP stack: implements [`openphone_sal::Stack`] for `sip:` URIs over UDP and TCP.
+/// The SIP stack: implements [`openphone_sal::Stack`] for `sip:` URIs over UDP
+/// and TCP, and with the crate feature `tls` for `sips:` URIs and
+/// `;transport=tls` over TLS.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -70,10 +87,21 @@ impl LocalAddrs {
 /// println!("listening on {:?} (udp {:?})", info.listening, addrs.udp());
 /// # drop(cmd_tx); Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct SipStack {
     config: SipConfig,
     addrs: LocalAddrs,
+    stats: TransportStats,
+    resolver: Arc<dyn Resolve>,
+}
+
+impl std::fmt::Debug for SipStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipStack")
+            .field("config", &self.config)
+            .field("addrs", &self.addrs)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SipStack {
@@ -82,7 +110,21 @@ impl SipStack {
         SipStack {
             config,
             addrs: LocalAddrs::default(),
+            stats: TransportStats::default(),
+            resolver: Arc::new(SystemResolver),
         }
+    }
+
+    /// Resolves host names with `resolver` instead of the system's.
+    pub fn with_resolver(mut self, resolver: impl Resolve) -> Self {
+        self.resolver = Arc::new(resolver);
+        self
+    }
+
+    /// A handle on the transport counters (connections opened and reused,
+    /// TLS handshakes), live once started.
+    pub fn transport_stats(&self) -> TransportStats {
+        self.stats.clone()
     }
 
     /// A handle that reports the bound addresses after [`Stack::start`].
@@ -96,9 +138,13 @@ impl Stack for SipStack {
         "sip"
     }
 
-    /// `sip` only: `sips` needs TLS, which this stack does not implement yet.
+    /// `sip`, and `sips` when built with the `tls` feature.
     fn schemes(&self) -> &'static [&'static str] {
-        &["sip"]
+        if cfg!(feature = "tls") {
+            &["sip", "sips"]
+        } else {
+            &["sip"]
+        }
     }
 
     /// Early media, attended transfer, subscriptions and publication are
@@ -117,9 +163,12 @@ impl Stack for SipStack {
     fn start(self: Box<Self>, io: StackIo) -> BoxFuture<'static, Result<StackInfo, StackError>> {
         Box::pin(async move {
             let cfg = self.config;
-            if cfg.udp_bind.is_none() && cfg.tcp_bind.is_none() {
-                return Err(StackError::Config("neither UDP nor TCP is enabled".into()));
+            if cfg.udp_bind.is_none() && cfg.tcp_bind.is_none() && cfg.tls_bind.is_none() {
+                return Err(StackError::Config(
+                    "neither UDP, TCP nor TLS is enabled".into(),
+                ));
             }
+            let tls = streams::tls_context(&cfg)?;
             let udp = match cfg.udp_bind {
                 Some(a) => Some(
                     UdpSocket::bind(a)
@@ -142,9 +191,25 @@ impl Stack for SipStack {
                 ),
                 None => None,
             };
+            let tls_listener = match cfg.tls_bind {
+                Some(a) => Some(
+                    TcpListener::bind(a)
+                        .await
+                        .map_err(|source| StackError::Bind {
+                            addr: format!("tls {a}"),
+                            source,
+                        })?,
+                ),
+                None => None,
+            };
             let udp_addr = udp.as_ref().and_then(|s| s.local_addr().ok());
             let tcp_addr = tcp.as_ref().and_then(|s| s.local_addr().ok());
-            let _ = self.addrs.0.set((udp_addr, tcp_addr));
+            let tls_addr = tls_listener.as_ref().and_then(|s| s.local_addr().ok());
+            let _ = self.addrs.0.set(Bound {
+                udp: udp_addr,
+                tcp: tcp_addr,
+                tls: tls_addr,
+            });
             let mut listening = Vec::new();
             if let Some(a) = udp_addr {
                 listening.push(format!("udp {a}"));
@@ -152,10 +217,15 @@ impl Stack for SipStack {
             if let Some(a) = tcp_addr {
                 listening.push(format!("tcp {a}"));
             }
+            if let Some(a) = tls_addr {
+                listening.push(format!("tls {a}"));
+            }
             let seed = cfg.rng_seed.unwrap_or_else(rand::random);
             let core_cfg = CoreConfig {
                 udp: udp_addr,
                 tcp: tcp_addr,
+                tls: tls_addr,
+                tls_client: streams::TLS_BUILT,
                 public_address: cfg.public_address,
                 user_agent: cfg.user_agent.clone(),
                 timers: cfg.timers,
@@ -166,47 +236,86 @@ impl Stack for SipStack {
             };
             let core = SipCore::new(core_cfg, Instant::now());
             info!(?listening, "SIP stack started");
-            tokio::spawn(Driver::new(core, udp, tcp, io).run());
+            let sockets = Sockets {
+                udp,
+                tcp,
+                tls: tls_listener,
+                limits: cfg.stream_limits,
+            };
+            tokio::spawn(Driver::new(core, sockets, tls, self.stats, io, self.resolver).run());
             Ok(StackInfo::new(listening))
         })
     }
 }
 
-enum ConnMsg {
-    Data(ConnId, Vec<u8>),
-    Closed(ConnId),
-    Connected(SocketAddr, TcpStream),
-    ConnectFailed(SocketAddr),
-}
-
-struct Conn {
-    remote: SocketAddr,
-    writer: mpsc::UnboundedSender<Vec<u8>>,
+/// The bound sockets a driver serves, and the limits on what they accept.
+struct Sockets {
+    udp: Option<UdpSocket>,
+    tcp: Option<TcpListener>,
+    tls: Option<TcpListener>,
+    limits: StreamLimits,
 }
 
 struct Driver {
     core: SipCore,
     udp: Option<UdpSocket>,
     tcp: Option<TcpListener>,
+    tls_listener: Option<TcpListener>,
+    limits: StreamLimits,
+    /// Incoming TLS handshakes in progress (they hold descriptors too).
+    handshaking: Arc<AtomicUsize>,
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    tls: streams::Tls,
+    stats: TransportStats,
     commands: mpsc::Receiver<StackCommand>,
     events: StackEventSink,
     media: Arc<dyn StackMedia>,
     conns: HashMap<ConnId, Conn>,
-    by_remote: HashMap<SocketAddr, ConnId>,
-    pending: HashMap<SocketAddr, Vec<Vec<u8>>>,
+    /// One connection per transport and peer, reused for every request and
+    /// response to it (RFC 3261 §18, RFC 5923 without aliases).
+    by_remote: HashMap<(TransportKind, SocketAddr), ConnId>,
+    /// Messages waiting for a connection being opened.
+    pending: HashMap<(TransportKind, SocketAddr), Vec<Vec<u8>>>,
     conn_tx: mpsc::Sender<ConnMsg>,
     conn_rx: mpsc::Receiver<ConnMsg>,
     next_conn: u64,
     stop_at: Option<Instant>,
+    resolver: Arc<dyn Resolve>,
+    dns_tx: mpsc::UnboundedSender<(String, Option<IpAddr>)>,
+    dns_rx: mpsc::UnboundedReceiver<(String, Option<IpAddr>)>,
+    /// Names being looked up.
+    looking_up: HashSet<String>,
+    /// Commands held until the names they (or an earlier held one) need
+    /// are resolved, in arrival order.
+    held: VecDeque<Held>,
+}
+
+/// A command waiting for host names.
+struct Held {
+    cmd: StackCommand,
+    names: Vec<String>,
 }
 
 impl Driver {
-    fn new(core: SipCore, udp: Option<UdpSocket>, tcp: Option<TcpListener>, io: StackIo) -> Self {
+    fn new(
+        core: SipCore,
+        sockets: Sockets,
+        tls: streams::Tls,
+        stats: TransportStats,
+        io: StackIo,
+        resolver: Arc<dyn Resolve>,
+    ) -> Self {
         let (conn_tx, conn_rx) = mpsc::channel(256);
+        let (dns_tx, dns_rx) = mpsc::unbounded_channel();
         Driver {
             core,
-            udp,
-            tcp,
+            udp: sockets.udp,
+            tcp: sockets.tcp,
+            tls_listener: sockets.tls,
+            limits: sockets.limits,
+            handshaking: Arc::new(AtomicUsize::new(0)),
+            tls,
+            stats,
             commands: io.commands,
             events: io.events,
             media: io.media,
@@ -217,6 +326,11 @@ impl Driver {
             conn_rx,
             next_conn: 1,
             stop_at: None,
+            resolver,
+            dns_tx,
+            dns_rx,
+            looking_up: HashSet::new(),
+            held: VecDeque::new(),
         }
     }
 
@@ -245,6 +359,7 @@ impl Driver {
             };
             let udp = self.udp.as_ref();
             let tcp = self.tcp.as_ref();
+            let tls = self.tls_listener.as_ref();
             tokio::select! {
                 r = async { match udp { Some(s) => s.recv_from(&mut buf).await, None => std::future::pending().await } } => {
                     match r {
@@ -265,21 +380,28 @@ impl Driver {
                 }
                 r = async { match tcp { Some(l) => l.accept().await, None => std::future::pending().await } } => {
                     match r {
-                        Ok((stream, remote)) => { self.add_conn(stream, remote); }
+                        Ok((stream, remote)) if self.admit(remote) => {
+                            self.stats.count_tcp_accepted();
+                            let _ = stream.set_nodelay(true);
+                            self.add_conn(Box::new(stream), remote, TransportKind::Tcp, true);
+                        }
+                        // Over a limit: closed at once (dropping it).
+                        Ok(_) => {}
                         Err(e) => warn!(error = %e, "TCP accept failed"),
                     }
                 }
+                r = async { match tls { Some(l) => l.accept().await, None => std::future::pending().await } } => {
+                    match r {
+                        Ok((stream, remote)) if self.admit(remote) => self.accept_tls(stream, remote),
+                        Ok(_) => {}
+                        Err(e) => warn!(error = %e, "TLS listener accept failed"),
+                    }
+                }
                 Some(m) = self.conn_rx.recv() => self.on_conn_msg(m),
+                Some((host, ip)) = self.dns_rx.recv() => self.resolved(host, ip).await,
                 cmd = self.commands.recv(), if commands_open => {
                     match cmd {
-                        Some(cmd) => {
-                            let shutdown = matches!(cmd, StackCommand::Shutdown);
-                            self.resolve_names(&cmd).await;
-                            self.core.handle_command(Instant::now(), cmd);
-                            if shutdown {
-                                self.stop_at = Some(Instant::now() + SHUTDOWN_GRACE);
-                            }
-                        }
+                        Some(cmd) => self.submit(cmd).await,
                         None => {
                             commands_open = false;
                             self.core.handle_command(Instant::now(), StackCommand::Shutdown);
@@ -311,8 +433,7 @@ impl Driver {
                         Ok(()) => true,
                         Err(err) => {
                             warn!(%call, error = %err, "media port refused the agreed media");
-                            self.core
-                                .handle_media_failure(Instant::now(), *call, &err.to_string());
+                            self.core.handle_media_error(Instant::now(), *call, &err);
                             false
                         }
                     }
@@ -330,126 +451,66 @@ impl Driver {
         }
     }
 
-    async fn transmit(&mut self, t: Transmit) {
-        trace!(dst = %t.dst, transport = ?t.transport, "out:\n{}", String::from_utf8_lossy(&t.bytes));
-        match t.transport {
-            TransportKind::Udp => {
-                if let Some(s) = &self.udp {
-                    if let Err(e) = s.send_to(&t.bytes, t.dst).await {
-                        debug!(dst = %t.dst, error = %e, "UDP send failed");
-                    }
-                }
+    /// Takes a command from the phone: at once, unless it names hosts to
+    /// look up or earlier commands still wait for theirs (order is kept).
+    async fn submit(&mut self, cmd: StackCommand) {
+        let names = self.names_to_resolve(&cmd).await;
+        for name in &names {
+            if self.looking_up.insert(name.clone()) {
+                let lookup = self.resolver.resolve(name);
+                let tx = self.dns_tx.clone();
+                let name = name.clone();
+                tokio::spawn(async move {
+                    let ip = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
+                        .await
+                        .ok()
+                        .flatten();
+                    let _ = tx.send((name, ip));
+                });
             }
-            TransportKind::Tcp => {
-                let mut bytes = t.bytes;
-                if let Some(c) = self.by_remote.get(&t.dst).and_then(|id| self.conns.get(id)) {
-                    match c.writer.send(bytes) {
-                        Ok(()) => return,
-                        Err(e) => bytes = e.0,
-                    }
-                }
-                let first = !self.pending.contains_key(&t.dst);
-                self.pending.entry(t.dst).or_default().push(bytes);
-                if first {
-                    let tx = self.conn_tx.clone();
-                    let dst = t.dst;
-                    tokio::spawn(async move {
-                        let msg =
-                            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(dst))
-                                .await
-                            {
-                                Ok(Ok(s)) => ConnMsg::Connected(dst, s),
-                                _ => ConnMsg::ConnectFailed(dst),
-                            };
-                        let _ = tx.send(msg).await;
-                    });
-                }
+        }
+        if names.is_empty() && self.held.is_empty() {
+            self.deliver(cmd);
+        } else {
+            debug!(names = ?names, held = self.held.len(), "command waits for name resolution");
+            self.held.push_back(Held { cmd, names });
+        }
+    }
+
+    /// A lookup finished: the core learns the address, and the commands at
+    /// the head of the queue that no longer wait are delivered.
+    async fn resolved(&mut self, host: String, ip: Option<IpAddr>) {
+        self.looking_up.remove(&host);
+        match ip {
+            Some(ip) => {
+                self.core.add_host(&host, ip);
+                self.learn_local_ip(ip).await;
+            }
+            // The command goes on: the core reports the unresolvable
+            // target (CallEnded, RegistrationState::Failed…).
+            None => debug!(%host, "host name did not resolve"),
+        }
+        for h in &mut self.held {
+            h.names.retain(|n| *n != host);
+        }
+        while self.held.front().is_some_and(|h| h.names.is_empty()) {
+            if let Some(h) = self.held.pop_front() {
+                self.deliver(h.cmd);
             }
         }
     }
 
-    fn add_conn(&mut self, stream: TcpStream, remote: SocketAddr) -> ConnId {
-        let id = ConnId(self.next_conn);
-        self.next_conn += 1;
-        let _ = stream.set_nodelay(true);
-        let (mut rd, mut wr) = stream.into_split();
-        let (wtx, mut wrx) = mpsc::unbounded_channel::<Vec<u8>>();
-        let tx = self.conn_tx.clone();
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 16_384];
-            loop {
-                match rd.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        let chunk = buf.get(..n).unwrap_or(&[]).to_vec();
-                        if tx.send(ConnMsg::Data(id, chunk)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-            let _ = tx.send(ConnMsg::Closed(id)).await;
-        });
-        tokio::spawn(async move {
-            while let Some(b) = wrx.recv().await {
-                if wr.write_all(&b).await.is_err() {
-                    break;
-                }
-            }
-            let _ = wr.shutdown().await;
-        });
-        self.conns.insert(
-            id,
-            Conn {
-                remote,
-                writer: wtx,
-            },
-        );
-        self.by_remote.insert(remote, id);
-        self.core.handle_connection_opened(id, remote);
-        debug!(%remote, ?id, "TCP connection up");
-        id
-    }
-
-    fn on_conn_msg(&mut self, m: ConnMsg) {
-        match m {
-            ConnMsg::Data(id, data) => {
-                trace!(?id, "TCP in:\n{}", String::from_utf8_lossy(&data));
-                if !self.core.handle_stream_data(Instant::now(), id, &data) {
-                    self.drop_conn(id);
-                }
-            }
-            ConnMsg::Closed(id) => {
-                self.core.handle_connection_closed(id);
-                self.drop_conn(id);
-            }
-            ConnMsg::Connected(dst, stream) => {
-                let id = self.add_conn(stream, dst);
-                if let (Some(c), Some(queued)) = (self.conns.get(&id), self.pending.remove(&dst)) {
-                    for b in queued {
-                        let _ = c.writer.send(b);
-                    }
-                }
-            }
-            ConnMsg::ConnectFailed(dst) => {
-                let n = self.pending.remove(&dst).map_or(0, |v| v.len());
-                warn!(%dst, dropped = n, "TCP connect failed");
-                self.core
-                    .handle_transport_error(Instant::now(), TransportKind::Tcp, dst);
-            }
+    fn deliver(&mut self, cmd: StackCommand) {
+        let shutdown = matches!(cmd, StackCommand::Shutdown);
+        self.core.handle_command(Instant::now(), cmd);
+        if shutdown {
+            self.stop_at = Some(Instant::now() + SHUTDOWN_GRACE);
         }
     }
 
-    fn drop_conn(&mut self, id: ConnId) {
-        if let Some(c) = self.conns.remove(&id) {
-            if self.by_remote.get(&c.remote) == Some(&id) {
-                self.by_remote.remove(&c.remote);
-            }
-        }
-    }
-
-    /// Resolves host names found in a command so the core (which does no DNS) can route.
-    async fn resolve_names(&mut self, cmd: &StackCommand) {
+    /// The host names in a command that need a lookup (IP literals and
+    /// `localhost` are known at once).
+    async fn names_to_resolve(&mut self, cmd: &StackCommand) -> Vec<String> {
         let mut texts: Vec<String> = Vec::new();
         match cmd {
             StackCommand::Dial { to, .. } => texts.push(to.uri().to_string()),
@@ -462,6 +523,7 @@ impl Driver {
             }
             _ => {}
         }
+        let mut names = Vec::new();
         for t in texts {
             let Some(host) = host_of(&t) else { continue };
             let ip = if let Ok(ip) = host.parse::<IpAddr>() {
@@ -469,22 +531,16 @@ impl Driver {
             } else if host.eq_ignore_ascii_case("localhost") {
                 Some(IpAddr::from([127, 0, 0, 1]))
             } else {
-                let lookup = tokio::net::lookup_host(format!("{host}:5060"));
-                match tokio::time::timeout(Duration::from_secs(5), lookup).await {
-                    Ok(Ok(mut addrs)) => addrs.next().map(|a| {
-                        self.core.add_host(&host, a.ip());
-                        a.ip()
-                    }),
-                    _ => {
-                        debug!(%host, "host name did not resolve");
-                        None
-                    }
+                if !names.contains(&host) {
+                    names.push(host);
                 }
+                None
             };
             if let Some(ip) = ip {
                 self.learn_local_ip(ip).await;
             }
         }
+        names
     }
 
     /// Bound to a wildcard address without a configured public address: advertise the

@@ -1,6 +1,8 @@
 //! # openphone-sip — the SIP stack
 //!
 //! An RFC 3261 user agent for OpenPhone: UDP and TCP transports (RFC 3581 `rport`),
+//! TLS with the crate feature `tls` (`sips:`, `;transport=tls`, verified server
+//! certificates, never a downgrade: see [`TlsConfig`]),
 //! the four transaction state machines with their timers, dialogs, calls with SDP
 //! offer/answer (SDP through `openphone-sdp`, negotiation through
 //! `openphone_sal::media::negotiate`), registration with refresh, digest
@@ -25,7 +27,9 @@
 //!
 //! As a UAS the stack never challenges (it keeps no user database), answers OPTIONS
 //! itself, and refuses what it cannot do with the RFC's status codes (405, 415, 416,
-//! 420, 481, 488, 501, 505…). `sips:` is refused until TLS exists.
+//! 420, 481, 488, 501, 505…). A `sips:` Request-URI is accepted only over TLS
+//! (416 otherwise), and without the `tls` feature `sips:` targets fail with
+//! `Cause::Unsupported`.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -75,15 +79,23 @@ mod config;
 mod core;
 mod driver;
 pub mod message;
+pub mod resolver;
+mod stats;
+#[cfg(feature = "tls")]
+mod tls;
 pub mod transaction;
 mod transport;
 
 pub use crate::config::{
-    CoreConfig, SipConfig, SipConfigBuilder, DEFAULT_MAX_CALLS, DEFAULT_MAX_MESSAGE_SIZE,
+    CoreConfig, SipConfig, SipConfigBuilder, StreamLimits, TlsConfig, DEFAULT_MAX_CALLS,
+    DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use crate::core::cause_map;
 pub use crate::core::cause_map::{cause_for_status, status_for_cause};
 pub use crate::core::SipCore;
 pub use crate::driver::{LocalAddrs, SipStack};
+pub use crate::stats::TransportStats;
+#[cfg(feature = "tls")]
+pub use crate::tls::TlsSetupError;
 pub use crate::transport::{ConnId, Transmit, TransportKind};
 pub use transaction::TimerConfig;

@@ -14,7 +14,12 @@
 #                pcmu pcma gsm g722 g726-32 aal2-g726-32 opus speex speex-wb (linphone)
 #     DIRECTION  to-peer (softphone calls the peer) | from-peer (the peer calls
 #                the softphone and hangs up)
-# env: TALK (seconds of audio, default 5), KEEP (1: keep the work dir on success).
+# env: TALK (seconds of audio, default 5), KEEP (1: keep the work dir on success),
+#      ENC (none | srtp: both sides require SDES-keyed SRTP — the softphone with
+#      --media-encryption sdes --require-encryption, baresip with its srtp
+#      module and mediaenc=srtp-mand, linphonec with media_encryption=srtp
+#      mandatory; the softphone must report the call encrypted, and each
+#      captured stream decoded as clear audio must NOT carry the tone).
 # Neither peer has iLBC (Debian 12: baresip 1.0 ships no ilbc module, linphone
 # 5.1 has no msilbc plugin), so `ilbc` fails here with that reason.
 # G.726: baresip 1.0 and linphone 5.1 both send `G726-32` in AAL2 (left-justified)
@@ -32,6 +37,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"; . "$HERE/common.sh"
 [ $# -eq 3 ] || { sed -n '2,20p' "$0"; exit 2; }
 PEER=$1; CODEC=$2; DIR=$3
 TALK=${TALK:-5}
+ENC=${ENC:-none}
+case $ENC in none|srtp) ;; *) echo "FAIL: ENC must be none or srtp"; exit 2;; esac
 need sox sox
 case $DIR in to-peer|from-peer) ;; *) echo "FAIL: direction must be to-peer or from-peer"; exit 2;; esac
 case $CODEC in speex*) TONE_US=800; TONE_PEER=400;; *) TONE_US=1000; TONE_PEER=600;; esac
@@ -110,6 +117,7 @@ SP_ARGS=(--listen "127.0.0.1:$SP" --no-tcp --tone $TONE_US --record "$W/alice.wa
 # G726_PACKING=aal2: the softphone's peer-quirk option (send and expect AAL2
 # codeword order under the RFC 3551 names, as baresip and linphone do).
 [ -n "${G726_PACKING:-}" ] && SP_ARGS+=(--g726-packing "$G726_PACKING")
+[ "$ENC" = srtp ] && SP_ARGS+=(--media-encryption sdes --require-encryption)
 echo "+ $SOFTPHONE ${SP_ARGS[*]}"
 "$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
 PIDS+=($!)
@@ -141,13 +149,16 @@ module			opus.so
 module			aufile.so
 module			alsa.so
 module			sndfile.so
+module			srtp.so
 module_tmp		uuid.so
 module_tmp		account.so
 module_app		menu.so
 snd_path		$W/bs/rec
 CFG
   [ "$DIR" = from-peer ] && am=manual
-  echo "<sip:bob@127.0.0.1:$BS_SIP>;regint=0;answermode=$am;audio_codecs=$(bs_codec "$CODEC")" > bs/accounts
+  local enc=""
+  [ "$ENC" = srtp ] && enc=";mediaenc=srtp-mand"
+  echo "<sip:bob@127.0.0.1:$BS_SIP>;regint=0;answermode=$am;audio_codecs=$(bs_codec "$CODEC")$enc" > bs/accounts
   local args=(-f "$W/bs")
   # From the peer: baresip dials at start and hangs up when -t expires.
   [ "$DIR" = from-peer ] && args+=(-t $((TALK + 3)) -e "/dial sip:alice@127.0.0.1:$SP")
@@ -165,7 +176,8 @@ start_linphone() {
   {
     echo "[sip]"; echo "sip_port=$LP_SIP"; echo "sip_tcp_port=-1"; echo "sip_tls_port=-1"; echo "bind_address=127.0.0.1"
     echo "guess_hostname=0"; echo "use_ipv6=0"; echo "ipv6_migration_done=1"
-    echo "register_only_when_network_is_up=0"; echo "register_only_when_upnp_is_ok=0"; echo "media_encryption=none"
+    echo "register_only_when_network_is_up=0"; echo "register_only_when_upnp_is_ok=0"
+    echo "media_encryption=$ENC"; echo "media_encryption_mandatory=$([ "$ENC" = none ] && echo 0 || echo 1)"
     echo "[rtp]"; echo "audio_rtp_port=$LP_RTP"; echo "bind_address=127.0.0.1"
     # Every codec liblinphone 5.1 knows (`codec list`), only the wanted one enabled.
     for c in opus/48000/2 speex/16000/1 speex/8000/1 speex/32000/1 PCMU/8000/1 PCMA/8000/1 GSM/8000/1 \
@@ -326,6 +338,31 @@ quirk() { # quirk sent|heard: extra audio-judge options, with a reason on stderr
 
 AUDIO_OK=1
 PEER_SENT=()
+if [ "$ENC" = srtp ]; then
+  # Encrypted: the softphone says so, and neither captured stream decoded as
+  # clear audio carries its tone (tone-to-noise below 10 dB; a clear stream
+  # gives 35-45 dB). The tone still reaches each side (judged below), so the
+  # keys were agreed and used both ways.
+  # tshark reads the SDP's crypto lines and shows the payload as
+  # srtp.enc_payload: the encrypted payload followed by the 10-octet tag of
+  # the _80 suites (the softphone's event line names the suite).
+  grep -m1 -E '^event: security call-[0-9]+ encrypted \(SDES, AES_CM_128_HMAC_SHA1_80\)' softphone.log \
+    || fail "the softphone did not report SDES-SRTP with AES_CM_128_HMAC_SHA1_80"
+  case $CODEC in pcmu|pcma) ;; *) fail "ENC=srtp is judged with pcmu or pcma";; esac
+  for s in "softphone:$TO_PEER:$TONE_US" "$PEER:$FROM_PEER:$TONE_PEER"; do
+    IFS=: read -r who filter hz <<<"$s"
+    tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && $filter" -T fields -e srtp.enc_payload \
+      2>/dev/null | sed -E 's/.{20}$//' | tr -d ':\n' | xxd -r -p > "$who.srtp"
+    n=$(stat -c %s "$who.srtp")
+    [ "$n" -ge 16000 ] || fail "only $n octets of $who's SRTP payload in the capture (not SRTP, or no call)"
+    # shellcheck disable=SC2086 # REF_FMT is a list of options
+    ffmpeg -loglevel error -y $REF_FMT -i "$who.srtp" "$who.clear.wav" || fail "ffmpeg cannot read $who's payload"
+    t=$(wav_tnr "$who.clear.wav" "$hz")
+    echo "$who's SRTP payload ($n octets) decoded as clear $CODEC: TNR $t dB at $hz Hz (clear audio: 35-45; must be below 10)"
+    ge "$t" 10 && fail "$who's RTP payload is clear audio"
+  done
+  REF_FMT=
+fi
 if [ -n "$REF_FMT" ]; then
   ref_decode "$TO_PEER" softphone; ref_decode "$FROM_PEER" "$PEER"
   judge_tone "softphone's stream by $REF_TOOL ($CODEC $DIR)" softphone.ref.wav "$TONE_US" || AUDIO_OK=0

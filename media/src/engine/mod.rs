@@ -76,6 +76,7 @@ mod controls;
 mod devices;
 mod hub;
 mod ring;
+mod security;
 mod shared;
 mod task;
 
@@ -84,8 +85,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use openphone_sal::{
-    CallId, CallMedia, MediaDescription, MediaDirection, MediaEngine, MediaError, MediaEventSink,
-    MediaLoop, MediaStats, NegotiatedMedia, StreamDescription,
+    CallId, CallMedia, MediaDescription, MediaDirection, MediaEncryption, MediaEngine, MediaError,
+    MediaEventSink, MediaLoop, MediaStats, NegotiatedMedia, SecurityPolicy, SecurityState,
+    StreamDescription,
 };
 use tokio::sync::mpsc;
 
@@ -271,9 +273,16 @@ impl MediaEngine for Engine {
             sockets: Some((rtp, rtcp)),
             cmds: None,
             applied: None,
+            security: security::CallSecurity::default(),
             stats: Arc::new(SharedStats::default()),
             stopped: false,
         }))
+    }
+
+    /// SDES-keyed SRTP (every suite of [`crate::srtp::SrtpSuite::ALL`]);
+    /// ZRTP is not built yet.
+    fn supports_encryption(&self, method: MediaEncryption) -> bool {
+        matches!(method, MediaEncryption::None | MediaEncryption::Sdes)
     }
 
     /// Mixes `calls` into one local conference on the local device: each
@@ -355,6 +364,7 @@ pub struct Session {
     sockets: Option<(StdUdpSocket, StdUdpSocket)>,
     cmds: Option<mpsc::Sender<Cmd>>,
     applied: Option<Applied>,
+    security: security::CallSecurity,
     stats: Arc<SharedStats>,
     stopped: bool,
 }
@@ -450,7 +460,21 @@ impl CallMedia for Session {
     fn local_description(&self) -> MediaDescription {
         let mut audio = StreamDescription::audio(self.local).with_ptime(self.config.ptime());
         audio.codecs = self.config.registry().supported();
+        self.security.describe(&mut audio);
         MediaDescription::from(audio)
+    }
+
+    fn set_security(&mut self, policy: SecurityPolicy) -> Result<(), MediaError> {
+        if self.cmds.is_some() {
+            return Err(MediaError::Other(
+                "the security policy is set before media starts".into(),
+            ));
+        }
+        self.security.set_policy(policy)
+    }
+
+    fn security(&self) -> SecurityState {
+        self.security.state()
     }
 
     fn apply(&mut self, negotiated: &NegotiatedMedia) -> Result<(), MediaError> {
@@ -458,8 +482,10 @@ impl CallMedia for Session {
             return Err(MediaError::NotStarted);
         }
         // Checked and built here, so a bad negotiation is the caller's error.
+        self.security.check(negotiated)?;
         let plan = MediaPlan::new(self.config.registry(), negotiated)?;
         let applied = Applied::of(&plan);
+        let suite = plan.srtp_suite();
         match &self.cmds {
             None => self.start(plan)?,
             Some(tx) => {
@@ -471,6 +497,7 @@ impl CallMedia for Session {
             }
         }
         self.applied = Some(applied);
+        self.security.applied(suite);
         Ok(())
     }
 

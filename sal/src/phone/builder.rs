@@ -6,7 +6,7 @@ use tokio::sync::mpsc;
 
 use super::{dispatch, Inner, MediaTable, Phone, StackEntry, Tables};
 use crate::event_queue::EventQueue;
-use crate::{Error, MediaEngine, Stack, StackEventSink, StackIo, StackMedia};
+use crate::{Error, MediaEngine, SecurityPolicy, Stack, StackEventSink, StackIo, StackMedia};
 
 const COMMAND_QUEUE: usize = 1024;
 
@@ -27,6 +27,8 @@ pub struct PhoneBuilder {
     stacks: Vec<Box<dyn Stack>>,
     media: Option<Arc<dyn MediaEngine>>,
     event_capacity: usize,
+    default_security: SecurityPolicy,
+    history_capacity: usize,
 }
 
 impl PhoneBuilder {
@@ -35,6 +37,8 @@ impl PhoneBuilder {
             stacks: Vec::new(),
             media: None,
             event_capacity: 1024,
+            default_security: SecurityPolicy::default(),
+            history_capacity: super::DEFAULT_HISTORY_CAPACITY,
         }
     }
 
@@ -68,10 +72,36 @@ impl PhoneBuilder {
         self
     }
 
+    /// How many ended calls [`Phone::history`] keeps (0: none).
+    pub fn history_capacity(mut self, records: usize) -> Self {
+        self.history_capacity = records;
+        self
+    }
+
+    /// The media security policy of calls that belong to no account (an
+    /// anonymous call, or an incoming call addressed to no account's user);
+    /// an account's own policy ([`AccountConfig::with_security`](crate::AccountConfig::with_security))
+    /// applies to its calls. Default: clear media.
+    pub fn default_security(mut self, policy: SecurityPolicy) -> Self {
+        self.default_security = policy;
+        self
+    }
+
     /// Starts every stack and the phone's event task. Must run inside a tokio runtime.
     pub async fn build(self) -> Result<Phone, Error> {
         if self.stacks.is_empty() {
             return Err(Error::Config("no stack registered".into()));
+        }
+        if self.default_security.method != crate::MediaEncryption::None
+            && !self
+                .media
+                .as_ref()
+                .is_some_and(|m| m.supports_encryption(self.default_security.method))
+        {
+            return Err(Error::Unsupported {
+                operation: "this media encryption method",
+                stack: "media engine",
+            });
         }
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let (media_tx, media_rx) = mpsc::unbounded_channel();
@@ -102,8 +132,12 @@ impl PhoneBuilder {
         let inner = Arc::new(Inner {
             stacks: entries,
             media,
-            tables: Mutex::new(Tables::default()),
+            tables: Mutex::new(Tables {
+                history: super::history::History::new(self.history_capacity),
+                ..Tables::default()
+            }),
             events: EventQueue::new(self.event_capacity),
+            default_security: self.default_security,
         });
         tokio::spawn(dispatch::run(Arc::downgrade(&inner), ev_rx, media_rx));
         Ok(Phone { inner })

@@ -9,7 +9,7 @@ use tracing::{debug, info_span, warn};
 use super::{CallDirection, CallEntry, Inner};
 use crate::{
     CallId, CallState, Cause, EndReason, MediaEvent, Operation, PhoneEvent, Reason, StackCommand,
-    StackEvent, StackMedia,
+    StackEvent,
 };
 
 pub(super) async fn run(
@@ -66,6 +66,9 @@ impl Inner {
             }
             StackEvent::Connected { call } => {
                 let mut t = self.tables();
+                if let Some(c) = t.calls.get_mut(&call) {
+                    c.answered.get_or_insert_with(std::time::SystemTime::now);
+                }
                 if let Some(s) = t.calls.get(&call).map(|c| c.connected_state()) {
                     self.set_state(&mut t, call, s);
                 }
@@ -165,7 +168,8 @@ impl Inner {
         let span = info_span!("call", id = %call, dir = "in", remote = %from.uri());
         // Reserve media before the application hears of the call, with no
         // phone lock held (the engine binds sockets).
-        if let Err(e) = self.media.reserve(call) {
+        let policy = self.security_of(account);
+        if let Err(e) = self.media.reserve_secured(call, policy) {
             let _g = span.enter();
             warn!(error = %e, "no media for an incoming call; refusing it");
             let reason = Reason::new(Cause::ServerError).with_text(e.to_string());

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::{
     CallId, CallMedia, MediaDescription, MediaEngine, MediaError, MediaEvent, MediaEventSink,
-    MediaLoop, MediaStats, NegotiatedMedia, SecurityState, StackMedia,
+    MediaLoop, MediaStats, NegotiatedMedia, SecurityPolicy, SecurityState, StackMedia,
 };
 
 /// How many ended calls keep their final statistics.
@@ -87,16 +87,24 @@ impl MediaTable {
     pub(crate) fn set_sas_verified(&self, call: CallId, verified: bool) -> Result<(), MediaError> {
         self.with(call, |m| m.set_sas_verified(verified))?
     }
-}
 
-impl StackMedia for MediaTable {
-    fn reserve(&self, call: CallId) -> Result<MediaDescription, MediaError> {
+    /// Reserves `call`'s media endpoint with the account's security policy
+    /// applied before its description is taken (our SDES keys are in it).
+    pub(crate) fn reserve_secured(
+        &self,
+        call: CallId,
+        policy: SecurityPolicy,
+    ) -> Result<MediaDescription, MediaError> {
         if let Some(s) = self.session(call) {
             return Ok(lock(&s).local_description());
         }
         let engine = self.engine()?;
         let mut media =
             engine.create_session(call, MediaEventSink::new(call, self.events.clone()))?;
+        if let Err(e) = media.set_security(policy) {
+            media.stop();
+            return Err(e);
+        }
         let description = media.local_description();
         let mut st = lock(&self.state);
         if st.live.contains_key(&call) {
@@ -107,6 +115,12 @@ impl StackMedia for MediaTable {
         }
         st.live.insert(call, Arc::new(Mutex::new(media)));
         Ok(description)
+    }
+}
+
+impl StackMedia for MediaTable {
+    fn reserve(&self, call: CallId) -> Result<MediaDescription, MediaError> {
+        self.reserve_secured(call, SecurityPolicy::default())
     }
 
     fn local_description(&self, call: CallId) -> Result<MediaDescription, MediaError> {

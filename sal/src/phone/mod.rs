@@ -9,6 +9,7 @@ mod account;
 mod builder;
 mod call;
 mod dispatch;
+mod history;
 mod line;
 mod media_table;
 
@@ -22,13 +23,14 @@ use tracing::{debug, Span};
 use crate::event_queue::EventQueue;
 use crate::{
     AccountConfig, AccountId, Address, CallId, CallState, Capabilities, Capability, EndReason,
-    Error, Hold, NegotiatedMedia, PhoneEvent, RegistrationState, StackCommand, StackMedia,
-    SubscriptionId,
+    Error, Hold, NegotiatedMedia, PhoneEvent, RegistrationState, SecurityPolicy, StackCommand,
+    StackMedia, SubscriptionId,
 };
 
 pub use account::{Account, Subscription};
 pub use builder::PhoneBuilder;
 pub use call::Call;
+pub use history::{CallRecord, DEFAULT_HISTORY_CAPACITY};
 use media_table::MediaTable;
 
 const ENDED_CALLS_KEPT: usize = 256;
@@ -71,6 +73,8 @@ pub(crate) struct CallEntry {
     local_hold: bool,
     remote_hold: bool,
     span: Span,
+    started: std::time::SystemTime,
+    answered: Option<std::time::SystemTime>,
 }
 
 impl CallEntry {
@@ -96,6 +100,8 @@ impl CallEntry {
             local_hold: false,
             remote_hold: false,
             span,
+            started: std::time::SystemTime::now(),
+            answered: None,
         }
     }
 
@@ -121,6 +127,7 @@ pub(crate) struct Tables {
     accounts: HashMap<AccountId, AccountEntry>,
     subscriptions: HashMap<SubscriptionId, usize>,
     lines: HashMap<AccountId, mpsc::UnboundedSender<crate::LineSignal>>,
+    history: history::History,
 }
 
 pub(crate) struct Inner {
@@ -128,6 +135,8 @@ pub(crate) struct Inner {
     media: Arc<MediaTable>,
     tables: Mutex<Tables>,
     events: EventQueue,
+    /// The policy of calls without an account.
+    default_security: SecurityPolicy,
 }
 
 impl Inner {
@@ -135,6 +144,13 @@ impl Inner {
         // Every mutation under this lock is a few field writes; a panic cannot
         // leave the tables half-updated, so a poisoned lock is still usable.
         self.tables.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The media security policy of `account`'s calls.
+    fn security_of(&self, account: Option<AccountId>) -> SecurityPolicy {
+        account
+            .and_then(|a| self.tables().accounts.get(&a).map(|a| a.config.security))
+            .unwrap_or(self.default_security)
     }
 
     fn stack_for_scheme(&self, scheme: &str) -> Result<usize, Error> {
@@ -204,13 +220,35 @@ impl Inner {
 
     /// Ends a call and releases its media (no phone lock held while the engine stops it).
     fn finish_call(&self, call: CallId, reason: EndReason) {
-        {
+        let ended = {
             let mut t = self.tables();
-            self.end_call(&mut t, call, reason);
-        }
+            self.end_call(&mut t, call, reason)
+        };
         // Also for calls the application never saw (refused before they
         // were announced): the reservation must not outlive the call.
-        self.media.release(call);
+        let media = self.media.release(call);
+        if ended {
+            let mut t = self.tables();
+            if let Some((c, reason)) = t
+                .calls
+                .get(&call)
+                .and_then(|c| Some((c, c.end_reason.clone()?)))
+            {
+                let record = history::CallRecord::new(
+                    call,
+                    c.direction,
+                    c.remote.clone(),
+                    c.local.clone(),
+                    c.account,
+                    c.started,
+                    c.answered,
+                    std::time::SystemTime::now(),
+                    reason,
+                    media,
+                );
+                t.history.push(record);
+            }
+        }
     }
 }
 
@@ -248,6 +286,19 @@ impl Phone {
     /// Starts building a phone.
     pub fn builder() -> PhoneBuilder {
         PhoneBuilder::new()
+    }
+
+    /// Every ended call, oldest first: direction, parties, account, start,
+    /// answer and end times, who ended it and why, and the media's final
+    /// figures. Bounded by [`PhoneBuilder::history_capacity`] (default
+    /// [`DEFAULT_HISTORY_CAPACITY`]); the oldest records go first.
+    pub fn history(&self) -> Vec<CallRecord> {
+        self.inner.tables().history.records()
+    }
+
+    /// Forgets every record of [`history`](Self::history).
+    pub fn clear_history(&self) {
+        self.inner.tables().history.clear();
     }
 
     /// Where each stack listens, e.g. `["sip udp 127.0.0.1:5060"]`.
@@ -343,7 +394,8 @@ impl Phone {
         let stack = self.inner.stack_for_scheme(&to.scheme())?;
         let id = CallId::next();
         let span = tracing::info_span!("call", id = %id, dir = "out", remote = %to.uri());
-        let offer = self.inner.media.reserve(id)?;
+        let policy = self.inner.security_of(account);
+        let offer = self.inner.media.reserve_secured(id, policy)?;
         {
             let mut t = self.inner.tables();
             let local = account

@@ -75,8 +75,15 @@ impl SipCore {
     ) {
         let span = info_span!("sip_call", call = %id);
         let _g = span.clone().entered();
-        if to.scheme() != "sip" {
+        if to.scheme() != "sip" && to.scheme() != "sips" {
             let why = format!("the SIP stack cannot call {} URIs", to.scheme());
+            return self.fail_call(id, Reason::new(Cause::Unsupported).with_text(why));
+        }
+        if Self::needs_tls(to.uri()) && !self.cfg.tls_client {
+            let why = format!(
+                "{} needs TLS: build openphone-sip with the `tls` feature",
+                to.uri()
+            );
             return self.fail_call(id, Reason::new(Cause::Unsupported).with_text(why));
         }
         let Ok(uri) = Uri::parse(to.uri()) else {
@@ -322,6 +329,13 @@ impl SipCore {
             return self.on_invite_2xx(call, resp);
         }
         let (ended, cancel_sent) = (c.ended, c.cancel_sent);
+        // A 488 to an offer that requires SRTP (RTP/SAVP): the peer could
+        // not or would not encrypt, which the user must see as such.
+        let secure_offer = c
+            .our_offer
+            .as_ref()
+            .and_then(|o| o.audio())
+            .is_some_and(|a| a.profile.is_secure());
         if (code == 401 || code == 407) && !ended && self.retry_invite_with_auth(call, entry, resp)
         {
             return;
@@ -330,6 +344,10 @@ impl SipCore {
         if !ended {
             let reason = if code == 487 && cancel_sent {
                 EndReason::local(Cause::Cancelled)
+            } else if code == 488 && secure_offer {
+                let mut r = response_reason(code, &resp.reason);
+                r.cause = Cause::SecurityFailure;
+                EndReason::remote(r.with_text("the peer refused our SRTP (RTP/SAVP) offer"))
             } else {
                 EndReason::remote(response_reason(code, &resp.reason))
             };
@@ -383,7 +401,7 @@ impl SipCore {
             (Some(ours), false) => {
                 sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(ours, &theirs))
             }
-            _ => Err("the 2xx carried no SDP answer".to_string()),
+            _ => Err(sdp_glue::Refusal::media("the 2xx carried no SDP answer")),
         };
         match outcome {
             Ok(neg) => {
@@ -394,7 +412,7 @@ impl SipCore {
             }
             Err(why) => {
                 self.emit(StackEvent::Connected { call });
-                self.end_call_with_bye(call, media_failure(&format!("the 2xx's answer: {why}")));
+                self.end_call_with_bye(call, why.end_reason("the 2xx's answer"));
             }
         }
     }
@@ -422,17 +440,14 @@ impl SipCore {
         if remote_tag.as_deref() == resp.to_tag() {
             if let Some((cseq, bytes)) = ack {
                 if cseq == resp.cseq {
-                    let dst = self
-                        .calls
-                        .get(&call)
-                        .and_then(|c| {
-                            let hop = c
-                                .route_set
-                                .first()
-                                .cloned()
-                                .unwrap_or_else(|| c.remote_target.clone());
-                            self.resolve_text(&hop)
-                        })
+                    let hop = self.calls.get(&call).map(|c| {
+                        c.route_set
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| c.remote_target.clone())
+                    });
+                    let dst = hop
+                        .and_then(|hop| self.resolve_text(&hop))
                         .unwrap_or((transport, peer));
                     self.send(dst.0, dst.1, bytes);
                 }
@@ -556,7 +571,7 @@ impl SipCore {
 
     /// The media port could not apply the call's agreed media: end the call
     /// in whatever way its state allows.
-    pub(super) fn media_failed(&mut self, call: CallId, why: &str) {
+    pub(super) fn media_failed(&mut self, call: CallId, cause: Cause, why: &str) {
         let Some(c) = self.calls.get(&call) else {
             return;
         };
@@ -565,7 +580,7 @@ impl SipCore {
         }
         let _g = c.span.clone().entered();
         warn!(%why, "media could not be applied; ending the call");
-        let reason = media_failure(why);
+        let reason = EndReason::system(Reason::new(cause).with_text(why));
         match c.phase {
             // Early media (a 183 answer) could not be applied.
             Phase::Calling => self.cancel_invite(call, reason),

@@ -236,14 +236,15 @@ impl SipCore {
     pub(super) fn drain_framer(
         &mut self,
         framer: &mut crate::message::StreamFramer,
+        transport: TransportKind,
         remote: SocketAddr,
     ) -> bool {
         loop {
             match framer.next_message() {
-                Ok(Some(m)) => self.handle_message(TransportKind::Tcp, remote, m),
+                Ok(Some(m)) => self.handle_message(transport, remote, m),
                 Ok(None) => break,
                 Err(e) => {
-                    self.handle_parse_error(TransportKind::Tcp, remote, &[], &e);
+                    self.handle_parse_error(transport, remote, &[], &e);
                     if e.breaks_framing() {
                         return false;
                     }
@@ -252,7 +253,7 @@ impl SipCore {
         }
         for _ in 0..framer.take_pings() {
             // RFC 5626 §4.4.1: answer a CRLFCRLF ping with a CRLF pong.
-            self.send(TransportKind::Tcp, remote, b"\r\n".to_vec());
+            self.send(transport, remote, b"\r\n".to_vec());
         }
         true
     }

@@ -29,7 +29,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
 
 use openphone_sal::{
-    AccountId, CallId, Cause, EndReason, Operation, Reason, StackCommand, StackEvent,
+    AccountId, CallId, Cause, EndReason, MediaError, Operation, Reason, StackCommand, StackEvent,
 };
 use tracing::{debug, warn};
 
@@ -87,9 +87,10 @@ pub(crate) struct ServerEntry {
     pub call: Option<CallId>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct StreamConn {
-    remote: Option<SocketAddr>,
+    remote: SocketAddr,
+    transport: TransportKind,
     framer: crate::message::StreamFramer,
 }
 
@@ -123,6 +124,9 @@ pub struct SipCore {
     accounts: Timed<AccountId, Account>,
     streams: HashMap<ConnId, StreamConn>,
     hosts: HashMap<String, IpAddr>,
+    /// For each TLS destination, the host of the URI it was resolved from:
+    /// the name its certificate must carry (RFC 5922 §4).
+    tls_names: HashMap<SocketAddr, String>,
     shutting_down: bool,
 }
 
@@ -144,6 +148,7 @@ impl SipCore {
             accounts: Timed::new(|a: &Account| a.refresh_at),
             streams: HashMap::new(),
             hosts: HashMap::new(),
+            tls_names: HashMap::new(),
             shutting_down: false,
         }
     }
@@ -181,13 +186,25 @@ impl SipCore {
         self.handle_bytes(TransportKind::Udp, from, data);
     }
 
-    /// A stream connection to or from `remote` was opened (inbound accept or outbound connect).
+    /// A TCP connection to or from `remote` was opened (inbound accept or outbound connect).
     pub fn handle_connection_opened(&mut self, conn: ConnId, remote: SocketAddr) {
+        self.handle_stream_opened(conn, remote, TransportKind::Tcp);
+    }
+
+    /// A stream connection of `transport` (TCP, or TLS once its handshake
+    /// and the certificate check succeeded) to or from `remote` was opened.
+    pub fn handle_stream_opened(
+        &mut self,
+        conn: ConnId,
+        remote: SocketAddr,
+        transport: TransportKind,
+    ) {
         let framer = crate::message::StreamFramer::with_limits(self.limits());
         self.streams.insert(
             conn,
             StreamConn {
-                remote: Some(remote),
+                remote,
+                transport,
                 framer,
             },
         );
@@ -209,11 +226,8 @@ impl SipCore {
             );
             return false;
         };
-        let Some(remote) = entry.remote else {
-            return false;
-        };
         entry.framer.push(data);
-        let keep = self.drain_framer(&mut entry.framer, remote);
+        let keep = self.drain_framer(&mut entry.framer, entry.transport, entry.remote);
         if keep {
             self.streams.insert(conn, entry);
         }
@@ -229,9 +243,28 @@ impl SipCore {
         transport: TransportKind,
         dst: SocketAddr,
     ) {
-        self.now = now;
         let why = Reason::new(Cause::NetworkError)
             .with_text(format!("cannot reach {dst} over {}", transport.as_str()));
+        self.fail_clients_towards(now, transport, dst, why);
+    }
+
+    /// The TLS connection to `dst` could not be secured (the certificate did
+    /// not verify, its name did not match, or the handshake failed): client
+    /// transactions towards it fail at once with `Cause::SecurityFailure` and
+    /// `why` as the text. Nothing is retried over another transport.
+    pub fn handle_security_error(&mut self, now: Instant, dst: SocketAddr, why: &str) {
+        let why = Reason::new(Cause::SecurityFailure).with_text(why.to_string());
+        self.fail_clients_towards(now, TransportKind::Tls, dst, why);
+    }
+
+    fn fail_clients_towards(
+        &mut self,
+        now: Instant,
+        transport: TransportKind,
+        dst: SocketAddr,
+        why: Reason,
+    ) {
+        self.now = now;
         let failed: Vec<String> = self
             .clients
             .iter()
@@ -260,7 +293,21 @@ impl SipCore {
     /// `MediaNegotiated` event itself is then not forwarded.
     pub fn handle_media_failure(&mut self, now: Instant, call: CallId, why: &str) {
         self.now = now;
-        self.media_failed(call, why);
+        self.media_failed(call, Cause::IncompatibleMedia, why);
+    }
+
+    /// Like [`handle_media_failure`](Self::handle_media_failure), with the
+    /// cause taken from the media port's error: media that cannot be
+    /// secured as the account requires ([`MediaError::Security`]) ends the
+    /// call with [`Cause::SecurityFailure`], anything else with
+    /// [`Cause::IncompatibleMedia`].
+    pub fn handle_media_error(&mut self, now: Instant, call: CallId, error: &MediaError) {
+        self.now = now;
+        let cause = match error {
+            MediaError::Security(_) => Cause::SecurityFailure,
+            _ => Cause::IncompatibleMedia,
+        };
+        self.media_failed(call, cause, &error.to_string());
     }
 
     /// A command from the phone.
@@ -324,10 +371,22 @@ impl SipCore {
     // ----- plumbing shared by the submodules -----
 
     fn send(&mut self, transport: TransportKind, dst: SocketAddr, bytes: Vec<u8>) {
+        let server_name = match transport {
+            // An address we never resolved from a URI (a response whose
+            // connection closed, §18.2.2): the certificate must carry the IP.
+            TransportKind::Tls => Some(
+                self.tls_names
+                    .get(&dst)
+                    .cloned()
+                    .unwrap_or_else(|| dst.ip().to_string()),
+            ),
+            TransportKind::Udp | TransportKind::Tcp => None,
+        };
         self.transmits.push_back(Transmit {
             transport,
             dst,
             bytes,
+            server_name,
         });
     }
 
@@ -340,6 +399,9 @@ impl SipCore {
         let bound = match transport {
             TransportKind::Udp => self.cfg.udp.or(self.cfg.tcp),
             TransportKind::Tcp => self.cfg.tcp.or(self.cfg.udp),
+            // Without a listener, requests still go out over TLS and their
+            // responses come back on the same connection.
+            TransportKind::Tls => self.cfg.tls.or(self.cfg.tcp).or(self.cfg.udp),
         }
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060)));
         let ip = match self.cfg.public_address {
@@ -375,6 +437,9 @@ impl SipCore {
         match transport {
             TransportKind::Udp => format!("sip:{user}{host}"),
             TransportKind::Tcp => format!("sip:{user}{host};transport=tcp"),
+            // §8.1.1.8: a request to a sips: URI needs a sips: Contact; over
+            // TLS we always give one (RFC 5630 §3.1.3 deprecates transport=tls).
+            TransportKind::Tls => format!("sips:{user}{host}"),
         }
     }
 

@@ -81,25 +81,43 @@ impl SipCore {
             let why = format!("the SIP stack cannot register {} URIs", aor.scheme());
             return fail(self, Cause::Unsupported, why);
         };
-        if sip.secure {
-            let why = "sips: needs TLS, which this stack does not provide".to_string();
-            return fail(self, Cause::Unsupported, why);
-        }
         let user = sip.user.clone();
+        // §10.2: a sips: address of record registers with its domain over TLS.
+        let scheme = if sip.secure { "sips" } else { "sip" };
         let registrar = match &config.registrar {
             Some(r) => {
                 let r = r.trim().trim_start_matches('<').trim_end_matches('>');
-                if r.starts_with("sip:") {
+                if r.starts_with("sip:") || r.starts_with("sips:") {
                     r.to_string()
                 } else {
-                    format!("sip:{r}")
+                    format!("{scheme}:{r}")
                 }
             }
-            None => match sip.port {
-                Some(p) => format!("sip:{}:{p}", sip.host),
-                None => format!("sip:{}", sip.host),
-            },
+            None => {
+                // The AOR's transport comes along: `;transport=tls` on the
+                // address of record must not register in the clear.
+                let transport = sip
+                    .transport()
+                    .map(|t| format!(";transport={t}"))
+                    .unwrap_or_default();
+                match sip.port {
+                    Some(p) => format!("{scheme}:{}:{p}{transport}", sip.host),
+                    None => format!("{scheme}:{}{transport}", sip.host),
+                }
+            }
         };
+        let secure_hop = sip.secure
+            || Self::needs_tls(&registrar)
+            || config
+                .outbound_proxy
+                .as_deref()
+                .is_some_and(Self::needs_tls);
+        if secure_hop && !self.cfg.tls_client {
+            let why =
+                "sips: and transport=tls need TLS: build openphone-sip with the `tls` feature"
+                    .to_string();
+            return fail(self, Cause::Unsupported, why);
+        }
         let hop = match &config.outbound_proxy {
             Some(p) => self.resolve_text(&route_value(p)),
             None => self.resolve_text(&registrar),

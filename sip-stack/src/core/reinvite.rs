@@ -11,7 +11,6 @@ use std::time::Duration;
 use openphone_sal::{CallId, Cause, EndReason, Operation, Reason, StackEvent};
 use tracing::debug;
 
-use super::calls::media_failure;
 use super::cause_map::response_reason;
 use super::sdp_glue;
 use super::view::InResponse;
@@ -111,7 +110,7 @@ impl SipCore {
             (Some(ours), false) => {
                 sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(ours, &theirs))
             }
-            _ => Err("no SDP answer".to_string()),
+            _ => Err(sdp_glue::Refusal::media("no SDP answer")),
         };
         c.our_offer = None;
         self.send_2xx_ack(call, resp.cseq, None);
@@ -125,7 +124,7 @@ impl SipCore {
             }
             Err(why) => {
                 debug!(%why, "re-INVITE answer unusable");
-                self.end_call_with_bye(call, media_failure(&format!("re-INVITE answer: {why}")))
+                self.end_call_with_bye(call, why.end_reason("re-INVITE answer"))
             }
         }
     }

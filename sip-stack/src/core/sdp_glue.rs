@@ -4,8 +4,10 @@
 
 use std::net::IpAddr;
 
-use openphone_sal::media::negotiate;
-use openphone_sal::{MediaDescription, MediaDirection, NegotiatedMedia};
+use std::fmt;
+
+use openphone_sal::media::negotiate::{self, NegotiationError};
+use openphone_sal::{Cause, EndReason, MediaDescription, MediaDirection, NegotiatedMedia, Reason};
 use openphone_sdp::{self as sdp, SdpOrigin, SessionDescription};
 
 /// SDP origin state of one call (RFC 8866 `o=`; version bumped per new offer/answer).
@@ -54,8 +56,52 @@ impl Origin {
     }
 }
 
+/// Why a peer's description was not usable, with the cause a call ended by
+/// it carries: keys that could not be agreed are a security failure, the
+/// rest incompatible media (SIP 488 either way).
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    pub cause: Cause,
+    pub text: String,
+}
+
+impl Refusal {
+    /// An unusable description (no SDP, a parse error, no common codec).
+    pub fn media(text: impl Into<String>) -> Self {
+        Refusal {
+            cause: Cause::IncompatibleMedia,
+            text: text.into(),
+        }
+    }
+
+    /// How a call we end because of it ends; `context` says which
+    /// description (`the 2xx's answer`).
+    pub fn end_reason(&self, context: &str) -> EndReason {
+        EndReason::system(Reason::new(self.cause).with_text(format!("{context}: {}", self.text)))
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl From<NegotiationError> for Refusal {
+    fn from(e: NegotiationError) -> Self {
+        Refusal {
+            cause: if e.is_security() {
+                Cause::SecurityFailure
+            } else {
+                Cause::IncompatibleMedia
+            },
+            text: e.to_string(),
+        }
+    }
+}
+
 /// Parses a peer's SDP body.
-pub(crate) fn decode(body: &[u8]) -> Result<MediaDescription, String> {
+pub(crate) fn decode(body: &[u8]) -> Result<MediaDescription, Refusal> {
     decode_with_sdp(body).map(|(d, _)| d)
 }
 
@@ -63,9 +109,9 @@ pub(crate) fn decode(body: &[u8]) -> Result<MediaDescription, String> {
 /// answer's m-lines.
 pub(crate) fn decode_with_sdp(
     body: &[u8],
-) -> Result<(MediaDescription, SessionDescription), String> {
-    let sd = SessionDescription::parse(body).map_err(|e| e.to_string())?;
-    let desc = sdp::description_from_sdp(&sd).map_err(|e| e.to_string())?;
+) -> Result<(MediaDescription, SessionDescription), Refusal> {
+    let sd = SessionDescription::parse(body).map_err(|e| Refusal::media(e.to_string()))?;
+    let desc = sdp::description_from_sdp(&sd).map_err(|e| Refusal::media(e.to_string()))?;
     Ok((desc, sd))
 }
 
@@ -73,16 +119,16 @@ pub(crate) fn decode_with_sdp(
 pub(crate) fn answer(
     local: &MediaDescription,
     remote: &MediaDescription,
-) -> Result<(MediaDescription, NegotiatedMedia), String> {
-    negotiate::answer(local, remote).map_err(|e| e.to_string())
+) -> Result<(MediaDescription, NegotiatedMedia), Refusal> {
+    Ok(negotiate::answer(local, remote)?)
 }
 
 /// Completes our offer with the peer's answer.
 pub(crate) fn complete(
     ours: &MediaDescription,
     theirs: &MediaDescription,
-) -> Result<NegotiatedMedia, String> {
-    negotiate::complete(ours, theirs).map_err(|e| e.to_string())
+) -> Result<NegotiatedMedia, Refusal> {
+    Ok(negotiate::complete(ours, theirs)?)
 }
 
 /// Whether a peer's description puts us on hold: its audio stream does not

@@ -334,9 +334,9 @@ impl SipCore {
                     debug!(%why, "no common media");
                     self.final_to_incoming(call, 488, &[]);
                     self.calls.remove(&call);
-                    let reason = Reason::new(Cause::IncompatibleMedia)
+                    let reason = Reason::new(why.cause)
                         .with_raw(RawCause::Sip(488))
-                        .with_text(why);
+                        .with_text(why.text);
                     self.emit(StackEvent::CallEnded {
                         call,
                         reason: EndReason::local(reason),
@@ -471,10 +471,8 @@ impl SipCore {
                             if initial {
                                 self.emit(StackEvent::Connected { call });
                             }
-                            return self.end_call_with_bye(
-                                call,
-                                media_failure(&format!("the ACK's answer: {why}")),
-                            );
+                            return self
+                                .end_call_with_bye(call, why.end_reason("the ACK's answer"));
                         }
                     }
                 }

@@ -4,6 +4,7 @@
 use super::view::InRequest;
 use super::{ACCEPT, ALLOW};
 use crate::message::Method;
+use crate::transport::TransportKind;
 
 /// A refusal: status code and extra header fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,8 +51,12 @@ pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
             })
         }
     }
-    // §8.2.2.1: only sip: Request-URIs (sips needs TLS, which this stack lacks).
-    if !req.uri.scheme().eq_ignore_ascii_case("sip") {
+    // §8.2.2.1: sip: Request-URIs, and sips: ones that arrived over TLS
+    // (§26.2: a sips: request reaches its target over TLS on every hop; the
+    // last hop is the one we see).
+    let scheme = req.uri.scheme();
+    let secure_ok = scheme.eq_ignore_ascii_case("sips") && req.transport == TransportKind::Tls;
+    if !scheme.eq_ignore_ascii_case("sip") && !secure_ok {
         return refuse(416);
     }
     // §8.2.2.3: Require with option tags we do not know.

@@ -25,8 +25,14 @@
 //! other stream (video, a second audio stream) is answered refused, in
 //! place, so the answer has as many streams as the offer (§6). A stream on a
 //! secure profile (RTP/SAVP) is refused unless both sides agree keys; SDES
-//! crypto offered on plain RTP/AVP is ignored when we have no keys (the
-//! common best-effort form), never turned into an unencrypted "secure" call.
+//! crypto offered on plain RTP/AVP (the common best-effort form) is agreed
+//! when we have keys of our own and ignored when we have none, never turned
+//! into an unencrypted "secure" call. A side that lists `a=crypto` on
+//! RTP/SAVP requires encryption: an offer or answer without a usable key is
+//! refused ([`NegotiationError::EncryptionRequired`]). Keys are agreed by
+//! RFC 4568 §7: the answerer picks the offerer's first acceptable suite and
+//! answers with its own key under the offer's tag
+//! ([`NegotiatedStream::sdes`](crate::NegotiatedStream::sdes)).
 //!
 //! # Example
 //!
@@ -59,6 +65,7 @@
 //! assert_eq!(theirs.audio().unwrap().send.as_ref().unwrap().codec.encoding, "PCMU");
 //! ```
 
+mod crypto;
 mod fmtp;
 
 use std::net::SocketAddr;
@@ -87,6 +94,25 @@ pub enum NegotiationError {
     /// The peer insists on SRTP and no keys could be agreed.
     #[error("the peer requires SRTP ({0}) and no keys could be agreed")]
     SecureProfileRequired(String),
+    /// We require SRTP (our RTP/SAVP offer or policy) and the peer offered
+    /// or answered no key we can use.
+    #[error("SRTP is required and the peer sent no usable key")]
+    EncryptionRequired,
+    /// The answer's key line matches none of the lines we offered.
+    #[error("the answer's SRTP key matches no offered crypto line")]
+    UnknownCrypto,
+}
+
+impl NegotiationError {
+    /// True when the failure is about keys, not codecs (a security cause).
+    pub fn is_security(&self) -> bool {
+        matches!(
+            self,
+            NegotiationError::SecureProfileRequired(_)
+                | NegotiationError::EncryptionRequired
+                | NegotiationError::UnknownCrypto
+        )
+    }
 }
 
 /// Answers `offer` with what `local` supports (RFC 3264 §6).
@@ -131,11 +157,7 @@ fn answer_stream(
     ours: &StreamDescription,
     theirs: &StreamDescription,
 ) -> Result<(StreamDescription, NegotiatedStream), NegotiationError> {
-    if theirs.profile.is_secure() && ours.security.crypto.is_empty() {
-        return Err(NegotiationError::SecureProfileRequired(
-            theirs.profile.to_string(),
-        ));
-    }
+    let keys = crypto::answer_keys(ours, theirs)?;
     let remote_rtp = theirs.rtp.ok_or(NegotiationError::Refused)?;
     let local_rtp = ours.rtp.ok_or(NegotiationError::NoCommonCodec)?;
     let mut codecs: Vec<CodecDescriptor> = Vec::new();
@@ -169,6 +191,11 @@ fn answer_stream(
     answer.codecs = codecs.clone();
     answer.direction = direction;
     answer.ptime = ours.ptime;
+    let mut sdes = None;
+    if let Some((line, agreed)) = keys {
+        answer.security.crypto = vec![line];
+        sdes = Some(agreed);
+    }
 
     let mut send = SendChannel::new(remote_rtp, send_codec.clone(), pt(&send_codec));
     send.remote_rtcp = peer_rtcp(theirs, answer.rtcp_mux).unwrap_or(send.remote_rtcp);
@@ -182,10 +209,11 @@ fn answer_stream(
             .collect(),
     );
     recv.telephone_event = te;
-    let stream = NegotiatedStream::audio(local_rtp)
+    let mut stream = NegotiatedStream::audio(local_rtp)
         .with_send(send)
         .with_recv(recv)
         .with_direction(direction);
+    stream.sdes = sdes;
     Ok((answer, stream))
 }
 
@@ -224,6 +252,7 @@ fn complete_stream(
 ) -> Result<NegotiatedStream, NegotiationError> {
     let remote_rtp = theirs.rtp.ok_or(NegotiationError::Refused)?;
     let local_rtp = ours.rtp.ok_or(NegotiationError::NoCommonCodec)?;
+    let sdes = crypto::completed_keys(ours, theirs)?;
     // (our entry, their entry) for each answer codec we offered.
     let pairs: Vec<(&CodecDescriptor, &CodecDescriptor)> = theirs
         .codecs
@@ -279,10 +308,12 @@ fn complete_stream(
     let mut recv = RecvChannel::new(recv_codecs);
     // An offer without numbers (a capability list) receives with the answer's.
     recv.telephone_event = te_pair.and_then(|(o, a)| o.payload_type.or(a.payload_type));
-    Ok(NegotiatedStream::audio(local_rtp)
+    let mut stream = NegotiatedStream::audio(local_rtp)
         .with_send(send)
         .with_recv(recv)
-        .with_direction(direction))
+        .with_direction(direction);
+    stream.sdes = sdes;
+    Ok(stream)
 }
 
 /// The payload type of a codec that negotiation has numbered.

@@ -1,0 +1,87 @@
+//! SDES-keyed SRTP against real, independent peers (`softphone
+//! --media-encryption sdes --require-encryption`):
+//!
+//! * baresip (`srtp` module, `mediaenc=srtp-mand`) and linphonec
+//!   (`media_encryption=srtp`, mandatory), both directions, PCMU: the
+//!   softphone reports `encrypted (SDES, AES_CM_128_HMAC_SHA1_80)`, each side
+//!   hears the other's tone (audio judge), and each captured stream decoded
+//!   as clear PCMU carries no tone (`tests/interop/codec_peer.sh` with
+//!   `ENC=srtp`).
+//! * Against baresip without crypto, both directions: the call ends with the
+//!   security cause and the capture holds not one packet from the softphone's
+//!   RTP ports (`tests/interop/srtp_refused.sh`).
+//!
+//! A missing peer fails the test. The scripts share ports with the codec
+//! rows, so everything here runs one at a time.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn run(script: &str, args: &[&str], env: &[(&str, &str)]) {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/interop")
+        .join(script);
+    let sp = common::example("softphone");
+    assert!(sp.exists(), "{} not built", sp.display());
+    let out = Command::new("timeout")
+        .args(["-k", "5", "90", "bash"])
+        .arg(&path)
+        .args(args)
+        .env("SOFTPHONE", &sp)
+        .env("TALK", "4")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && stdout.lines().any(|l| l == "PASS"),
+        "{script} {args:?} failed ({:?})",
+        out.status
+    );
+}
+
+fn srtp_call(peer: &str, direction: &str) {
+    run(
+        "codec_peer.sh",
+        &[peer, "pcmu", direction],
+        &[("ENC", "srtp")],
+    );
+}
+
+#[test]
+fn baresip_srtp_to_peer() {
+    srtp_call("baresip", "to-peer");
+}
+
+#[test]
+fn baresip_srtp_from_peer() {
+    srtp_call("baresip", "from-peer");
+}
+
+#[test]
+fn linphone_srtp_to_peer() {
+    srtp_call("linphone", "to-peer");
+}
+
+#[test]
+fn linphone_srtp_from_peer() {
+    srtp_call("linphone", "from-peer");
+}
+
+#[test]
+fn required_srtp_refused_by_plain_baresip() {
+    run("srtp_refused.sh", &["to-peer"], &[]);
+}
+
+#[test]
+fn required_srtp_refuses_plain_baresip() {
+    run("srtp_refused.sh", &["from-peer"], &[]);
+}

@@ -1,0 +1,51 @@
+//! SIP telephony features against real, independent phones (issue 16's
+//! interop matrix). Each row of INTEROP.md's feature table names its test.
+//!
+//! * Hold and resume (`tests/interop/hold_peer.sh`): the softphone holds
+//!   (re-INVITE a=sendonly) and resumes a call with baresip and with
+//!   linphonec; the peer must stop its RTP while held, and the audio judge
+//!   must hear each side's tone after the resume.
+//!
+//! A missing peer fails the test. The scripts run one at a time.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn run(script: &str, args: &[&str]) {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/interop")
+        .join(script);
+    let sp = common::example("softphone");
+    assert!(sp.exists(), "{} not built", sp.display());
+    let out = Command::new("timeout")
+        .args(["-k", "5", "90", "bash"])
+        .arg(&path)
+        .args(args)
+        .env("SOFTPHONE", &sp)
+        .output()
+        .expect("run bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && stdout.lines().any(|l| l == "PASS"),
+        "{script} {args:?} failed ({:?})",
+        out.status
+    );
+}
+
+#[test]
+fn baresip_hold_and_resume() {
+    run("hold_peer.sh", &["baresip"]);
+}
+
+#[test]
+fn linphone_hold_and_resume() {
+    run("hold_peer.sh", &["linphone"]);
+}

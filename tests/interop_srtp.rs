@@ -16,36 +16,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Mutex;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn run(script: &str, args: &[&str], env: &[(&str, &str)]) {
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/interop")
-        .join(script);
-    let sp = common::example("softphone");
-    assert!(sp.exists(), "{} not built", sp.display());
-    let out = Command::new("timeout")
-        .args(["-k", "5", "90", "bash"])
-        .arg(&path)
-        .args(args)
-        .env("SOFTPHONE", &sp)
-        .env("TALK", "4")
-        .envs(env.iter().copied())
-        .output()
-        .expect("run bash");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    println!("{stdout}");
-    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success() && stdout.lines().any(|l| l == "PASS"),
-        "{script} {args:?} failed ({:?})",
-        out.status
-    );
+    common::run_interop_script(script, args, env);
 }
 
 fn srtp_call(peer: &str, direction: &str) {

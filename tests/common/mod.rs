@@ -39,3 +39,31 @@ pub fn run_example(name: &str, args: &[&str]) -> (String, std::process::ExitStat
     eprintln!("{}", String::from_utf8_lossy(&out.stderr));
     (stdout, out.status)
 }
+
+/// Runs `tests/interop/SCRIPT ARGS…` with the softphone, the given extra
+/// environment and a 90 s limit; fails unless it exits 0 and prints `PASS`.
+/// Callers serialise scripts that share ports.
+pub fn run_interop_script(script: &str, args: &[&str], env: &[(&str, &str)]) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/interop")
+        .join(script);
+    let sp = example("softphone");
+    assert!(sp.exists(), "{} not built", sp.display());
+    let out = std::process::Command::new("timeout")
+        .args(["-k", "5", "90", "bash"])
+        .arg(&path)
+        .args(args)
+        .env("SOFTPHONE", &sp)
+        .env("TALK", "4")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run bash");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && stdout.lines().any(|l| l == "PASS"),
+        "{script} {args:?} failed ({:?})",
+        out.status
+    );
+}

@@ -74,3 +74,23 @@ rtp_audio_count() {
   tshark -r "$1" -o rtp.heuristic_rtp:TRUE -Y "rtp && $2" -T fields -e rtp.p_type 2>/dev/null \
     | grep . | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2, $1 } END { if (NR == 0) print "none 0" }'
 }
+
+# baresip_config DIR LISTEN NET RTP_LO SOURCE_WAV [REC_DIR [MODULE...]]: a
+# headless baresip configuration in DIR/config: SIP on LISTEN (ip:port), its
+# network NET (the address baresip binds), RTP on RTP_LO..RTP_LO+98, audio
+# from SOURCE_WAV, G.711 and, with REC_DIR, what it hears recorded there
+# (sndfile); extra MODULEs (e.g. srtp.so) are loaded too.
+baresip_config() {
+  local dir=$1 listen=$2 net=$3 rtp=$4 src=$5 rec=${6:-} m
+  shift 5; [ $# -gt 0 ] && shift
+  mkdir -p "$dir"
+  {
+    printf 'poll_method\t\tpoll\nsip_listen\t\t%s\nnet_interface\t\t%s\n' "$listen" "$net"
+    printf 'audio_player\t\talsa,null\naudio_source\t\taufile,%s\naudio_alert\t\talsa,null\n' "$src"
+    printf 'rtp_ports\t\t%s-%s\nrtp_timeout\t\t0\nmodule_path\t\t/usr/lib/baresip/modules\n' "$rtp" "$((rtp + 98))"
+    printf 'module\t\t\tg711.so\nmodule\t\t\taufile.so\nmodule\t\t\talsa.so\n'
+    [ -n "$rec" ] && printf 'module\t\t\tsndfile.so\nsnd_path\t\t%s\n' "$rec"
+    for m in "$@"; do printf 'module\t\t\t%s\n' "$m"; done
+    printf 'module_tmp\t\tuuid.so\nmodule_tmp\t\taccount.so\nmodule_app\t\tmenu.so\n'
+  } > "$dir/config"
+}

@@ -53,25 +53,7 @@ wait_for softphone.log '^listening:' 10 || fail "softphone did not start"
 sox -n -r 8000 -c 1 -b 16 bob_tone.wav synth 60 sine 600 vol 0.5
 if [ "$PEER" = baresip ]; then
   mkdir -p bs/rec
-  cat > bs/config <<CFG
-poll_method		poll
-sip_listen		127.0.0.1:$BS_SIP
-net_interface		127.0.0.1
-audio_player		alsa,null
-audio_source		aufile,$W/bob_tone.wav
-audio_alert		alsa,null
-rtp_ports		$BS_RTP-$((BS_RTP + 98))
-rtp_timeout		0
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aufile.so
-module			alsa.so
-module			sndfile.so
-module_tmp		uuid.so
-module_tmp		account.so
-module_app		menu.so
-snd_path		$W/bs/rec
-CFG
+  baresip_config bs "127.0.0.1:$BS_SIP" 127.0.0.1 "$BS_RTP" "$W/bob_tone.wav" "$W/bs/rec"
   echo "<sip:bob@127.0.0.1:$BS_SIP>;regint=0;answermode=auto;audio_codecs=PCMU" > bs/accounts
   timeout -k 2 40 baresip -f "$W/bs" </dev/null >bs/log 2>&1 &
   PIDS+=($!)

@@ -44,23 +44,7 @@ wait_for softphone.log '^listening:' 10 || fail "softphone did not start"
 
 mkdir -p bs/rec
 sox -n -r 8000 -c 1 -b 16 bob_tone.wav synth 30 sine 600 vol 0.5
-cat > bs/config <<CFG
-poll_method		poll
-sip_listen		127.0.0.1:$BS_SIP
-net_interface		127.0.0.1
-audio_player		alsa,null
-audio_source		aufile,$W/bob_tone.wav
-audio_alert		alsa,null
-rtp_ports		$BS_RTP-$((BS_RTP + 98))
-rtp_timeout		0
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aufile.so
-module			alsa.so
-module_tmp		uuid.so
-module_tmp		account.so
-module_app		menu.so
-CFG
+baresip_config bs "127.0.0.1:$BS_SIP" 127.0.0.1 "$BS_RTP" "$W/bob_tone.wav"
 echo "<sip:bob@127.0.0.1:$BS_SIP>;regint=0;answermode=auto;audio_codecs=PCMU" > bs/accounts
 BS_ARGS=(-f "$W/bs" -t 12)
 [ "$DIR" = from-peer ] && BS_ARGS+=(-e "/dial sip:alice@127.0.0.1:$SP")

@@ -49,26 +49,8 @@ wait_for softphone.log '^listening:' 10 || fail "softphone did not start"
 mkdir -p bs/rec
 sox -n -r 8000 -c 1 -b 16 bob_tone.wav synth 30 sine 600 vol 0.5
 BS_LISTEN=$([ "$MODE" = ipv6 ] && echo "[::1]:$BS_SIP" || echo "127.0.0.1:$BS_SIP")
-cat > bs/config <<CFG
-poll_method		poll
-sip_listen		$BS_LISTEN
-net_interface		$HOST
-net_prefer_ipv6		$([ "$MODE" = ipv6 ] && echo yes || echo no)
-audio_player		alsa,null
-audio_source		aufile,$W/bob_tone.wav
-audio_alert		alsa,null
-rtp_ports		$BS_RTP-$((BS_RTP + 98))
-rtp_timeout		0
-module_path		/usr/lib/baresip/modules
-module			g711.so
-module			aufile.so
-module			alsa.so
-module			sndfile.so
-module_tmp		uuid.so
-module_tmp		account.so
-module_app		menu.so
-snd_path		$W/bs/rec
-CFG
+baresip_config bs "$BS_LISTEN" "$HOST" "$BS_RTP" "$W/bob_tone.wav" "$W/bs/rec"
+[ "$MODE" = ipv6 ] && printf 'net_prefer_ipv6\t\tyes\n' >> bs/config
 BS_AOR=$([ "$MODE" = ipv6 ] && echo "sip:bob@[::1]:$BS_SIP" || echo "sip:bob@127.0.0.1:$BS_SIP")
 echo "<$BS_AOR>;regint=0;answermode=auto;audio_codecs=PCMU" > bs/accounts
 timeout -k 2 30 baresip -f "$W/bs" </dev/null >bs/log 2>&1 &

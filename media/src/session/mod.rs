@@ -707,6 +707,9 @@ impl MediaSession {
     }
 
     fn send_audio(&mut self, now: Instant, pcm: &[i16]) {
+        if self.secure.sending_held() {
+            return;
+        }
         let Some(dst) = self.rtp_dst() else {
             return;
         };
@@ -740,6 +743,9 @@ impl MediaSession {
     }
 
     fn send_dtmf_due(&mut self, now: Instant) {
+        if self.secure.sending_held() {
+            return;
+        }
         let (Some(dst), Some(pt)) = (
             self.rtp_dst(),
             self.send.as_ref().and_then(|s| s.telephone_event),

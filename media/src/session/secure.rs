@@ -165,6 +165,12 @@ impl Secure {
         self.state.clone()
     }
 
+    /// Whether sending is held back: encryption required and no keys yet
+    /// (no packet is even built, so no sequence number is spent).
+    pub fn sending_held(&self) -> bool {
+        self.clear_forbidden && self.ctx.is_none() && self.keys.is_none()
+    }
+
     /// Whether a clear packet received must be dropped: keys are in force,
     /// or encryption is required and not keyed yet.
     pub fn clear_refused(&self) -> bool {
@@ -189,6 +195,11 @@ impl Secure {
         fill: impl FnOnce(&mut [u8]) -> Option<usize>,
     ) -> Option<usize> {
         let Some(ctx) = self.ctx.as_mut() else {
+            if self.sending_held() {
+                // Written and dropped, so the RTCP timer still moves on.
+                let _ = fill(buf);
+                return None;
+            }
             return if self.clear_allowed() {
                 fill(buf)
             } else {

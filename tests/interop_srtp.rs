@@ -11,6 +11,12 @@
 //!   security cause and the capture holds not one packet from the softphone's
 //!   RTP ports (`tests/interop/srtp_refused.sh`).
 //!
+//! * ZRTP with linphonec (bzrtp; `media_encryption=zrtp`, mandatory) against
+//!   `softphone --media-encryption zrtp --require-encryption`, both
+//!   directions, PCMU: the softphone reports `encrypted (ZRTP, ..., SAS ...)`,
+//!   each side hears the other's tone, and each captured stream decoded as
+//!   clear PCMU carries no tone (`codec_peer.sh` with `ENC=zrtp`).
+//!
 //! A missing peer fails the test. The scripts share ports with the codec
 //! rows, so everything here runs one at a time.
 
@@ -74,6 +80,24 @@ fn linphone_srtp_to_peer() {
 #[test]
 fn linphone_srtp_from_peer() {
     srtp_call("linphone", "from-peer");
+}
+
+#[test]
+fn linphone_zrtp_to_peer() {
+    run(
+        "codec_peer.sh",
+        &["linphone", "pcmu", "to-peer"],
+        &[("ENC", "zrtp")],
+    );
+}
+
+#[test]
+fn linphone_zrtp_from_peer() {
+    run(
+        "codec_peer.sh",
+        &["linphone", "pcmu", "from-peer"],
+        &[("ENC", "zrtp")],
+    );
 }
 
 #[test]

@@ -19,7 +19,11 @@
 #      --media-encryption sdes --require-encryption, baresip with its srtp
 #      module and mediaenc=srtp-mand, linphonec with media_encryption=srtp
 #      mandatory; the softphone must report the call encrypted, and each
-#      captured stream decoded as clear audio must NOT carry the tone).
+#      captured stream decoded as clear audio must NOT carry the tone;
+#      zrtp: the same with ZRTP-keyed SRTP, linphone only — the softphone
+#      with --media-encryption zrtp --require-encryption, linphonec with
+#      media_encryption=zrtp mandatory; the softphone must report
+#      "encrypted (ZRTP, ..., SAS ...)").
 # Neither peer has iLBC (Debian 12: baresip 1.0 ships no ilbc module, linphone
 # 5.1 has no msilbc plugin), so `ilbc` fails here with that reason.
 # G.726: baresip 1.0 and linphone 5.1 both send `G726-32` in AAL2 (left-justified)
@@ -38,7 +42,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"; . "$HERE/common.sh"
 PEER=$1; CODEC=$2; DIR=$3
 TALK=${TALK:-5}
 ENC=${ENC:-none}
-case $ENC in none|srtp) ;; *) echo "FAIL: ENC must be none or srtp"; exit 2;; esac
+case $ENC in none|srtp|zrtp) ;; *) echo "FAIL: ENC must be none, srtp or zrtp"; exit 2;; esac
+[ "$ENC" = zrtp ] && [ "$PEER" != linphone ] && { echo "FAIL: ENC=zrtp is tested with linphone (bzrtp)"; exit 2; }
 need sox sox
 case $DIR in to-peer|from-peer) ;; *) echo "FAIL: direction must be to-peer or from-peer"; exit 2;; esac
 case $CODEC in speex*) TONE_US=800; TONE_PEER=400;; *) TONE_US=1000; TONE_PEER=600;; esac
@@ -118,6 +123,7 @@ SP_ARGS=(--listen "127.0.0.1:$SP" --no-tcp --tone $TONE_US --record "$W/alice.wa
 # codeword order under the RFC 3551 names, as baresip and linphone do).
 [ -n "${G726_PACKING:-}" ] && SP_ARGS+=(--g726-packing "$G726_PACKING")
 [ "$ENC" = srtp ] && SP_ARGS+=(--media-encryption sdes --require-encryption)
+[ "$ENC" = zrtp ] && SP_ARGS+=(--media-encryption zrtp --require-encryption --zrtp-cache "$W/alice.zid")
 echo "+ $SOFTPHONE ${SP_ARGS[*]}"
 "$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
 PIDS+=($!)
@@ -355,6 +361,30 @@ if [ "$ENC" = srtp ]; then
       2>/dev/null | sed -E 's/.{20}$//' | tr -d ':\n' | xxd -r -p > "$who.srtp"
     n=$(stat -c %s "$who.srtp")
     [ "$n" -ge 16000 ] || fail "only $n octets of $who's SRTP payload in the capture (not SRTP, or no call)"
+    # shellcheck disable=SC2086 # REF_FMT is a list of options
+    ffmpeg -loglevel error -y $REF_FMT -i "$who.srtp" "$who.clear.wav" || fail "ffmpeg cannot read $who's payload"
+    t=$(wav_tnr "$who.clear.wav" "$hz")
+    echo "$who's SRTP payload ($n octets) decoded as clear $CODEC: TNR $t dB at $hz Hz (clear audio: 35-45; must be below 10)"
+    ge "$t" 10 && fail "$who's RTP payload is clear audio"
+  done
+  REF_FMT=
+fi
+if [ "$ENC" = zrtp ]; then
+  # ZRTP: the softphone reports the ZRTP-keyed SRTP with its SAS, and
+  # neither captured stream decoded as clear audio carries its tone (the
+  # keys are not in the SDP, so tshark shows the SRTP packets as RTP: the
+  # payload with its tag). ZRTP packets share the port but are no RTP.
+  grep -m1 -E '^event: security call-[0-9]+ encrypted \(ZRTP, [A-Z0-9_]+, SAS [^ ]+' softphone.log \
+    || fail "the softphone did not report ZRTP with a SAS"
+  grep -m1 -E '^event: security' softphone.log | sed 's/^/softphone: /'
+  grep -i -m3 -E 'sas|zrtp' lp/out 2>/dev/null | sed 's/^/linphonec: /' || true
+  case $CODEC in pcmu|pcma) ;; *) fail "ENC=zrtp is judged with pcmu or pcma";; esac
+  for s in "softphone:$TO_PEER:$TONE_US" "$PEER:$FROM_PEER:$TONE_PEER"; do
+    IFS=: read -r who filter hz <<<"$s"
+    tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && rtp.version==2 && $filter" -T fields -e rtp.payload \
+      2>/dev/null | tr -d ':\n' | xxd -r -p > "$who.srtp"
+    n=$(stat -c %s "$who.srtp")
+    [ "$n" -ge 16000 ] || fail "only $n octets of $who's SRTP payload in the capture (no call?)"
     # shellcheck disable=SC2086 # REF_FMT is a list of options
     ffmpeg -loglevel error -y $REF_FMT -i "$who.srtp" "$who.clear.wav" || fail "ffmpeg cannot read $who's payload"
     t=$(wav_tnr "$who.clear.wav" "$hz")

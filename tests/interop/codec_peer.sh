@@ -370,19 +370,22 @@ if [ "$ENC" = srtp ]; then
   REF_FMT=
 fi
 if [ "$ENC" = zrtp ]; then
-  # ZRTP: the softphone reports the ZRTP-keyed SRTP with its SAS, and
-  # neither captured stream decoded as clear audio carries its tone (the
-  # keys are not in the SDP, so tshark shows the SRTP packets as RTP: the
-  # payload with its tag). ZRTP packets share the port but are no RTP.
-  grep -m1 -E '^event: security call-[0-9]+ encrypted \(ZRTP, [A-Z0-9_]+, SAS [^ ]+' softphone.log \
-    || fail "the softphone did not report ZRTP with a SAS"
-  grep -m1 -E '^event: security' softphone.log | sed 's/^/softphone: /'
-  grep -i -m3 -E 'sas|zrtp' lp/out 2>/dev/null | sed 's/^/linphonec: /' || true
+  # ZRTP: the softphone reports the ZRTP-keyed SRTP with its SAS, linphonec
+  # shows the same SAS ("auth token"), and neither captured stream decoded
+  # as clear audio carries its tone (tshark follows the ZRTP exchange and
+  # shows the packets after it as SRTP: the payload and the 10-octet tag
+  # of the HS80 suite the softphone names).
+  our_sas=$(grep -m1 -oE '^event: security call-[0-9]+ encrypted \(ZRTP, AES_CM_(128|256)_HMAC_SHA1_80, SAS [^ ]+' softphone.log \
+    | sed -E 's/.* SAS //') || true
+  [ -n "$our_sas" ] || fail "the softphone did not report ZRTP (HS80) with a SAS"
+  lp_sas=$(grep -m1 -oE 'auth token is [^ .]+' lp/out | sed 's/auth token is //') || true
+  echo "SAS: softphone '$our_sas', linphonec '$lp_sas'"
+  [ "$our_sas" = "$lp_sas" ] || fail "the two sides show different SAS ('$our_sas' / '$lp_sas')"
   case $CODEC in pcmu|pcma) ;; *) fail "ENC=zrtp is judged with pcmu or pcma";; esac
   for s in "softphone:$TO_PEER:$TONE_US" "$PEER:$FROM_PEER:$TONE_PEER"; do
     IFS=: read -r who filter hz <<<"$s"
-    tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && rtp.version==2 && $filter" -T fields -e rtp.payload \
-      2>/dev/null | tr -d ':\n' | xxd -r -p > "$who.srtp"
+    tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && $filter" -T fields -e srtp.enc_payload \
+      2>/dev/null | sed -E 's/.{20}$//' | tr -d ':\n' | xxd -r -p > "$who.srtp"
     n=$(stat -c %s "$who.srtp")
     [ "$n" -ge 16000 ] || fail "only $n octets of $who's SRTP payload in the capture (no call?)"
     # shellcheck disable=SC2086 # REF_FMT is a list of options

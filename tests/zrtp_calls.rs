@@ -6,8 +6,9 @@
 //! * Both sides reach `Secure` with ZRTP, the same SAS and cipher, and hear
 //!   each other through the ZRTP-keyed SRTP.
 //! * A second call between the same two engines (same retained-secret
-//!   caches) reports `cache_match == Some(true)` on both sides, and the
-//!   SAS verified on the first call shows as verified.
+//!   caches: Alice's in a file, Bob's in memory) reports
+//!   `cache_match == Some(true)` on both sides, and the SAS verified on the
+//!   first call shows as verified.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,8 +28,14 @@ const B_HZ: f32 = 1400.0;
 
 type Opened = Arc<Mutex<Vec<MemoryHandle>>>;
 
-fn engine(tone_hz: f32, opened: Opened) -> Engine {
-    let cfg = EngineConfig::builder()
+/// Alice's ZRTP cache is a file (`EngineConfigBuilder::zrtp_cache`), Bob's
+/// the default in-memory one.
+fn engine(tone_hz: f32, opened: Opened, cache: Option<&std::path::Path>) -> Engine {
+    let mut cfg = EngineConfig::builder();
+    if let Some(path) = cache {
+        cfg = cfg.zrtp_cache(path);
+    }
+    let cfg = cfg
         .bind_ip("127.0.0.1".parse().unwrap())
         .port_range(48000, 48999)
         .codecs(["PCMU"])
@@ -51,7 +58,12 @@ struct Side {
 
 /// A phone with one non-registering account `user` under `policy`
 /// (`None`: no account at all, so no policy).
-async fn side(user: &str, tone_hz: f32, policy: Option<SecurityPolicy>) -> Side {
+async fn side(
+    user: &str,
+    tone_hz: f32,
+    policy: Option<SecurityPolicy>,
+    cache: Option<&std::path::Path>,
+) -> Side {
     let opened = Opened::default();
     let sip = SipConfig::builder()
         .udp_bind("127.0.0.1:0".parse().unwrap())
@@ -59,7 +71,7 @@ async fn side(user: &str, tone_hz: f32, policy: Option<SecurityPolicy>) -> Side 
         .build();
     let phone = Phone::builder()
         .stack(SipStack::new(sip))
-        .media_engine(engine(tone_hz, opened.clone()))
+        .media_engine(engine(tone_hz, opened.clone(), cache))
         .build()
         .await
         .unwrap();
@@ -196,8 +208,12 @@ fn zrtp() -> Option<SecurityPolicy> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zrtp_secures_both_ways_and_the_cache_matches_on_the_next_call() {
-    let a = side("alice", A_HZ, zrtp()).await;
-    let b = side("bob", B_HZ, zrtp()).await;
+    let dir = std::env::temp_dir().join(format!("zrtp-calls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cache = dir.join("alice.zrtp");
+    let _ = std::fs::remove_file(&cache);
+    let a = side("alice", A_HZ, zrtp(), Some(&cache)).await;
+    let b = side("bob", B_HZ, zrtp(), None).await;
     let (_t, b_calls) = answerer(&b.phone);
 
     // First call: no retained secret yet.
@@ -238,4 +254,6 @@ async fn zrtp_secures_both_ways_and_the_cache_matches_on_the_next_call() {
     hears("bob", &last(&b.opened).await, A_HZ).await;
     hears("alice", &last(&a.opened).await, B_HZ).await;
     call.hangup().unwrap();
+    assert!(cache.exists(), "alice's ZRTP cache file was written");
+    let _ = std::fs::remove_dir_all(&dir);
 }

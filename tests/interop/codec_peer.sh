@@ -23,7 +23,10 @@
 #      zrtp: the same with ZRTP-keyed SRTP, linphone only — the softphone
 #      with --media-encryption zrtp --require-encryption, linphonec with
 #      media_encryption=zrtp mandatory; the softphone must report
-#      "encrypted (ZRTP, ..., SAS ...)").
+#      "encrypted (ZRTP, ..., SAS ...)" and linphonec the same SAS);
+#      ZRTP_STATE (a directory kept between runs: the softphone's ZRTP cache
+#      and linphonec's home, so a later call proves continuity) and
+#      ZRTP_EXPECT_CACHE=1 (the softphone must report "cache match").
 # Neither peer has iLBC (Debian 12: baresip 1.0 ships no ilbc module, linphone
 # 5.1 has no msilbc plugin), so `ilbc` fails here with that reason.
 # G.726: baresip 1.0 and linphone 5.1 both send `G726-32` in AAL2 (left-justified)
@@ -123,7 +126,7 @@ SP_ARGS=(--listen "127.0.0.1:$SP" --no-tcp --tone $TONE_US --record "$W/alice.wa
 # codeword order under the RFC 3551 names, as baresip and linphone do).
 [ -n "${G726_PACKING:-}" ] && SP_ARGS+=(--g726-packing "$G726_PACKING")
 [ "$ENC" = srtp ] && SP_ARGS+=(--media-encryption sdes --require-encryption)
-[ "$ENC" = zrtp ] && SP_ARGS+=(--media-encryption zrtp --require-encryption --zrtp-cache "$W/alice.zid")
+[ "$ENC" = zrtp ] && SP_ARGS+=(--media-encryption zrtp --require-encryption --zrtp-cache "${ZRTP_STATE:-$W}/alice.zid")
 echo "+ $SOFTPHONE ${SP_ARGS[*]}"
 "$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
 PIDS+=($!)
@@ -176,7 +179,9 @@ CFG
 start_linphone() {
   local want c i=0 r
   want=$(lp_codec "$CODEC")
-  mkdir -p lp/home/.local/share/linphone lp/rec
+  # linphonec keeps its ZRTP cache (zrtp-secrets.db) under its home.
+  LP_HOME=${ZRTP_STATE:+$ZRTP_STATE/lp-home}; LP_HOME=${LP_HOME:-$W/lp/home}
+  mkdir -p "$LP_HOME/.local/share/linphone" lp/rec
   # linphonec's file player resamples, so one 8 kHz mono WAV serves every codec.
   sox -n -r 8000 -c 1 -b 16 bob_tone.wav synth $((TALK + 30)) sine $TONE_PEER vol 0.5
   {
@@ -196,8 +201,8 @@ start_linphone() {
   mkfifo lp/in
   local args=(-c "$W/lp/lp.rc" -d 5 -l "$W/lp/lp.log")
   [ "$DIR" = to-peer ] && args+=(-a)
-  echo "+ HOME=$W/lp/home linphonec ${args[*]}   # codec $want"
-  HOME="$W/lp/home" timeout -k 2 "$PEER_LIMIT" linphonec "${args[@]}" <lp/in >lp/out 2>&1 &
+  echo "+ HOME=$LP_HOME linphonec ${args[*]}   # codec $want"
+  HOME="$LP_HOME" timeout -k 2 "$PEER_LIMIT" linphonec "${args[@]}" <lp/in >lp/out 2>&1 &
   PIDS+=($!)
   exec 4>lp/in; FDS+=(4)
   { echo "soundcard use files"; echo "play $W/bob_tone.wav"; echo "record $W/lp/rec/rx.wav"; } >&4
@@ -381,6 +386,10 @@ if [ "$ENC" = zrtp ]; then
   lp_sas=$(grep -m1 -oE 'auth token is [^ .]+' lp/out | sed 's/auth token is //') || true
   echo "SAS: softphone '$our_sas', linphonec '$lp_sas'"
   [ "$our_sas" = "$lp_sas" ] || fail "the two sides show different SAS ('$our_sas' / '$lp_sas')"
+  if [ "${ZRTP_EXPECT_CACHE:-0}" = 1 ]; then
+    grep -m1 -E '^event: security call-[0-9]+ encrypted \(ZRTP, .*, cache match\)' softphone.log \
+      || fail "the softphone did not report the ZRTP cache match on this later call"
+  fi
   case $CODEC in pcmu|pcma) ;; *) fail "ENC=zrtp is judged with pcmu or pcma";; esac
   for s in "softphone:$TO_PEER:$TONE_US" "$PEER:$FROM_PEER:$TONE_PEER"; do
     IFS=: read -r who filter hz <<<"$s"

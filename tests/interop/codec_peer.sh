@@ -253,6 +253,20 @@ esac
 
 # RTP packets per direction, against the call's length in the capture.
 SECS=$(call_seconds call.pcapng "$SP") || fail "no 200 OK and BYE on port $SP in the capture"
+if [ "$ENC" = zrtp ]; then
+  # Required ZRTP: neither side sends RTP before the keys, so the call's
+  # media time runs from the ZRTP Conf2ACK, not from the 200 OK.
+  t_ok=$(tshark -r call.pcapng -d "udp.port==$SP,sip" -Y "udp.port==$SP && sip.Status-Code==200 && sip.CSeq.method==INVITE" \
+    -T fields -e frame.time_relative 2>/dev/null | head -1)
+  # Both SDPs decoded (our SIP port named), so both sides' ZRTP is seen.
+  t_keyed=$(tshark -r call.pcapng -d "udp.port==$SP,sip" -o rtp.heuristic_rtp:TRUE -Y zrtp \
+    -T fields -e frame.time_relative -e zrtp.type 2>/dev/null \
+    | awk -F'\t' '$2 ~ /Conf2ACK/ { print $1; exit }')
+  [ -n "$t_ok" ] && [ -n "$t_keyed" ] || fail "no 200 OK or no ZRTP Conf2ACK in the capture"
+  keying=$(awk -v o="$t_ok" -v k="$t_keyed" 'BEGIN { printf "%.3f\n", k - o }')
+  echo "ZRTP keyed ${keying} s after the 200 OK; RTP is counted from then"
+  SECS=$(awk -v s="$SECS" -v d="$keying" 'BEGIN { printf "%.3f\n", s - d }')
+fi
 read -r pt_to n_to <<<"$(rtp_audio_count call.pcapng "$TO_PEER")"
 read -r pt_from n_from <<<"$(rtp_audio_count call.pcapng "$FROM_PEER")"
 PACKETS_OK=1

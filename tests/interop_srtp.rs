@@ -11,6 +11,14 @@
 //!   security cause and the capture holds not one packet from the softphone's
 //!   RTP ports (`tests/interop/srtp_refused.sh`).
 //!
+//! * ZRTP with linphonec (bzrtp; `media_encryption=zrtp`, mandatory) against
+//!   `softphone --media-encryption zrtp --require-encryption`, both
+//!   directions, PCMU: the softphone reports `encrypted (ZRTP, ..., SAS ...)`,
+//!   each side hears the other's tone, and each captured stream decoded as
+//!   clear PCMU carries no tone, and linphonec shows the same SAS
+//!   (`codec_peer.sh` with `ENC=zrtp`). A second call with both caches kept
+//!   (`ZRTP_STATE`) in the same direction reports the cache match.
+//!
 //! A missing peer fails the test. The scripts share ports with the codec
 //! rows, so everything here runs one at a time.
 
@@ -51,6 +59,49 @@ fn linphone_srtp_to_peer() {
 #[test]
 fn linphone_srtp_from_peer() {
     srtp_call("linphone", "from-peer");
+}
+
+#[test]
+fn linphone_zrtp_to_peer() {
+    run(
+        "codec_peer.sh",
+        &["linphone", "pcmu", "to-peer"],
+        &[("ENC", "zrtp")],
+    );
+}
+
+#[test]
+fn linphone_zrtp_from_peer() {
+    run(
+        "codec_peer.sh",
+        &["linphone", "pcmu", "from-peer"],
+        &[("ENC", "zrtp")],
+    );
+}
+
+#[test]
+fn linphone_zrtp_cache_matches_on_the_second_call() {
+    let state = std::env::temp_dir().join(format!("op-zrtp-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    std::fs::create_dir_all(&state).unwrap();
+    let dir = state.to_str().unwrap();
+    let args = ["linphone", "pcmu", "to-peer"];
+    run(
+        "codec_peer.sh",
+        &args,
+        &[("ENC", "zrtp"), ("ZRTP_STATE", dir)],
+    );
+    // The same direction again: linphone keys its ZID and retained secrets
+    // by the pair of SIP identities (bzrtp's cache), and as callee its
+    // identity differs from the one it has as caller.
+    let later = ["linphone", "pcmu", "to-peer"];
+    let env = [
+        ("ENC", "zrtp"),
+        ("ZRTP_STATE", dir),
+        ("ZRTP_EXPECT_CACHE", "1"),
+    ];
+    run("codec_peer.sh", &later, &env);
+    let _ = std::fs::remove_dir_all(&state);
 }
 
 #[test]

@@ -58,7 +58,9 @@
 //! jitter, loss, MOS, security).
 //!
 //! Media security: `--media-encryption none|sdes|zrtp` (SRTP keyed by SDES
-//! `a=crypto`; ZRTP is refused until the engine has it) and
+//! `a=crypto`, or ZRTP keyed in the media path with a short authentication
+//! string to compare; `--zrtp-cache FILE` keeps its retained secrets and
+//! ZID across runs) and
 //! `--require-encryption` (offer RTP/SAVP, refuse clear offers: a call that
 //! cannot be secured ends with a security cause and sends no RTP). They
 //! apply to `--account` and to calls that reach no account.
@@ -208,6 +210,10 @@ struct Cli {
     /// End calls that cannot be encrypted instead of talking in clear.
     #[arg(long, requires = "media_encryption")]
     require_encryption: bool,
+    /// ZRTP retained secrets and our ZID, kept in FILE across runs
+    /// (default: in memory for this run).
+    #[arg(long, value_name = "FILE")]
+    zrtp_cache: Option<std::path::PathBuf>,
     /// Run as one MGCP line (RFC 3435 endpoint) instead of SIP.
     #[arg(long)]
     mgcp: bool,
@@ -468,6 +474,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .audio_factory(factory);
     if let Some((lo, hi)) = cli.rtp_ports {
         engine = engine.port_range(lo, hi);
+    }
+    if let Some(path) = &cli.zrtp_cache {
+        engine = engine.zrtp_cache(path);
     }
     if cli.g726_packing == Some(Packing::Aal2) {
         let mut registry = CodecRegistry::with_builtin();

@@ -19,7 +19,14 @@
 #      --media-encryption sdes --require-encryption, baresip with its srtp
 #      module and mediaenc=srtp-mand, linphonec with media_encryption=srtp
 #      mandatory; the softphone must report the call encrypted, and each
-#      captured stream decoded as clear audio must NOT carry the tone).
+#      captured stream decoded as clear audio must NOT carry the tone;
+#      zrtp: the same with ZRTP-keyed SRTP, linphone only — the softphone
+#      with --media-encryption zrtp --require-encryption, linphonec with
+#      media_encryption=zrtp mandatory; the softphone must report
+#      "encrypted (ZRTP, ..., SAS ...)" and linphonec the same SAS);
+#      ZRTP_STATE (a directory kept between runs: the softphone's ZRTP cache
+#      and linphonec's home, so a later call proves continuity) and
+#      ZRTP_EXPECT_CACHE=1 (the softphone must report "cache match").
 # Neither peer has iLBC (Debian 12: baresip 1.0 ships no ilbc module, linphone
 # 5.1 has no msilbc plugin), so `ilbc` fails here with that reason.
 # G.726: baresip 1.0 and linphone 5.1 both send `G726-32` in AAL2 (left-justified)
@@ -38,7 +45,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"; . "$HERE/common.sh"
 PEER=$1; CODEC=$2; DIR=$3
 TALK=${TALK:-5}
 ENC=${ENC:-none}
-case $ENC in none|srtp) ;; *) echo "FAIL: ENC must be none or srtp"; exit 2;; esac
+case $ENC in none|srtp|zrtp) ;; *) echo "FAIL: ENC must be none, srtp or zrtp"; exit 2;; esac
+[ "$ENC" = zrtp ] && [ "$PEER" != linphone ] && { echo "FAIL: ENC=zrtp is tested with linphone (bzrtp)"; exit 2; }
 need sox sox
 case $DIR in to-peer|from-peer) ;; *) echo "FAIL: direction must be to-peer or from-peer"; exit 2;; esac
 case $CODEC in speex*) TONE_US=800; TONE_PEER=400;; *) TONE_US=1000; TONE_PEER=600;; esac
@@ -118,6 +126,7 @@ SP_ARGS=(--listen "127.0.0.1:$SP" --no-tcp --tone $TONE_US --record "$W/alice.wa
 # codeword order under the RFC 3551 names, as baresip and linphone do).
 [ -n "${G726_PACKING:-}" ] && SP_ARGS+=(--g726-packing "$G726_PACKING")
 [ "$ENC" = srtp ] && SP_ARGS+=(--media-encryption sdes --require-encryption)
+[ "$ENC" = zrtp ] && SP_ARGS+=(--media-encryption zrtp --require-encryption --zrtp-cache "${ZRTP_STATE:-$W}/alice.zid")
 echo "+ $SOFTPHONE ${SP_ARGS[*]}"
 "$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
 PIDS+=($!)
@@ -170,7 +179,9 @@ CFG
 start_linphone() {
   local want c i=0 r
   want=$(lp_codec "$CODEC")
-  mkdir -p lp/home/.local/share/linphone lp/rec
+  # linphonec keeps its ZRTP cache (zrtp-secrets.db) under its home.
+  LP_HOME=${ZRTP_STATE:+$ZRTP_STATE/lp-home}; LP_HOME=${LP_HOME:-$W/lp/home}
+  mkdir -p "$LP_HOME/.local/share/linphone" lp/rec
   # linphonec's file player resamples, so one 8 kHz mono WAV serves every codec.
   sox -n -r 8000 -c 1 -b 16 bob_tone.wav synth $((TALK + 30)) sine $TONE_PEER vol 0.5
   {
@@ -190,8 +201,8 @@ start_linphone() {
   mkfifo lp/in
   local args=(-c "$W/lp/lp.rc" -d 5 -l "$W/lp/lp.log")
   [ "$DIR" = to-peer ] && args+=(-a)
-  echo "+ HOME=$W/lp/home linphonec ${args[*]}   # codec $want"
-  HOME="$W/lp/home" timeout -k 2 "$PEER_LIMIT" linphonec "${args[@]}" <lp/in >lp/out 2>&1 &
+  echo "+ HOME=$LP_HOME linphonec ${args[*]}   # codec $want"
+  HOME="$LP_HOME" timeout -k 2 "$PEER_LIMIT" linphonec "${args[@]}" <lp/in >lp/out 2>&1 &
   PIDS+=($!)
   exec 4>lp/in; FDS+=(4)
   { echo "soundcard use files"; echo "play $W/bob_tone.wav"; echo "record $W/lp/rec/rx.wav"; } >&4
@@ -242,6 +253,20 @@ esac
 
 # RTP packets per direction, against the call's length in the capture.
 SECS=$(call_seconds call.pcapng "$SP") || fail "no 200 OK and BYE on port $SP in the capture"
+if [ "$ENC" = zrtp ]; then
+  # Required ZRTP: neither side sends RTP before the keys, so the call's
+  # media time runs from the ZRTP Conf2ACK, not from the 200 OK.
+  t_ok=$(tshark -r call.pcapng -d "udp.port==$SP,sip" -Y "udp.port==$SP && sip.Status-Code==200 && sip.CSeq.method==INVITE" \
+    -T fields -e frame.time_relative 2>/dev/null | head -1)
+  # Both SDPs decoded (our SIP port named), so both sides' ZRTP is seen.
+  t_keyed=$(tshark -r call.pcapng -d "udp.port==$SP,sip" -o rtp.heuristic_rtp:TRUE -Y zrtp \
+    -T fields -e frame.time_relative -e zrtp.type 2>/dev/null \
+    | awk -F'\t' '$2 ~ /Conf2ACK/ { print $1; exit }')
+  [ -n "$t_ok" ] && [ -n "$t_keyed" ] || fail "no 200 OK or no ZRTP Conf2ACK in the capture"
+  keying=$(awk -v o="$t_ok" -v k="$t_keyed" 'BEGIN { printf "%.3f\n", k - o }')
+  echo "ZRTP keyed ${keying} s after the 200 OK; RTP is counted from then"
+  SECS=$(awk -v s="$SECS" -v d="$keying" 'BEGIN { printf "%.3f\n", s - d }')
+fi
 read -r pt_to n_to <<<"$(rtp_audio_count call.pcapng "$TO_PEER")"
 read -r pt_from n_from <<<"$(rtp_audio_count call.pcapng "$FROM_PEER")"
 PACKETS_OK=1
@@ -355,6 +380,37 @@ if [ "$ENC" = srtp ]; then
       2>/dev/null | sed -E 's/.{20}$//' | tr -d ':\n' | xxd -r -p > "$who.srtp"
     n=$(stat -c %s "$who.srtp")
     [ "$n" -ge 16000 ] || fail "only $n octets of $who's SRTP payload in the capture (not SRTP, or no call)"
+    # shellcheck disable=SC2086 # REF_FMT is a list of options
+    ffmpeg -loglevel error -y $REF_FMT -i "$who.srtp" "$who.clear.wav" || fail "ffmpeg cannot read $who's payload"
+    t=$(wav_tnr "$who.clear.wav" "$hz")
+    echo "$who's SRTP payload ($n octets) decoded as clear $CODEC: TNR $t dB at $hz Hz (clear audio: 35-45; must be below 10)"
+    ge "$t" 10 && fail "$who's RTP payload is clear audio"
+  done
+  REF_FMT=
+fi
+if [ "$ENC" = zrtp ]; then
+  # ZRTP: the softphone reports the ZRTP-keyed SRTP with its SAS, linphonec
+  # shows the same SAS ("auth token"), and neither captured stream decoded
+  # as clear audio carries its tone (tshark follows the ZRTP exchange and
+  # shows the packets after it as SRTP: the payload and the 10-octet tag
+  # of the HS80 suite the softphone names).
+  our_sas=$(grep -m1 -oE '^event: security call-[0-9]+ encrypted \(ZRTP, AES_CM_(128|256)_HMAC_SHA1_80, SAS [^ ]+' softphone.log \
+    | sed -E 's/.* SAS //') || true
+  [ -n "$our_sas" ] || fail "the softphone did not report ZRTP (HS80) with a SAS"
+  lp_sas=$(grep -m1 -oE 'auth token is [^ .]+' lp/out | sed 's/auth token is //') || true
+  echo "SAS: softphone '$our_sas', linphonec '$lp_sas'"
+  [ "$our_sas" = "$lp_sas" ] || fail "the two sides show different SAS ('$our_sas' / '$lp_sas')"
+  if [ "${ZRTP_EXPECT_CACHE:-0}" = 1 ]; then
+    grep -m1 -E '^event: security call-[0-9]+ encrypted \(ZRTP, .*, cache match\)' softphone.log \
+      || fail "the softphone did not report the ZRTP cache match on this later call"
+  fi
+  case $CODEC in pcmu|pcma) ;; *) fail "ENC=zrtp is judged with pcmu or pcma";; esac
+  for s in "softphone:$TO_PEER:$TONE_US" "$PEER:$FROM_PEER:$TONE_PEER"; do
+    IFS=: read -r who filter hz <<<"$s"
+    tshark -r call.pcapng -o rtp.heuristic_rtp:TRUE -Y "rtp && $filter" -T fields -e srtp.enc_payload \
+      2>/dev/null | sed -E 's/.{20}$//' | tr -d ':\n' | xxd -r -p > "$who.srtp"
+    n=$(stat -c %s "$who.srtp")
+    [ "$n" -ge 16000 ] || fail "only $n octets of $who's SRTP payload in the capture (no call?)"
     # shellcheck disable=SC2086 # REF_FMT is a list of options
     ffmpeg -loglevel error -y $REF_FMT -i "$who.srtp" "$who.clear.wav" || fail "ffmpeg cannot read $who's payload"
     t=$(wav_tnr "$who.clear.wav" "$hz")

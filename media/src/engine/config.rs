@@ -51,6 +51,8 @@ pub struct EngineConfig {
     pub(crate) registry: Arc<CodecRegistry>,
     pub(crate) call_waiting_tone: ToneSpec,
     pub(crate) shared_device: bool,
+    /// The ZRTP retained-secret cache and our ZID, shared by the calls.
+    pub(crate) zrtp_cache: super::zrtp_cache::ZrtpCache,
 }
 
 impl fmt::Debug for EngineConfig {
@@ -119,6 +121,7 @@ impl EngineConfig {
 pub struct EngineConfigBuilder {
     cfg: EngineConfig,
     registry: Option<CodecRegistry>,
+    zrtp_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfigBuilder {
@@ -151,8 +154,10 @@ impl Default for EngineConfigBuilder {
                     .tone(Tone::CallWaiting)
                     .clone(),
                 shared_device: false,
+                zrtp_cache: super::zrtp_cache::ZrtpCache::memory(),
             },
             registry: None,
+            zrtp_cache: None,
         }
     }
 }
@@ -265,8 +270,21 @@ impl EngineConfigBuilder {
         self
     }
 
+    /// Keeps ZRTP retained secrets (RFC 6189 §4.9) and our ZID in the file
+    /// at `path` (created when missing, opened by [`build`](Self::build)),
+    /// so a later call, also after a restart, proves continuity with the
+    /// same peer. Default: in memory with a random ZID, for this engine's
+    /// lifetime only.
+    pub fn zrtp_cache(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.zrtp_cache = Some(path.into());
+        self
+    }
+
     /// Validates and builds.
     pub fn build(mut self) -> Result<EngineConfig, MediaError> {
+        if let Some(path) = self.zrtp_cache.take() {
+            self.cfg.zrtp_cache = super::zrtp_cache::ZrtpCache::file(&path)?;
+        }
         let c = &self.cfg;
         if c.port_min > c.port_max || c.port_max - c.port_min < 1 || c.port_max == u16::MAX {
             return Err(MediaError::Other(format!(

@@ -79,6 +79,7 @@ mod ring;
 mod security;
 mod shared;
 mod task;
+mod zrtp_cache;
 
 use std::net::{SocketAddr, UdpSocket as StdUdpSocket};
 use std::sync::Arc;
@@ -279,10 +280,14 @@ impl MediaEngine for Engine {
         }))
     }
 
-    /// SDES-keyed SRTP (every suite of [`crate::srtp::SrtpSuite::ALL`]);
-    /// ZRTP is not built yet.
+    /// SDES-keyed SRTP (every suite of [`crate::srtp::SrtpSuite::ALL`])
+    /// and ZRTP (RFC 6189, [`crate::zrtp`]; retained secrets in
+    /// [`EngineConfigBuilder::zrtp_cache`]).
     fn supports_encryption(&self, method: MediaEncryption) -> bool {
-        matches!(method, MediaEncryption::None | MediaEncryption::Sdes)
+        matches!(
+            method,
+            MediaEncryption::None | MediaEncryption::Sdes | MediaEncryption::Zrtp
+        )
     }
 
     /// Mixes `calls` into one local conference on the local device: each
@@ -438,8 +443,12 @@ impl Session {
         let scfg = self.session_config(rtp.local_addr().ok());
         // The driver supplies what the core may not take itself: the
         // clock, the wall-clock time and randomness.
-        let session =
-            MediaSession::with_plan(scfg, plan, Instant::now(), ntp_now(), rand::random());
+        let now = Instant::now();
+        let mut session = MediaSession::with_plan(scfg, plan, now, ntp_now(), rand::random());
+        if let Some((zrtp, required)) = self.security.take_zrtp() {
+            // Before the first packet: with `required` none leaves clear.
+            session.start_zrtp(now, zrtp, required);
+        }
         let task = Task::new(
             self.call,
             self.events.clone(),
@@ -447,7 +456,7 @@ impl Session {
             session,
             audio,
             (self.controls.clone(), self.calls.local.clone()),
-            self.stats.clone(),
+            (self.stats.clone(), self.security.shared()),
         );
         let span = tracing::info_span!("media", call = %self.call);
         handle.spawn(tracing::Instrument::instrument(task.run(rx), span));
@@ -470,11 +479,24 @@ impl CallMedia for Session {
                 "the security policy is set before media starts".into(),
             ));
         }
-        self.security.set_policy(policy)
+        self.security.set_policy(policy, &self.config.zrtp_cache)
     }
 
     fn security(&self) -> SecurityState {
         self.security.state()
+    }
+
+    /// Records the user's SAS comparison in the ZRTP cache (sent as the V
+    /// flag on later calls) and reports it in [`security`](Self::security).
+    fn set_sas_verified(&mut self, verified: bool) -> Result<(), MediaError> {
+        if !self.security.is_zrtp() {
+            return Err(MediaError::Unsupported(
+                "SAS verification (no ZRTP on this call)",
+            ));
+        }
+        let tx = self.cmds.as_ref().ok_or(MediaError::NotStarted)?;
+        tx.try_send(Cmd::SasVerified(verified))
+            .map_err(|_| MediaError::Other("media task not responding".into()))
     }
 
     fn apply(&mut self, negotiated: &NegotiatedMedia) -> Result<(), MediaError> {

@@ -26,7 +26,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use openphone_sal::{CallId, MediaEvent, MediaEventSink, MediaLoop};
+use openphone_sal::{CallId, MediaEvent, MediaEventSink, MediaLoop, SecurityState};
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::time::{Interval, MissedTickBehavior};
@@ -42,6 +42,8 @@ use crate::session::{MediaPlan, MediaSession, Via};
 pub(crate) enum Cmd {
     Apply(Box<MediaPlan>),
     Dtmf(char, Duration),
+    /// The user compared the ZRTP SAS (or withdrew it).
+    SasVerified(bool),
     /// Play through the mixer from now on.
     Join(Arc<PartyLink>),
     /// Play on these devices from now on.
@@ -129,6 +131,8 @@ pub(crate) struct Task {
     local: Arc<LocalControls>,
     own_gain: OwnGain,
     shared: Arc<SharedStats>,
+    /// The security state for the handle (ZRTP reaches it here).
+    security: Arc<std::sync::Mutex<SecurityState>>,
     truncated: u64,
     /// The captured frame while the circuit is looped.
     loop_buf: Vec<i16>,
@@ -152,7 +156,7 @@ impl Task {
         session: MediaSession,
         audio: AudioPath,
         (controls, local): (Arc<CallControls>, Arc<LocalControls>),
-        shared: Arc<SharedStats>,
+        (shared, security): (Arc<SharedStats>, Arc<std::sync::Mutex<SecurityState>>),
     ) -> Task {
         let held = !session.direction().receives();
         controls.held.store(held, Relaxed);
@@ -170,6 +174,7 @@ impl Task {
                 gain: Gain::UNITY,
             },
             shared,
+            security,
             truncated: 0,
             loop_buf: Vec::new(),
         }
@@ -187,6 +192,13 @@ impl Task {
             }
         }
         while let Some(e) = self.session.poll_event() {
+            if let crate::session::MediaSessionEvent::Security(state) = &e {
+                // Published before the event, so a handler that asks
+                // `security()` sees it.
+                if let Ok(mut s) = self.security.lock() {
+                    s.clone_from(state);
+                }
+            }
             if let Some(ev) = e.to_media_event() {
                 self.events.send(ev);
             } else {
@@ -371,6 +383,11 @@ impl Task {
                             self.switch(AudioPath::Mixed(Mixed::new(link)));
                         }
                         Some(Cmd::Split(devices)) => self.switch(AudioPath::Own(devices)),
+                        Some(Cmd::SasVerified(v)) => {
+                            if let Err(e) = self.session.set_sas_verified(v) {
+                                tracing::warn!(error = %e, "SAS verification not recorded");
+                            }
+                        }
                         Some(Cmd::Dtmf(d, dur)) => {
                             if let Err(e) = self.session.send_dtmf(d, dur) {
                                 tracing::warn!(error = %e, "DTMF not queued");

@@ -38,6 +38,16 @@
 //! once agreed are never dropped for clear media (see `secure`); the state
 //! is reported as [`MediaSessionEvent::Security`].
 //!
+//! **ZRTP.** A driver that runs ZRTP hands the session a
+//! [`ZrtpSession`](crate::zrtp::ZrtpSession) with
+//! [`start_zrtp`](MediaSession::start_zrtp) when media starts: ZRTP packets
+//! on the RTP socket go to it before SRTP, its packets leave through
+//! [`poll_transmit`](MediaSession::poll_transmit) to the RTP destination,
+//! its timer is part of [`poll_timeout`](MediaSession::poll_timeout), and
+//! once secure its keys protect the media. With encryption required no RTP
+//! leaves (not even the first packet) until then; without, clear RTP flows
+//! meanwhile (best effort, as other phones do). See `zrtp`.
+//!
 //! **Allocation.** Buffers are sized by [`MediaPlan`] from the agreed
 //! codecs (send ring: 12 bytes + the codec's largest packet; playout: one
 //! packet time + the most a 120 ms packet decodes to; jitter payloads as
@@ -98,6 +108,7 @@ mod playout;
 mod secure;
 mod transmit;
 mod xr;
+mod zrtp;
 
 pub use config::MediaSessionConfig;
 pub use counters::SessionCounters;
@@ -183,6 +194,10 @@ pub struct MediaSession {
     own: Own,
     /// SRTP (see [`secure`]): protects what we send, unprotects what we receive.
     secure: Secure,
+    /// ZRTP, when the driver started it.
+    zrtp: Option<zrtp::ZrtpLink>,
+    /// The peer's `a=zrtp-hash` from the last plan.
+    peer_zrtp_hash: Option<String>,
 }
 
 impl std::fmt::Debug for MediaSession {
@@ -253,6 +268,8 @@ impl MediaSession {
             closed: false,
             own: Own::default(),
             secure: Secure::default(),
+            zrtp: None,
+            peer_zrtp_hash: None,
             config,
         };
         s.apply_plan(now, plan);
@@ -277,7 +294,16 @@ impl MediaSession {
             format,
             codec_name,
             srtp,
+            zrtp_hash,
         } = plan;
+        if let Some(h) = zrtp_hash {
+            if let Some(z) = &mut self.zrtp {
+                if !z.session.set_peer_hello_hash(&h) {
+                    tracing::warn!(value = %h, "unreadable a=zrtp-hash ignored");
+                }
+            }
+            self.peer_zrtp_hash = Some(h);
+        }
         if let Some(state) = self.secure.apply(srtp) {
             self.events.push(MediaSessionEvent::Security(state));
         }
@@ -395,15 +421,109 @@ impl MediaSession {
         if self.closed {
             return;
         }
+        if let Some(z) = &mut self.zrtp {
+            if crate::zrtp::is_zrtp(data) {
+                z.session.handle_packet(data, now);
+                self.pump_zrtp();
+                return;
+            }
+        }
         let Some(mut srtp) = self.secure.take() else {
-            self.handle_clear(now, from, data);
+            if self.secure.clear_refused() {
+                // Encryption required and not keyed yet: nothing clear
+                // is played.
+                self.secure.auth_failed += 1;
+            } else {
+                self.handle_clear(now, from, data);
+            }
             return;
         };
         match srtp.unprotect(data) {
-            Ok(clear) => self.handle_clear(now, from, clear),
+            Ok(clear) => {
+                if let Some(z) = self.zrtp.as_mut().filter(|z| !z.srtp_confirmed) {
+                    // Proves the peer holds the keys (stands for a lost
+                    // Conf2ACK, RFC 6189 §6).
+                    z.srtp_confirmed = true;
+                    z.session.srtp_authenticated();
+                }
+                self.handle_clear(now, from, clear)
+            }
             Err(e) => self.secure.count_failure(&e),
         }
         self.secure.put_back(srtp);
+    }
+
+    /// Starts ZRTP (RFC 6189) on this session at `now` (normally when media
+    /// starts, before the first packet is sent): see the [module docs](self).
+    /// With `required`, no RTP or RTCP is sent and nothing clear is played
+    /// until ZRTP is secure.
+    pub fn start_zrtp(
+        &mut self,
+        now: Instant,
+        mut session: Box<crate::zrtp::ZrtpSession>,
+        required: bool,
+    ) {
+        if let Some(h) = &self.peer_zrtp_hash {
+            if !session.set_peer_hello_hash(h) {
+                tracing::warn!(value = %h, "unreadable a=zrtp-hash ignored");
+            }
+        }
+        self.zrtp = Some(zrtp::ZrtpLink::start(session, self.rtp.local_ssrc(), now));
+        let state = self.secure.start_zrtp(required);
+        self.events.push(MediaSessionEvent::Security(state));
+        self.pump_zrtp();
+    }
+
+    /// Records the user's comparison of the SAS (kept in the ZRTP cache for
+    /// later calls) and reports the new state.
+    pub fn set_sas_verified(&mut self, verified: bool) -> Result<(), MediaError> {
+        let Some(z) = &mut self.zrtp else {
+            return Err(MediaError::Unsupported(
+                "SAS verification (no ZRTP on this call)",
+            ));
+        };
+        z.session
+            .set_sas_verified(verified)
+            .map_err(|e| MediaError::Security(format!("ZRTP cache: {e}")))?;
+        if let Some(state) = self.secure.set_verified(verified) {
+            self.events.push(MediaSessionEvent::Security(state));
+        }
+        Ok(())
+    }
+
+    /// Takes what the ZRTP exchange reported: keys become the SRTP
+    /// context, a failure the security state.
+    fn pump_zrtp(&mut self) {
+        let Some(z) = &mut self.zrtp else {
+            return;
+        };
+        while let Some(e) = z.session.poll_event() {
+            use crate::zrtp::ZrtpEvent;
+            let state = match e {
+                ZrtpEvent::Secure(info) => {
+                    let Some(keys) = z.session.srtp_keys() else {
+                        continue;
+                    };
+                    match crate::srtp::SrtpContext::new(&keys.send, &keys.receive, 64) {
+                        Ok(ctx) => self.secure.apply_zrtp(ctx, &info),
+                        Err(e) => self.secure.zrtp_failed(format!("ZRTP keys refused: {e}")),
+                    }
+                }
+                ZrtpEvent::Failed { reason } => {
+                    tracing::warn!(?reason, "ZRTP failed");
+                    self.secure.zrtp_failed(format!("ZRTP failed: {reason:?}"))
+                }
+                ZrtpEvent::PeerHello { zid, client_id } => {
+                    tracing::debug!(?zid, %client_id, "ZRTP peer Hello");
+                    continue;
+                }
+                other => {
+                    tracing::info!(event = ?other, "ZRTP");
+                    continue;
+                }
+            };
+            self.events.push(MediaSessionEvent::Security(state));
+        }
     }
 
     /// A clear (or unprotected) datagram.
@@ -529,6 +649,9 @@ impl MediaSession {
                 }
                 SessionEvent::SsrcCollision { old, new } => {
                     tracing::info!(old, new, "SSRC collision: changed our SSRC");
+                    if let Some(z) = &mut self.zrtp {
+                        z.session.set_ssrc(new);
+                    }
                     self.events
                         .push(MediaSessionEvent::SsrcCollision { old, new });
                 }
@@ -584,6 +707,9 @@ impl MediaSession {
     }
 
     fn send_audio(&mut self, now: Instant, pcm: &[i16]) {
+        if self.secure.sending_held() {
+            return;
+        }
         let Some(dst) = self.rtp_dst() else {
             return;
         };
@@ -617,6 +743,9 @@ impl MediaSession {
     }
 
     fn send_dtmf_due(&mut self, now: Instant) {
+        if self.secure.sending_held() {
+            return;
+        }
         let (Some(dst), Some(pt)) = (
             self.rtp_dst(),
             self.send.as_ref().and_then(|s| s.telephone_event),
@@ -671,6 +800,12 @@ impl MediaSession {
         }
         if self.direction.sends() {
             self.send_dtmf_due(now);
+        }
+        if let Some(z) = &mut self.zrtp {
+            if z.session.poll_timeout().is_some_and(|t| t <= now) {
+                z.session.handle_timeout(now);
+                self.pump_zrtp();
+            }
         }
         // At most a BYE for an abandoned SSRC and one report per call.
         for _ in 0..2 {
@@ -737,6 +872,9 @@ impl MediaSession {
         if let Some(t) = self.timeout_at() {
             next = next.min(t);
         }
+        if let Some(t) = self.zrtp.as_ref().and_then(|z| z.session.poll_timeout()) {
+            next = next.min(t);
+        }
         Some(next)
     }
 
@@ -747,6 +885,16 @@ impl MediaSession {
         }
         // Frees the RTP ring's lent buffer before the RTCP one is lent.
         let _ = self.rtp_ring.front();
+        // ZRTP leaves from the RTP socket to where RTP goes.
+        if let Some(dst) = self.rtp_dst().filter(|_| !self.closed) {
+            if let Some(bytes) = self.zrtp.as_mut().and_then(|z| z.next_packet()) {
+                return Some(Transmit {
+                    dst,
+                    via: Via::Rtp,
+                    bytes,
+                });
+            }
+        }
         self.rtcp_ring.front()
     }
 

@@ -85,6 +85,8 @@ pub struct MediaPlan {
     pub(super) codec_name: String,
     /// SRTP keys and contexts when SDES agreed keys.
     pub(super) srtp: Option<SrtpPlan>,
+    /// The peer's `a=zrtp-hash`, for a ZRTP exchange to check its Hello.
+    pub(super) zrtp_hash: Option<String>,
 }
 
 impl std::fmt::Debug for MediaPlan {
@@ -233,6 +235,7 @@ impl MediaPlan {
             format,
             codec_name,
             srtp,
+            zrtp_hash: s.zrtp_hash.clone(),
         })
     }
 

@@ -9,10 +9,16 @@
 //! negotiation with the same keys keeps the contexts (rollover counters and
 //! replay windows run on), per direction; a new key replaces its
 //! direction's context (re-keying).
+//!
+//! **ZRTP** keys come from the media path instead ([`Secure::apply_zrtp`]);
+//! while the exchange runs, a required policy ([`Secure::forbid_clear`])
+//! lets no clear packet out and none in, and once keyed, negotiations
+//! (which carry no keys with ZRTP) leave the ZRTP keys in force.
 
 use openphone_sal::{KeyExchange, MediaError, SdesCrypto, SdesKeys, SecureMedia, SecurityState};
 
 use crate::srtp::{SrtpContext, SrtpError};
+use crate::zrtp::{CacheStatus, SecureInfo};
 
 /// Keys agreed for a plan, with their contexts built (the fallible,
 /// allocating part, done with the rest of the plan).
@@ -47,6 +53,12 @@ pub(super) struct Secure {
     keys: Option<SdesKeys>,
     ctx: Option<Box<SrtpContext>>,
     state: SecurityState,
+    /// ZRTP runs on this call: plans without SDES keys do not change the
+    /// state, and once ZRTP keyed, nothing goes clear.
+    zrtp: bool,
+    /// Encryption is required and not keyed yet: nothing goes out clear,
+    /// and clear packets received are dropped.
+    clear_forbidden: bool,
     pub auth_failed: u64,
     pub replayed: u64,
     pub protect_failed: u64,
@@ -55,6 +67,10 @@ pub(super) struct Secure {
 impl Secure {
     /// Takes a new plan's keys; returns the state to report when it changed.
     pub fn apply(&mut self, plan: Option<SrtpPlan>) -> Option<SecurityState> {
+        if plan.is_none() && self.zrtp {
+            // ZRTP keys travel in the media path, never in a negotiation.
+            return None;
+        }
         let state = match plan {
             Some(mut p) => {
                 let state =
@@ -108,6 +124,59 @@ impl Secure {
         &self.state
     }
 
+    /// ZRTP starts: the state is `Negotiating` until it ends; with
+    /// `required`, no clear packet passes meanwhile.
+    pub fn start_zrtp(&mut self, required: bool) -> SecurityState {
+        self.zrtp = true;
+        self.clear_forbidden = required;
+        self.state = SecurityState::Negotiating;
+        self.state.clone()
+    }
+
+    /// Installs the SRTP context ZRTP keyed; returns the state to report.
+    pub fn apply_zrtp(&mut self, ctx: SrtpContext, info: &SecureInfo) -> SecurityState {
+        let mut media = SecureMedia::new(KeyExchange::Zrtp, ctx.suite().name());
+        media.sas = Some(info.sas.clone());
+        media.verified = info.sas_verified;
+        media.cache_match = match info.cache {
+            CacheStatus::NoSecret => None,
+            CacheStatus::Match => Some(true),
+            CacheStatus::Mismatch => Some(false),
+        };
+        tracing::info!(cipher = %media.cipher, sas = %info.sas, cache = ?info.cache, "ZRTP secure");
+        self.ctx = Some(Box::new(ctx));
+        self.state = SecurityState::Secure(media);
+        self.state.clone()
+    }
+
+    /// Records the user's SAS verdict in the reported state.
+    pub fn set_verified(&mut self, verified: bool) -> Option<SecurityState> {
+        let SecurityState::Secure(m) = &mut self.state else {
+            return None;
+        };
+        m.verified = verified;
+        Some(self.state.clone())
+    }
+
+    /// ZRTP failed; returns the state to report. Without keys from an
+    /// earlier exchange and with a required policy, nothing is ever sent.
+    pub fn zrtp_failed(&mut self, why: String) -> SecurityState {
+        self.state = SecurityState::Failed(why);
+        self.state.clone()
+    }
+
+    /// Whether sending is held back: encryption required and no keys yet
+    /// (no packet is even built, so no sequence number is spent).
+    pub fn sending_held(&self) -> bool {
+        self.clear_forbidden && self.ctx.is_none() && self.keys.is_none()
+    }
+
+    /// Whether a clear packet received must be dropped: keys are in force,
+    /// or encryption is required and not keyed yet.
+    pub fn clear_refused(&self) -> bool {
+        self.clear_forbidden || self.keys.is_some()
+    }
+
     /// Protects the RTP packet in `buf[..len]`; `None` (counted) means it
     /// must not be sent. Without keys the packet goes as it is.
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Option<usize> {
@@ -126,6 +195,11 @@ impl Secure {
         fill: impl FnOnce(&mut [u8]) -> Option<usize>,
     ) -> Option<usize> {
         let Some(ctx) = self.ctx.as_mut() else {
+            if self.sending_held() {
+                // Written and dropped, so the RTCP timer still moves on.
+                let _ = fill(buf);
+                return None;
+            }
             return if self.clear_allowed() {
                 fill(buf)
             } else {
@@ -142,7 +216,18 @@ impl Secure {
     /// agreed. With keys but no context (lent to the receive path while a
     /// packet is handled), sending fails closed, counted.
     fn clear_allowed(&mut self) -> bool {
-        if self.keys.is_none() {
+        if self.clear_forbidden {
+            // Required ZRTP not keyed yet (or failed): held back, not an
+            // error, so not counted.
+            tracing::trace!("encryption required and not keyed: packet not sent");
+            return false;
+        }
+        if self.keys.is_none() && !self.zrtp {
+            return true;
+        }
+        if self.keys.is_none() && !matches!(self.state, SecurityState::Secure(_)) {
+            // Best-effort ZRTP before (or without) keys: clear, as other
+            // phones do.
             return true;
         }
         self.protect_failed += 1;

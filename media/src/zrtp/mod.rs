@@ -19,7 +19,8 @@
 //! modes, S384, signatures, PBX enrollment and SAS relay (SASrelay is parsed
 //! and ignored), fragment reassembly (0x1001 packets are parsed only).
 //!
-//! **Driving it from a media session** (not wired yet; the intended use):
+//! **Driving it from a media session** (as [`crate::session::MediaSession::start_zrtp`]
+//! and the engine do):
 //!
 //! 1. At offer/answer time, open the shared cache once per process
 //!    (`Arc<Mutex<FileCache>>`, which is a [`SecretCache`]), build

@@ -242,6 +242,13 @@ impl ZrtpSession {
         true
     }
 
+    /// Changes the SSRC our packets carry (that of the RTP stream, which is
+    /// drawn when media starts, after the Hello hash was signalled, and may
+    /// change on an SSRC collision).
+    pub fn set_ssrc(&mut self, ssrc: u32) {
+        self.cfg.ssrc = ssrc;
+    }
+
     /// Starts discovery: queues our Hello and arms T1.
     pub fn start(&mut self, now: Instant) {
         if self.hello_timer.is_none() && self.phase == Phase::Discovery {

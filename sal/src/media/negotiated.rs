@@ -109,6 +109,9 @@ pub struct NegotiatedStream {
     pub direction: MediaDirection,
     /// SRTP keys when SDES agreed them.
     pub sdes: Option<SdesKeys>,
+    /// The peer's `a=zrtp-hash` (RFC 6189 §8.1, `version hash`), for the
+    /// ZRTP endpoint to check the peer's Hello against.
+    pub zrtp_hash: Option<String>,
 }
 
 impl NegotiatedStream {
@@ -121,6 +124,7 @@ impl NegotiatedStream {
             recv: None,
             direction: MediaDirection::Inactive,
             sdes: None,
+            zrtp_hash: None,
         }
     }
 

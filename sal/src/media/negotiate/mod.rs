@@ -214,6 +214,7 @@ fn answer_stream(
         .with_recv(recv)
         .with_direction(direction);
     stream.sdes = sdes;
+    stream.zrtp_hash = theirs.security.zrtp_hash.clone();
     Ok((answer, stream))
 }
 
@@ -313,6 +314,7 @@ fn complete_stream(
         .with_recv(recv)
         .with_direction(direction);
     stream.sdes = sdes;
+    stream.zrtp_hash = theirs.security.zrtp_hash.clone();
     Ok(stream)
 }
 

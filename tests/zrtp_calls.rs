@@ -1,0 +1,259 @@
+//! ZRTP (RFC 6189) through the whole SDK: two phones with SIP and RTP on
+//! 127.0.0.1, both accounts with `SecurityPolicy::new(Zrtp, true)`, each
+//! phone sending a tone of its own (A 600 Hz, B 1400 Hz) judged in what
+//! the other recorded.
+//!
+//! * Both sides reach `Secure` with ZRTP, the same SAS and cipher, and hear
+//!   each other through the ZRTP-keyed SRTP.
+//! * A second call between the same two engines (same retained-secret
+//!   caches: Alice's in a file, Bob's in memory) reports
+//!   `cache_match == Some(true)` on both sides, and the SAS verified on the
+//!   first call shows as verified.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use openphone::hal::analysis::tone_present;
+use openphone::hal::{AudioSink, AudioSource, MemoryHandle, MemorySink, ToneSource};
+use openphone::media::{Engine, EngineConfig};
+use openphone::sip::{SipConfig, SipStack};
+use openphone::{
+    AccountConfig, Call, CallState, EndReason, KeyExchange, MediaEncryption, Phone, PhoneEvent,
+    SecureMedia, SecurityPolicy, SecurityState,
+};
+
+const RATE: u32 = 8000;
+const A_HZ: f32 = 600.0;
+const B_HZ: f32 = 1400.0;
+
+type Opened = Arc<Mutex<Vec<MemoryHandle>>>;
+
+/// Alice's ZRTP cache is a file (`EngineConfigBuilder::zrtp_cache`), Bob's
+/// the default in-memory one.
+fn engine(tone_hz: f32, opened: Opened, cache: Option<&std::path::Path>) -> Engine {
+    let mut cfg = EngineConfig::builder();
+    if let Some(path) = cache {
+        cfg = cfg.zrtp_cache(path);
+    }
+    let cfg = cfg
+        .bind_ip("127.0.0.1".parse().unwrap())
+        .port_range(48000, 48999)
+        .codecs(["PCMU"])
+        .audio_factory(Arc::new(move |_call| {
+            let src: Box<dyn AudioSource> = Box::new(ToneSource::new(RATE, tone_hz, 0.25));
+            let sink = MemorySink::new(RATE);
+            opened.lock().unwrap().push(sink.handle());
+            Ok((src, Box::new(sink) as Box<dyn AudioSink>))
+        }))
+        .build()
+        .unwrap();
+    Engine::new(cfg)
+}
+
+struct Side {
+    phone: Phone,
+    addr: String,
+    opened: Opened,
+}
+
+/// A phone with one non-registering account `user` under `policy`
+/// (`None`: no account at all, so no policy).
+async fn side(
+    user: &str,
+    tone_hz: f32,
+    policy: Option<SecurityPolicy>,
+    cache: Option<&std::path::Path>,
+) -> Side {
+    let opened = Opened::default();
+    let sip = SipConfig::builder()
+        .udp_bind("127.0.0.1:0".parse().unwrap())
+        .user_agent("zrtp-test")
+        .build();
+    let phone = Phone::builder()
+        .stack(SipStack::new(sip))
+        .media_engine(engine(tone_hz, opened.clone(), cache))
+        .build()
+        .await
+        .unwrap();
+    let udp = phone
+        .listening()
+        .iter()
+        .find_map(|l| {
+            let p: Vec<&str> = l.split_whitespace().collect();
+            match p.as_slice() {
+                ["sip", t, a, ..] if t.eq_ignore_ascii_case("udp") => a.parse().ok(),
+                _ => None,
+            }
+        })
+        .map(|a: std::net::SocketAddr| a.to_string())
+        .expect("a SIP UDP listener");
+    if let Some(policy) = policy {
+        let aor = format!("sip:{user}@{udp}").parse().unwrap();
+        phone
+            .add_account(
+                AccountConfig::new(aor)
+                    .with_register(false)
+                    .with_security(policy),
+            )
+            .unwrap();
+    }
+    Side {
+        phone,
+        addr: format!("sip:{user}@{udp}"),
+        opened,
+    }
+}
+
+/// Answers every call on `phone`; records the calls answered.
+fn answerer(phone: &Phone) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<Call>>>) {
+    let answered = Arc::new(Mutex::new(Vec::new()));
+    let log = answered.clone();
+    let phone = phone.clone();
+    let task = tokio::spawn(async move {
+        while let Some(ev) = phone.next_event().await {
+            if let PhoneEvent::IncomingCall { call, .. } = ev {
+                let handle = phone.call_handle(call);
+                let _ = handle.answer();
+                log.lock().unwrap().push(handle);
+            }
+        }
+    });
+    (task, answered)
+}
+
+/// Places a call from `a` to `b` and waits until it is active or ended;
+/// returns the call and how it ended, if it did.
+async fn place(a: &Side, b: &Side) -> (Call, Option<EndReason>) {
+    let call = a.phone.call(&b.addr).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "the call neither connected nor ended");
+        let Ok(Some(ev)) = tokio::time::timeout(left, a.phone.next_event()).await else {
+            panic!("no event before the deadline");
+        };
+        match ev {
+            PhoneEvent::CallEnded { call: id, reason } if id == call.id() => {
+                return (call, Some(reason))
+            }
+            PhoneEvent::CallState {
+                call: id,
+                state: CallState::Active,
+            } if id == call.id() => return (call, None),
+            _ => {}
+        }
+    }
+}
+
+/// The device a call opened last, waiting for it (the callee's media
+/// starts with the ACK, a moment after the caller sees the call active).
+async fn last(opened: &Opened) -> MemoryHandle {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(h) = opened.lock().unwrap().last().cloned() {
+            return h;
+        }
+        assert!(Instant::now() < deadline, "no device was opened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn hears(who: &str, h: &MemoryHandle, hz: f32) {
+    let start = h.len();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let pcm = h.samples().get(start..).unwrap_or_default().to_vec();
+    assert!(
+        pcm.len() >= RATE as usize / 2,
+        "{who}: {} samples",
+        pcm.len()
+    );
+    assert!(
+        tone_present(&pcm, RATE, hz, 5.0),
+        "{who} should hear {hz} Hz"
+    );
+}
+
+/// Waits until `call` reports ZRTP secure; the state then.
+async fn secure(who: &str, call: &Call) -> SecureMedia {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match call.security().unwrap() {
+            SecurityState::Secure(m) => {
+                assert_eq!(m.key_exchange, KeyExchange::Zrtp, "{who}");
+                return m;
+            }
+            SecurityState::Failed(why) => panic!("{who}: ZRTP failed: {why}"),
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "{who}: not secure in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The call `b` answered last, waiting for it.
+async fn answered(calls: &Arc<Mutex<Vec<Call>>>, n: usize) -> Call {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(c) = calls.lock().unwrap().get(n).cloned() {
+            return c;
+        }
+        assert!(Instant::now() < deadline, "call {n} not answered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn zrtp() -> Option<SecurityPolicy> {
+    Some(SecurityPolicy::new(MediaEncryption::Zrtp, true))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zrtp_secures_both_ways_and_the_cache_matches_on_the_next_call() {
+    let dir = std::env::temp_dir().join(format!("zrtp-calls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cache = dir.join("alice.zrtp");
+    let _ = std::fs::remove_file(&cache);
+    let a = side("alice", A_HZ, zrtp(), Some(&cache)).await;
+    let b = side("bob", B_HZ, zrtp(), None).await;
+    let (_t, b_calls) = answerer(&b.phone);
+
+    // First call: no retained secret yet.
+    let (call, ended) = place(&a, &b).await;
+    assert!(ended.is_none(), "ended: {ended:?}");
+    let b_call = answered(&b_calls, 0).await;
+    let (sa, sb) = (secure("alice", &call).await, secure("bob", &b_call).await);
+    assert!(sa.sas.as_ref().is_some_and(|s| !s.is_empty()), "{sa:?}");
+    assert_eq!(sa.sas, sb.sas, "both sides show the same SAS");
+    assert_eq!(sa.cipher, sb.cipher);
+    assert_eq!((sa.cache_match, sb.cache_match), (None, None));
+    assert!(!sa.verified);
+    hears("bob", &last(&b.opened).await, A_HZ).await;
+    hears("alice", &last(&a.opened).await, B_HZ).await;
+    // The users compared the SAS.
+    call.set_sas_verified(true).unwrap();
+    b_call.set_sas_verified(true).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    match call.security().unwrap() {
+        SecurityState::Secure(m) => assert!(m.verified, "{m:?}"),
+        other => panic!("{other:?}"),
+    }
+    call.hangup().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Second call between the same engines: the caches match.
+    let (call, ended) = place(&a, &b).await;
+    assert!(ended.is_none(), "ended: {ended:?}");
+    let b_call = answered(&b_calls, 1).await;
+    let (sa, sb) = (secure("alice", &call).await, secure("bob", &b_call).await);
+    assert_eq!(sa.sas, sb.sas);
+    assert_eq!(sa.cache_match, Some(true), "{sa:?}");
+    assert_eq!(sb.cache_match, Some(true), "{sb:?}");
+    assert!(
+        sa.verified && sb.verified,
+        "verified on the first call: {sa:?} {sb:?}"
+    );
+    hears("bob", &last(&b.opened).await, A_HZ).await;
+    hears("alice", &last(&a.opened).await, B_HZ).await;
+    call.hangup().unwrap();
+    assert!(cache.exists(), "alice's ZRTP cache file was written");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -52,13 +52,16 @@ struct Pair {
 
 /// A calls B; B rings and answers; both see media. Returns the connected pair.
 async fn connected_pair() -> Pair {
+    connected_pair_with(AccountConfig::new("loop:bob".parse().unwrap())).await
+}
+
+/// A connected call from alice to bob, bob's account as `bob`.
+async fn connected_pair_with(bob: AccountConfig) -> Pair {
     let switch = Switch::default();
     let media = TestMedia::default();
     let a = phone("alice", &switch, &media).await;
     let b = phone("bob", &switch, &media).await;
-    let bob_acct = b
-        .add_account(AccountConfig::new("loop:bob".parse().unwrap()))
-        .unwrap();
+    let bob_acct = b.add_account(bob).unwrap();
     expect(&b, "registered", |e| match e {
         PhoneEvent::Registration { .. } => Some(()),
         _ => None,
@@ -418,6 +421,7 @@ async fn unsupported_capabilities_and_schemes_are_errors() {
     let caps = a.capabilities("loop").unwrap();
     assert!(!caps.has(Capability::Redirect));
     // Encryption the engine lacks is refused when the account is added.
+    *media.no_encryption.lock().unwrap() = true;
     let secure = AccountConfig::new("loop:alice".parse().unwrap())
         .with_security(SecurityPolicy::new(MediaEncryption::Zrtp, true));
     assert!(matches!(
@@ -531,4 +535,46 @@ async fn ended_calls_are_kept_in_the_history() {
     assert_eq!(a[1].reason.cause(), Cause::NotFound);
     p.a.clear_history();
     assert!(p.a.history().is_empty());
+}
+
+#[tokio::test]
+async fn a_required_policy_ends_a_call_whose_media_cannot_be_secured() {
+    let policy = SecurityPolicy::new(MediaEncryption::Zrtp, true);
+    let p =
+        connected_pair_with(AccountConfig::new("loop:bob".parse().unwrap()).with_security(policy))
+            .await;
+    let failed = SecurityState::Failed("ZRTP: bad DHPart2 hash".into());
+    p.media
+        .report(p.b_call.id(), MediaEvent::Security(failed.clone()));
+    let reason = expect(&p.b, "end", |e| match e {
+        PhoneEvent::CallEnded { call, reason } if *call == p.b_call.id() => Some(reason.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reason.cause(), Cause::SecurityFailure);
+    assert!(reason.to_string().contains("bad DHPart2 hash"), "{reason}");
+    expect(&p.a, "the peer hangs up", |e| match e {
+        PhoneEvent::CallEnded { call, .. } if *call == p.a_call.id() => Some(()),
+        _ => None,
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_best_effort_policy_reports_a_security_failure_and_talks_on() {
+    let policy = SecurityPolicy::new(MediaEncryption::Zrtp, false);
+    let p =
+        connected_pair_with(AccountConfig::new("loop:bob".parse().unwrap()).with_security(policy))
+            .await;
+    let failed = SecurityState::Failed("ZRTP: no answer".into());
+    p.media
+        .report(p.b_call.id(), MediaEvent::Security(failed.clone()));
+    let state = expect(&p.b, "security event", |e| match e {
+        PhoneEvent::Security { call, state } if *call == p.b_call.id() => Some(state.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(state, failed);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(p.b_call.state().unwrap(), CallState::Active);
 }

@@ -263,7 +263,29 @@ impl Inner {
                 }
             }
             MediaEvent::Security(state) => {
+                let failed = match &state {
+                    crate::SecurityState::Failed(why) => Some(why.clone()),
+                    _ => None,
+                };
                 self.events.push(PhoneEvent::Security { call, state });
+                // A call that must be secured and cannot be ends; its media
+                // sent nothing in clear meanwhile.
+                let (stack, account) = {
+                    let t = self.tables();
+                    match t.calls.get(&call) {
+                        Some(c) if c.state != CallState::Ended => (Some(c.stack), c.account),
+                        _ => (None, None),
+                    }
+                };
+                if let (Some(why), Some(stack)) = (failed, stack) {
+                    if self.security_of(account).required {
+                        let _ = self.send(stack, StackCommand::Hangup { call });
+                        self.finish_call(
+                            call,
+                            EndReason::system(Reason::new(Cause::SecurityFailure).with_text(why)),
+                        );
+                    }
+                }
             }
             other => debug!(%call, ?other, "media event"),
         }

@@ -257,3 +257,41 @@ async fn zrtp_secures_both_ways_and_the_cache_matches_on_the_next_call() {
     assert!(cache.exists(), "alice's ZRTP cache file was written");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Alice requires ZRTP; Bob's phone has no security policy (it ignores
+/// `a=zrtp-hash` and never answers a ZRTP Hello). The call connects, Alice
+/// sends no RTP while ZRTP waits, and when the Hello retransmissions give
+/// up (about 4 s) the call ends with the security cause: Bob never hears
+/// Alice's tone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn required_zrtp_against_a_peer_without_zrtp_ends_without_clear_audio() {
+    let a = side("alice", A_HZ, zrtp(), None).await;
+    let b = side("bob", B_HZ, None, None).await;
+    let (_t, _answered) = answerer(&b.phone);
+    let (call, ended) = place(&a, &b).await;
+    assert!(ended.is_none(), "the signalling connects: {ended:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let reason = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "the call was not ended for lack of ZRTP");
+        match tokio::time::timeout(left, a.phone.next_event()).await {
+            Ok(Some(PhoneEvent::CallEnded { call: id, reason })) if id == call.id() => {
+                break reason
+            }
+            Ok(Some(_)) => {}
+            _ => panic!("no event before the deadline"),
+        }
+    };
+    assert_eq!(reason.cause(), openphone::Cause::SecurityFailure, "{reason}");
+    let bob_heard = last(&b.opened).await.samples();
+    assert!(
+        bob_heard.len() >= RATE as usize,
+        "Bob's device ran while ZRTP waited ({} samples)",
+        bob_heard.len()
+    );
+    assert!(
+        !tone_present(&bob_heard, RATE, A_HZ, 5.0),
+        "Bob heard Alice's tone in clear ({} samples)",
+        bob_heard.len()
+    );
+}

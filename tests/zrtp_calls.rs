@@ -282,7 +282,11 @@ async fn required_zrtp_against_a_peer_without_zrtp_ends_without_clear_audio() {
             _ => panic!("no event before the deadline"),
         }
     };
-    assert_eq!(reason.cause(), openphone::Cause::SecurityFailure, "{reason}");
+    assert_eq!(
+        reason.cause(),
+        openphone::Cause::SecurityFailure,
+        "{reason}"
+    );
     let bob_heard = last(&b.opened).await.samples();
     assert!(
         bob_heard.len() >= RATE as usize,

@@ -10,50 +10,30 @@
 //!   `cache_match == Some(true)` on both sides, and the SAS verified on the
 //!   first call shows as verified.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::phones::{self, hears, last, place, Opened, Side, RATE};
 use openphone::hal::analysis::tone_present;
-use openphone::hal::{AudioSink, AudioSource, MemoryHandle, MemorySink, ToneSource};
 use openphone::media::{Engine, EngineConfig};
-use openphone::sip::{SipConfig, SipStack};
 use openphone::{
-    AccountConfig, Call, CallState, EndReason, KeyExchange, MediaEncryption, Phone, PhoneEvent,
-    SecureMedia, SecurityPolicy, SecurityState,
+    Call, KeyExchange, MediaEncryption, Phone, PhoneEvent, SecureMedia, SecurityPolicy,
+    SecurityState,
 };
 
-const RATE: u32 = 8000;
 const A_HZ: f32 = 600.0;
 const B_HZ: f32 = 1400.0;
-
-type Opened = Arc<Mutex<Vec<MemoryHandle>>>;
 
 /// Alice's ZRTP cache is a file (`EngineConfigBuilder::zrtp_cache`), Bob's
 /// the default in-memory one.
 fn engine(tone_hz: f32, opened: Opened, cache: Option<&std::path::Path>) -> Engine {
-    let mut cfg = EngineConfig::builder();
+    let mut builder = EngineConfig::builder();
     if let Some(path) = cache {
-        cfg = cfg.zrtp_cache(path);
+        builder = builder.zrtp_cache(path);
     }
-    let cfg = cfg
-        .bind_ip("127.0.0.1".parse().unwrap())
-        .port_range(48000, 48999)
-        .codecs(["PCMU"])
-        .audio_factory(Arc::new(move |_call| {
-            let src: Box<dyn AudioSource> = Box::new(ToneSource::new(RATE, tone_hz, 0.25));
-            let sink = MemorySink::new(RATE);
-            opened.lock().unwrap().push(sink.handle());
-            Ok((src, Box::new(sink) as Box<dyn AudioSink>))
-        }))
-        .build()
-        .unwrap();
-    Engine::new(cfg)
-}
-
-struct Side {
-    phone: Phone,
-    addr: String,
-    opened: Opened,
+    phones::tone_engine(builder, tone_hz, opened, (48000, 48999))
 }
 
 /// A phone with one non-registering account `user` under `policy`
@@ -65,43 +45,7 @@ async fn side(
     cache: Option<&std::path::Path>,
 ) -> Side {
     let opened = Opened::default();
-    let sip = SipConfig::builder()
-        .udp_bind("127.0.0.1:0".parse().unwrap())
-        .user_agent("zrtp-test")
-        .build();
-    let phone = Phone::builder()
-        .stack(SipStack::new(sip))
-        .media_engine(engine(tone_hz, opened.clone(), cache))
-        .build()
-        .await
-        .unwrap();
-    let udp = phone
-        .listening()
-        .iter()
-        .find_map(|l| {
-            let p: Vec<&str> = l.split_whitespace().collect();
-            match p.as_slice() {
-                ["sip", t, a, ..] if t.eq_ignore_ascii_case("udp") => a.parse().ok(),
-                _ => None,
-            }
-        })
-        .map(|a: std::net::SocketAddr| a.to_string())
-        .expect("a SIP UDP listener");
-    if let Some(policy) = policy {
-        let aor = format!("sip:{user}@{udp}").parse().unwrap();
-        phone
-            .add_account(
-                AccountConfig::new(aor)
-                    .with_register(false)
-                    .with_security(policy),
-            )
-            .unwrap();
-    }
-    Side {
-        phone,
-        addr: format!("sip:{user}@{udp}"),
-        opened,
-    }
+    phones::side(user, engine(tone_hz, opened.clone(), cache), opened, policy).await
 }
 
 /// Answers every call on `phone`; records the calls answered.
@@ -119,58 +63,6 @@ fn answerer(phone: &Phone) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<Call>>
         }
     });
     (task, answered)
-}
-
-/// Places a call from `a` to `b` and waits until it is active or ended;
-/// returns the call and how it ended, if it did.
-async fn place(a: &Side, b: &Side) -> (Call, Option<EndReason>) {
-    let call = a.phone.call(&b.addr).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        assert!(!left.is_zero(), "the call neither connected nor ended");
-        let Ok(Some(ev)) = tokio::time::timeout(left, a.phone.next_event()).await else {
-            panic!("no event before the deadline");
-        };
-        match ev {
-            PhoneEvent::CallEnded { call: id, reason } if id == call.id() => {
-                return (call, Some(reason))
-            }
-            PhoneEvent::CallState {
-                call: id,
-                state: CallState::Active,
-            } if id == call.id() => return (call, None),
-            _ => {}
-        }
-    }
-}
-
-/// The device a call opened last, waiting for it (the callee's media
-/// starts with the ACK, a moment after the caller sees the call active).
-async fn last(opened: &Opened) -> MemoryHandle {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Some(h) = opened.lock().unwrap().last().cloned() {
-            return h;
-        }
-        assert!(Instant::now() < deadline, "no device was opened");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn hears(who: &str, h: &MemoryHandle, hz: f32) {
-    let start = h.len();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let pcm = h.samples().get(start..).unwrap_or_default().to_vec();
-    assert!(
-        pcm.len() >= RATE as usize / 2,
-        "{who}: {} samples",
-        pcm.len()
-    );
-    assert!(
-        tone_present(&pcm, RATE, hz, 5.0),
-        "{who} should hear {hz} Hz"
-    );
 }
 
 /// Waits until `call` reports ZRTP secure; the state then.

@@ -2,6 +2,7 @@
 // Each test crate includes this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod phones;
 pub mod softphone;
 
 use std::path::PathBuf;

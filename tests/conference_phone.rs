@@ -10,6 +10,8 @@
 //!   waiting and L hears the call-waiting tone over B; `answer_holding_others`
 //!   holds B and connects C, the tone stops.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -67,18 +69,7 @@ async fn phone(engine: Engine) -> (Phone, String) {
         .build()
         .await
         .unwrap();
-    let addr = phone
-        .listening()
-        .iter()
-        .find_map(|l| {
-            let p: Vec<&str> = l.split_whitespace().collect();
-            match p.as_slice() {
-                ["sip", t, a, ..] if t.eq_ignore_ascii_case("udp") => a.parse().ok(),
-                _ => None,
-            }
-        })
-        .map(|a: std::net::SocketAddr| format!("sip:user@{a}"))
-        .expect("a SIP UDP listener");
+    let addr = format!("sip:user@{}", common::phones::sip_udp_address(&phone));
     (phone, addr)
 }
 

@@ -66,18 +66,7 @@ pub async fn side(
         .build()
         .await
         .unwrap();
-    let udp = phone
-        .listening()
-        .iter()
-        .find_map(|l| {
-            let p: Vec<&str> = l.split_whitespace().collect();
-            match p.as_slice() {
-                ["sip", t, a, ..] if t.eq_ignore_ascii_case("udp") => a.parse().ok(),
-                _ => None,
-            }
-        })
-        .map(|a: std::net::SocketAddr| a.to_string())
-        .expect("a SIP UDP listener");
+    let udp = sip_udp_address(&phone);
     if let Some(policy) = policy {
         let aor = format!("sip:{user}@{udp}").parse().unwrap();
         phone
@@ -93,6 +82,21 @@ pub async fn side(
         addr: format!("sip:{user}@{udp}"),
         opened,
     }
+}
+
+/// The address `phone`'s SIP stack listens on over UDP.
+pub fn sip_udp_address(phone: &Phone) -> std::net::SocketAddr {
+    phone
+        .listening()
+        .iter()
+        .find_map(|l| {
+            let p: Vec<&str> = l.split_whitespace().collect();
+            match p.as_slice() {
+                ["sip", t, a, ..] if t.eq_ignore_ascii_case("udp") => a.parse().ok(),
+                _ => None,
+            }
+        })
+        .expect("a SIP UDP listener")
 }
 
 /// Places a call from `a` to `b` and waits until it is active or ended;

@@ -49,6 +49,49 @@ pub struct SipConfig {
     pub max_server_transactions: usize,
     /// Limits on incoming TCP and TLS connections.
     pub stream_limits: StreamLimits,
+    /// Reliable provisional responses (100rel/PRACK, RFC 3262).
+    pub reliable_provisional: ReliableProvisional,
+    /// Session timers (RFC 4028); `None`: not supported.
+    pub session_timer: Option<SessionTimerConfig>,
+}
+
+/// Whether provisional responses are sent and taken reliably (RFC 3262).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReliableProvisional {
+    /// 100rel not supported: an INVITE that requires it gets 420.
+    #[default]
+    Off,
+    /// `Supported: 100rel` in our INVITEs; 18x sent reliably when the
+    /// caller supports or requires it.
+    Supported,
+    /// `Require: 100rel` in our INVITEs; an INVITE without 100rel in
+    /// Supported or Require gets 421 (Extension Required).
+    Required,
+}
+
+/// Session timer settings (RFC 4028).
+///
+/// ```
+/// let t = openphone_sip::SessionTimerConfig::default();
+/// assert_eq!(t.interval.as_secs(), 1800);
+/// assert_eq!(t.min_se.as_secs(), 90);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimerConfig {
+    /// The session interval we ask for (`Session-Expires`).
+    pub interval: std::time::Duration,
+    /// The smallest interval we accept (`Min-SE`, at least 90 s by §4;
+    /// smaller values are only for tests under virtual time).
+    pub min_se: std::time::Duration,
+}
+
+impl Default for SessionTimerConfig {
+    fn default() -> Self {
+        SessionTimerConfig {
+            interval: std::time::Duration::from_secs(1800),
+            min_se: std::time::Duration::from_secs(90),
+        }
+    }
 }
 
 /// Limits on incoming TCP and TLS connections, so that nobody who can reach
@@ -138,6 +181,8 @@ impl Default for SipConfig {
             max_calls: DEFAULT_MAX_CALLS,
             max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
             stream_limits: StreamLimits::default(),
+            reliable_provisional: ReliableProvisional::Off,
+            session_timer: None,
         }
     }
 }
@@ -246,6 +291,16 @@ impl SipConfigBuilder {
         self.0.rng_seed = Some(seed);
         self
     }
+    /// Sets the 100rel/PRACK policy (RFC 3262).
+    pub fn reliable_provisional(mut self, mode: ReliableProvisional) -> Self {
+        self.0.reliable_provisional = mode;
+        self
+    }
+    /// Enables session timers (RFC 4028).
+    pub fn session_timer(mut self, timer: SessionTimerConfig) -> Self {
+        self.0.session_timer = Some(timer);
+        self
+    }
     /// Finishes.
     pub fn build(self) -> SipConfig {
         self.0
@@ -330,6 +385,10 @@ pub struct CoreConfig {
     /// Most server transactions at once; further new requests get a
     /// stateless 503 with Retry-After.
     pub max_server_transactions: usize,
+    /// Reliable provisional responses (RFC 3262).
+    pub reliable_provisional: ReliableProvisional,
+    /// Session timers (RFC 4028); `None`: not supported.
+    pub session_timer: Option<SessionTimerConfig>,
 }
 
 impl CoreConfig {
@@ -347,7 +406,21 @@ impl CoreConfig {
             seed: 0,
             max_calls: DEFAULT_MAX_CALLS,
             max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
+            reliable_provisional: ReliableProvisional::Off,
+            session_timer: None,
         }
+    }
+
+    /// Sets the 100rel/PRACK policy (RFC 3262).
+    pub fn with_reliable_provisional(mut self, mode: ReliableProvisional) -> Self {
+        self.reliable_provisional = mode;
+        self
+    }
+
+    /// Enables session timers (RFC 4028).
+    pub fn with_session_timer(mut self, timer: SessionTimerConfig) -> Self {
+        self.session_timer = Some(timer);
+        self
     }
 
     /// Enables TLS: outgoing connections, and a listener bound at `listener`.

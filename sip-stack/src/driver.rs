@@ -233,6 +233,8 @@ impl Stack for SipStack {
                 seed,
                 max_calls: cfg.max_calls,
                 max_server_transactions: cfg.max_server_transactions,
+                reliable_provisional: cfg.reliable_provisional,
+                session_timer: cfg.session_timer,
             };
             let core = SipCore::new(core_cfg, Instant::now());
             info!(?listening, "SIP stack started");

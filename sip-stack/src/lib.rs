@@ -87,8 +87,8 @@ pub mod transaction;
 mod transport;
 
 pub use crate::config::{
-    CoreConfig, SipConfig, SipConfigBuilder, StreamLimits, TlsConfig, DEFAULT_MAX_CALLS,
-    DEFAULT_MAX_MESSAGE_SIZE,
+    CoreConfig, ReliableProvisional, SessionTimerConfig, SipConfig, SipConfigBuilder, StreamLimits,
+    TlsConfig, DEFAULT_MAX_CALLS, DEFAULT_MAX_MESSAGE_SIZE,
 };
 pub use crate::core::cause_map;
 pub use crate::core::cause_map::{cause_for_status, status_for_cause};

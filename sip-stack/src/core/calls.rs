@@ -119,7 +119,11 @@ impl SipCore {
             cseq: 1,
             route: route.clone(),
             contact: Some(format!("<{contact}>")),
-            extra: vec![("Allow".into(), ALLOW.into())],
+            extra: [("Allow".to_string(), ALLOW.to_string())]
+                .into_iter()
+                .chain(self.invite_option_headers())
+                .chain(self.session_request_headers(None))
+                .collect(),
             content_type: Some("application/sdp".into()),
             body,
         };
@@ -172,6 +176,8 @@ impl SipCore {
                 offer_in_2xx: false,
                 pending_negotiated: None,
                 pending_hold: None,
+                rel: Default::default(),
+                st: Default::default(),
             },
         );
     }
@@ -269,7 +275,7 @@ impl SipCore {
 
     /// Learns the dialog from a response that creates or refreshes it (§12.1.2):
     /// remote tag, remote target from Contact, route set from Record-Route reversed.
-    fn learn_dialog(&mut self, call: CallId, resp: &InResponse, set_route: bool) {
+    pub(super) fn learn_dialog(&mut self, call: CallId, resp: &InResponse, set_route: bool) {
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
@@ -301,17 +307,25 @@ impl SipCore {
             return; // an old, superseded (challenged) INVITE
         }
         if code < 200 {
-            if code == 100 {
+            if code > 100 && !self.accept_reliable_provisional(call, resp) {
                 return;
             }
+            let Some(c) = self.calls.get_mut(&call) else {
+                return;
+            };
+            // §9.1: any provisional, 100 Trying included, lets a CANCEL go
+            // (after a lost 180 nothing else may come to release it).
             c.got_provisional = true;
             let ended = c.ended;
             let cancel_now = c.cancel_wanted && !c.cancel_sent;
-            if resp.to_tag().is_some() && c.phase == Phase::Calling {
+            if code > 100 && resp.to_tag().is_some() && c.phase == Phase::Calling {
                 self.learn_dialog(call, resp, true);
             }
             if cancel_now {
                 self.send_cancel(call);
+            }
+            if code == 100 {
+                return;
             }
             if !ended {
                 let early = code == 183 && !resp.body.is_empty();
@@ -338,6 +352,9 @@ impl SipCore {
             .is_some_and(|a| a.profile.is_secure());
         if (code == 401 || code == 407) && !ended && self.retry_invite_with_auth(call, entry, resp)
         {
+            return;
+        }
+        if code == 422 && !ended && self.retry_after_422(call, entry, resp) {
             return;
         }
         self.calls.remove(&call);
@@ -393,6 +410,7 @@ impl SipCore {
         };
         c.phase = Phase::Confirmed;
         c.invite_key = None;
+        let early = c.rel.early_answer.take();
         if c.ended {
             // Hung up while the INVITE was pending: the 2xx still needs ACK, then BYE.
             return self.end_call_with_bye(call, EndReason::local(Cause::NormalClearing));
@@ -401,7 +419,15 @@ impl SipCore {
             (Some(ours), false) => {
                 sdp_glue::decode(&resp.body).and_then(|theirs| sdp_glue::complete(ours, &theirs))
             }
+            // RFC 3262 §5: the answer came in a reliable provisional.
+            (Some(_), true) if early.is_some() => {
+                early.ok_or_else(|| sdp_glue::Refusal::media("no early answer"))
+            }
             _ => Err(sdp_glue::Refusal::media("the 2xx carried no SDP answer")),
+        };
+        self.session_from_2xx(call, resp);
+        let Some(c) = self.calls.get_mut(&call) else {
+            return;
         };
         match outcome {
             Ok(neg) => {
@@ -423,7 +449,9 @@ impl SipCore {
         let found = self
             .calls
             .with_call_id(&resp.call_id)
-            .find(|c| c.outgoing)
+            // The call we placed, or any call whose re-INVITE this answers
+            // (a called party's re-INVITE gets its 2xx re-ACKed too).
+            .find(|c| c.outgoing || c.remote_tag.as_deref() == resp.to_tag())
             .map(|c| {
                 (
                     c.id,

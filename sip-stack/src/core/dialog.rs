@@ -104,6 +104,11 @@ pub(crate) struct Call {
     /// MediaNegotiated to emit when the ACK arrives.
     pub pending_negotiated: Option<NegotiatedMedia>,
     pub pending_hold: Option<bool>,
+
+    /// 100rel/PRACK state (RFC 3262).
+    pub rel: super::prack::Reliable,
+    /// Session timer state (RFC 4028).
+    pub st: super::session_timer::SessionTimer,
 }
 
 impl Call {
@@ -114,6 +119,8 @@ impl Call {
             self.uas_2xx.as_ref().map(|(_, r)| r.next_deadline()),
             retry,
             ring,
+            self.rel.next_deadline(),
+            self.st.next_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -239,6 +246,8 @@ impl SipCore {
                 continue;
             }
             self.uas_retransmit(id, now);
+            self.prack_timer(id, now);
+            self.session_timer_due(id, now);
             let retry = self
                 .calls
                 .get_mut(&id)
@@ -247,7 +256,15 @@ impl SipCore {
                     _ => None,
                 });
             if let Some(op) = retry {
-                self.send_reinvite(id, op);
+                // The peer's own re-INVITE may be mid-way (its 2xx not yet
+                // ACKed): wait for it rather than fail the retry.
+                let t1 = self.cfg.timers.t1;
+                match self.calls.get_mut(&id) {
+                    Some(c) if c.uas_2xx.is_some() || c.reinvite_key.is_some() => {
+                        c.reinvite_retry = Some((now + t1, op));
+                    }
+                    _ => self.send_reinvite(id, op),
+                }
             }
         }
     }

@@ -15,9 +15,11 @@ mod dialog;
 mod ids;
 mod in_dialog;
 mod incoming;
+mod prack;
 mod register;
 mod reinvite;
 mod sdp_glue;
+mod session_timer;
 mod target;
 mod timed;
 mod uas;
@@ -48,7 +50,8 @@ use timed::Timed;
 use view::InResponse;
 
 /// Methods this UA accepts (the `Allow` header).
-pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE";
+pub(crate) const ALLOW: &str =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK";
 /// Body types this UA accepts (the `Accept` header).
 pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay, text/plain";
 

@@ -54,6 +54,8 @@ impl SipCore {
         req.content_type = Some("application/sdp".into());
         req.body = body;
         req.extra.push(("Allow".into(), ALLOW.into()));
+        req.extra.extend(self.invite_option_headers_in_dialog());
+        req.extra.extend(self.session_request_headers(Some(call)));
         let key = self.start_client(Owner::ReInvite(call, op), req, t, dst, &[]);
         if let Some(c) = self.calls.get_mut(&call) {
             c.reinvite_key = Some(key);
@@ -72,6 +74,9 @@ impl SipCore {
             return;
         }
         if (code == 401 || code == 407) && self.retry_invite_with_auth(call, entry, resp) {
+            return;
+        }
+        if code == 422 && self.retry_after_422(call, entry, resp) {
             return;
         }
         let Some(c) = self.calls.get_mut(&call) else {
@@ -101,6 +106,13 @@ impl SipCore {
                 // §12.2.1.2: the dialog is gone.
                 return self.end_call_with_bye(call, EndReason::remote(why));
             }
+            if self.session_refresh_failed(call) {
+                debug!(
+                    code,
+                    "session refresh refused; the session runs out unless refreshed"
+                );
+                return;
+            }
             return self.command_failed(Some(call), op, why);
         }
         if let Some(contact) = resp.contacts().first() {
@@ -114,6 +126,7 @@ impl SipCore {
         };
         c.our_offer = None;
         self.send_2xx_ack(call, resp.cseq, None);
+        self.session_from_2xx(call, resp);
         match outcome {
             Ok(neg) => {
                 if let Some(c) = self.calls.get_mut(&call) {

@@ -85,7 +85,8 @@ impl SipCore {
         if req.method == Method::Cancel {
             return self.on_cancel(&req, &key);
         }
-        if let Some(r) = validate::inspect(&req) {
+        let tags = self.supported_tags();
+        if let Some(r) = validate::inspect(&req, &tags) {
             debug!(code = r.code, method = %req.method, "request refused");
             let tag = self.ids.tag();
             self.respond(&key, r.code, Some(&tag), &r.headers, None);
@@ -95,12 +96,13 @@ impl SipCore {
             Method::Invite if req.to_tag().is_some() => self.on_reinvite(req, &key),
             Method::Invite => self.on_new_invite(req, &key, reply_to),
             Method::Bye => self.on_bye(&req, &key),
+            Method::Prack => self.on_prack(&req, &key),
             Method::Options => {
                 let tag = self.ids.tag();
                 let h = [
                     ("Allow", ALLOW.to_string()),
                     ("Accept", ACCEPT.to_string()),
-                    ("Supported", String::new()),
+                    ("Supported", self.supported_tags().join(", ")),
                 ];
                 self.respond(&key, 200, Some(&tag), &h, None);
             }
@@ -202,6 +204,18 @@ impl SipCore {
                 }
             }
         };
+        // RFC 3262 §3 (421 when we require 100rel), RFC 4028 §9 (422).
+        let agreed = match self
+            .prack_refusal(&req)
+            .map_or_else(|| self.session_negotiate(&req), Err)
+        {
+            Ok(a) => a,
+            Err((code, headers)) => {
+                let tag = self.ids.tag();
+                self.respond(key, code, Some(&tag), &headers, None);
+                return;
+            }
+        };
         let id = CallId::next();
         let span = info_span!("sip_call", call = %id, sip_call_id = %req.call_id);
         let _g = span.clone().entered();
@@ -277,15 +291,15 @@ impl SipCore {
                 offer_in_2xx: false,
                 pending_negotiated: None,
                 pending_hold: None,
+                rel: Default::default(),
+                st: Default::default(),
             },
         );
-        self.respond(
-            key,
-            180,
-            Some(&local_tag),
-            &[("Contact", format!("<{contact}>"))],
-            None,
-        );
+        self.prack_note_invite(id, &req);
+        if let Some(c) = self.calls.get_mut(&id) {
+            c.st.offer = agreed;
+        }
+        self.send_ringing(id, key);
         match (from, to) {
             (Some(from), Some(to)) => self.emit(StackEvent::IncomingCall {
                 call: id,
@@ -360,10 +374,16 @@ impl SipCore {
         ) else {
             return;
         };
-        let extra = [
+        let agreed = self.calls.get_mut(&call).and_then(|c| {
+            c.rel.on_final();
+            c.st.offer.take()
+        });
+        let mut extra = vec![
             ("Contact", format!("<{contact}>")),
             ("Allow", ALLOW.to_string()),
         ];
+        extra.extend(Self::session_response_headers(agreed));
+        self.session_started_uas(call, agreed);
         if let Some(bytes) = self.respond(
             &key,
             200,
@@ -605,6 +625,19 @@ impl SipCore {
             self.respond(key, 481, None, &[], None);
             return;
         };
+        // A retransmission of the re-INVITE we answered with a 2xx (whose
+        // transaction is over, §13.3.1.4): the 2xx again, not a 491.
+        let resend = self.calls.get(&call).and_then(|c| match &c.uas_2xx {
+            Some((cseq, r)) if *cseq == req.cseq => Some((r.bytes().to_vec(), c.transport)),
+            _ => None,
+        });
+        if let Some((bytes, t)) = resend {
+            let dst = self.servers.remove(key).map(|e| e.reply_to);
+            if let Some(d) = dst {
+                self.send(t, d, bytes);
+            }
+            return;
+        }
         let busy = self.calls.get(&call).is_some_and(|c| {
             c.phase != Phase::Confirmed
                 || c.reinvite_key.is_some()
@@ -619,6 +652,13 @@ impl SipCore {
         if !self.accept_cseq(call, &req, key) {
             return;
         }
+        let agreed = match self.session_negotiate(&req) {
+            Ok(a) => a,
+            Err((code, headers)) => {
+                self.respond(key, code, None, &headers, None);
+                return;
+            }
+        };
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
@@ -657,7 +697,9 @@ impl SipCore {
             }
         };
         let contact = c.contact.clone();
-        let extra = [("Contact", format!("<{contact}>"))];
+        let mut extra = vec![("Contact", format!("<{contact}>"))];
+        extra.extend(Self::session_response_headers(agreed));
+        self.session_started_uas(call, agreed);
         if let Some(bytes) = self.respond(key, 200, None, &extra, Some(("application/sdp", &body)))
         {
             let r = Retransmitter::new(self.now, bytes, self.cfg.timers);

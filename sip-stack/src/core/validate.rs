@@ -20,11 +20,10 @@ fn refuse(code: u16) -> Option<Refusal> {
     })
 }
 
-/// Option tags we support (none: no 100rel, timers, replaces…).
-const SUPPORTED_TAGS: [&str; 0] = [];
-
 /// Checks a new (non-ACK, non-CANCEL) request. `None` means go ahead.
-pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
+/// `supported` lists the option tags the configuration enables (`100rel`,
+/// `timer`; see [`SipCore::supported_tags`](super::SipCore::supported_tags)).
+pub(crate) fn inspect(req: &InRequest, supported: &[&str]) -> Option<Refusal> {
     // Max-Forwards: 0 is not checked. §16.3 step 3 (483) is a proxy rule; RFC 4475
     // §3.3.11 says an endpoint processes the request as if the value were positive.
     // §8.2.1 method inspection.
@@ -37,7 +36,8 @@ pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
         | Method::Info
         | Method::Refer
         | Method::Notify
-        | Method::Message => {}
+        | Method::Message
+        | Method::Prack => {}
         Method::Extension(_) => {
             return Some(Refusal {
                 code: 501,
@@ -64,7 +64,7 @@ pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
         .headers
         .tokens("require")
         .into_iter()
-        .filter(|t| !SUPPORTED_TAGS.iter().any(|s| s.eq_ignore_ascii_case(t)))
+        .filter(|t| !supported.iter().any(|s| s.eq_ignore_ascii_case(t)))
         .collect();
     if !unknown.is_empty() {
         return Some(Refusal {

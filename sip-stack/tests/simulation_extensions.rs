@@ -625,3 +625,53 @@ fn interval_too_small_is_retried_with_min_se() {
     );
     hang_up_and_finish(&mut sim, call, &mut sa, &mut sb, 9);
 }
+
+/// A PRACK again in a new transaction (the RAck of the one already
+/// PRACKed) gets 200 again; one whose RAck names no reliable provisional
+/// gets 481 (§3).
+#[test]
+fn repeated_prack_is_answered_200_and_unknown_rack_481() {
+    let (ca, cb) = rel(ReliableProvisional::Supported);
+    let mut sim = Sim::new(11, 0.0, ca, cb);
+    let (mut sa, mut sb) = (Side::default(), Side::default());
+    dial(&mut sim);
+    run_until(&mut sim, &mut sa, &mut sb, secs(10.0), 11, |sim, _, _| {
+        sim.sent_by(B).any(|w| w.is_response(200, "PRACK"))
+    });
+    let prack = sim
+        .sent_by(A)
+        .find(|w| w.is_request("PRACK"))
+        .expect("A PRACKed")
+        .text
+        .clone();
+    let (branch, rack) = (
+        sim_net::header(&prack, "Via")
+            .and_then(|v| {
+                v.split("branch=")
+                    .nth(1)
+                    .map(|b| b.split(';').next().unwrap_or("").to_string())
+            })
+            .expect("branch"),
+        sim_net::header(&prack, "RAck").expect("RAck"),
+    );
+    let rseq: u32 = rack.split_whitespace().next().unwrap().parse().unwrap();
+    for (new_branch, new_rack, code) in [
+        ("z9hG4bKagain", rack.clone(), 200),
+        ("z9hG4bKwrong", format!("{} 1 INVITE", rseq + 5), 481),
+    ] {
+        let text = prack
+            .replace(&branch, new_branch)
+            .replace(&format!("RAck: {rack}"), &format!("RAck: {new_rack}"))
+            .replace("CSeq: 2 PRACK", "CSeq: 9 PRACK");
+        let now = sim.now;
+        sim.b
+            .handle_datagram(now, sim_net::addr(B), sim_net::addr(A), text.as_bytes());
+        sim.pump();
+        let reply = sim
+            .sent_by(B)
+            .filter(|w| w.branch() == new_branch)
+            .last()
+            .expect("B answered the PRACK");
+        assert_eq!(reply.status(), Some(code), "{new_rack}");
+    }
+}

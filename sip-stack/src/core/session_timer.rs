@@ -21,6 +21,10 @@ use super::{ClientEntry, Owner, SipCore};
 /// The option tag of RFC 4028.
 pub(crate) const TAG_TIMER: &str = "timer";
 
+/// The largest interval taken from a peer (about 136 years): values beyond
+/// it would only overflow the clock arithmetic.
+const MAX_SECS: u64 = u32::MAX as u64;
+
 /// Per-call session timer state.
 #[derive(Debug, Default)]
 pub(crate) struct SessionTimer {
@@ -58,9 +62,10 @@ impl SessionTimer {
         self.interval = Some(interval);
         self.we_refresh = we_refresh;
         self.refreshing = false;
-        self.refresh_at = we_refresh.then(|| now + interval / 2);
+        // checked_add: an interval too far out for the clock means no deadline.
+        self.refresh_at = we_refresh.then(|| now.checked_add(interval / 2)).flatten();
         let margin = Duration::from_secs(32).min(interval / 3);
-        self.expire_at = Some(now + interval - margin);
+        self.expire_at = now.checked_add(interval - margin);
     }
 
     fn stop(&mut self) {
@@ -76,6 +81,7 @@ impl SessionTimer {
 pub(crate) fn parse_session_expires(value: &str) -> Option<(Duration, Option<bool>)> {
     let mut parts = value.split(';');
     let secs: u64 = parts.next()?.trim().parse().ok()?;
+    let secs = secs.min(MAX_SECS);
     let mut uac = None;
     for p in parts {
         if let Some((k, v)) = p.split_once('=') {
@@ -102,7 +108,7 @@ fn session_expires(m: &Common) -> Option<(Duration, Option<bool>)> {
 fn min_se(m: &Common) -> Option<Duration> {
     let v = m.headers.all("min-se").next()?;
     let secs: u64 = v.split(';').next()?.trim().parse().ok()?;
-    Some(Duration::from_secs(secs))
+    Some(Duration::from_secs(secs.min(MAX_SECS)))
 }
 
 impl SipCore {
@@ -323,6 +329,12 @@ mod tests {
             Some((Duration::from_secs(120), None))
         );
         assert_eq!(parse_session_expires("soon"), None);
+        let (huge, _) = parse_session_expires("18446744073709551615").unwrap();
+        assert_eq!(huge, Duration::from_secs(MAX_SECS));
+        // A huge interval starts without panicking.
+        let mut st = SessionTimer::default();
+        st.start(Instant::now(), huge, true);
+        assert!(st.interval.is_some());
     }
 
     #[test]

@@ -675,3 +675,33 @@ fn repeated_prack_is_answered_200_and_unknown_rack_481() {
         assert_eq!(reply.status(), Some(code), "{new_rack}");
     }
 }
+
+/// RFC 3262 §5 needs an offer in the first reliable provisional, and our
+/// 180 carries none: to an INVITE without an offer the 180 goes plainly
+/// when 100rel is only supported, and not at all when it is required.
+#[test]
+fn invite_without_offer_gets_no_reliable_180() {
+    for (tag_header, expect_180) in [("Supported", true), ("Require", false)] {
+        let (ca, cb) = rel(ReliableProvisional::Supported);
+        let mut sim = Sim::new(13, 0.0, ca, cb);
+        let invite = format!(
+            "INVITE sip:bob@{B} SIP/2.0\r\nVia: SIP/2.0/UDP {A};branch=z9hG4bKnooffer\r\n\
+             Max-Forwards: 70\r\nFrom: <sip:alice@{A}>;tag=a1\r\nTo: <sip:bob@{B}>\r\n\
+             Call-ID: nooffer\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@{A}>\r\n\
+             {tag_header}: 100rel\r\nContent-Length: 0\r\n\r\n"
+        );
+        let now = sim.now;
+        sim.b
+            .handle_datagram(now, sim_net::addr(B), sim_net::addr(A), invite.as_bytes());
+        let (_, eb) = sim.pump();
+        assert!(
+            eb.iter()
+                .any(|e| matches!(e, StackEvent::IncomingCall { offer: None, .. })),
+            "{tag_header}"
+        );
+        let r180: Vec<&Wire> = sim.sent_by(B).filter(|w| w.status() == Some(180)).collect();
+        assert_eq!(r180.len(), usize::from(expect_180), "{tag_header}");
+        assert!(r180.iter().all(|w| w.header("RSeq").is_none()));
+        assert!(sim.sent_by(B).any(|w| w.status() == Some(100)));
+    }
+}

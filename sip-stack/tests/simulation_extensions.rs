@@ -705,3 +705,40 @@ fn invite_without_offer_gets_no_reliable_180() {
         assert!(sim.sent_by(B).any(|w| w.status() == Some(100)));
     }
 }
+
+/// The caller does no session timers: B, the UAS, names itself refresher
+/// (no Require: timer, §9) and re-INVITEs at half the interval; the call
+/// lasts under 20 % loss.
+#[test]
+fn uas_refreshes_when_the_caller_has_no_session_timer() {
+    for seed in 1..=10 {
+        let (a, _) = Sim::config();
+        let (_, cb) = timers(90, 120, 90, 120);
+        let mut sim = Sim::new(seed, 0.2, a, cb);
+        let (call, mut sa, mut sb) = connected_call(&mut sim, seed);
+        let ok = sim
+            .sent_by(B)
+            .find(|w| w.is_response(200, "INVITE"))
+            .expect("2xx");
+        assert_eq!(
+            ok.header("Session-Expires").as_deref(),
+            Some("120;refresher=uas")
+        );
+        assert_eq!(ok.header("Require"), None);
+        let until = sim.now + secs(400.0);
+        while sim.now < until {
+            let (ea, eb) = sim.pump();
+            sa.note(ea);
+            sb.note(eb);
+            assert!(sa.ended.is_none() && sb.ended.is_none(), "seed {seed}");
+            sim.advance_until(until);
+        }
+        let refreshes: std::collections::BTreeSet<u32> = sim
+            .sent_by(B)
+            .filter(|w| w.is_request("INVITE"))
+            .map(|w| w.cseq_num())
+            .collect();
+        assert!(refreshes.len() >= 5, "seed {seed}: {refreshes:?}");
+        hang_up_and_finish(&mut sim, call, &mut sa, &mut sb, seed);
+    }
+}

@@ -199,9 +199,17 @@ impl SipCore {
         let Some(c) = self.calls.get_mut(&call) else {
             return;
         };
-        match session_expires(resp) {
+        match (session_expires(resp), c.st.interval) {
             // No refresher named: the UAC (we) refreshes.
-            Some((iv, who)) if iv > Duration::ZERO => c.st.start(now, iv, who.unwrap_or(true)),
+            (Some((iv, who)), _) if iv > Duration::ZERO => c.st.start(now, iv, who.unwrap_or(true)),
+            // A re-INVITE's 2xx without one: a peer that does no session
+            // timers (we refresh for both, §9) still answered, so the
+            // session is refreshed on the same terms.
+            (None, Some(iv)) => {
+                let we = c.st.we_refresh;
+                c.st.start(now, iv, we)
+            }
+            // §7.2: an INVITE's 2xx without Session-Expires: no expiry.
             _ => c.st.stop(),
         }
     }

@@ -80,6 +80,8 @@ mod config;
 mod contacts;
 mod control;
 mod devices;
+mod line;
+mod line_audio;
 mod state;
 mod triggers;
 
@@ -286,6 +288,8 @@ struct Cli {
     url: Option<String>,
     #[command(flatten)]
     devices: devices::DeviceArgs,
+    #[command(flatten)]
+    line: line::LineArgs,
     #[command(subcommand)]
     client: Option<Client>,
 }
@@ -460,13 +464,24 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     });
     let rtp_ip = cli.rtp_ip.unwrap_or(listen.ip());
 
+    // --line: the line card's sound path is every call's audio.
+    let card = match cli.line.line {
+        Some(line::LineKind::Sim) => {
+            Some(line::Ata::card(&cli.line, cli.tone, cli.record.as_deref())?)
+        }
+        None => None,
+    };
+    let line_audio = card.as_ref().map(|(_, a)| a.clone());
     let counter = Arc::new(AtomicU64::new(0));
     let factory = {
         let opts = opts.clone();
         let counter = counter.clone();
-        Arc::new(move |_call: CallId| {
-            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            audio_for_call(&opts, n)
+        Arc::new(move |call: CallId| match &line_audio {
+            Some(a) => Ok(a.devices(call)),
+            None => {
+                let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                audio_for_call(&opts, n)
+            }
         })
     };
     let mut engine = EngineConfig::builder()
@@ -551,6 +566,10 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         (phone, None)
     };
 
+    let mut ata = match card {
+        Some((card, audio)) => Some(line::Ata::new(&cli.line, card, audio, domain.as_deref())?),
+        None => None,
+    };
     if !cli.address_book.is_empty() {
         println!("address book: {} contacts", contacts.len());
     }
@@ -618,6 +637,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             ev = phone.next_event() => {
                 let Some(ev) = ev else { break };
                 print_event(&ev);
+                if let Some(a) = ata.as_mut() {
+                    a.on_event(&phone, &ev);
+                }
                 match ev {
                     PhoneEvent::IncomingCall { call, account, from, to, waiting, .. } => {
                         let handle = phone.call_handle(call);
@@ -758,9 +780,25 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     println!("live: {}", commands::status_line(&c, &book));
                 }
             }
+            _ = async {
+                match ata.as_ref() {
+                    Some(a) => tokio::time::sleep_until(a.next_poll().into()).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if let Some(a) = ata.as_mut() {
+                    a.poll(&phone);
+                }
+            }
             input = lines.next_line(), if stdin_open => {
                 match input {
                     Ok(Some(input)) => {
+                        if let Some(reply) = ata.as_mut().and_then(|a| a.command(&input)) {
+                            for l in &reply {
+                                println!("{l}");
+                            }
+                            continue;
+                        }
                         let mut target = commands::Target {
                             phone: &phone,
                             line: line.as_ref(),
@@ -793,6 +831,13 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     continue;
                 };
                 println!("control: {}", req.line);
+                if let Some(reply) = ata.as_mut().and_then(|a| a.command(&req.line)) {
+                    for l in &reply {
+                        println!("{l}");
+                    }
+                    let _ = req.answer.send(reply);
+                    continue;
+                }
                 let mut target = commands::Target {
                     phone: &phone,
                     line: line.as_ref(),
@@ -818,6 +863,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_file(path);
     }
     phone.shutdown(Duration::from_secs(3)).await;
+    if let Some(a) = &ata {
+        a.finish();
+    }
     Ok(())
 }
 

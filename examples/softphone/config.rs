@@ -34,8 +34,12 @@ pub struct FileConfig {
     pub capture: Option<String>,
     /// `alsa:NAME`, instead of `record`.
     pub playback: Option<String>,
-    /// `alsa:NAME`.
+    /// `alsa:NAME` or `wav:FILE.wav`.
     pub ringer: Option<String>,
+    /// The ringer's sound, a WAV file (instead of the country's ringing).
+    pub ringtone: Option<PathBuf>,
+    /// `us`, `uk`, `de`, `fr` or `jp`: tones and ringing.
+    pub country: Option<String>,
     #[serde(default)]
     pub address_books: Vec<PathBuf>,
     pub status_every: Option<u64>,

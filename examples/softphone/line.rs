@@ -48,9 +48,10 @@ pub struct LineArgs {
     /// what the handset says in a call, --record the line's signal.
     #[arg(long, value_enum, conflicts_with_all = ["mgcp", "capture", "playback", "play"])]
     pub line: Option<LineKind>,
-    /// The country whose tones and ringing the line uses: us, uk, de, fr, jp.
-    #[arg(long, default_value = "us", value_parser = parse_country)]
-    pub country: Country,
+    /// The country whose tones and ringing the line and the ringer use:
+    /// us (default), uk, de, fr, jp.
+    #[arg(long, value_parser = parse_country)]
+    pub country: Option<Country>,
     /// Dialled numbers are called as sip:NUMBER@DOMAIN (default the
     /// account's domain).
     #[arg(long, value_name = "DOMAIN", requires = "line")]
@@ -68,6 +69,13 @@ pub struct LineArgs {
     #[arg(long, value_name = "SECS", requires = "line", default_value_t = 4,
           value_parser = clap::value_parser!(u64).range(1..=60))]
     pub digit_timeout: u64,
+}
+
+impl LineArgs {
+    /// The country asked for, or the US.
+    pub fn country(&self) -> Country {
+        self.country.unwrap_or(Country::Us)
+    }
 }
 
 fn parse_country(s: &str) -> Result<Country, String> {
@@ -102,8 +110,8 @@ impl Ata {
         speak: Option<f32>,
         record: Option<&str>,
     ) -> Result<(SimLine, std::sync::Arc<LineAudio>), Box<dyn std::error::Error>> {
-        let card = SimLine::new("sim0", args.country, LINE_RATE)?;
-        let audio = LineAudio::start(&card, args.country, speak, record)?;
+        let card = SimLine::new("sim0", args.country(), LINE_RATE)?;
+        let audio = LineAudio::start(&card, args.country(), speak, record)?;
         Ok((card, std::sync::Arc::new(audio)))
     }
 
@@ -129,13 +137,13 @@ impl Ata {
         println!(
             "line: {} ({}), numbers call sip:NUMBER@{domain}",
             card.name(),
-            args.country
+            args.country()
         );
         Ok(Ata {
             handset: card.phone(),
             card,
             audio,
-            plan: TonePlan::for_country(args.country),
+            plan: TonePlan::for_country(args.country()),
             map,
             timers,
             domain,

@@ -82,6 +82,7 @@ mod control;
 mod devices;
 mod line;
 mod line_audio;
+mod ringtone;
 mod state;
 mod triggers;
 
@@ -618,6 +619,12 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("{uri:?} is not a URI (sip:user@host)").into());
         }
     }
+    // The ringer's sound, checked before any call rings.
+    let ringtone = match &cli.devices.ringtone {
+        Some(path) => ringtone::Ringtone::file(path, cli.devices.device_rate)
+            .map_err(|e| format!("--ringtone {e}"))?,
+        None => ringtone::Ringtone::country(cli.line.country()),
+    };
     let mut book = match &cli.history {
         Some(path) => state::CallBook::with_file(path)?,
         None => state::CallBook::default(),
@@ -647,8 +654,12 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                             println!("caller: {call} is {name}");
                         }
                         book.start(call, true, from.to_string());
-                        if let Some(r) = cli.devices.ring() {
-                            ringing.insert(call, r);
+                        // With an incoming-call script the ringer waits for
+                        // its verdict (it may choose a ring pattern).
+                        if triggers.incoming.is_none() {
+                            if let Some(r) = cli.devices.ring(ringtone.clone()) {
+                                ringing.insert(call, r);
+                            }
                         }
                         match &triggers.incoming {
                             // The script decides first (see the verdict arm).
@@ -737,6 +748,24 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         let busy = phone.active_calls().len() > 1;
                         let policy = settings.policy(busy, std::time::Instant::now());
                         apply_policy(&handle, policy, &mut no_answer);
+                        // Still ringing: the ringer, in the pattern asked for.
+                        if handle.state().is_ok_and(|s| s.is_early()) {
+                            let tone = match &v.ring {
+                                Some(name) => ringtone.clone().with_pattern(name, cli.line.country()),
+                                None => Ok(ringtone.clone()),
+                            };
+                            match tone {
+                                Ok(tone) => {
+                                    if let Some(name) = &v.ring {
+                                        println!("ring: {} rings {name}", v.call);
+                                    }
+                                    if let Some(r) = cli.devices.ring(tone) {
+                                        ringing.insert(v.call, r);
+                                    }
+                                }
+                                Err(e) => println!("error: trigger: {}: {e}", v.call),
+                            }
+                        }
                         Ok(())
                     }
                     triggers::Decision::Answer => handle.answer(),
@@ -966,6 +995,14 @@ fn merge_config(
             }
             cli.no_answer_secs = secs;
         }
+    }
+    if cli.line.country.is_none() {
+        if let Some(c) = &file.country {
+            cli.line.country = Some(c.parse().map_err(|e| format!("country: {e}"))?);
+        }
+    }
+    if cli.devices.ringtone.is_none() {
+        cli.devices.ringtone = file.ringtone.clone();
     }
     cli.on_incoming = cli.on_incoming.take().or(file.triggers.incoming);
     cli.on_answer = cli.on_answer.take().or(file.triggers.answer);

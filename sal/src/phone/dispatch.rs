@@ -169,7 +169,8 @@ impl Inner {
         // Reserve media before the application hears of the call, with no
         // phone lock held (the engine binds sockets).
         let policy = self.security_of(account);
-        if let Err(e) = self.media.reserve_secured(call, policy) {
+        let codecs = self.codecs_of(account);
+        if let Err(e) = self.media.reserve_secured(call, policy, &codecs) {
             let _g = span.enter();
             warn!(error = %e, "no media for an incoming call; refusing it");
             let reason = Reason::new(Cause::ServerError).with_text(e.to_string());

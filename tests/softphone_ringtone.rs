@@ -193,3 +193,74 @@ fn ringer_plays_country_cadence_distinctive_pattern_and_file() {
     assert!(!pcm.is_empty(), "still rings");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A raw SIP request from `sock` to the phone on `port`.
+fn sip_request(sock: &std::net::UdpSocket, port: u16, method: &str, extra: &str, body: &str) {
+    let local = sock.local_addr().unwrap();
+    let msg = format!(
+        "{method} sip:me@127.0.0.1:{port} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {local};branch=z9hG4bK-alert-1;rport\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:5551234@{local}>;tag=ai1\r\n\
+         To: <sip:me@127.0.0.1:{port}>\r\n\
+         Call-ID: alert-info-1@127.0.0.1\r\n\
+         CSeq: 1 {method}\r\n\
+         {extra}\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    sock.send_to(msg.as_bytes(), ("127.0.0.1", port)).unwrap();
+}
+
+/// An INVITE's Alert-Info (`<…/Bellcore-dr2>`) makes the ringer ring dr2
+/// (long-long: 0.8 s on, 0.4 s off, 0.8 s on, 4 s off).
+#[test]
+fn alert_info_selects_the_ring_pattern() {
+    let dir = std::env::temp_dir().join(format!("op-alert-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log, wav) = (dir.join("a.log"), dir.join("ring.wav"));
+    let ringer = format!("wav:{}", wav.to_str().unwrap());
+    let _phone = start(
+        &[
+            "--listen",
+            "127.0.0.1:27130",
+            "--no-tcp",
+            "--rtp-ports",
+            "24400-24449",
+            "--no-control",
+            "--ringer",
+            &ringer,
+        ],
+        &log,
+    );
+    wait_line(&log, "listening: ");
+    let sock = std::net::UdpSocket::bind("127.0.0.1:27131").unwrap();
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+               m=audio 24460 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    sip_request(
+        &sock,
+        27130,
+        "INVITE",
+        "Contact: <sip:5551234@127.0.0.1:27131>\r\n\
+         Alert-Info: <http://127.0.0.1/Bellcore-dr2>\r\n\
+         Content-Type: application/sdp\r\n",
+        sdp,
+    );
+    wait_line(&log, "ring: call-1 rings dr2");
+    std::thread::sleep(Duration::from_millis(2500));
+    sip_request(&sock, 27130, "CANCEL", "", "");
+    wait_line(&log, "event: ended");
+    std::thread::sleep(Duration::from_millis(500));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("alert-info: call-1: <http://127.0.0.1/Bellcore-dr2>"),
+        "{text}"
+    );
+    assert_cadence(
+        &runs(&read_wav(&wav)),
+        &[(true, 800), (false, 400), (true, 800)],
+        "dr2",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -376,7 +376,12 @@ impl Ata {
     pub fn on_event(&mut self, phone: &Phone, ev: &PhoneEvent) {
         let is = |slot: &Option<Call>, id: CallId| slot.as_ref().is_some_and(|c| c.id() == id);
         match ev {
-            PhoneEvent::IncomingCall { call, from, .. } => {
+            PhoneEvent::IncomingCall {
+                call,
+                from,
+                alert_info,
+                ..
+            } => {
                 let idle = !self.handset.hook_state().is_off_hook()
                     && self.active.is_none()
                     && self.held.is_none()
@@ -388,7 +393,12 @@ impl Ata {
                     return;
                 }
                 let caller_id = caller_id(from);
-                let cadence = self.plan.ring_cadence().clone();
+                // Distinctive ringing from the caller's Alert-Info.
+                let cadence = alert_info
+                    .as_deref()
+                    .and_then(crate::ringtone::from_alert_info)
+                    .and_then(|p| crate::ringtone::pattern(p, self.plan.country()).ok())
+                    .unwrap_or_else(|| self.plan.ring_cadence().clone());
                 self.ringing = Some(handle);
                 self.signal(LineSignal::Ring { cadence, caller_id });
             }

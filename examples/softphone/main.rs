@@ -633,6 +633,8 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut no_answer: Vec<(std::time::Instant, CallId, String)> = Vec::new();
     // Incoming calls ringing on the --ringer device.
     let mut ringing: std::collections::HashMap<CallId, devices::Ringing> = Default::default();
+    // Ring patterns incoming calls' Alert-Info asked for.
+    let mut alerts: std::collections::HashMap<CallId, &str> = Default::default();
     let mut ticker = cli
         .status_every
         .map(|s| tokio::time::interval(Duration::from_secs(s)));
@@ -648,7 +650,14 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     a.on_event(&phone, &ev);
                 }
                 match ev {
-                    PhoneEvent::IncomingCall { call, account, from, to, waiting, .. } => {
+                    PhoneEvent::IncomingCall { call, account, from, to, waiting, alert_info, .. } => {
+                        let asked = alert_info.as_deref().and_then(ringtone::from_alert_info);
+                        if let Some(a) = &alert_info {
+                            println!("alert-info: {call}: {a}");
+                            if let Some(p) = asked {
+                                alerts.insert(call, p);
+                            }
+                        }
                         let handle = phone.call_handle(call);
                         if let Some(name) = contacts.name_for(&from.to_string()) {
                             println!("caller: {call} is {name}");
@@ -657,7 +666,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         // With an incoming-call script the ringer waits for
                         // its verdict (it may choose a ring pattern).
                         if triggers.incoming.is_none() {
-                            if let Some(r) = cli.devices.ring(ringtone.clone()) {
+                            if let Some(r) = ring_for(&cli, &ringtone, call, asked) {
                                 ringing.insert(call, r);
                             }
                         }
@@ -673,6 +682,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                                     ("OPENPHONE_TO", to.to_string()),
                                     ("OPENPHONE_ACCOUNT", account.map(|a| a.to_string()).unwrap_or_default()),
                                     ("OPENPHONE_WAITING", u8::from(waiting).to_string()),
+                                    ("OPENPHONE_ALERT_INFO", alert_info.clone().unwrap_or_default()),
                                 ],
                                 verdict_tx.clone(),
                             ),
@@ -708,6 +718,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     }
                     PhoneEvent::CallEnded { call, reason } => {
                         ringing.remove(&call);
+                        alerts.remove(&call);
                         no_answer.retain(|(_, c, _)| *c != call);
                         let remote = book
                             .ended(call, reason.to_string())
@@ -750,20 +761,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         apply_policy(&handle, policy, &mut no_answer);
                         // Still ringing: the ringer, in the pattern asked for.
                         if handle.state().is_ok_and(|s| s.is_early()) {
-                            let tone = match &v.ring {
-                                Some(name) => ringtone.clone().with_pattern(name, cli.line.country()),
-                                None => Ok(ringtone.clone()),
-                            };
-                            match tone {
-                                Ok(tone) => {
-                                    if let Some(name) = &v.ring {
-                                        println!("ring: {} rings {name}", v.call);
-                                    }
-                                    if let Some(r) = cli.devices.ring(tone) {
-                                        ringing.insert(v.call, r);
-                                    }
-                                }
-                                Err(e) => println!("error: trigger: {}: {e}", v.call),
+                            let asked = v.ring.as_deref().or(alerts.get(&v.call).copied());
+                            if let Some(r) = ring_for(&cli, &ringtone, v.call, asked) {
+                                ringing.insert(v.call, r);
                             }
                         }
                         Ok(())
@@ -896,6 +896,30 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         a.finish();
     }
     Ok(())
+}
+
+/// Rings `call` on the ringer device in pattern `asked` (a script's
+/// `ring=NAME` or the call's Alert-Info), or the phone's own ringtone.
+fn ring_for(
+    cli: &Cli,
+    tone: &ringtone::Ringtone,
+    call: CallId,
+    asked: Option<&str>,
+) -> Option<devices::Ringing> {
+    let tone = match asked {
+        Some(name) => match tone.clone().with_pattern(name, cli.line.country()) {
+            Ok(t) => {
+                println!("ring: {call} rings {name}");
+                t
+            }
+            Err(e) => {
+                println!("error: ring: {call}: {e}");
+                tone.clone()
+            }
+        },
+        None => tone.clone(),
+    };
+    cli.devices.ring(tone)
 }
 
 fn print_event(ev: &PhoneEvent) {

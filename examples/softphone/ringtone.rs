@@ -7,6 +7,13 @@
 //! (what `bellcore-drN` in a SIP Alert-Info names): `dr1` the standard
 //! 2 s on / 4 s off, `dr2` long-long, `dr3` short-short-long, `dr4`
 //! short-long-short; `normal` is the country's own cadence.
+//!
+//! An incoming call's Alert-Info picks a pattern when no script did
+//! ([`from_alert_info`]): a `bellcore-drN` anywhere in it (as URL tail,
+//! `info=` parameter or `urn:alert:` token) is that pattern;
+//! `info=alert-internal` rings `dr2` and `info=alert-priority` `dr3` (the
+//! usual PBX practice: internal calls double-ring); `alert-external` or
+//! anything else rings normally.
 
 use std::f32::consts::TAU;
 use std::path::Path;
@@ -103,6 +110,27 @@ pub fn pattern(name: &str, country: Country) -> Result<Cadence, String> {
         .find(|(n, _)| *n == short)
         .ok_or_else(|| format!("ring pattern {name:?}: normal or dr1-dr4 (bellcore-drN)"))?;
     Cadence::from_millis(segments).map_err(|e| e.to_string())
+}
+
+/// The ring pattern an Alert-Info value asks for, if any.
+pub fn from_alert_info(value: &str) -> Option<&'static str> {
+    let v = value.to_ascii_lowercase();
+    if let Some(i) = v.find("bellcore-dr") {
+        let n = v[i + "bellcore-dr".len()..].chars().next()?;
+        return PATTERNS
+            .iter()
+            .map(|(name, _)| *name)
+            .find(|name| name.ends_with(n));
+    }
+    if v.contains("alert-internal") {
+        Some("dr2")
+    } else if v.contains("alert-priority") {
+        Some("dr3")
+    } else if v.contains("alert-external") {
+        Some("normal")
+    } else {
+        None
+    }
 }
 
 /// Plays `tone` on `sink` in 20 ms frames, paced by the system clock (the

@@ -9,7 +9,7 @@
 //! | `action=answer` | answered at once |
 //! | `action=reject` [`cause=busy\|declined\|unavailable\|notfound\|forbidden\|CODE`] | rejected (default busy) |
 //! | `action=redirect` and one or more `contact=URI` | redirected there (SIP 302) |
-//! | `ring=NAME` (with continue) | the ringer rings in pattern NAME: `normal`, `dr1`-`dr4` (distinctive ringing, see `ringtone.rs`) |
+//! | `ring=NAME` (with continue) | the ringer rings in pattern NAME: `normal`, `dr1`-`dr4` (distinctive ringing, see `ringtone.rs`; it wins over the call's Alert-Info, given to the script as `OPENPHONE_ALERT_INFO`) |
 //!
 //! A script that fails (non-zero exit, no start, more than
 //! [`SCRIPT_TIMEOUT`]) leaves the call to the phone, and the phone says so;

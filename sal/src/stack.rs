@@ -481,6 +481,9 @@ pub enum StackEvent {
         offer: Option<MediaDescription>,
         /// The call of ours it replaces (SIP INVITE with Replaces).
         replaces: Option<CallId>,
+        /// How the caller asks us to ring, as received: SIP Alert-Info
+        /// (RFC 3261 §20.4), e.g. `<urn:alert:…>` or `<…>;info=alert-internal`.
+        alert_info: Option<String>,
     },
     /// The peer is alerting (SIP 180, Q.931 Alerting); `early_media` when it sends media.
     Ringing {

@@ -51,7 +51,8 @@ impl Inner {
                 to,
                 offer,
                 replaces,
-            } => self.incoming_call(stack, call, account, from, to, offer, replaces),
+                alert_info,
+            } => self.incoming_call(stack, call, account, from, to, offer, replaces, alert_info),
             StackEvent::Ringing { call, early_media } => {
                 let s = if early_media {
                     CallState::EarlyMedia
@@ -164,6 +165,7 @@ impl Inner {
         to: crate::Address,
         offer: Option<crate::MediaDescription>,
         replaces: Option<CallId>,
+        alert_info: Option<String>,
     ) {
         let span = info_span!("call", id = %call, dir = "in", remote = %from.uri());
         // Reserve media before the application hears of the call, with no
@@ -215,6 +217,7 @@ impl Inner {
             offer,
             waiting,
             replaces,
+            alert_info,
         });
     }
 

@@ -65,6 +65,18 @@
 //! cannot be secured ends with a security cause and sends no RTP). They
 //! apply to `--account` and to calls that reach no account.
 //!
+//! ATA (`--line sim`): a simulated telephone line is the handset for SIP
+//! calls: `offhook` (dial tone of `--country`), `dial DIGITS` (in-band
+//! DTMF, collected with `--digit-map`, called as
+//! `sip:NUMBER@--dial-domain`), `flash` (hold and a second call, then
+//! swap), `onhook`; incoming calls ring the line with caller-ID. `--tone`
+//! is what the handset says, `--record` the line's signal (see `line.rs`).
+//!
+//! Ringer: `--ringer alsa:NAME|wav:FILE` rings in `--country`'s cadence
+//! (us, uk, de, fr, jp), or plays `--ringtone FILE.wav`; a trigger
+//! script's `ring=NAME` or the INVITE's Alert-Info picks a distinctive
+//! pattern (see `ringtone.rs`).
+//!
 //! Trigger scripts (`--on-incoming`, `--on-answer`, `--on-release`,
 //! `--on-registration SCRIPT`) run beside the phone with the details in
 //! `OPENPHONE_*` variables; the incoming-call script may answer, reject

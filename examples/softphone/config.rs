@@ -34,8 +34,12 @@ pub struct FileConfig {
     pub capture: Option<String>,
     /// `alsa:NAME`, instead of `record`.
     pub playback: Option<String>,
-    /// `alsa:NAME`.
+    /// `alsa:NAME` or `wav:FILE.wav`.
     pub ringer: Option<String>,
+    /// The ringer's sound, a WAV file (instead of the country's ringing).
+    pub ringtone: Option<PathBuf>,
+    /// `us`, `uk`, `de`, `fr` or `jp`: tones and ringing.
+    pub country: Option<String>,
     #[serde(default)]
     pub address_books: Vec<PathBuf>,
     pub status_every: Option<u64>,
@@ -85,7 +89,8 @@ pub struct AccountFile {
     pub encryption: Option<String>,
     /// End calls that cannot be secured instead of falling back to clear.
     pub encryption_required: Option<bool>,
-    /// Not supported: codecs are chosen for the whole phone.
+    /// This account's codecs, by RTP encoding name (`PCMU`, `GSM`,
+    /// `opus`…), in preference order; within the phone's own (`codecs`).
     pub codecs: Option<Vec<String>>,
 }
 
@@ -112,14 +117,14 @@ impl FileConfig {
 impl AccountFile {
     /// The SAL's account configuration.
     pub fn to_account(&self) -> Result<AccountConfig, String> {
-        if self.codecs.is_some() {
-            return Err(
-                "per-account codecs are not supported: the codec list is the phone's (top-level `codecs`)"
-                    .into(),
-            );
-        }
         let aor = self.aor.parse().map_err(|e| format!("aor: {e}"))?;
         let mut a = AccountConfig::new(aor).with_register(self.register.unwrap_or(true));
+        if let Some(codecs) = &self.codecs {
+            if codecs.is_empty() || codecs.iter().any(|c| c.trim().is_empty()) {
+                return Err("codecs: a list of encoding names, e.g. [\"PCMA\", \"GSM\"]".into());
+            }
+            a = a.with_codecs(codecs.iter().map(|c| c.trim()));
+        }
         if let Some(p) = &self.password {
             a = a.with_password(p);
         }

@@ -6,10 +6,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use openphone::hal::{AudioSink, AudioSource};
 use openphone::MediaError;
+
+use crate::ringtone::{ring_until, Ringtone};
 
 /// The device options (flattened into the softphone's command line).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -23,9 +24,14 @@ pub struct DeviceArgs {
     #[arg(long, value_name = "alsa:NAME", value_parser = parse_device,
           conflicts_with = "record")]
     pub playback: Option<Device>,
-    /// Where incoming calls ring: alsa:NAME.
-    #[arg(long, value_name = "alsa:NAME", value_parser = parse_device)]
+    /// Where incoming calls ring: alsa:NAME, or wav:FILE.wav (a recording
+    /// of the ringing, rewritten for each call).
+    #[arg(long, value_name = "alsa:NAME", value_parser = parse_ringer)]
     pub ringer: Option<Device>,
+    /// What the ringer plays: this WAV file (mono 16-bit at --device-rate,
+    /// looped) instead of the country's ringing (--country).
+    #[arg(long, value_name = "FILE.wav", requires = "ringer")]
+    pub ringtone: Option<std::path::PathBuf>,
     /// Sample rate asked of ALSA devices (the phone resamples to the codec).
     #[arg(long, value_name = "HZ", default_value_t = 8000, value_parser = parse_rate)]
     pub device_rate: u32,
@@ -39,12 +45,21 @@ pub struct DeviceArgs {
 pub enum Device {
     /// An ALSA PCM.
     Alsa(String),
+    /// A WAV file written with what would be played (a ringer only).
+    Wav(std::path::PathBuf),
 }
 
 fn parse_rate(s: &str) -> Result<u32, String> {
     match s.parse() {
         Ok(r @ (8000 | 16000 | 48000)) => Ok(r),
         _ => Err(format!("{s:?}: 8000, 16000 or 48000")),
+    }
+}
+
+fn parse_ringer(s: &str) -> Result<Device, String> {
+    match s.split_once(':') {
+        Some(("wav", path)) if !path.is_empty() => Ok(Device::Wav(path.into())),
+        _ => parse_device(s),
     }
 }
 
@@ -65,7 +80,7 @@ impl DeviceArgs {
             .into_iter()
             .flatten()
         {
-            let Device::Alsa(name) = d;
+            let Device::Alsa(name) = d else { continue };
             if !cfg!(feature = "alsa") {
                 return Err(format!(
                     "alsa:{name}: this softphone was built without ALSA; \
@@ -93,7 +108,10 @@ impl DeviceArgs {
         let (capture, playback, ringer) = (
             parse("capture", capture)?,
             parse("playback", playback)?,
-            parse("ringer", ringer)?,
+            ringer
+                .map(parse_ringer)
+                .transpose()
+                .map_err(|e| format!("ringer: {e}"))?,
         );
         if !source_given && self.capture.is_none() {
             self.capture = capture;
@@ -123,18 +141,26 @@ impl DeviceArgs {
             .transpose()
     }
 
-    /// Starts ringing on the ringer device, if one was named; ringing stops
+    /// Starts `tone` on the ringer device, if one was named; ringing stops
     /// when the returned handle is dropped.
-    pub fn ring(&self) -> Option<Ringing> {
+    pub fn ring(&self, tone: Ringtone) -> Option<Ringing> {
         let dev = self.ringer.clone()?;
         let rate = self.device_rate;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let spawned = std::thread::Builder::new()
             .name("ringer".into())
-            .spawn(move || match imp::playback(&dev, rate) {
-                Ok(sink) => ring_until(sink, &flag),
-                Err(e) => println!("error: ringer: {e}"),
+            .spawn(move || {
+                let sink = match &dev {
+                    Device::Wav(path) => openphone::hal::WavSink::create(path, rate)
+                        .map(|w| Box::new(w) as Box<dyn AudioSink>)
+                        .map_err(|e| MediaError::Device(format!("{}: {e}", path.display()))),
+                    Device::Alsa(_) => imp::playback(&dev, rate),
+                };
+                match sink {
+                    Ok(sink) => ring_until(sink, &tone, &flag),
+                    Err(e) => println!("error: ringer: {e}"),
+                }
             });
         if let Err(e) = spawned {
             println!("error: ringer: {e}");
@@ -152,34 +178,6 @@ impl Drop for Ringing {
     }
 }
 
-/// The North American ring (ITU-T E.180 supplement 2: 440 + 480 Hz, 2 s on,
-/// 4 s off) in 20 ms frames, paced by the system clock (the sink never
-/// blocks).
-fn ring_until(mut sink: Box<dyn AudioSink>, stop: &AtomicBool) {
-    let rate = sink.sample_rate();
-    let mut tone = openphone::hal::ToneSource::dual(rate, 440.0, 480.0, 0.5);
-    let mut frame = vec![0i16; rate as usize / 50];
-    let start = Instant::now();
-    let mut n: u32 = 0;
-    while !stop.load(Ordering::Relaxed) {
-        let on = (n % 300) < 100; // 6 s cycle, 2 s on
-        if on {
-            let _ = tone.read(&mut frame);
-        } else {
-            frame.fill(0);
-        }
-        if let Err(e) = sink.write(&frame) {
-            println!("error: ringer: {e}");
-        }
-        n += 1;
-        let due = start + Duration::from_millis(20 * u64::from(n));
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
-        }
-    }
-    let _ = sink.flush();
-}
-
 /// `--list-devices`: one line per PCM.
 pub fn print_list() -> Result<(), String> {
     imp::list()
@@ -193,14 +191,18 @@ mod imp {
     use openphone::MediaError;
 
     pub fn capture(d: &Device, rate: u32) -> Result<Box<dyn AudioSource>, MediaError> {
-        let Device::Alsa(name) = d;
+        let Device::Alsa(name) = d else {
+            return Err(MediaError::Device(format!("{d:?} is not a capture device")));
+        };
         AlsaCapture::open(name, &AlsaConfig::new(rate))
             .map(|c| Box::new(c) as Box<dyn AudioSource>)
             .map_err(|e| MediaError::Device(e.to_string()))
     }
 
     pub fn playback(d: &Device, rate: u32) -> Result<Box<dyn AudioSink>, MediaError> {
-        let Device::Alsa(name) = d;
+        let Device::Alsa(name) = d else {
+            return Err(MediaError::Device(format!("{d:?} is not an ALSA device")));
+        };
         AlsaPlayback::open(name, &AlsaConfig::new(rate))
             .map(|p| Box::new(p) as Box<dyn AudioSink>)
             .map_err(|e| MediaError::Device(e.to_string()))
@@ -230,13 +232,11 @@ mod imp {
         "this softphone was built without ALSA; build it with --features alsa (needs libasound2-dev)";
 
     pub fn capture(d: &Device, _rate: u32) -> Result<Box<dyn AudioSource>, MediaError> {
-        let Device::Alsa(name) = d;
-        Err(MediaError::Device(format!("alsa:{name}: {NO_ALSA}")))
+        Err(MediaError::Device(format!("{d:?}: {NO_ALSA}")))
     }
 
     pub fn playback(d: &Device, _rate: u32) -> Result<Box<dyn AudioSink>, MediaError> {
-        let Device::Alsa(name) = d;
-        Err(MediaError::Device(format!("alsa:{name}: {NO_ALSA}")))
+        Err(MediaError::Device(format!("{d:?}: {NO_ALSA}")))
     }
 
     pub fn list() -> Result<(), String> {

@@ -65,6 +65,18 @@
 //! cannot be secured ends with a security cause and sends no RTP). They
 //! apply to `--account` and to calls that reach no account.
 //!
+//! ATA (`--line sim`): a simulated telephone line is the handset for SIP
+//! calls: `offhook` (dial tone of `--country`), `dial DIGITS` (in-band
+//! DTMF, collected with `--digit-map`, called as
+//! `sip:NUMBER@--dial-domain`), `flash` (hold and a second call, then
+//! swap), `onhook`; incoming calls ring the line with caller-ID. `--tone`
+//! is what the handset says, `--record` the line's signal (see `line.rs`).
+//!
+//! Ringer: `--ringer alsa:NAME|wav:FILE` rings in `--country`'s cadence
+//! (us, uk, de, fr, jp), or plays `--ringtone FILE.wav`; a trigger
+//! script's `ring=NAME` or the INVITE's Alert-Info picks a distinctive
+//! pattern (see `ringtone.rs`).
+//!
 //! Trigger scripts (`--on-incoming`, `--on-answer`, `--on-release`,
 //! `--on-registration SCRIPT`) run beside the phone with the details in
 //! `OPENPHONE_*` variables; the incoming-call script may answer, reject
@@ -80,6 +92,9 @@ mod config;
 mod contacts;
 mod control;
 mod devices;
+mod line;
+mod line_audio;
+mod ringtone;
 mod state;
 mod triggers;
 
@@ -286,6 +301,8 @@ struct Cli {
     url: Option<String>,
     #[command(flatten)]
     devices: devices::DeviceArgs,
+    #[command(flatten)]
+    line: line::LineArgs,
     #[command(subcommand)]
     client: Option<Client>,
 }
@@ -460,13 +477,24 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     });
     let rtp_ip = cli.rtp_ip.unwrap_or(listen.ip());
 
+    // --line: the line card's sound path is every call's audio.
+    let card = match cli.line.line {
+        Some(line::LineKind::Sim) => {
+            Some(line::Ata::card(&cli.line, cli.tone, cli.record.as_deref())?)
+        }
+        None => None,
+    };
+    let line_audio = card.as_ref().map(|(_, a)| a.clone());
     let counter = Arc::new(AtomicU64::new(0));
     let factory = {
         let opts = opts.clone();
         let counter = counter.clone();
-        Arc::new(move |_call: CallId| {
-            let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
-            audio_for_call(&opts, n)
+        Arc::new(move |call: CallId| match &line_audio {
+            Some(a) => Ok(a.devices(call)),
+            None => {
+                let n = counter.fetch_add(1, Ordering::Relaxed) + 1;
+                audio_for_call(&opts, n)
+            }
         })
     };
     let mut engine = EngineConfig::builder()
@@ -551,6 +579,10 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         (phone, None)
     };
 
+    let mut ata = match card {
+        Some((card, audio)) => Some(line::Ata::new(&cli.line, card, audio, domain.as_deref())?),
+        None => None,
+    };
     if !cli.address_book.is_empty() {
         println!("address book: {} contacts", contacts.len());
     }
@@ -599,6 +631,12 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             return Err(format!("{uri:?} is not a URI (sip:user@host)").into());
         }
     }
+    // The ringer's sound, checked before any call rings.
+    let ringtone = match &cli.devices.ringtone {
+        Some(path) => ringtone::Ringtone::file(path, cli.devices.device_rate)
+            .map_err(|e| format!("--ringtone {e}"))?,
+        None => ringtone::Ringtone::country(cli.line.country()),
+    };
     let mut book = match &cli.history {
         Some(path) => state::CallBook::with_file(path)?,
         None => state::CallBook::default(),
@@ -607,6 +645,8 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut no_answer: Vec<(std::time::Instant, CallId, String)> = Vec::new();
     // Incoming calls ringing on the --ringer device.
     let mut ringing: std::collections::HashMap<CallId, devices::Ringing> = Default::default();
+    // Ring patterns incoming calls' Alert-Info asked for.
+    let mut alerts: std::collections::HashMap<CallId, &str> = Default::default();
     let mut ticker = cli
         .status_every
         .map(|s| tokio::time::interval(Duration::from_secs(s)));
@@ -618,15 +658,29 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             ev = phone.next_event() => {
                 let Some(ev) = ev else { break };
                 print_event(&ev);
+                if let Some(a) = ata.as_mut() {
+                    a.on_event(&phone, &ev);
+                }
                 match ev {
-                    PhoneEvent::IncomingCall { call, account, from, to, waiting, .. } => {
+                    PhoneEvent::IncomingCall { call, account, from, to, waiting, alert_info, .. } => {
+                        let asked = alert_info.as_deref().and_then(ringtone::from_alert_info);
+                        if let Some(a) = &alert_info {
+                            println!("alert-info: {call}: {a}");
+                            if let Some(p) = asked {
+                                alerts.insert(call, p);
+                            }
+                        }
                         let handle = phone.call_handle(call);
                         if let Some(name) = contacts.name_for(&from.to_string()) {
                             println!("caller: {call} is {name}");
                         }
                         book.start(call, true, from.to_string());
-                        if let Some(r) = cli.devices.ring() {
-                            ringing.insert(call, r);
+                        // With an incoming-call script the ringer waits for
+                        // its verdict (it may choose a ring pattern).
+                        if triggers.incoming.is_none() {
+                            if let Some(r) = ring_for(&cli, &ringtone, call, asked) {
+                                ringing.insert(call, r);
+                            }
                         }
                         match &triggers.incoming {
                             // The script decides first (see the verdict arm).
@@ -640,6 +694,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                                     ("OPENPHONE_TO", to.to_string()),
                                     ("OPENPHONE_ACCOUNT", account.map(|a| a.to_string()).unwrap_or_default()),
                                     ("OPENPHONE_WAITING", u8::from(waiting).to_string()),
+                                    ("OPENPHONE_ALERT_INFO", alert_info.clone().unwrap_or_default()),
                                 ],
                                 verdict_tx.clone(),
                             ),
@@ -675,6 +730,7 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     }
                     PhoneEvent::CallEnded { call, reason } => {
                         ringing.remove(&call);
+                        alerts.remove(&call);
                         no_answer.retain(|(_, c, _)| *c != call);
                         let remote = book
                             .ended(call, reason.to_string())
@@ -715,6 +771,13 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         let busy = phone.active_calls().len() > 1;
                         let policy = settings.policy(busy, std::time::Instant::now());
                         apply_policy(&handle, policy, &mut no_answer);
+                        // Still ringing: the ringer, in the pattern asked for.
+                        if handle.state().is_ok_and(|s| s.is_early()) {
+                            let asked = v.ring.as_deref().or(alerts.get(&v.call).copied());
+                            if let Some(r) = ring_for(&cli, &ringtone, v.call, asked) {
+                                ringing.insert(v.call, r);
+                            }
+                        }
                         Ok(())
                     }
                     triggers::Decision::Answer => handle.answer(),
@@ -758,9 +821,25 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     println!("live: {}", commands::status_line(&c, &book));
                 }
             }
+            _ = async {
+                match ata.as_ref() {
+                    Some(a) => tokio::time::sleep_until(a.next_poll().into()).await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if let Some(a) = ata.as_mut() {
+                    a.poll(&phone);
+                }
+            }
             input = lines.next_line(), if stdin_open => {
                 match input {
                     Ok(Some(input)) => {
+                        if let Some(reply) = ata.as_mut().and_then(|a| a.command(&input)) {
+                            for l in &reply {
+                                println!("{l}");
+                            }
+                            continue;
+                        }
                         let mut target = commands::Target {
                             phone: &phone,
                             line: line.as_ref(),
@@ -793,6 +872,13 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     continue;
                 };
                 println!("control: {}", req.line);
+                if let Some(reply) = ata.as_mut().and_then(|a| a.command(&req.line)) {
+                    for l in &reply {
+                        println!("{l}");
+                    }
+                    let _ = req.answer.send(reply);
+                    continue;
+                }
                 let mut target = commands::Target {
                     phone: &phone,
                     line: line.as_ref(),
@@ -818,7 +904,34 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         let _ = std::fs::remove_file(path);
     }
     phone.shutdown(Duration::from_secs(3)).await;
+    if let Some(a) = &ata {
+        a.finish();
+    }
     Ok(())
+}
+
+/// Rings `call` on the ringer device in pattern `asked` (a script's
+/// `ring=NAME` or the call's Alert-Info), or the phone's own ringtone.
+fn ring_for(
+    cli: &Cli,
+    tone: &ringtone::Ringtone,
+    call: CallId,
+    asked: Option<&str>,
+) -> Option<devices::Ringing> {
+    let tone = match asked {
+        Some(name) => match tone.clone().with_pattern(name, cli.line.country()) {
+            Ok(t) => {
+                println!("ring: {call} rings {name}");
+                t
+            }
+            Err(e) => {
+                println!("error: ring: {call}: {e}");
+                tone.clone()
+            }
+        },
+        None => tone.clone(),
+    };
+    cli.devices.ring(tone)
 }
 
 fn print_event(ev: &PhoneEvent) {
@@ -918,6 +1031,14 @@ fn merge_config(
             }
             cli.no_answer_secs = secs;
         }
+    }
+    if cli.line.country.is_none() {
+        if let Some(c) = &file.country {
+            cli.line.country = Some(c.parse().map_err(|e| format!("country: {e}"))?);
+        }
+    }
+    if cli.devices.ringtone.is_none() {
+        cli.devices.ringtone = file.ringtone.clone();
     }
     cli.on_incoming = cli.on_incoming.take().or(file.triggers.incoming);
     cli.on_answer = cli.on_answer.take().or(file.triggers.answer);

@@ -9,6 +9,7 @@
 //! | `action=answer` | answered at once |
 //! | `action=reject` [`cause=busy\|declined\|unavailable\|notfound\|forbidden\|CODE`] | rejected (default busy) |
 //! | `action=redirect` and one or more `contact=URI` | redirected there (SIP 302) |
+//! | `ring=NAME` (with continue) | the ringer rings in pattern NAME: `normal`, `dr1`-`dr4` (distinctive ringing, see `ringtone.rs`; it wins over the call's Alert-Info, given to the script as `OPENPHONE_ALERT_INFO`) |
 //!
 //! A script that fails (non-zero exit, no start, more than
 //! [`SCRIPT_TIMEOUT`]) leaves the call to the phone, and the phone says so;
@@ -54,12 +55,15 @@ pub struct Verdict {
     pub decision: Decision,
     /// Why the script's wish was not taken, if it was not.
     pub trouble: Option<String>,
+    /// The ring pattern the script chose (`ring=NAME`).
+    pub ring: Option<String>,
 }
 
 /// Reads a script's `key=value` lines; unknown keys are an error, so a
 /// typo does not silently let a call through.
-pub fn parse_decision(out: &str) -> Result<Decision, String> {
+pub fn parse_decision(out: &str) -> Result<(Decision, Option<String>), String> {
     let mut action = None;
+    let mut ring = None;
     let mut cause = String::new();
     let mut contacts = Vec::new();
     for line in out.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -69,12 +73,16 @@ pub fn parse_decision(out: &str) -> Result<Decision, String> {
         match (k.trim(), v.trim()) {
             ("action", a) => action = Some(a.to_string()),
             ("cause", c) => cause = c.to_string(),
+            ("ring", r) => {
+                crate::ringtone::pattern(r, openphone::hal::line::Country::Us)?;
+                ring = Some(r.to_string());
+            }
             ("contact", c) if c.contains(':') => contacts.push(c.to_string()),
             ("contact", c) => return Err(format!("contact is not a URI: {c:?}")),
             (other, _) => return Err(format!("unknown key {other:?}")),
         }
     }
-    match action.as_deref() {
+    let decision = match action.as_deref() {
         None | Some("continue") => Ok(Decision::Continue),
         Some("answer") => Ok(Decision::Answer),
         Some("reject") => Ok(Decision::Reject(cause)),
@@ -83,7 +91,8 @@ pub fn parse_decision(out: &str) -> Result<Decision, String> {
         }
         Some("redirect") => Ok(Decision::Redirect(contacts)),
         Some(a) => Err(format!("unknown action {a:?}")),
-    }
+    }?;
+    Ok((decision, ring))
 }
 
 /// Runs `script` with `env`; its stdout if it exited 0.
@@ -125,20 +134,21 @@ pub fn incoming(
     tx: mpsc::UnboundedSender<Verdict>,
 ) {
     tokio::spawn(async move {
-        let (decision, trouble) = match run_script(&script, &env).await {
+        let ((decision, ring), trouble) = match run_script(&script, &env).await {
             Ok(out) => match parse_decision(&out) {
                 Ok(d) => (d, None),
                 Err(e) => (
-                    Decision::Continue,
+                    (Decision::Continue, None),
                     Some(format!("{}: {e}", script.display())),
                 ),
             },
-            Err(e) => (Decision::Continue, Some(e)),
+            Err(e) => ((Decision::Continue, None), Some(e)),
         };
         let _ = tx.send(Verdict {
             call,
             decision,
             trouble,
+            ring,
         });
     });
 }

@@ -336,6 +336,9 @@ pub enum PhoneEvent {
         waiting: bool,
         /// The call replaces this one of ours (attended transfer, SIP Replaces).
         replaces: Option<CallId>,
+        /// How the caller asks us to ring (SIP Alert-Info, RFC 3261
+        /// §20.4, as received), for distinctive ringing.
+        alert_info: Option<String>,
     },
     /// A call changed state (ringing, answered, held…).
     CallState {

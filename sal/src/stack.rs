@@ -185,6 +185,12 @@ pub struct AccountConfig {
     pub dtmf: DtmfMode,
     /// Media encryption policy.
     pub security: SecurityPolicy,
+    /// The audio codecs this account's calls offer and accept, in
+    /// preference order, by RTP encoding name (`PCMU`, `GSM`, `opus`…,
+    /// case-insensitive; `G726` also names `G726-32` and its kin). Empty:
+    /// every codec the media engine has. `telephone-event` and `CN` are
+    /// kept whatever the list says.
+    pub codecs: Vec<String>,
 }
 
 impl AccountConfig {
@@ -207,6 +213,7 @@ impl AccountConfig {
             expires: Duration::from_secs(3600),
             dtmf: DtmfMode::default(),
             security: SecurityPolicy::default(),
+            codecs: Vec::new(),
         }
     }
     /// Sets the password.
@@ -242,6 +249,18 @@ impl AccountConfig {
     /// Sets the media encryption policy.
     pub fn with_security(mut self, security: SecurityPolicy) -> Self {
         self.security = security;
+        self
+    }
+    /// Sets the account's codec preference (see [`AccountConfig::codecs`]).
+    ///
+    /// ```
+    /// use openphone_sal::AccountConfig;
+    /// let acc = AccountConfig::new("sip:alice@example.com".parse().unwrap())
+    ///     .with_codecs(["PCMA", "GSM"]);
+    /// assert_eq!(acc.codecs, ["PCMA", "GSM"]);
+    /// ```
+    pub fn with_codecs<S: Into<String>>(mut self, codecs: impl IntoIterator<Item = S>) -> Self {
+        self.codecs = codecs.into_iter().map(Into::into).collect();
         self
     }
     /// Sets the requested lifetime.
@@ -462,6 +481,9 @@ pub enum StackEvent {
         offer: Option<MediaDescription>,
         /// The call of ours it replaces (SIP INVITE with Replaces).
         replaces: Option<CallId>,
+        /// How the caller asks us to ring, as received: SIP Alert-Info
+        /// (RFC 3261 §20.4), e.g. `<urn:alert:…>` or `<…>;info=alert-internal`.
+        alert_info: Option<String>,
     },
     /// The peer is alerting (SIP 180, Q.931 Alerting); `early_media` when it sends media.
     Ringing {

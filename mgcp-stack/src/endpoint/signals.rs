@@ -396,6 +396,7 @@ impl Endpoint {
             to,
             offer: None,
             replaces: None,
+            alert_info: None,
         });
         // Media agreed before the ring (CRCX first) is told now.
         let agreed: Vec<_> = line

@@ -51,7 +51,8 @@ impl Inner {
                 to,
                 offer,
                 replaces,
-            } => self.incoming_call(stack, call, account, from, to, offer, replaces),
+                alert_info,
+            } => self.incoming_call(stack, call, account, from, to, offer, replaces, alert_info),
             StackEvent::Ringing { call, early_media } => {
                 let s = if early_media {
                     CallState::EarlyMedia
@@ -164,12 +165,14 @@ impl Inner {
         to: crate::Address,
         offer: Option<crate::MediaDescription>,
         replaces: Option<CallId>,
+        alert_info: Option<String>,
     ) {
         let span = info_span!("call", id = %call, dir = "in", remote = %from.uri());
         // Reserve media before the application hears of the call, with no
         // phone lock held (the engine binds sockets).
         let policy = self.security_of(account);
-        if let Err(e) = self.media.reserve_secured(call, policy) {
+        let codecs = self.codecs_of(account);
+        if let Err(e) = self.media.reserve_secured(call, policy, &codecs) {
             let _g = span.enter();
             warn!(error = %e, "no media for an incoming call; refusing it");
             let reason = Reason::new(Cause::ServerError).with_text(e.to_string());
@@ -214,6 +217,7 @@ impl Inner {
             offer,
             waiting,
             replaces,
+            alert_info,
         });
     }
 

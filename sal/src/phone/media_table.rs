@@ -24,6 +24,8 @@ type Session = Arc<Mutex<Box<dyn CallMedia>>>;
 struct State {
     live: HashMap<CallId, Session>,
     finals: HashMap<CallId, MediaStats>,
+    /// Calls whose account narrows the codecs (`AccountConfig::codecs`).
+    codecs: HashMap<CallId, Vec<String>>,
     final_order: VecDeque<CallId>,
 }
 
@@ -71,6 +73,19 @@ impl MediaTable {
         Ok(f(&mut m))
     }
 
+    /// `description` narrowed to `call`'s account codecs, if it has any.
+    fn narrowed(
+        &self,
+        call: CallId,
+        description: MediaDescription,
+    ) -> Result<MediaDescription, MediaError> {
+        let codecs = lock(&self.state).codecs.get(&call).cloned();
+        match codecs {
+            Some(c) => narrow(description, &c),
+            None => Ok(description),
+        }
+    }
+
     pub(crate) fn send_dtmf(
         &self,
         call: CallId,
@@ -94,9 +109,10 @@ impl MediaTable {
         &self,
         call: CallId,
         policy: SecurityPolicy,
+        codecs: &[String],
     ) -> Result<MediaDescription, MediaError> {
         if let Some(s) = self.session(call) {
-            return Ok(lock(&s).local_description());
+            return self.narrowed(call, lock(&s).local_description());
         }
         let engine = self.engine()?;
         let mut media =
@@ -105,7 +121,13 @@ impl MediaTable {
             media.stop();
             return Err(e);
         }
-        let description = media.local_description();
+        let description = match narrow(media.local_description(), codecs) {
+            Ok(d) => d,
+            Err(e) => {
+                media.stop();
+                return Err(e);
+            }
+        };
         let mut st = lock(&self.state);
         if st.live.contains_key(&call) {
             // Another reservation for the same call won the race: keep it.
@@ -114,17 +136,21 @@ impl MediaTable {
             return self.local_description(call);
         }
         st.live.insert(call, Arc::new(Mutex::new(media)));
+        if !codecs.is_empty() {
+            st.codecs.insert(call, codecs.to_vec());
+        }
         Ok(description)
     }
 }
 
 impl StackMedia for MediaTable {
     fn reserve(&self, call: CallId) -> Result<MediaDescription, MediaError> {
-        self.reserve_secured(call, SecurityPolicy::default())
+        self.reserve_secured(call, SecurityPolicy::default(), &[])
     }
 
     fn local_description(&self, call: CallId) -> Result<MediaDescription, MediaError> {
-        self.with(call, |m| m.local_description())
+        let d = self.with(call, |m| m.local_description())?;
+        self.narrowed(call, d)
     }
 
     fn apply(&self, call: CallId, media: &NegotiatedMedia) -> Result<(), MediaError> {
@@ -143,7 +169,11 @@ impl StackMedia for MediaTable {
     }
 
     fn release(&self, call: CallId) -> Option<MediaStats> {
-        let s = lock(&self.state).live.remove(&call)?;
+        let s = {
+            let mut st = lock(&self.state);
+            st.codecs.remove(&call);
+            st.live.remove(&call)?
+        };
         let stats = {
             let mut m = lock(&s);
             let stats = m.stats();
@@ -159,5 +189,103 @@ impl StackMedia for MediaTable {
             }
         }
         Some(stats)
+    }
+}
+
+/// Whether the RTP encoding `encoding` is the codec `name` names:
+/// the same name, or (for `G726`) one of its bit rates (`G726-32`).
+fn names(name: &str, encoding: &str) -> bool {
+    encoding.eq_ignore_ascii_case(name)
+        || encoding
+            .get(..name.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(name))
+            && encoding[name.len()..].starts_with('-')
+}
+
+/// An account's codec preference applied to our media description: each
+/// audio stream keeps only the codecs `codecs` names, in that order, then
+/// telephone-event and comfort noise as they were. This is what the stack
+/// offers and what it negotiates an answer against, so the account's
+/// calls use only its codecs. Empty `codecs`: unchanged. None of them in
+/// the engine: an error, rather than a call without audio.
+fn narrow(
+    mut description: MediaDescription,
+    codecs: &[String],
+) -> Result<MediaDescription, MediaError> {
+    if codecs.is_empty() {
+        return Ok(description);
+    }
+    for stream in description
+        .streams
+        .iter_mut()
+        .filter(|s| s.kind == crate::MediaKind::Audio)
+    {
+        let all = std::mem::take(&mut stream.codecs);
+        let is_aux = |c: &crate::CodecDescriptor| {
+            c.encoding.eq_ignore_ascii_case("telephone-event")
+                || c.encoding.eq_ignore_ascii_case("CN")
+        };
+        for name in codecs {
+            stream.codecs.extend(
+                all.iter()
+                    .filter(|c| !is_aux(c) && names(name, &c.encoding))
+                    .filter(|c| !stream_has(&stream.codecs, c))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+        }
+        if stream.codecs.is_empty() {
+            return Err(MediaError::Other(format!(
+                "none of the account's codecs ({}) is in the media engine",
+                codecs.join(", ")
+            )));
+        }
+        stream.codecs.extend(all.into_iter().filter(is_aux));
+    }
+    Ok(description)
+}
+
+fn stream_has(list: &[crate::CodecDescriptor], c: &crate::CodecDescriptor) -> bool {
+    list.iter().any(|x| x == c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CodecDescriptor, MediaKind, StreamDescription};
+
+    fn offer() -> MediaDescription {
+        let mut s =
+            StreamDescription::new(MediaKind::Audio, Some("127.0.0.1:4000".parse().unwrap()));
+        s.codecs = vec![
+            CodecDescriptor::new(0, "PCMU", 8000),
+            CodecDescriptor::new(8, "PCMA", 8000),
+            CodecDescriptor::new(3, "GSM", 8000),
+            CodecDescriptor::new(112, "G726-32", 8000),
+            CodecDescriptor::new(101, "telephone-event", 8000),
+            CodecDescriptor::new(13, "CN", 8000),
+        ];
+        MediaDescription::new(vec![s])
+    }
+
+    fn encodings(d: &MediaDescription) -> Vec<&str> {
+        d.streams[0]
+            .codecs
+            .iter()
+            .map(|c| c.encoding.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn narrow_keeps_the_accounts_codecs_in_its_order_and_the_aux_formats() {
+        let d = narrow(offer(), &["gsm".into(), "g726".into(), "PCMA".into()]).unwrap();
+        assert_eq!(
+            encodings(&d),
+            ["GSM", "G726-32", "PCMA", "telephone-event", "CN"]
+        );
+        assert_eq!(narrow(offer(), &[]).unwrap(), offer());
+        // "G72" names neither G722 nor G726-32.
+        assert!(narrow(offer(), &["G72".into()]).is_err());
+        assert!(narrow(offer(), &["opus".into()]).is_err());
     }
 }

@@ -153,6 +153,18 @@ impl Inner {
             .unwrap_or(self.default_security)
     }
 
+    /// The codecs `account`'s calls are narrowed to (empty: all).
+    fn codecs_of(&self, account: Option<AccountId>) -> Vec<String> {
+        account
+            .and_then(|a| {
+                self.tables()
+                    .accounts
+                    .get(&a)
+                    .map(|a| a.config.codecs.clone())
+            })
+            .unwrap_or_default()
+    }
+
     fn stack_for_scheme(&self, scheme: &str) -> Result<usize, Error> {
         self.stacks
             .iter()
@@ -395,7 +407,8 @@ impl Phone {
         let id = CallId::next();
         let span = tracing::info_span!("call", id = %id, dir = "out", remote = %to.uri());
         let policy = self.inner.security_of(account);
-        let offer = self.inner.media.reserve_secured(id, policy)?;
+        let codecs = self.inner.codecs_of(account);
+        let offer = self.inner.media.reserve_secured(id, policy, &codecs)?;
         {
             let mut t = self.inner.tables();
             let local = account

@@ -524,6 +524,7 @@ impl Core {
                     to: to.parse().expect("loop address"),
                     offer: Some(offer),
                     replaces: None,
+                    alert_info: None,
                 });
             }
             Wire::Alerting { sender, target } => {

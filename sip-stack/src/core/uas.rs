@@ -241,6 +241,8 @@ impl SipCore {
         }
         let from = address_of(&req.from_raw);
         let to = address_of(&req.to_raw);
+        // Distinctive ringing: the caller's Alert-Info, for the application.
+        let alert_info = Some(req.headers.list("alert-info").join(", ")).filter(|a| !a.is_empty());
         self.calls.insert(
             id,
             Call {
@@ -308,6 +310,7 @@ impl SipCore {
                 to,
                 offer,
                 replaces: None,
+                alert_info,
             }),
             _ => {
                 warn!("caller or callee address not representable; refusing");

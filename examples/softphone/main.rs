@@ -97,7 +97,7 @@ use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
 use openphone::{
     Account, AccountConfig, Call, CallId, MediaEncryption, MediaError, Phone, PhoneEvent,
-    SecurityPolicy,
+    SecurityPolicy, TransferStatus,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -690,6 +690,14 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         }
                         if current.as_ref().is_some_and(|c| c.id() == call) {
                             current = phone.active_calls().pop();
+                        }
+                    }
+                    // A blind transfer done: the peer talks to the target
+                    // now, so our leg ends (RFC 5589 §6.1: the transferor's BYE).
+                    PhoneEvent::TransferProgress { call, status: TransferStatus::Succeeded } => {
+                        match phone.call_handle(call).hangup() {
+                            Ok(()) => println!("transfer: {call} transferred, hanging up"),
+                            Err(e) => println!("error: transfer: {call}: {e}"),
                         }
                     }
                     PhoneEvent::Registration { account, state } => {

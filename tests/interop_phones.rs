@@ -16,6 +16,10 @@
 //! * Blind transfer (`tests/interop/blind_transfer.sh`): the softphone as
 //!   transferor (baresip to linphonec, their call judged) and as transferee
 //!   (linphonec's REFER, the softphone calls baresip, judged).
+//! * Attended transfer (`tests/interop/attended_transfer.sh`): REFER with
+//!   Replaces (RFC 3891) from the softphone to twinkle, whose replacing
+//!   INVITE linphonec takes (their call judged); and the softphone as the
+//!   target of twinkle's replacing INVITE after linphonec's REFER (judged).
 //!
 //! Every script uses its own ports, so the tests run concurrently. A missing
 //! peer fails the test.
@@ -64,4 +68,11 @@ fn blind_transfer_softphone_transferor() {
 #[test]
 fn blind_transfer_softphone_transferee() {
     run("blind_transfer.sh", &["transferee"]);
+}
+
+/// Both roles share RTP ports, so one test runs them in turn.
+#[test]
+fn attended_transfer_softphone_transferor_then_target() {
+    run("attended_transfer.sh", &["transferor"]);
+    run("attended_transfer.sh", &["target"]);
 }

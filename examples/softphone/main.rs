@@ -34,7 +34,10 @@
 //!
 //! Commands that act on a call take the current call, or one named first
 //! by its id as printed (`hangup call-3`; `answer 3`, `hangup 3`, `hold 3`,
-//! `resume 3` also take the bare number).
+//! `resume 3` also take the bare number). A call whose transfer (`transfer`,
+//! `atransfer`) succeeded is hung up; an incoming call that replaces one of
+//! ours (the target side of an attended transfer) is answered and the old
+//! one hung up.
 //!
 //! The same commands reach a running phone over its control socket
 //! (`--control PATH`, default `$XDG_RUNTIME_DIR/openphone-softphone.sock`;
@@ -619,6 +622,19 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let Some(ev) = ev else { break };
                 print_event(&ev);
                 match ev {
+                    // An attended transfer's new call replacing one of ours
+                    // (RFC 3891 §3): the user already talks to this party's
+                    // transferor, so the new call is answered and the old one
+                    // ends.
+                    PhoneEvent::IncomingCall { call, replaces: Some(old), from, .. } => {
+                        book.start(call, true, from.to_string());
+                        let handle = phone.call_handle(call);
+                        match handle.answer().and_then(|()| phone.call_handle(old).hangup()) {
+                            Ok(()) => println!("replace: {call} replaces {old}"),
+                            Err(e) => println!("error: replace: {call}: {e}"),
+                        }
+                        current = Some(handle);
+                    }
                     PhoneEvent::IncomingCall { call, account, from, to, waiting, .. } => {
                         let handle = phone.call_handle(call);
                         if let Some(name) = contacts.name_for(&from.to_string()) {

@@ -9,7 +9,8 @@
 # untouched. Passes when:
 #   - the call is answered and ended cleanly (the softphone's events);
 #   - the audio judge passes both recordings over the last 3 s of the call,
-#     and each side's RTP packet count is within 5 % of the call's length.
+#     and each side's RTP packet count is within 5 % of the call's length
+#     (ACK to BYE).
 #   twinkle_peer.sh to-peer|from-peer
 #     to-peer    the softphone calls twinkle (auto_answer) and hangs up
 #     from-peer  twinkle calls the softphone (--auto-answer) and hangs up
@@ -108,7 +109,13 @@ echo "quit" >&4; echo "quit" >&3
 sleep 2
 kill -INT "$CAP" 2>/dev/null; wait "$CAP" 2>/dev/null
 
-secs=$(call_seconds call.pcapng "$SP") || fail "no 200 OK and BYE in the capture"
+# The talk span runs from the ACK, not the 200 OK: as the caller twinkle
+# acknowledges ~0.25 s after the 200 OK and both sides start sending then.
+secs=$(tshark -r call.pcapng -d "udp.port==$SP,sip" -Y "udp.port==$SP && sip" \
+  -T fields -e frame.time_relative -e sip.Method 2>/dev/null \
+  | awk -F'\t' '$2 == "ACK" && ack == "" { ack = $1 } $2 == "BYE" && bye == "" { bye = $1 }
+                END { if (ack == "" || bye == "") exit 1; printf "%.3f\n", bye - ack }') \
+  || fail "no ACK and BYE in the capture"
 read -r _ n_us <<<"$(rtp_audio_count call.pcapng "udp.srcport>=$SP_RTP && udp.srcport<=$((SP_RTP + 49))")"
 read -r _ n_tw <<<"$(rtp_audio_count call.pcapng "udp.srcport>=$TW_RTP && udp.srcport<=$((TW_RTP + 9))")"
 OK=1

@@ -17,6 +17,7 @@ mod in_dialog;
 mod incoming;
 mod register;
 mod reinvite;
+mod replaces;
 mod sdp_glue;
 mod target;
 mod timed;

@@ -34,7 +34,10 @@
 //!
 //! Commands that act on a call take the current call, or one named first
 //! by its id as printed (`hangup call-3`; `answer 3`, `hangup 3`, `hold 3`,
-//! `resume 3` also take the bare number).
+//! `resume 3` also take the bare number). A call whose transfer (`transfer`,
+//! `atransfer`) succeeded is hung up; an incoming call that replaces one of
+//! ours (the target side of an attended transfer) is answered and the old
+//! one hung up.
 //!
 //! The same commands reach a running phone over its control socket
 //! (`--control PATH`, default `$XDG_RUNTIME_DIR/openphone-softphone.sock`;
@@ -112,7 +115,7 @@ use openphone::media::{Engine, EngineConfig};
 use openphone::sip::{SipConfig, SipStack};
 use openphone::{
     Account, AccountConfig, Call, CallId, MediaEncryption, MediaError, Phone, PhoneEvent,
-    SecurityPolicy,
+    SecurityPolicy, TransferStatus,
 };
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -662,6 +665,19 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     a.on_event(&phone, &ev);
                 }
                 match ev {
+                    // An attended transfer's new call replacing one of ours
+                    // (RFC 3891 §3): the user already talks to this party's
+                    // transferor, so the new call is answered and the old one
+                    // ends.
+                    PhoneEvent::IncomingCall { call, replaces: Some(old), from, .. } => {
+                        book.start(call, true, from.to_string());
+                        let handle = phone.call_handle(call);
+                        match handle.answer().and_then(|()| phone.call_handle(old).hangup()) {
+                            Ok(()) => println!("replace: {call} replaces {old}"),
+                            Err(e) => println!("error: replace: {call}: {e}"),
+                        }
+                        current = Some(handle);
+                    }
                     PhoneEvent::IncomingCall { call, account, from, to, waiting, alert_info, .. } => {
                         let asked = alert_info.as_deref().and_then(ringtone::from_alert_info);
                         if let Some(a) = &alert_info {
@@ -746,6 +762,14 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         }
                         if current.as_ref().is_some_and(|c| c.id() == call) {
                             current = phone.active_calls().pop();
+                        }
+                    }
+                    // A blind transfer done: the peer talks to the target
+                    // now, so our leg ends (RFC 5589 §6.1: the transferor's BYE).
+                    PhoneEvent::TransferProgress { call, status: TransferStatus::Succeeded } => {
+                        match phone.call_handle(call).hangup() {
+                            Ok(()) => println!("transfer: {call} transferred, hanging up"),
+                            Err(e) => println!("error: transfer: {call}: {e}"),
                         }
                     }
                     PhoneEvent::Registration { account, state } => {

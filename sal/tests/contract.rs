@@ -318,6 +318,27 @@ async fn a_second_call_is_announced_as_waiting_and_answered_holding_the_first() 
     state(&p.b, second.id(), CallState::Active).await;
 }
 
+/// `Phone::send_message` sends from the first account of the scheme, as
+/// `Phone::call` does, not anonymously (linphonec showed our MESSAGE as
+/// from `sip:openphone@…` although the phone had an account).
+#[tokio::test]
+async fn phone_message_goes_from_the_first_account() {
+    let switch = Switch::default();
+    let media = TestMedia::default();
+    let a = phone("alice", &switch, &media).await;
+    let b = phone("bob", &switch, &media).await;
+    // An identity unlike the node's own name, so the test tells them apart.
+    a.add_account(AccountConfig::new("loop:carol".parse().unwrap()).with_register(false))
+        .unwrap();
+    a.send_message("loop:bob", "text/plain", b"hi").unwrap();
+    let line = expect(&b, "message", |e| match e {
+        PhoneEvent::Message { .. } => Some(e.to_string()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(line, "message from <loop:carol>: hi");
+}
+
 #[tokio::test]
 async fn messages_presence_and_subscriptions() {
     let switch = Switch::default();

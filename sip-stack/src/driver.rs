@@ -147,13 +147,14 @@ impl Stack for SipStack {
         }
     }
 
-    /// Early media, attended transfer, subscriptions and publication are
+    /// Early media, subscriptions and publication are
     /// not implemented yet (their commands fail with `Cause::Unsupported`).
     fn capabilities(&self) -> Capabilities {
         Capabilities::new(&[
             Capability::Register,
             Capability::Hold,
             Capability::Transfer,
+            Capability::AttendedTransfer,
             Capability::Redirect,
             Capability::DtmfOutOfBand,
             Capability::Message,

@@ -257,10 +257,6 @@ fn commands_not_implemented_yet_fail_as_unsupported() {
             call,
             early_media: Some(media(8000)),
         },
-        StackCommand::AttendedTransfer {
-            call,
-            target: CallId::next(),
-        },
         StackCommand::Unsubscribe { subscription },
         StackCommand::Publish {
             account,

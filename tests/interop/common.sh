@@ -3,9 +3,14 @@
 set -u
 PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  # A peer runs under `timeout`, which passes TERM on but dies of KILL
+  # alone: its child (the peer) is signalled by PID too, or a peer slow to
+  # stop (baresip) would outlive the script without its time limit.
+  local all=() p
+  for p in "${PIDS[@]}"; do all+=("$p" $(pgrep -P "$p" 2>/dev/null)); done
+  for p in "${all[@]}"; do kill "$p" 2>/dev/null; done
   sleep 0.3
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+  for p in "${all[@]}"; do kill -KILL "$p" 2>/dev/null; done
   wait 2>/dev/null
 }
 trap cleanup EXIT INT TERM
@@ -93,4 +98,33 @@ baresip_config() {
     for m in "$@"; do printf 'module\t\t\t%s\n' "$m"; done
     printf 'module_tmp\t\tuuid.so\nmodule_tmp\t\taccount.so\nmodule_app\t\tmenu.so\n'
   } > "$dir/config"
+}
+
+# linphone_config FILE SIP_PORT RTP_PORT [KEY=VALUE...]: a headless linphonec
+# configuration (UDP only on 127.0.0.1, no registration, PCMU only); extra
+# KEY=VALUE lines go into its [sip] section (e.g. use_info=1 use_rfc2833=0).
+linphone_config() {
+  local file=$1 sip=$2 rtp=$3 c i=0 r
+  shift 3
+  {
+    echo "[sip]"; echo "sip_port=$sip"; echo "sip_tcp_port=-1"; echo "sip_tls_port=-1"; echo "bind_address=127.0.0.1"
+    echo "guess_hostname=0"; echo "use_ipv6=0"; echo "ipv6_migration_done=1"
+    echo "register_only_when_network_is_up=0"; echo "register_only_when_upnp_is_ok=0"; echo "media_encryption=none"
+    for c in "$@"; do echo "$c"; done
+    echo "[rtp]"; echo "audio_rtp_port=$rtp"; echo "bind_address=127.0.0.1"
+    for c in opus/48000/2 speex/16000/1 speex/8000/1 PCMU/8000/1 PCMA/8000/1 GSM/8000/1 G722/8000/1; do
+      echo "[audio_codec_$i]"; echo "mime=${c%%/*}"; r=${c#*/}; echo "rate=${r%%/*}"; echo "channels=${c##*/}"
+      echo "enabled=$([ "$c" = PCMU/8000/1 ] && echo 1 || echo 0)"; i=$((i + 1))
+    done
+  } > "$file"
+}
+
+# judge_window LABEL WAV HZ START SECONDS [judge options]: the audio judge on
+# SECONDS of WAV from START (a span in which only the tone flowed).
+judge_window() {
+  local label=$1 wav=$2 hz=$3 start=$4 len=$5 cut
+  shift 5
+  cut="${wav%.wav}.$start+$len.wav"
+  sox "$wav" "$cut" trim "$start" "$len" || { echo "cannot cut $wav"; return 1; }
+  judge_tone "$label" "$cut" "$hz" "$@"
 }

@@ -384,16 +384,19 @@ impl Phone {
     /// Calls `uri` from the first account of the same scheme, or anonymously.
     pub fn call(&self, uri: &str) -> Result<Call, Error> {
         let to: Address = uri.parse()?;
-        let account = {
-            let t = self.inner.tables();
-            let scheme = to.scheme();
-            t.accounts
-                .iter()
-                .filter(|(_, a)| a.config.aor.scheme() == scheme)
-                .map(|(id, _)| *id)
-                .min()
-        };
+        let account = self.first_account_for(&to);
         self.dial(account, to)
+    }
+
+    /// The first account (lowest id) whose address has `to`'s scheme.
+    fn first_account_for(&self, to: &Address) -> Option<AccountId> {
+        let t = self.inner.tables();
+        let scheme = to.scheme();
+        t.accounts
+            .iter()
+            .filter(|(_, a)| a.config.aor.scheme() == scheme)
+            .map(|(id, _)| *id)
+            .min()
     }
 
     /// Calls `uri` from `account`.
@@ -463,7 +466,10 @@ impl Phone {
 
     /// Sends an instant message from the first account of the scheme, or anonymously.
     pub fn send_message(&self, to: &str, content_type: &str, body: &[u8]) -> Result<(), Error> {
-        self.message(None, to, content_type, body)
+        // Without an account the stack sends from a made-up identity
+        // (linphonec showed `sip:openphone@…` for a phone with an account).
+        let account = self.first_account_for(&to.parse()?);
+        self.message(account, to, content_type, body)
     }
 
     pub(crate) fn message(

@@ -408,8 +408,14 @@ impl Core {
                     Cause::NotEstablished.into(),
                 ),
             },
-            StackCommand::SendMessage { to, body, .. } => {
-                let from = format!("loop:{}", self.name);
+            StackCommand::SendMessage {
+                account, to, body, ..
+            } => {
+                // From: the account's identity, else the node's own name.
+                let from = account
+                    .and_then(|a| self.accounts.get(&a))
+                    .map(|c| c.aor.uri().to_string())
+                    .unwrap_or_else(|| format!("loop:{}", self.name));
                 let delivered =
                     peer_name(&to).is_some_and(|p| self.switch.send(&p, Wire::Text { from, body }));
                 if !delivered {

@@ -36,11 +36,7 @@ impl SipCore {
             StackCommand::Hold { call } => self.send_reinvite(call, Operation::Hold),
             StackCommand::Resume { call } => self.send_reinvite(call, Operation::Resume),
             StackCommand::Transfer { call, to } => self.transfer(call, to),
-            StackCommand::AttendedTransfer { call, .. } => self.not_implemented(
-                Some(call),
-                Operation::AttendedTransfer,
-                "attended transfer (REFER with Replaces)",
-            ),
+            StackCommand::AttendedTransfer { call, target } => self.attended_transfer(call, target),
             StackCommand::SendDtmf { call, digits } => self.send_dtmf(call, &digits),
             StackCommand::SendMessage {
                 account,

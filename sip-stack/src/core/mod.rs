@@ -18,6 +18,7 @@ mod incoming;
 mod prack;
 mod register;
 mod reinvite;
+mod replaces;
 mod sdp_glue;
 mod session_timer;
 mod target;

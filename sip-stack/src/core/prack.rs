@@ -94,7 +94,9 @@ impl SipCore {
     /// The option tags the configuration enables, for Supported and for the
     /// Require check of §8.2.2.3.
     pub(crate) fn supported_tags(&self) -> Vec<&'static str> {
-        let mut tags = Vec::new();
+        // Replaces (RFC 3891) is always on: an INVITE that requires it is
+        // matched against our dialogs (core/replaces.rs).
+        let mut tags = vec!["replaces"];
         if self.cfg.reliable_provisional != ReliableProvisional::Off {
             tags.push(TAG_100REL);
         }

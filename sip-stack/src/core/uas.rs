@@ -216,6 +216,15 @@ impl SipCore {
                 return;
             }
         };
+        // RFC 3891: an INVITE that replaces one of our dialogs.
+        let replaces = match self.replaced_call(&req) {
+            Ok(r) => r,
+            Err(code) => {
+                let tag = self.ids.tag();
+                self.respond(key, code, Some(&tag), &[], None);
+                return;
+            }
+        };
         let id = CallId::next();
         let span = info_span!("sip_call", call = %id, sip_call_id = %req.call_id);
         let _g = span.clone().entered();
@@ -309,7 +318,7 @@ impl SipCore {
                 from,
                 to,
                 offer,
-                replaces: None,
+                replaces,
                 alert_info,
             }),
             _ => {

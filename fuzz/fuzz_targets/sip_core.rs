@@ -5,14 +5,22 @@
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use openphone_sip::{ConnId, CoreConfig, SipCore};
+use openphone_sip::{ConnId, CoreConfig, ReliableProvisional, SessionTimerConfig, SipCore};
 
 fuzz_target!(|data: &[u8]| {
     let now = Instant::now();
     let udp = "127.0.0.1:5060".parse().unwrap();
     let tcp = "127.0.0.1:5060".parse().unwrap();
     let peer = "127.0.0.1:5070".parse().unwrap();
-    let mut core = SipCore::new(CoreConfig::new(Some(udp), Some(tcp)), now);
+    let mut config = CoreConfig::new(Some(udp), Some(tcp));
+    // An odd first byte turns on 100rel and session timers, so both the
+    // extension paths and the plain core get fuzzed.
+    if data.first().is_some_and(|b| b & 1 == 1) {
+        config = config
+            .with_reliable_provisional(ReliableProvisional::Supported)
+            .with_session_timer(SessionTimerConfig::default());
+    }
+    let mut core = SipCore::new(config, now);
     // Split the input into a few datagrams and stream chunks.
     for (i, chunk) in data.split(|b| *b == 0xff).enumerate() {
         if i % 2 == 0 {

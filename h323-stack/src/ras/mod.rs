@@ -682,7 +682,7 @@ impl RasEndpoint {
 
     /// A request from the gatekeeper is served only from its address and
     /// while registered.
-    fn from_our_gatekeeper(&self, from: SocketAddrV4) -> bool {
+    fn sent_by_our_gatekeeper(&self, from: SocketAddrV4) -> bool {
         self.state == RegistrationState::Registered && from.ip() == self.gatekeeper_ras.ip()
     }
 
@@ -860,13 +860,12 @@ impl RasEndpoint {
         if kind == RequestKind::KeepAlive {
             // H.225.0 §7.9.1: a gatekeeper that wants the full registration
             // again says so; any other refusal ends the registration.
-            if matches!(
+            let full = matches!(
                 reason,
                 h225::RegistrationRejectReason::fullRegistrationRequired(())
-            ) {
-                if self.send_full_rrq(now).is_ok() {
-                    return;
-                }
+            );
+            if full && self.send_full_rrq(now).is_ok() {
+                return;
             }
             self.become_idle();
             self.events
@@ -930,7 +929,7 @@ impl RasEndpoint {
             (Some(theirs), Some(mine)) => theirs == mine,
             _ => true,
         };
-        if !self.from_our_gatekeeper(from) || !ours {
+        if !self.sent_by_our_gatekeeper(from) || !ours {
             self.reply(from, &msg::unregistration_reject(seq));
             return;
         }
@@ -952,7 +951,7 @@ impl RasEndpoint {
     }
 
     fn on_gk_drq(&mut self, from: SocketAddrV4, drq: &h225::DisengageRequest) {
-        if !self.from_our_gatekeeper(from) {
+        if !self.sent_by_our_gatekeeper(from) {
             tracing::debug!(%from, "DRQ from a stranger ignored");
             return;
         }
@@ -967,7 +966,7 @@ impl RasEndpoint {
     }
 
     fn on_gk_brq(&mut self, from: SocketAddrV4, brq: &h225::BandwidthRequest) {
-        if !self.from_our_gatekeeper(from) {
+        if !self.sent_by_our_gatekeeper(from) {
             tracing::debug!(%from, "BRQ from a stranger ignored");
             return;
         }
@@ -988,7 +987,7 @@ impl RasEndpoint {
         let Some(endpoint) = self
             .endpoint_id
             .clone()
-            .filter(|_| self.from_our_gatekeeper(from))
+            .filter(|_| self.sent_by_our_gatekeeper(from))
         else {
             tracing::debug!(%from, "IRQ while not registered with its sender ignored");
             return;

@@ -622,3 +622,110 @@ mod fuzz {
         }
     }
 }
+
+// The integration tests' pcap writer and tshark runner, shared as files.
+#[allow(dead_code)]
+#[path = "../../tests/common/pcap.rs"]
+mod pcap;
+#[allow(dead_code)]
+#[path = "../../tests/common/tshark.rs"]
+mod tshark;
+
+/// Takes the one datagram the core sent, keeping its bytes in `out`.
+fn take(ras: &mut RasEndpoint, out: &mut Vec<Vec<u8>>) -> M {
+    let t = ras.poll_transmit().expect("a datagram");
+    assert!(ras.poll_transmit().is_none(), "exactly one datagram");
+    let m = per::decode_ras(&t.payload).expect("decodable");
+    out.push(t.payload);
+    m
+}
+
+#[test]
+fn tshark_decodes_every_message_the_core_sends() {
+    let t0 = Instant::now();
+    let mut out = Vec::new();
+    let mut ras = RasEndpoint::new(config());
+    ras.register(t0).unwrap();
+    let grq = take(&mut ras, &mut out);
+    deliver(&mut ras, t0, &gcf(seq_of(&grq)));
+    let rrq = take(&mut ras, &mut out);
+    deliver(&mut ras, t0, &rcf(seq_of(&rrq), Some(60)));
+    let t1 = t0 + Duration::from_secs(51);
+    ras.handle_timeout(t1);
+    let ka = take(&mut ras, &mut out);
+    deliver(&mut ras, t1, &rcf(seq_of(&ka), Some(60)));
+    ras.admit(t1, call(5)).unwrap();
+    let arq = take(&mut ras, &mut out);
+    deliver(&mut ras, t1, &acf(seq_of(&arq)));
+    ras.change_bandwidth(t1, [5; 16], 2560).unwrap();
+    let _brq = take(&mut ras, &mut out);
+    let ep = || h225::EndpointIdentifier(bmp("EP-7"));
+    // The gatekeeper's BRQ for our call (BCF) and for another (BRJ).
+    deliver(
+        &mut ras,
+        t1,
+        &msg::bandwidth_request(900, &call(5), 640, ep(), None),
+    );
+    let _bcf = take(&mut ras, &mut out);
+    deliver(
+        &mut ras,
+        t1,
+        &msg::bandwidth_request(901, &call(6), 640, ep(), None),
+    );
+    let _brj = take(&mut ras, &mut out);
+    let irq = M::infoRequest(h225::InfoRequest {
+        request_seq_num: h225::RequestSeqNum(902),
+        call_reference_value: h225::CallReferenceValue(5),
+        non_standard_data: None,
+        reply_address: None,
+        call_identifier: h225::CallIdentifier::new(h225::GloballyUniqueID([5; 16].into())),
+        tokens: None,
+        crypto_tokens: None,
+        integrity_check_value: None,
+        uuies_requested: None,
+        call_linkage: None,
+        usage_info_requested: None,
+        segmented_response_supported: None,
+        next_segment_requested: None,
+        capacity_info_requested: None,
+        generic_data: None,
+        assigned_gatekeeper: None,
+    });
+    deliver(&mut ras, t1, &irq);
+    let _irr = take(&mut ras, &mut out);
+    ras.disengage(t1, [5; 16]).unwrap();
+    let _drq = take(&mut ras, &mut out);
+    deliver(
+        &mut ras,
+        t1,
+        &msg::disengage_request(903, &call(7), ep(), None, true),
+    );
+    let _dcf = take(&mut ras, &mut out);
+    ras.unregister(t1).unwrap();
+    let urq = take(&mut ras, &mut out);
+    deliver(&mut ras, t1, &msg::unregistration_confirm(seq_of(&urq)));
+    deliver(&mut ras, t1, &gk_urq(904, None));
+    let _urj = take(&mut ras, &mut out);
+    let _ = events(&mut ras);
+    let lrq_like = crate::build::ras::gatekeeper_request(905, addr(GK), None, vec![]);
+    deliver(&mut ras, t1, &lrq_like);
+    let _xrs = take(&mut ras, &mut out);
+
+    let (gk, me) = (addr(GK), addr("192.0.2.9:1719"));
+    let packets: Vec<pcap::Packet> = out
+        .iter()
+        .map(|p| pcap::Packet::Udp {
+            from: me,
+            to: gk,
+            payload: p,
+        })
+        .collect();
+    let file = tshark::write_pcap(&pcap::pcap(&packets));
+    let bad = tshark::malformed(&file, &[]);
+    let kinds = tshark::fields(&file, &[], &["h225.RasMessage"]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(bad, Vec::<String>::new(), "malformed frames");
+    // GRQ RRQ RRQ ARQ BRQ BCF BRJ IRR DRQ DCF URQ URJ XRS
+    let expected = [0, 3, 3, 9, 12, 13, 14, 22, 15, 16, 6, 8, 24].map(|n| n.to_string());
+    assert_eq!(kinds, expected);
+}

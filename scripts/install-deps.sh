@@ -36,4 +36,14 @@ if ! python3 -c 'import pesq, numpy' 2>/dev/null; then
   pipi pesq
 fi
 python3 -c 'import pesq, numpy' || { echo "install-deps: python pesq/numpy unavailable"; exit 1; }
+# The H.323 reference peers (H323Plus callgen323, GnuGk) for the H.323 interop
+# tests: built from the source tarballs in ../shared/lab/h323ref into
+# /opt/h323ref (H323REF_PREFIX), outside the checkout; a stamp makes a re-run
+# a 0 s skip (~7 min on 2 cores the first time).
+H323REF_BUILD="$(cd "$(dirname "$0")/.." && pwd)/../shared/lab/h323ref/build.sh"
+if [ -f "$H323REF_BUILD" ]; then
+  bash "$H323REF_BUILD"
+else
+  echo "install-deps: $H323REF_BUILD missing: the H.323 interop tests will fail"
+fi
 echo "install-deps: ok"

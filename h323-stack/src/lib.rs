@@ -12,7 +12,10 @@
 //! * [`tpkt`] — RFC 1006 framing of the TCP streams, a bounded deframer;
 //! * [`q931`] — the Q.931 messages and information elements of H.225.0,
 //!   bounded, the `H323-UserInformation` in the User-user element;
-//! * [`cause_map`] — Q.850 cause values and the SAL's neutral causes.
+//! * [`cause_map`] — Q.850 cause values and the SAL's neutral causes;
+//! * [`ras`] — the RAS endpoint core: discovery, registration with
+//!   keep-alive, admission, bandwidth, disengage, answers to the
+//!   gatekeeper's URQ/DRQ/BRQ/IRQ; retransmission with time passed in.
 #![warn(missing_docs)]
 
 pub mod asn;
@@ -20,4 +23,5 @@ pub mod build;
 pub mod cause_map;
 pub mod per;
 pub mod q931;
+pub mod ras;
 pub mod tpkt;

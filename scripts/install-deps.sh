@@ -41,7 +41,9 @@ python3 -c 'import pesq, numpy' || { echo "install-deps: python pesq/numpy unava
 # /opt/h323ref (H323REF_PREFIX), outside the checkout; a stamp makes a re-run
 # a 0 s skip (~7 min on 2 cores the first time).
 H323REF_BUILD="$(cd "$(dirname "$0")/.." && pwd)/../shared/lab/h323ref/build.sh"
-if [ -f "$H323REF_BUILD" ]; then
+if [ "${OPENPHONE_H323REF_LATER:-0}" = 1 ]; then
+  echo "install-deps: the H.323 reference build is left to the caller (scripts/test.sh runs it beside the Rust build)"
+elif [ -f "$H323REF_BUILD" ]; then
   bash "$H323REF_BUILD"
 else
   echo "install-deps: $H323REF_BUILD missing: the H.323 interop tests will fail"

@@ -9,9 +9,12 @@
 //! session can count them.
 //!
 //! **Buffers.** `rtc-srtp` returns a new buffer for every packet and has no
-//! in-place call, so [`protect_rtp`](SrtpContext::protect_rtp) copies the
-//! protected packet back into the caller's buffer (which must have
-//! [`MAX_OVERHEAD`] bytes to spare), and
+//! in-place call. [`protect_rtp`](SrtpContext::protect_rtp) works in the
+//! caller's buffer (which must have [`MAX_OVERHEAD`] bytes to spare): for
+//! the AES-CM suites it protects in place itself (`send`: no allocation,
+//! AES key schedule and HMAC key built once), for GCM it copies the
+//! crate's output back; [`protect_rtcp`](SrtpContext::protect_rtcp) copies
+//! back too, and
 //! [`unprotect`](SrtpContext::unprotect) lends the crate's output until the
 //! next call.
 //!
@@ -47,6 +50,7 @@
 mod base64;
 mod preauth;
 mod sdes;
+mod send;
 
 pub use sdes::{new_crypto, SdesKey};
 
@@ -296,6 +300,8 @@ fn provider() -> Result<std::sync::Arc<dyn rtc_srtp::crypto::RTCCryptoProvider>,
 pub struct SrtpContext {
     suite: SrtpSuite,
     tx: Context,
+    /// In-place RTP protect (AES-CM suites; GCM goes through `tx`).
+    tx_rtp: Option<send::AesCmSender>,
     rx: Context,
     /// The last unprotected packet, lent by `unprotect`.
     clear: BytesMut,
@@ -350,9 +356,14 @@ impl SrtpContext {
             crypto,
         )
         .map_err(err)?;
+        let tx_rtp = match suite {
+            SrtpSuite::AeadAes128Gcm | SrtpSuite::AeadAes256Gcm => None,
+            _ => Some(send::AesCmSender::new(local, crypto)?),
+        };
         Ok(SrtpContext {
             suite,
             tx,
+            tx_rtp,
             rx,
             clear: BytesMut::new(),
             pre: PreAuth::new(remote, crypto)?,
@@ -383,6 +394,7 @@ impl SrtpContext {
         }
         if send {
             std::mem::swap(&mut self.tx, &mut old.tx);
+            std::mem::swap(&mut self.tx_rtp, &mut old.tx_rtp);
         }
         if receive {
             std::mem::swap(&mut self.rx, &mut old.rx);
@@ -394,6 +406,9 @@ impl SrtpContext {
     /// Protects the RTP packet in `buf[..len]` in place; returns the
     /// protected length (`buf` needs the suite's tag length to spare).
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize, SrtpError> {
+        if let Some(sender) = &mut self.tx_rtp {
+            return sender.protect(buf, len);
+        }
         let clear = buf
             .get(..len)
             .ok_or_else(|| SrtpError::Malformed("length beyond the buffer".into()))?;

@@ -2,7 +2,7 @@
 //!
 //! [`SrtpContext`] holds both directions: our key protects what we send,
 //! the peer's key unprotects what we receive. The cipher work is done by
-//! `rtc-srtp` (webrtc-rs); this module adds what a telephone call needs
+//! `rtc-srtp` (webrtc-rs), except AES-CM RTP protect (see **Buffers**); this module adds what a telephone call needs
 //! around it: SDES key lines ([`SdesKey`], [`new_crypto`]), suite names
 //! ([`SrtpSuite`]), protecting inside the session's own send buffers, and
 //! receive errors sorted into authentication failures and replays so the

@@ -175,3 +175,61 @@ impl AesCmSender {
         Ok(roc)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::srtp::SrtpSuite;
+
+    /// Byte for byte what `rtc-srtp` writes, for both AES-CM tag lengths
+    /// and key sizes, across the sequence wrap (ROC 0 → 1) and with a
+    /// packet sent late, out of order.
+    #[test]
+    fn matches_rtc_srtp_across_the_wrap() {
+        let provider = rtc_srtp::crypto::default_provider().unwrap();
+        for suite in [
+            SrtpSuite::AesCm128HmacSha1_80,
+            SrtpSuite::AesCm128HmacSha1_32,
+            SrtpSuite::AesCm256HmacSha1_80,
+        ] {
+            let key = MasterKey::random(suite).unwrap();
+            let mut ours = AesCmSender::new(&key, provider.crypto()).unwrap();
+            let mut theirs = rtc_srtp::context::Context::new(
+                key.key(),
+                key.salt(),
+                suite.profile(),
+                None,
+                None,
+                provider.crypto(),
+            )
+            .unwrap();
+            let seqs = (65530u16..=65535).chain(0..4).chain([65534, 4, 5]);
+            for seq in seqs {
+                let mut buf = [0u8; 12 + 50 + 10];
+                buf[..12].copy_from_slice(&[0x80, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3, 4]);
+                buf[2..4].copy_from_slice(&seq.to_be_bytes());
+                buf[12..62].fill(seq as u8);
+                let want = theirs.encrypt_rtp(&buf[..62]).unwrap();
+                let n = ours.protect(&mut buf, 62).unwrap();
+                assert_eq!(&buf[..n], &want[..], "{suite} seq {seq}");
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_short_buffers_and_headers() {
+        let provider = rtc_srtp::crypto::default_provider().unwrap();
+        let key = MasterKey::random(SrtpSuite::AesCm128HmacSha1_80).unwrap();
+        let mut s = AesCmSender::new(&key, provider.crypto()).unwrap();
+        let mut buf = [0x80u8; 20];
+        assert_eq!(s.protect(&mut buf, 20), Err(SrtpError::BufferTooSmall));
+        assert!(matches!(
+            s.protect(&mut buf, 8),
+            Err(SrtpError::Malformed(_))
+        ));
+        assert!(matches!(
+            s.protect(&mut buf, 30),
+            Err(SrtpError::Malformed(_))
+        ));
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! [`SrtpContext`] holds both directions: our key protects what we send,
 //! the peer's key unprotects what we receive. The cipher work is done by
-//! `rtc-srtp` (webrtc-rs), except AES-CM RTP protect (see **Buffers**); this module adds what a telephone call needs
+//! `rtc-srtp` (webrtc-rs), except AES-CM RTP protect and unprotect (see **Buffers**); this module adds what a telephone call needs
 //! around it: SDES key lines ([`SdesKey`], [`new_crypto`]), suite names
 //! ([`SrtpSuite`]), protecting inside the session's own send buffers, and
 //! receive errors sorted into authentication failures and replays so the
@@ -14,9 +14,10 @@
 //! the AES-CM suites it protects in place itself (`send`: no allocation,
 //! AES key schedule and HMAC key built once), for GCM it copies the
 //! crate's output back; [`protect_rtcp`](SrtpContext::protect_rtcp) copies
-//! back too, and
-//! [`unprotect`](SrtpContext::unprotect) lends the crate's output until the
-//! next call.
+//! back too. [`unprotect`](SrtpContext::unprotect) lends the clear packet
+//! until the next call: for AES-CM SRTP from our own reused buffer (`recv`:
+//! ROC, replay window and authentication kept here, no allocation), for
+//! SRTCP and GCM the crate's output.
 //!
 //! **Replay and rollover.** The receiving side keeps a replay window per
 //! SSRC (64 packets, or the peer's `WSH=` hint) and the rollover counter
@@ -49,6 +50,7 @@
 
 mod base64;
 mod preauth;
+mod recv;
 mod sdes;
 mod send;
 
@@ -303,6 +305,8 @@ pub struct SrtpContext {
     /// In-place RTP protect (AES-CM suites; GCM goes through `tx`).
     tx_rtp: Option<send::AesCmSender>,
     rx: Context,
+    /// In-place SRTP unprotect (AES-CM suites; GCM and SRTCP go through `rx`).
+    rx_rtp: Option<recv::AesCmReceiver>,
     /// The last unprotected packet, lent by `unprotect`.
     clear: BytesMut,
     /// Authentication ahead of the crate (see `preauth`).
@@ -360,11 +364,16 @@ impl SrtpContext {
             SrtpSuite::AeadAes128Gcm | SrtpSuite::AeadAes256Gcm => None,
             _ => Some(send::AesCmSender::new(local, crypto)?),
         };
+        let rx_rtp = match suite {
+            SrtpSuite::AeadAes128Gcm | SrtpSuite::AeadAes256Gcm => None,
+            _ => Some(recv::AesCmReceiver::new(remote, crypto, window)?),
+        };
         Ok(SrtpContext {
             suite,
             tx,
             tx_rtp,
             rx,
+            rx_rtp,
             clear: BytesMut::new(),
             pre: PreAuth::new(remote, crypto)?,
             short_rtcp: preauth::short_rtcp(suite),
@@ -398,6 +407,7 @@ impl SrtpContext {
         }
         if receive {
             std::mem::swap(&mut self.rx, &mut old.rx);
+            std::mem::swap(&mut self.rx_rtp, &mut old.rx_rtp);
             std::mem::swap(&mut self.pre, &mut old.pre);
         }
         true
@@ -445,6 +455,8 @@ impl SrtpContext {
             self.check_srtcp_e_flag(data)?;
             let checked = self.pre.check_rtcp(data)?;
             self.rx.decrypt_rtcp(checked)
+        } else if let Some(receiver) = &mut self.rx_rtp {
+            return receiver.unprotect(data);
         } else {
             let ssrc = self.pre.check_rtp(data)?;
             let out = self.rx.decrypt_rtp(data);

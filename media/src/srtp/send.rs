@@ -25,7 +25,7 @@ const MAX_STREAMS: usize = 16;
 /// packet, so the variants' size difference costs nothing worth a box.
 #[derive(Clone)]
 #[allow(clippy::large_enum_variant)]
-enum Aes {
+pub(super) enum Aes {
     A128(Aes128),
     A256(Aes256),
 }
@@ -50,31 +50,74 @@ pub(super) struct AesCmSender {
     streams: Vec<Stream>,
 }
 
+/// The SRTP session keys of `key` (§4.3, labels 0–2): the AES key
+/// schedule, the session salt and the keyed HMAC-SHA1, built once.
+pub(super) fn session_keys(
+    key: &MasterKey,
+    crypto: &dyn rtc_srtp::crypto::RTCCrypto,
+) -> Result<(Aes, [u8; 14], Hmac<Sha1>), SrtpError> {
+    let mut raw = [0u8; 32];
+    let key_len = key.suite().key_len();
+    let key_part = raw
+        .get_mut(..key_len)
+        .ok_or_else(|| SrtpError::Keys("AES key longer than 256 bits".into()))?;
+    derive(key, LABEL_SRTP_KEY, crypto, key_part)?;
+    let aes = match key_len {
+        16 => Aes128::new_from_slice(key_part).map(Aes::A128),
+        _ => Aes256::new_from_slice(key_part).map(Aes::A256),
+    };
+    raw.fill(0);
+    let aes = aes.map_err(|e| SrtpError::Keys(e.to_string()))?;
+    let mut auth = [0u8; 20];
+    derive(key, LABEL_SRTP_AUTH, crypto, &mut auth)?;
+    let mac = <Hmac<Sha1> as Mac>::new_from_slice(&auth);
+    auth.fill(0);
+    let mac = mac.map_err(|e| SrtpError::Keys(e.to_string()))?;
+    let mut salt = [0u8; 14];
+    derive(key, LABEL_SRTP_SALT, crypto, &mut salt)?;
+    Ok((aes, salt, mac))
+}
+
+/// XORs the AES-CM keystream of packet (SSRC, ROC, SEQ) into `payload`
+/// (§4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), i = ROC || SEQ).
+pub(super) fn keystream(
+    aes: &Aes,
+    salt: &[u8; 14],
+    ssrc: u32,
+    roc: u32,
+    seq: u16,
+    payload: &mut [u8],
+) {
+    let mut iv = [0u8; 16];
+    iv[..14].copy_from_slice(salt);
+    for (v, b) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
+        *v ^= b;
+    }
+    for (v, b) in iv[8..12].iter_mut().zip(roc.to_be_bytes()) {
+        *v ^= b;
+    }
+    for (v, b) in iv[12..14].iter_mut().zip(seq.to_be_bytes()) {
+        *v ^= b;
+    }
+    match aes {
+        Aes::A128(k) => {
+            ctr::Ctr128BE::<Aes128>::from_core(ctr::CtrCore::inner_iv_init(k.clone(), &iv.into()))
+                .apply_keystream(payload)
+        }
+        Aes::A256(k) => {
+            ctr::Ctr128BE::<Aes256>::from_core(ctr::CtrCore::inner_iv_init(k.clone(), &iv.into()))
+                .apply_keystream(payload)
+        }
+    }
+}
+
 impl AesCmSender {
     /// The sender for `local` (an AES-CM suite).
     pub fn new(
         local: &MasterKey,
         crypto: &dyn rtc_srtp::crypto::RTCCrypto,
     ) -> Result<Self, SrtpError> {
-        let mut key = [0u8; 32];
-        let key_len = local.suite().key_len();
-        let key_part = key
-            .get_mut(..key_len)
-            .ok_or_else(|| SrtpError::Keys("AES key longer than 256 bits".into()))?;
-        derive(local, LABEL_SRTP_KEY, crypto, key_part)?;
-        let aes = match key_len {
-            16 => Aes128::new_from_slice(key_part).map(Aes::A128),
-            _ => Aes256::new_from_slice(key_part).map(Aes::A256),
-        };
-        key.fill(0);
-        let aes = aes.map_err(|e| SrtpError::Keys(e.to_string()))?;
-        let mut auth = [0u8; 20];
-        derive(local, LABEL_SRTP_AUTH, crypto, &mut auth)?;
-        let mac = <Hmac<Sha1> as Mac>::new_from_slice(&auth);
-        auth.fill(0);
-        let mac = mac.map_err(|e| SrtpError::Keys(e.to_string()))?;
-        let mut salt = [0u8; 14];
-        derive(local, LABEL_SRTP_SALT, crypto, &mut salt)?;
+        let (aes, salt, mac) = session_keys(local, crypto)?;
         Ok(AesCmSender {
             aes,
             salt,
@@ -98,31 +141,7 @@ impl AesCmSender {
         let ssrc = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
         let roc = self.index(ssrc, seq)?;
 
-        // §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), i = ROC || SEQ.
-        let mut iv = [0u8; 16];
-        iv[..14].copy_from_slice(&self.salt);
-        for (v, b) in iv[4..8].iter_mut().zip(ssrc.to_be_bytes()) {
-            *v ^= b;
-        }
-        for (v, b) in iv[8..12].iter_mut().zip(roc.to_be_bytes()) {
-            *v ^= b;
-        }
-        for (v, b) in iv[12..14].iter_mut().zip(seq.to_be_bytes()) {
-            *v ^= b;
-        }
-        let payload = &mut buf[head..len];
-        match &self.aes {
-            Aes::A128(k) => ctr::Ctr128BE::<Aes128>::from_core(ctr::CtrCore::inner_iv_init(
-                k.clone(),
-                &iv.into(),
-            ))
-            .apply_keystream(payload),
-            Aes::A256(k) => ctr::Ctr128BE::<Aes256>::from_core(ctr::CtrCore::inner_iv_init(
-                k.clone(),
-                &iv.into(),
-            ))
-            .apply_keystream(payload),
-        }
+        keystream(&self.aes, &self.salt, ssrc, roc, seq, &mut buf[head..len]);
 
         // §4.2: the tag covers the header, the encrypted payload and the ROC.
         let mut mac = self.mac.clone();

@@ -3,7 +3,7 @@
 # C libraries for the codec FFI (speex, opus) and the ALSA driver (libasound),
 # and the reference tools and real peers the tests compare against or call
 # (SIPp, Kamailio, baresip, toast,
-# spandsp, ffmpeg, sox, espeak-ng, PESQ, osmo-mgw). Idempotent.
+# spandsp, ffmpeg, sox, espeak-ng, PESQ, osmo-mgw), and libsrtp2 (the SRTP bench anchor). Idempotent.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -13,6 +13,7 @@ PKGS=(
   ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools xxd
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
   libasound2-dev alsa-utils
+  libsrtp2-dev
 )
 
 # tshark asks whether non-root users may capture; answer "no" up front.

@@ -85,6 +85,17 @@ fn kamailio_tls_register_and_call() {
     run_script("kamailio_tls.sh", &[]);
 }
 
+/// Kamailio's tls module requiring a client certificate: without one the
+/// softphone's registration fails with a security error; with
+/// `--tls-client-cert`/`--tls-client-key` (or the config file's keys) it
+/// registers; a certificate from another CA is refused.
+/// Needs the `tls` feature (scripts/test.sh turns it on).
+#[cfg(feature = "tls")]
+#[test]
+fn kamailio_tls_requires_client_certificate() {
+    run_script("kamailio_tls_client_cert.sh", &[]);
+}
+
 /// Our MGCP call agent (`mgcp-agent`) connects two `softphone --mgcp` lines:
 /// off-hook, digits, ringing with caller-ID, ringback, answer, audio both
 /// ways (audio judge), on-hook; tshark finds no malformed MGCP frame.

@@ -25,6 +25,10 @@ pub struct FileConfig {
     #[serde(default)]
     pub codecs: Vec<String>,
     pub no_tcp: Option<bool>,
+    /// A client certificate chain (PEM) for TLS servers that ask for one.
+    pub tls_client_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub tls_client_key: Option<PathBuf>,
     pub auto_answer: Option<bool>,
     pub dnd: Option<bool>,
     pub play: Option<String>,
@@ -164,4 +168,37 @@ impl AccountFile {
         }
         Ok(a)
     }
+}
+
+/// Checks a TLS client certificate and key (from the command line or the
+/// file) before the phone starts: both or neither, each a readable PEM file
+/// of the right kind, so a typo is an error now rather than a failed
+/// handshake at the first registration.
+pub fn check_tls_client_cert(cert: Option<&Path>, key: Option<&Path>) -> Result<(), String> {
+    let (cert, key) = match (cert, key) {
+        (None, None) => return Ok(()),
+        (Some(c), Some(k)) => (c, k),
+        _ => return Err("tls_client_cert and tls_client_key go together".into()),
+    };
+    for (path, what, marker) in [
+        (
+            cert,
+            "TLS client certificate",
+            "-----BEGIN CERTIFICATE-----",
+        ),
+        (key, "TLS client key", "PRIVATE KEY-----"),
+    ] {
+        let name = path.display();
+        let size = std::fs::metadata(path)
+            .map_err(|e| format!("{what} {name}: {e}"))?
+            .len();
+        if size > MAX_FILE {
+            return Err(format!("{what} {name}: over {MAX_FILE} bytes"));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{what} {name}: {e}"))?;
+        if !text.contains(marker) {
+            return Err(format!("{what} {name}: no PEM {marker:?} in it"));
+        }
+    }
+    Ok(())
 }

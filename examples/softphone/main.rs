@@ -219,6 +219,23 @@ struct Cli {
     /// The TLS listener's private key (PEM).
     #[arg(long, value_name = "FILE", requires = "listen_tls")]
     tls_key: Option<std::path::PathBuf>,
+    /// Present this client certificate chain (PEM) to TLS servers that ask
+    /// for one (with --tls-client-key).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_client_key",
+        conflicts_with = "mgcp"
+    )]
+    tls_client_cert: Option<std::path::PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_client_cert",
+        conflicts_with = "mgcp"
+    )]
+    tls_client_key: Option<std::path::PathBuf>,
     /// G.726 packing.
     #[arg(long, value_enum)]
     g726_packing: Option<Packing>,
@@ -456,6 +473,10 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     };
     // Inputs are checked before the phone starts.
     cli.devices.check()?;
+    config::check_tls_client_cert(
+        cli.tls_client_cert.as_deref(),
+        cli.tls_client_key.as_deref(),
+    )?;
     let mut contacts = contacts::AddressBook::default();
     for path in &cli.address_book {
         contacts.extend(contacts::AddressBook::load(path)?);
@@ -539,6 +560,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         if let (Some(addr), Some(cert), Some(key)) = (cli.listen_tls, &cli.tls_cert, &cli.tls_key) {
             sip = sip.tls_bind(addr, cert, key);
+        }
+        if let (Some(cert), Some(key)) = (&cli.tls_client_cert, &cli.tls_client_key) {
+            sip = sip.tls_client_cert(cert, key);
         }
         let phone = Phone::builder()
             .stack(SipStack::new(sip.build()))
@@ -995,6 +1019,10 @@ fn merge_config(
 ) -> Result<Vec<AccountConfig>, Box<dyn std::error::Error>> {
     cli.listen = cli.listen.or(file.listen);
     cli.rtp_ip = cli.rtp_ip.or(file.rtp_ip);
+    if cli.tls_client_cert.is_none() {
+        cli.tls_client_cert = file.tls_client_cert;
+        cli.tls_client_key = file.tls_client_key;
+    }
     if cli.rtp_ports.is_none() {
         if let Some(r) = &file.rtp_ports {
             cli.rtp_ports =

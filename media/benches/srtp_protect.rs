@@ -1,7 +1,8 @@
 //! SRTP cost per packet: protect and unprotect of a 172-byte PCMU packet
 //! (12-byte header + 160-byte payload) through `openphone_media::srtp`
-//! (rtc-srtp 0.21 underneath), and the crate's own calls, which return a new
-//! buffer per packet, to show what copying back into the send slot adds.
+//! (AES-CM protect in place in `srtp/send.rs`, everything else through
+//! rtc-srtp 0.21), and the crate's own call, which returns a new buffer per
+//! packet. The side-by-side with libsrtp2 is `srtp-anchor`'s bench.
 //!
 //! `cargo bench -p openphone-media --bench srtp_protect`
 

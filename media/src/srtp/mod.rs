@@ -2,18 +2,22 @@
 //!
 //! [`SrtpContext`] holds both directions: our key protects what we send,
 //! the peer's key unprotects what we receive. The cipher work is done by
-//! `rtc-srtp` (webrtc-rs); this module adds what a telephone call needs
+//! `rtc-srtp` (webrtc-rs), except AES-CM RTP protect and unprotect (see **Buffers**); this module adds what a telephone call needs
 //! around it: SDES key lines ([`SdesKey`], [`new_crypto`]), suite names
 //! ([`SrtpSuite`]), protecting inside the session's own send buffers, and
 //! receive errors sorted into authentication failures and replays so the
 //! session can count them.
 //!
 //! **Buffers.** `rtc-srtp` returns a new buffer for every packet and has no
-//! in-place call, so [`protect_rtp`](SrtpContext::protect_rtp) copies the
-//! protected packet back into the caller's buffer (which must have
-//! [`MAX_OVERHEAD`] bytes to spare), and
-//! [`unprotect`](SrtpContext::unprotect) lends the crate's output until the
-//! next call.
+//! in-place call. [`protect_rtp`](SrtpContext::protect_rtp) works in the
+//! caller's buffer (which must have [`MAX_OVERHEAD`] bytes to spare): for
+//! the AES-CM suites it protects in place itself (`send`: no allocation,
+//! AES key schedule and HMAC key built once), for GCM it copies the
+//! crate's output back; [`protect_rtcp`](SrtpContext::protect_rtcp) copies
+//! back too. [`unprotect`](SrtpContext::unprotect) lends the clear packet
+//! until the next call: for AES-CM SRTP from our own reused buffer (`recv`:
+//! ROC, replay window and authentication kept here, no allocation), for
+//! SRTCP and GCM the crate's output.
 //!
 //! **Replay and rollover.** The receiving side keeps a replay window per
 //! SSRC (64 packets, or the peer's `WSH=` hint) and the rollover counter
@@ -46,7 +50,9 @@
 
 mod base64;
 mod preauth;
+mod recv;
 mod sdes;
+mod send;
 
 pub use sdes::{new_crypto, SdesKey};
 
@@ -296,7 +302,11 @@ fn provider() -> Result<std::sync::Arc<dyn rtc_srtp::crypto::RTCCryptoProvider>,
 pub struct SrtpContext {
     suite: SrtpSuite,
     tx: Context,
+    /// In-place RTP protect (AES-CM suites; GCM goes through `tx`).
+    tx_rtp: Option<send::AesCmSender>,
     rx: Context,
+    /// In-place SRTP unprotect (AES-CM suites; GCM and SRTCP go through `rx`).
+    rx_rtp: Option<recv::AesCmReceiver>,
     /// The last unprotected packet, lent by `unprotect`.
     clear: BytesMut,
     /// Authentication ahead of the crate (see `preauth`).
@@ -350,10 +360,20 @@ impl SrtpContext {
             crypto,
         )
         .map_err(err)?;
+        let tx_rtp = match suite {
+            SrtpSuite::AeadAes128Gcm | SrtpSuite::AeadAes256Gcm => None,
+            _ => Some(send::AesCmSender::new(local, crypto)?),
+        };
+        let rx_rtp = match suite {
+            SrtpSuite::AeadAes128Gcm | SrtpSuite::AeadAes256Gcm => None,
+            _ => Some(recv::AesCmReceiver::new(remote, crypto, window)?),
+        };
         Ok(SrtpContext {
             suite,
             tx,
+            tx_rtp,
             rx,
+            rx_rtp,
             clear: BytesMut::new(),
             pre: PreAuth::new(remote, crypto)?,
             short_rtcp: preauth::short_rtcp(suite),
@@ -383,9 +403,11 @@ impl SrtpContext {
         }
         if send {
             std::mem::swap(&mut self.tx, &mut old.tx);
+            std::mem::swap(&mut self.tx_rtp, &mut old.tx_rtp);
         }
         if receive {
             std::mem::swap(&mut self.rx, &mut old.rx);
+            std::mem::swap(&mut self.rx_rtp, &mut old.rx_rtp);
             std::mem::swap(&mut self.pre, &mut old.pre);
         }
         true
@@ -394,6 +416,9 @@ impl SrtpContext {
     /// Protects the RTP packet in `buf[..len]` in place; returns the
     /// protected length (`buf` needs the suite's tag length to spare).
     pub fn protect_rtp(&mut self, buf: &mut [u8], len: usize) -> Result<usize, SrtpError> {
+        if let Some(sender) = &mut self.tx_rtp {
+            return sender.protect(buf, len);
+        }
         let clear = buf
             .get(..len)
             .ok_or_else(|| SrtpError::Malformed("length beyond the buffer".into()))?;
@@ -430,6 +455,8 @@ impl SrtpContext {
             self.check_srtcp_e_flag(data)?;
             let checked = self.pre.check_rtcp(data)?;
             self.rx.decrypt_rtcp(checked)
+        } else if let Some(receiver) = &mut self.rx_rtp {
+            return receiver.unprotect(data);
         } else {
             let ssrc = self.pre.check_rtp(data)?;
             let out = self.rx.decrypt_rtp(data);

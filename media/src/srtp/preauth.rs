@@ -26,9 +26,9 @@ use rtc_srtp::crypto::{
 use super::{MasterKey, SrtpError, SrtpSuite};
 
 /// RFC 3711 §4.3.2: key derivation labels.
-const LABEL_SRTP_KEY: u8 = 0x00;
-const LABEL_SRTP_AUTH: u8 = 0x01;
-const LABEL_SRTP_SALT: u8 = 0x02;
+pub(super) const LABEL_SRTP_KEY: u8 = 0x00;
+pub(super) const LABEL_SRTP_AUTH: u8 = 0x01;
+pub(super) const LABEL_SRTP_SALT: u8 = 0x02;
 const LABEL_SRTCP_KEY: u8 = 0x03;
 const LABEL_SRTCP_AUTH: u8 = 0x04;
 const LABEL_SRTCP_SALT: u8 = 0x05;
@@ -88,7 +88,7 @@ fn crypto_err(e: CryptoError) -> SrtpError {
 /// AES-CM keystream from IV = ((label << 48) XOR master salt) * 2^16, the
 /// master salt zero-padded on the right to 112 bits (the GCM suites' salt
 /// is 96).
-fn derive(
+pub(super) fn derive(
     remote: &MasterKey,
     label: u8,
     crypto: &dyn RTCCrypto,
@@ -147,7 +147,7 @@ fn gcm(
 }
 
 /// The RTP header length (fixed part, CSRCs, extension), if it fits.
-fn rtp_header_len(data: &[u8]) -> Option<usize> {
+pub(super) fn rtp_header_len(data: &[u8]) -> Option<usize> {
     let first = *data.first()?;
     let mut n = 12 + 4 * usize::from(first & 0x0f);
     if first & 0x10 != 0 {

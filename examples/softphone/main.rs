@@ -80,6 +80,7 @@ mod config;
 mod contacts;
 mod control;
 mod devices;
+mod presence;
 mod state;
 mod triggers;
 
@@ -822,6 +823,9 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn print_event(ev: &PhoneEvent) {
+    if let Some(line) = presence::describe(ev) {
+        return println!("event: {line}");
+    }
     println!("event: {ev}");
 }
 

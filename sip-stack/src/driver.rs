@@ -147,8 +147,8 @@ impl Stack for SipStack {
         }
     }
 
-    /// Early media, attended transfer, subscriptions and publication are
-    /// not implemented yet (their commands fail with `Cause::Unsupported`).
+    /// Early media and attended transfer are not implemented yet (their
+    /// commands fail with `Cause::Unsupported`).
     fn capabilities(&self) -> Capabilities {
         Capabilities::new(&[
             Capability::Register,
@@ -157,6 +157,8 @@ impl Stack for SipStack {
             Capability::Redirect,
             Capability::DtmfOutOfBand,
             Capability::Message,
+            Capability::Subscribe,
+            Capability::Publish,
         ])
     }
 
@@ -516,6 +518,7 @@ impl Driver {
             StackCommand::Dial { to, .. } => texts.push(to.uri().to_string()),
             StackCommand::SendMessage { to, .. } => texts.push(to.uri().to_string()),
             StackCommand::Transfer { to, .. } => texts.push(to.uri().to_string()),
+            StackCommand::Subscribe { to, .. } => texts.push(to.uri().to_string()),
             StackCommand::AddAccount { config, .. } => {
                 texts.push(config.aor.uri().to_string());
                 texts.extend(config.registrar.clone());

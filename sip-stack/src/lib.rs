@@ -78,6 +78,7 @@ pub mod auth;
 mod config;
 mod core;
 mod driver;
+pub mod event;
 pub mod message;
 pub mod resolver;
 mod stats;

@@ -15,9 +15,12 @@ mod dialog;
 mod ids;
 mod in_dialog;
 mod incoming;
+mod notifier;
+mod publish;
 mod register;
 mod reinvite;
 mod sdp_glue;
+mod subscribe;
 mod target;
 mod timed;
 mod uas;
@@ -48,7 +51,8 @@ use timed::Timed;
 use view::InResponse;
 
 /// Methods this UA accepts (the `Allow` header).
-pub(crate) const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE";
+pub(crate) const ALLOW: &str =
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, SUBSCRIBE";
 /// Body types this UA accepts (the `Accept` header).
 pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay, text/plain";
 
@@ -66,6 +70,10 @@ pub(crate) enum Owner {
     Info(CallId),
     Refer(CallId),
     Message(Option<AccountId>),
+    /// Our SUBSCRIBE (initial, refresh or removal).
+    Subscribe(openphone_sal::SubscriptionId),
+    /// Our PUBLISH.
+    Publish(AccountId),
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +135,8 @@ pub struct SipCore {
     /// For each TLS destination, the host of the URI it was resolved from:
     /// the name its certificate must carry (RFC 5922 §4).
     tls_names: HashMap<SocketAddr, String>,
+    /// Subscriptions, publications and presence watchers.
+    ev: subscribe::EventTables,
     shutting_down: bool,
 }
 
@@ -149,6 +159,7 @@ impl SipCore {
             streams: HashMap::new(),
             hosts: HashMap::new(),
             tls_names: HashMap::new(),
+            ev: subscribe::EventTables::new(),
             shutting_down: false,
         }
     }
@@ -323,6 +334,9 @@ impl SipCore {
         self.server_timers(now);
         self.call_timers(now);
         self.account_timers(now);
+        self.subscription_timers(now);
+        self.publication_timers(now);
+        self.watcher_timers(now);
     }
 
     /// Next message to send.
@@ -342,6 +356,7 @@ impl SipCore {
             self.servers.next_deadline(),
             self.calls.next_deadline(),
             self.accounts.next_deadline(),
+            self.ev.next_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -548,6 +563,8 @@ impl SipCore {
                 self.end_call_with_bye(call, EndReason::system(why));
             }
             Owner::Message(_) => self.command_failed(None, Operation::SendMessage, why),
+            Owner::Subscribe(id) => self.subscribe_failed(id, why),
+            Owner::Publish(acc) => self.publish_failed(acc, why),
             // The call is already over; nobody waits for these.
             Owner::Bye(_) | Owner::Cancel(_) => debug!(%why, "BYE or CANCEL unanswered"),
         }
@@ -606,6 +623,8 @@ impl SipCore {
             Owner::Info(call) => self.on_info_response(call, &resp),
             Owner::Refer(call) => self.on_refer_response(call, &resp),
             Owner::Message(acc) => self.on_message_response(acc, &entry, &resp),
+            Owner::Subscribe(id) => self.on_subscribe_response(id, &entry, &resp),
+            Owner::Publish(acc) => self.on_publish_response(acc, &entry, &resp),
         }
     }
 }

@@ -37,6 +37,7 @@ pub(crate) fn inspect(req: &InRequest) -> Option<Refusal> {
         | Method::Info
         | Method::Refer
         | Method::Notify
+        | Method::Subscribe
         | Method::Message => {}
         Method::Extension(_) => {
             return Some(Refusal {

@@ -189,3 +189,94 @@ fn sipp_voicemail_server_answers_our_mwi_subscription() {
     sipp_passed(child, &ls);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Kamailio, killed when dropped.
+struct Kamailio(std::process::Child);
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn kamailio_presence_server_relays_published_state_to_a_watcher() {
+    let dir = workdir("kamailio");
+    // db_text tables from Debian's kamailio package, copied: Kamailio writes them.
+    let db = dir.join("db");
+    let copied = Command::new("cp")
+        .args(["-r", "/usr/share/kamailio/dbtext/kamailio", &s(&db)])
+        .status()
+        .unwrap();
+    assert!(
+        copied.success(),
+        "kamailio's db_text tables are missing (install kamailio)"
+    );
+    std::fs::create_dir_all(dir.join("run")).unwrap();
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/kamailio-presence.cfg");
+    let klog = std::fs::File::create(dir.join("kamailio.log")).unwrap();
+    let _k = Kamailio(
+        Command::new("kamailio")
+            .args([
+                "-f",
+                &s(&cfg),
+                "-DD",
+                "-E",
+                "-Y",
+                &s(&dir.join("run")),
+                "-P",
+                &s(&dir.join("kamailio.pid")),
+                "-A",
+                "SIP_PORT=27260",
+                "-A",
+                &format!("CTL_SOCK=\"unix:{}\"", s(&dir.join("ctl"))),
+                "-A",
+                &format!("DBURL=\"text://{}\"", s(&db)),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(klog)
+            .spawn()
+            .expect("kamailio must be installed (scripts/install-deps.sh)"),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (sa, sb) = (dir.join("a.sock"), dir.join("b.sock"));
+    let (la, lb) = (dir.join("a.log"), dir.join("b.log"));
+    let _a = start(
+        &[
+            "--listen",
+            "127.0.0.1:27261",
+            "--control",
+            &s(&sa),
+            "--account",
+            "sip:alice@127.0.0.1:27260",
+        ],
+        &la,
+    );
+    let _b = start(&["--listen", "127.0.0.1:27263", "--control", &s(&sb)], &lb);
+    wait_line(&la, "Registered");
+    wait_line(&lb, "listening:");
+    let (code, out) = cmd(&sb, "subscribe sip:alice@127.0.0.1:27260");
+    assert_eq!(code, 0, "{out}");
+    wait_line(&lb, "event: subscription sip:alice@127.0.0.1:27260 active");
+    let (code, out) = cmd(&sa, "publish closed in a meeting");
+    assert_eq!(code, 0, "{out}");
+    wait_line(
+        &lb,
+        "event: presence sip:alice@127.0.0.1:27260 closed (in a meeting)",
+    );
+    let (code, out) = cmd(&sa, "publish open");
+    assert_eq!(code, 0, "{out}");
+    wait_line(&lb, "event: presence sip:alice@127.0.0.1:27260 open");
+    let (code, out) = cmd(&sb, "unsubscribe sip:alice@127.0.0.1:27260");
+    assert_eq!(code, 0, "{out}");
+    wait_line(
+        &lb,
+        "event: subscription sip:alice@127.0.0.1:27260 terminated",
+    );
+    // No publication failed on the way (a refused PUBLISH is an event).
+    let alice = std::fs::read_to_string(&la).unwrap();
+    assert!(!alice.contains("failed"), "{alice}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,9 +93,8 @@ fn subscribe_notify_refresh_and_unsubscribe() {
     }
     // Nothing before the refresh time; the refresh (in the dialog) before expiry.
     // Transaction timers run out first; the refresh comes before expiry.
-    let mut due = t0;
-    let sent = loop {
-        due = core.poll_timeout().expect("a timer");
+    let (due, sent) = loop {
+        let due = core.poll_timeout().expect("a timer");
         assert!(
             due < t0 + Duration::from_secs(100),
             "no refresh before expiry"
@@ -103,7 +102,7 @@ fn subscribe_notify_refresh_and_unsubscribe() {
         core.handle_timeout(due);
         let out = drain(&mut core);
         if !out.is_empty() {
-            break out;
+            break (due, out);
         }
     };
     assert!(due > t0 + Duration::from_secs(50), "{:?}", due - t0);

@@ -29,6 +29,7 @@ shared() {
     sdp_parse|sdp_offer_answer) echo "pjsip-fuzz-seeds/sdp pjsip-fuzz-seeds/sdes";;
     # No shared corpus exists for these: their own seeds only.
     digit_map|mgcp_message) echo "";;
+    sip_pidf|sip_message_summary) echo "";;
     h323_q931|h323_ras|h323_uuie|h323_h245) echo "";;
     rtp_packet) echo "pjsip-fuzz-seeds/rtp pjsip-fuzz-seeds/srtp";;
     srtp_packet) echo "pjsip-fuzz-seeds/srtp pjsip-fuzz-seeds/sdes";;

@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 PKGS=(
   pkg-config
-  sip-tester kamailio kamailio-tls-modules openssl baresip linphone-cli twinkle-console tshark osmo-mgw minimodem
+  sip-tester kamailio kamailio-tls-modules kamailio-presence-modules openssl baresip linphone-cli twinkle-console tshark osmo-mgw minimodem
   ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools xxd
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
   libasound2-dev alsa-utils

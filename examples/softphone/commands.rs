@@ -319,6 +319,12 @@ fn command(t: &mut Target<'_>, line: &str, reply: &mut Reply) {
                 },
             }
         }
+        "subscribe" | "unsubscribe" | "publish" => {
+            reply
+                .lines
+                .extend(crate::presence::command(phone, cmd, rest));
+            Ok(())
+        }
         _ => {
             reply.say(format!("error: unknown command {cmd:?}"));
             Ok(())

@@ -98,6 +98,7 @@ mod devices;
 mod line;
 mod line_audio;
 mod ringtone;
+mod presence;
 mod state;
 mod triggers;
 
@@ -983,6 +984,9 @@ fn ring_for(
 }
 
 fn print_event(ev: &PhoneEvent) {
+    if let Some(line) = presence::describe(ev) {
+        return println!("event: {line}");
+    }
     println!("event: {ev}");
 }
 

@@ -96,6 +96,10 @@ pub struct MessageSummary {
     pub voice_new: u32,
     /// Old voice messages.
     pub voice_old: u32,
+    /// New urgent voice messages (RFC 3842 §5.2, the count in parentheses).
+    pub voice_new_urgent: u32,
+    /// Old urgent voice messages.
+    pub voice_old_urgent: u32,
 }
 
 impl MessageSummary {
@@ -110,6 +114,12 @@ impl MessageSummary {
     pub fn with_voice(mut self, new: u32, old: u32) -> Self {
         self.voice_new = new;
         self.voice_old = old;
+        self
+    }
+    /// Sets the new and old urgent voice-message counts.
+    pub fn with_urgent(mut self, new: u32, old: u32) -> Self {
+        self.voice_new_urgent = new;
+        self.voice_old_urgent = old;
         self
     }
 }

@@ -147,8 +147,8 @@ impl Stack for SipStack {
         }
     }
 
-    /// Early media, subscriptions and publication are
-    /// not implemented yet (their commands fail with `Cause::Unsupported`).
+    /// Early media is not implemented yet (its command fails with
+    /// `Cause::Unsupported`).
     fn capabilities(&self) -> Capabilities {
         Capabilities::new(&[
             Capability::Register,
@@ -158,6 +158,8 @@ impl Stack for SipStack {
             Capability::Redirect,
             Capability::DtmfOutOfBand,
             Capability::Message,
+            Capability::Subscribe,
+            Capability::Publish,
         ])
     }
 
@@ -519,6 +521,7 @@ impl Driver {
             StackCommand::Dial { to, .. } => texts.push(to.uri().to_string()),
             StackCommand::SendMessage { to, .. } => texts.push(to.uri().to_string()),
             StackCommand::Transfer { to, .. } => texts.push(to.uri().to_string()),
+            StackCommand::Subscribe { to, .. } => texts.push(to.uri().to_string()),
             StackCommand::AddAccount { config, .. } => {
                 texts.push(config.aor.uri().to_string());
                 texts.extend(config.registrar.clone());

@@ -7,13 +7,17 @@
 //! offer/answer (SDP through `openphone-sdp`, negotiation through
 //! `openphone_sal::media::negotiate`), registration with refresh, digest
 //! authentication (RFC 2617/7616/8760: MD5, SHA-256, SHA-512/256), CANCEL, re-INVITE
-//! hold/resume, INFO DTMF, REFER with NOTIFY progress, and MESSAGE.
+//! hold/resume, INFO DTMF, REFER with NOTIFY progress, MESSAGE, and events
+//! (RFC 6665): presence subscriptions with PIDF bodies (RFC 3856/3863),
+//! message-waiting summaries (RFC 3842, also unsolicited), publication of our
+//! presence (RFC 3903), and a notifier answering SUBSCRIBEs to our presence
+//! (every watcher accepted); the body readers are in [`event`].
 //!
 //! SIP status codes become the SAL's neutral [`Cause`](openphone_sal::Cause)s (and
 //! back) by the table in [`cause_map`]; the raw code travels along
 //! in the [`Reason`](openphone_sal::Reason). Not implemented yet, and refused with
 //! `StackEvent::CommandFailed` (`Cause::Unsupported`): early media towards a caller
-//! (183), attended transfer, SUBSCRIBE and PUBLISH.
+//! (183) and attended transfer.
 //!
 //! Layers, bottom up:
 //! * [`message`] — typed parser and printer, and [`message::MessageView`], the
@@ -78,6 +82,7 @@ pub mod auth;
 mod config;
 mod core;
 mod driver;
+pub mod event;
 pub mod message;
 pub mod resolver;
 mod stats;

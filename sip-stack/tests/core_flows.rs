@@ -358,9 +358,17 @@ fn options_and_unknown_method() {
         t0,
         me(),
         peer(),
-        &request("SUBSCRIBE", "z9hG4bKs", "c11", 1, None, "", "", ""),
+        &request("PUBLISH", "z9hG4bKs", "c11", 1, None, "", "", ""),
     );
     assert_eq!(codes(&drain(&mut core)), vec![405]);
+    // SUBSCRIBE is served for presence only: any other package is a 489.
+    core.handle_datagram(
+        t0,
+        me(),
+        peer(),
+        &request("SUBSCRIBE", "z9hG4bKs2", "c12", 1, None, "", "", ""),
+    );
+    assert_eq!(codes(&drain(&mut core)), vec![489]);
 }
 
 #[test]

@@ -84,29 +84,7 @@ impl Account {
     pub fn subscribe(&self, uri: &str, package: EventPackage) -> Result<Subscription, Error> {
         let to: Address = uri.parse()?;
         let stack = self.stack()?;
-        self.phone
-            .inner
-            .require(stack, Capability::Subscribe, "subscriptions")?;
-        let id = SubscriptionId::next();
-        self.phone.inner.tables().subscriptions.insert(id, stack);
-        let sent = self.phone.inner.send(
-            stack,
-            StackCommand::Subscribe {
-                subscription: id,
-                account: Some(self.id),
-                to,
-                package,
-                expires: Duration::from_secs(3600),
-            },
-        );
-        if let Err(e) = sent {
-            self.phone.inner.tables().subscriptions.remove(&id);
-            return Err(e);
-        }
-        Ok(Subscription {
-            id,
-            phone: self.phone.clone(),
-        })
+        self.phone.subscribe_on(stack, Some(self.id), to, package)
     }
 
     /// Reports a line event (hook, flash, digit) of this account's line to
@@ -160,6 +138,68 @@ impl Account {
                 status,
             },
         )
+    }
+}
+
+impl Phone {
+    /// Subscribes to `package` events of `uri` without an account (the
+    /// stack of the URI's scheme, an anonymous From), as
+    /// [`Account::subscribe`] does for an account.
+    pub fn subscribe(&self, uri: &str, package: EventPackage) -> Result<Subscription, Error> {
+        let to: Address = uri.parse()?;
+        let stack = self.inner.stack_for_scheme(&to.scheme())?;
+        self.subscribe_on(stack, None, to, package)
+    }
+
+    /// Publishes our presence on every account whose stack publishes;
+    /// returns how many. Fails when no account can.
+    pub fn publish(&self, status: PresenceStatus) -> Result<usize, Error> {
+        let accounts: Vec<AccountId> = self.inner.tables().accounts.keys().copied().collect();
+        let mut sent = 0;
+        for id in accounts {
+            if let Ok(acc) = self.account(id) {
+                if acc.publish(status.clone()).is_ok() {
+                    sent += 1;
+                }
+            }
+        }
+        if sent == 0 {
+            return Err(Error::Config(
+                "presence publication needs an account whose stack publishes".into(),
+            ));
+        }
+        Ok(sent)
+    }
+
+    fn subscribe_on(
+        &self,
+        stack: usize,
+        account: Option<AccountId>,
+        to: Address,
+        package: EventPackage,
+    ) -> Result<Subscription, Error> {
+        self.inner
+            .require(stack, Capability::Subscribe, "subscriptions")?;
+        let id = SubscriptionId::next();
+        self.inner.tables().subscriptions.insert(id, stack);
+        let sent = self.inner.send(
+            stack,
+            StackCommand::Subscribe {
+                subscription: id,
+                account,
+                to,
+                package,
+                expires: Duration::from_secs(3600),
+            },
+        );
+        if let Err(e) = sent {
+            self.inner.tables().subscriptions.remove(&id);
+            return Err(e);
+        }
+        Ok(Subscription {
+            id,
+            phone: self.clone(),
+        })
     }
 }
 

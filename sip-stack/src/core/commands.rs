@@ -2,9 +2,7 @@
 //! cannot carry out. Every command ends in an event (the SAL contract): a
 //! refused one in [`StackEvent::CommandFailed`], never only in a log line.
 
-use openphone_sal::{
-    CallId, Cause, Operation, Reason, StackCommand, StackEvent, SubscriptionState,
-};
+use openphone_sal::{CallId, Cause, Operation, Reason, StackCommand, StackEvent};
 use tracing::{debug, warn};
 
 use super::dialog::Phase;
@@ -14,7 +12,10 @@ impl SipCore {
     pub(super) fn command(&mut self, cmd: StackCommand) {
         match cmd {
             StackCommand::AddAccount { account, config } => self.add_account(account, config),
-            StackCommand::RemoveAccount { account } => self.remove_account(account),
+            StackCommand::RemoveAccount { account } => {
+                self.unpublish(account);
+                self.remove_account(account)
+            }
             StackCommand::Dial {
                 call,
                 account,
@@ -44,20 +45,15 @@ impl SipCore {
                 content_type,
                 body,
             } => self.send_message(account, to, content_type, body),
-            StackCommand::Subscribe { subscription, .. } => {
-                let reason = not_implemented_reason("SUBSCRIBE");
-                self.command_failed(None, Operation::Subscribe, reason.clone());
-                self.emit(StackEvent::Subscription {
-                    subscription,
-                    state: SubscriptionState::Terminated(reason),
-                });
-            }
-            StackCommand::Unsubscribe { .. } => {
-                self.not_implemented(None, Operation::Unsubscribe, "SUBSCRIBE")
-            }
-            StackCommand::Publish { .. } => {
-                self.not_implemented(None, Operation::Publish, "PUBLISH")
-            }
+            StackCommand::Subscribe {
+                subscription,
+                account,
+                to,
+                package,
+                expires,
+            } => self.subscribe(subscription, account, to, package, expires),
+            StackCommand::Unsubscribe { subscription } => self.unsubscribe(subscription),
+            StackCommand::Publish { account, status } => self.publish(account, status),
             StackCommand::Shutdown => self.shutdown(),
             // A command added to the SAL after this stack was written.
             other => match other.operation() {

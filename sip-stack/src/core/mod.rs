@@ -16,11 +16,14 @@ mod ids;
 mod in_dialog;
 mod incoming;
 mod prack;
+mod notifier;
+mod publish;
 mod register;
 mod reinvite;
 mod replaces;
 mod sdp_glue;
 mod session_timer;
+mod subscribe;
 mod target;
 mod timed;
 mod uas;
@@ -52,7 +55,7 @@ use view::InResponse;
 
 /// Methods this UA accepts (the `Allow` header).
 pub(crate) const ALLOW: &str =
-    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK";
+    "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, REFER, NOTIFY, MESSAGE, PRACK, SUBSCRIBE";
 /// Body types this UA accepts (the `Accept` header).
 pub(crate) const ACCEPT: &str = "application/sdp, application/dtmf-relay, text/plain";
 
@@ -70,6 +73,10 @@ pub(crate) enum Owner {
     Info(CallId),
     Refer(CallId),
     Message(Option<AccountId>),
+    /// Our SUBSCRIBE (initial, refresh or removal).
+    Subscribe(openphone_sal::SubscriptionId),
+    /// Our PUBLISH.
+    Publish(AccountId),
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +138,8 @@ pub struct SipCore {
     /// For each TLS destination, the host of the URI it was resolved from:
     /// the name its certificate must carry (RFC 5922 §4).
     tls_names: HashMap<SocketAddr, String>,
+    /// Subscriptions, publications and presence watchers.
+    ev: subscribe::EventTables,
     shutting_down: bool,
 }
 
@@ -153,6 +162,7 @@ impl SipCore {
             streams: HashMap::new(),
             hosts: HashMap::new(),
             tls_names: HashMap::new(),
+            ev: subscribe::EventTables::new(),
             shutting_down: false,
         }
     }
@@ -327,6 +337,9 @@ impl SipCore {
         self.server_timers(now);
         self.call_timers(now);
         self.account_timers(now);
+        self.subscription_timers(now);
+        self.publication_timers(now);
+        self.watcher_timers(now);
     }
 
     /// Next message to send.
@@ -346,6 +359,7 @@ impl SipCore {
             self.servers.next_deadline(),
             self.calls.next_deadline(),
             self.accounts.next_deadline(),
+            self.ev.next_deadline(),
         ]
         .into_iter()
         .flatten()
@@ -552,6 +566,8 @@ impl SipCore {
                 self.end_call_with_bye(call, EndReason::system(why));
             }
             Owner::Message(_) => self.command_failed(None, Operation::SendMessage, why),
+            Owner::Subscribe(id) => self.subscribe_failed(id, why),
+            Owner::Publish(acc) => self.publish_failed(acc, why),
             // The call is already over; nobody waits for these.
             Owner::Bye(_) | Owner::Cancel(_) => debug!(%why, "BYE or CANCEL unanswered"),
         }
@@ -610,6 +626,8 @@ impl SipCore {
             Owner::Info(call) => self.on_info_response(call, &resp),
             Owner::Refer(call) => self.on_refer_response(call, &resp),
             Owner::Message(acc) => self.on_message_response(acc, &entry, &resp),
+            Owner::Subscribe(id) => self.on_subscribe_response(id, &entry, &resp),
+            Owner::Publish(acc) => self.on_publish_response(acc, &entry, &resp),
         }
     }
 }

@@ -109,6 +109,7 @@ impl SipCore {
             Method::Info => self.on_info(&req, &key),
             Method::Refer => self.on_refer(&req, &key),
             Method::Notify => self.on_notify(&req, &key),
+            Method::Subscribe => self.on_subscribe(&req, &key),
             Method::Message => {
                 let tag = self.ids.tag();
                 self.respond(&key, 200, Some(&tag), &[], None);
@@ -728,8 +729,8 @@ impl SipCore {
 
     fn on_notify(&mut self, req: &InRequest, key: &str) {
         let Some(call) = self.dialog_of(req) else {
-            self.respond(key, 481, None, &[], None);
-            return;
+            // Not a call's (REFER progress): a subscription's, or unsolicited MWI.
+            return self.on_event_notify(req, key);
         };
         if !self.accept_cseq(call, req, key) {
             return;

@@ -37,7 +37,8 @@ pub(crate) fn inspect(req: &InRequest, supported: &[&str]) -> Option<Refusal> {
         | Method::Refer
         | Method::Notify
         | Method::Message
-        | Method::Prack => {}
+        | Method::Prack
+        | Method::Subscribe => {}
         Method::Extension(_) => {
             return Some(Refusal {
                 code: 501,

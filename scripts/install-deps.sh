@@ -13,6 +13,8 @@ PKGS=(
   ffmpeg sox libsox-fmt-all espeak-ng speex opus-tools xxd
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
   libasound2-dev alsa-utils
+  # RFC 3263 tests: a real DNS server (NAPTR/SRV/A); STUN tests: a real STUN server.
+  dnsmasq-base coturn
 )
 
 # tshark asks whether non-root users may capture; answer "no" up front.

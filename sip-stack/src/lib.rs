@@ -80,6 +80,7 @@ mod core;
 mod driver;
 pub mod message;
 pub mod resolver;
+pub mod stun;
 mod stats;
 #[cfg(feature = "tls")]
 mod tls;

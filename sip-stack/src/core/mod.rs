@@ -12,6 +12,7 @@ mod calls;
 pub mod cause_map;
 mod commands;
 mod dialog;
+mod failover;
 mod ids;
 mod in_dialog;
 mod incoming;
@@ -38,6 +39,7 @@ use crate::message::Method;
 use crate::transaction::{
     ClientTimerAction, ClientTransaction, ResponseVerdict, ServerTimerAction, ServerTransaction,
 };
+use crate::resolver::Target;
 use crate::transport::{ConnId, Transmit, TransportKind};
 
 use build::{Echo, OutRequest};
@@ -124,6 +126,10 @@ pub struct SipCore {
     accounts: Timed<AccountId, Account>,
     streams: HashMap<ConnId, StreamConn>,
     hosts: HashMap<String, IpAddr>,
+    /// RFC 3263 targets of host names (URIs without a port), in order.
+    targets: HashMap<String, Vec<Target>>,
+    /// Targets that failed (refused or timed out): skipped while others remain.
+    dead_targets: std::collections::HashSet<Target>,
     /// For each TLS destination, the host of the URI it was resolved from:
     /// the name its certificate must carry (RFC 5922 §4).
     tls_names: HashMap<SocketAddr, String>,
@@ -148,6 +154,8 @@ impl SipCore {
             accounts: Timed::new(|a: &Account| a.refresh_at),
             streams: HashMap::new(),
             hosts: HashMap::new(),
+            targets: HashMap::new(),
+            dead_targets: std::collections::HashSet::new(),
             tls_names: HashMap::new(),
             shutting_down: false,
         }
@@ -167,6 +175,13 @@ impl SipCore {
     /// in commands; the core itself does no DNS).
     pub fn add_host(&mut self, name: &str, ip: IpAddr) {
         self.hosts.insert(name.to_ascii_lowercase(), ip);
+    }
+
+    /// Teaches the core the RFC 3263 targets of a host name, in the order to
+    /// try them (a URI naming the host without a port goes to the first one
+    /// still alive; on failure the request moves to the next).
+    pub fn add_host_targets(&mut self, name: &str, targets: Vec<Target>) {
+        self.targets.insert(name.to_ascii_lowercase(), targets);
     }
 
     /// A datagram arrived on the UDP socket bound to `local` from `from`.
@@ -278,7 +293,7 @@ impl SipCore {
                     crate::transaction::ClientState::Completed
                         | crate::transaction::ClientState::Terminated
                 ) {
-                    self.on_client_failure(e.owner, why.clone());
+                    self.fail_over_or_fail(e, why.clone());
                 }
             }
         }
@@ -497,7 +512,7 @@ impl SipCore {
                     if let Some(e) = self.clients.remove(&key) {
                         let why = Reason::new(Cause::Timeout)
                             .with_text(format!("no response to {}", e.req.method));
-                        self.on_client_failure(e.owner, why);
+                        self.fail_over_or_fail(e, why);
                     }
                 }
             }

@@ -108,7 +108,8 @@ fn every_truncation_and_bit_flip_is_rejected() {
             assert!(Message::decode(&bytes[..cut]).is_err(), "{name} cut at {cut}");
         }
         // Any flipped bit in the covered part breaks FINGERPRINT (or the header).
-        for i in 0..bytes.len() - 4 {
+        // The part FINGERPRINT covers (all but its own 8 octets).
+        for i in 0..bytes.len() - 8 {
             let mut b = bytes.clone();
             b[i] ^= 0x01;
             assert!(Message::decode(&b).is_err(), "{name} bit flip at {i}");

@@ -27,6 +27,7 @@ use crate::resolver::{Resolve, ResolveError, SystemResolver, Target, TargetQuery
 use crate::stats::TransportStats;
 use crate::transport::{ConnId, TransportKind};
 
+mod nat;
 mod streams;
 
 use streams::{Conn, ConnMsg};
@@ -234,7 +235,16 @@ impl Stack for SipStack {
                 max_calls: cfg.max_calls,
                 max_server_transactions: cfg.max_server_transactions,
             };
-            let core = SipCore::new(core_cfg, Instant::now());
+            let mut core = SipCore::new(core_cfg, Instant::now());
+            let mut udp_mapped = None;
+            if let (Some(server), Some(sock)) = (cfg.stun_server, udp.as_ref()) {
+                udp_mapped = nat::discover(sock, server).await;
+                if let Some(mapped) = udp_mapped {
+                    info!(%mapped, %server, "STUN: public address of the SIP UDP socket");
+                    core.set_udp_mapped(mapped);
+                }
+            }
+            let keepalive = cfg.keepalive_interval.map(nat::KeepAlive::new);
             info!(?listening, "SIP stack started");
             let sockets = Sockets {
                 udp,
@@ -242,7 +252,10 @@ impl Stack for SipStack {
                 tls: tls_listener,
                 limits: cfg.stream_limits,
             };
-            tokio::spawn(Driver::new(core, sockets, tls, self.stats, io, self.resolver).run());
+            let mut driver = Driver::new(core, sockets, tls, self.stats, io, self.resolver);
+            driver.udp_mapped = udp_mapped;
+            driver.keepalive = keepalive;
+            tokio::spawn(driver.run());
             Ok(StackInfo::new(listening))
         })
     }
@@ -288,6 +301,10 @@ struct Driver {
     /// Commands held until the names they (or an earlier held one) need
     /// are resolved, in arrival order.
     held: VecDeque<Held>,
+    /// The public address of the UDP socket, as STUN last reported it.
+    udp_mapped: Option<SocketAddr>,
+    /// Keep-alives on registrar flows, when configured.
+    keepalive: Option<nat::KeepAlive>,
 }
 
 /// A command waiting for host names.
@@ -334,6 +351,8 @@ impl Driver {
             dns_rx,
             looking_up: HashSet::new(),
             held: VecDeque::new(),
+            udp_mapped: None,
+            keepalive: None,
         }
     }
 
@@ -350,7 +369,7 @@ impl Driver {
                     break;
                 }
             }
-            let deadline = [self.core.poll_timeout(), self.stop_at]
+            let deadline = [self.core.poll_timeout(), self.stop_at, self.keepalive_deadline()]
                 .into_iter()
                 .flatten()
                 .min();
@@ -369,6 +388,11 @@ impl Driver {
                         Ok((n, from)) => {
                             let local = udp.and_then(|s| s.local_addr().ok()).unwrap_or(from);
                             let data = buf.get(..n).unwrap_or(&[]);
+                            if crate::stun::is_stun(data) {
+                                let data = data.to_vec();
+                                self.on_stun(from, &data).await;
+                                continue;
+                            }
                             trace!(%from, "UDP in:\n{}", String::from_utf8_lossy(data));
                             if self.core.config().public_address.is_none() {
                                 let data = data.to_vec();
@@ -412,7 +436,11 @@ impl Driver {
                         }
                     }
                 }
-                _ = sleep => self.core.handle_timeout(Instant::now()),
+                _ = sleep => {
+                    let now = Instant::now();
+                    self.core.handle_timeout(now);
+                    self.keepalive_tick(now).await;
+                }
             }
         }
         info!("SIP stack stopped");

@@ -130,6 +130,9 @@ pub struct SipCore {
     targets: HashMap<String, Vec<Target>>,
     /// Targets that failed (refused or timed out): skipped while others remain.
     dead_targets: std::collections::HashSet<Target>,
+    /// The UDP socket's public address learnt through STUN: Via and Contact
+    /// over UDP carry it.
+    udp_mapped: Option<SocketAddr>,
     /// For each TLS destination, the host of the URI it was resolved from:
     /// the name its certificate must carry (RFC 5922 §4).
     tls_names: HashMap<SocketAddr, String>,
@@ -156,6 +159,7 @@ impl SipCore {
             hosts: HashMap::new(),
             targets: HashMap::new(),
             dead_targets: std::collections::HashSet::new(),
+            udp_mapped: None,
             tls_names: HashMap::new(),
             shutting_down: false,
         }
@@ -175,6 +179,12 @@ impl SipCore {
     /// in commands; the core itself does no DNS).
     pub fn add_host(&mut self, name: &str, ip: IpAddr) {
         self.hosts.insert(name.to_ascii_lowercase(), ip);
+    }
+
+    /// Sets the public address of the UDP socket (learnt through STUN,
+    /// RFC 5389): Via and Contact of requests over UDP carry it.
+    pub fn set_udp_mapped(&mut self, mapped: SocketAddr) {
+        self.udp_mapped = Some(mapped);
     }
 
     /// Teaches the core the RFC 3263 targets of a host name, in the order to
@@ -411,6 +421,11 @@ impl SipCore {
 
     /// Our advertised address for `transport`.
     fn local_addr(&self, transport: TransportKind) -> SocketAddr {
+        if let (TransportKind::Udp, Some(m)) = (transport, self.udp_mapped) {
+            if self.cfg.udp.is_some() {
+                return m;
+            }
+        }
         let bound = match transport {
             TransportKind::Udp => self.cfg.udp.or(self.cfg.tcp),
             TransportKind::Tcp => self.cfg.tcp.or(self.cfg.udp),

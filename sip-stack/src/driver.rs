@@ -109,10 +109,15 @@ impl SipStack {
     /// A stack that will bind as `config` says when started.
     pub fn new(config: SipConfig) -> Self {
         SipStack {
-            config,
             addrs: LocalAddrs::default(),
             stats: TransportStats::default(),
-            resolver: Arc::new(SystemResolver),
+            // A configured name server: RFC 3263 through it; otherwise the
+            // system's (getaddrinfo) until `with_resolver` says otherwise.
+            resolver: match config.dns_server {
+                Some(server) => Arc::new(crate::resolver::DnsResolver::with_server(server)),
+                None => Arc::new(SystemResolver),
+            },
+            config,
         }
     }
 

@@ -374,10 +374,14 @@ impl Driver {
                     break;
                 }
             }
-            let deadline = [self.core.poll_timeout(), self.stop_at, self.keepalive_deadline()]
-                .into_iter()
-                .flatten()
-                .min();
+            let deadline = [
+                self.core.poll_timeout(),
+                self.stop_at,
+                self.keepalive_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
@@ -627,7 +631,9 @@ fn target_query(text: &str) -> Option<TargetQuery> {
     let uri = if t.contains('<') {
         NameAddr::parse(t).ok()?.uri
     } else {
-        Uri::parse(t).or_else(|_| Uri::parse(&format!("sip:{t}"))).ok()?
+        Uri::parse(t)
+            .or_else(|_| Uri::parse(&format!("sip:{t}")))
+            .ok()?
     };
     let sip = uri.as_sip()?;
     let host = match sip.maddr().and_then(|m| Host::parse(m).ok()) {
@@ -637,12 +643,14 @@ fn target_query(text: &str) -> Option<TargetQuery> {
     let Host::Domain(domain) = host else {
         return None;
     };
-    let transport = sip.transport().and_then(|p| match p.to_ascii_lowercase().as_str() {
-        "udp" => Some(TransportKind::Udp),
-        "tcp" => Some(TransportKind::Tcp),
-        "tls" => Some(TransportKind::Tls),
-        _ => None,
-    });
+    let transport = sip
+        .transport()
+        .and_then(|p| match p.to_ascii_lowercase().as_str() {
+            "udp" => Some(TransportKind::Udp),
+            "tcp" => Some(TransportKind::Tcp),
+            "tls" => Some(TransportKind::Tls),
+            _ => None,
+        });
     Some(TargetQuery {
         host: domain.trim_end_matches('.').to_ascii_lowercase(),
         port: sip.port,

@@ -80,8 +80,8 @@ mod core;
 mod driver;
 pub mod message;
 pub mod resolver;
-pub mod stun;
 mod stats;
+pub mod stun;
 #[cfg(feature = "tls")]
 mod tls;
 pub mod transaction;

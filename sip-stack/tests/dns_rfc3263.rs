@@ -79,7 +79,8 @@ fn dnsmasq() -> Proc {
 }
 
 fn kamailio(dir: &std::path::Path) -> Proc {
-    let lab = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/lab/kamailio.cfg");
+    let lab =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/lab/kamailio.cfg");
     let cfg = std::fs::read_to_string(&lab).expect("shared/lab/kamailio.cfg");
     // Kamailio must take requests for example.test as its own.
     let cfg = cfg.replace(
@@ -103,10 +104,11 @@ fn kamailio(dir: &std::path::Path) -> Proc {
         ))
         .spawn()
         .expect("kamailio starts");
+    let proc = Proc(child);
     // Wait for its TCP port.
     for _ in 0..50 {
         if std::net::TcpStream::connect(("127.0.0.1", KAM)).is_ok() {
-            return Proc(child);
+            return proc;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -199,7 +201,13 @@ async fn naptr_srv_a_targets_register_and_call_through_kamailio() {
         ..q.clone()
     };
     let t = dns().targets(&with_port).await.expect("A record");
-    assert_eq!(t, vec![Target { transport: TransportKind::Udp, addr: "127.0.0.1:5099".parse().unwrap() }]);
+    assert_eq!(
+        t,
+        vec![Target {
+            transport: TransportKind::Udp,
+            addr: "127.0.0.1:5099".parse().unwrap()
+        }]
+    );
 
     // Registration: the first SRV target refuses the connection; the
     // REGISTER goes on to the second (Kamailio) and succeeds.

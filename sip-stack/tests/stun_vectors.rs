@@ -91,7 +91,10 @@ fn rfc5769_2_4_long_term_request() {
     assert_eq!(m.transaction.0, tid("78ad3433c6ad72c029da412e"));
     let user = "\u{30DE}\u{30C8}\u{30EA}\u{30C3}\u{30AF}\u{30B9}";
     assert_eq!(other(&m, 0x0006), Some(user.as_bytes()));
-    assert_eq!(other(&m, 0x0015), Some(&b"f//499k954d6OL34oL9FSTvy64sA"[..])); // NONCE
+    assert_eq!(
+        other(&m, 0x0015),
+        Some(&b"f//499k954d6OL34oL9FSTvy64sA"[..])
+    ); // NONCE
     assert_eq!(other(&m, 0x0014), Some(&b"example.org"[..])); // REALM
     assert!(!m.attributes.contains(&Attribute::Fingerprint));
 }
@@ -105,7 +108,10 @@ fn every_truncation_and_bit_flip_is_rejected() {
     ] {
         let bytes = vector(name);
         for cut in 0..bytes.len() {
-            assert!(Message::decode(&bytes[..cut]).is_err(), "{name} cut at {cut}");
+            assert!(
+                Message::decode(&bytes[..cut]).is_err(),
+                "{name} cut at {cut}"
+            );
         }
         // Any flipped bit in the covered part breaks FINGERPRINT (or the header).
         // The part FINGERPRINT covers (all but its own 8 octets).

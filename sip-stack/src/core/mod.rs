@@ -36,10 +36,10 @@ use tracing::{debug, warn};
 
 use crate::config::CoreConfig;
 use crate::message::Method;
+use crate::resolver::Target;
 use crate::transaction::{
     ClientTimerAction, ClientTransaction, ResponseVerdict, ServerTimerAction, ServerTransaction,
 };
-use crate::resolver::Target;
 use crate::transport::{ConnId, Transmit, TransportKind};
 
 use build::{Echo, OutRequest};

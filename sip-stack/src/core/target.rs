@@ -67,7 +67,10 @@ impl SipCore {
             Some(t) => (t.transport, t.addr),
             None => {
                 let ip = self.host_ip(&host)?;
-                (transport, SocketAddr::new(ip, sip.port.unwrap_or(transport.default_port())))
+                (
+                    transport,
+                    SocketAddr::new(ip, sip.port.unwrap_or(transport.default_port())),
+                )
             }
         };
         if transport == TransportKind::Tls {

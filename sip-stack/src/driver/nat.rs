@@ -72,7 +72,10 @@ pub(super) async fn discover(socket: &UdpSocket, server: SocketAddr) -> Option<S
             None => {}
         }
         let until = client.poll_timeout().unwrap_or(now);
-        let wait = tokio::time::timeout_at(tokio::time::Instant::from_std(until), socket.recv_from(&mut buf));
+        let wait = tokio::time::timeout_at(
+            tokio::time::Instant::from_std(until),
+            socket.recv_from(&mut buf),
+        );
         if let Ok(Ok((n, from))) = wait.await {
             let data = buf.get(..n).unwrap_or(&[]);
             if from != server || !client.handle_response(data) {
@@ -126,7 +129,11 @@ impl Driver {
         }
         for (t, dst) in pings {
             // RFC 5626 §4.4.1: the client's ping is CRLFCRLF.
-            if let Some(c) = self.by_remote.get(&(t, dst)).and_then(|id| self.conns.get(id)) {
+            if let Some(c) = self
+                .by_remote
+                .get(&(t, dst))
+                .and_then(|id| self.conns.get(id))
+            {
                 trace!(%dst, "CRLF keep-alive");
                 let _ = c.send_raw(b"\r\n\r\n".to_vec());
             }

@@ -98,7 +98,9 @@ pub trait Resolve: Send + Sync + 'static {
         let lookup = self.resolve(&query.host);
         let q = query.clone();
         Box::pin(async move {
-            let ip = lookup.await.ok_or_else(|| ResolveError::NotFound(q.host.clone()))?;
+            let ip = lookup
+                .await
+                .ok_or_else(|| ResolveError::NotFound(q.host.clone()))?;
             let transport = q.transport.unwrap_or(if q.secure {
                 TransportKind::Tls
             } else {

@@ -72,7 +72,11 @@ pub fn order_naptr(mut records: Vec<NaptrRecord>, secure: bool) -> Vec<(Transpor
 /// weight-0 records come first in the running sum so they are rarely chosen
 /// while others remain. A lone `.` target means the service is not offered.
 pub fn order_srv(records: Vec<SrvRecord>, rng: &mut impl Rng) -> Vec<SrvRecord> {
-    if records.len() == 1 && records.first().is_some_and(|r| r.target == "." || r.target.is_empty()) {
+    if records.len() == 1
+        && records
+            .first()
+            .is_some_and(|r| r.target == "." || r.target.is_empty())
+    {
         return Vec::new();
     }
     let mut priorities: Vec<u16> = records.iter().map(|r| r.priority).collect();
@@ -80,7 +84,11 @@ pub fn order_srv(records: Vec<SrvRecord>, rng: &mut impl Rng) -> Vec<SrvRecord> 
     priorities.dedup();
     let mut out = Vec::with_capacity(records.len());
     for p in priorities {
-        let mut group: Vec<SrvRecord> = records.iter().filter(|r| r.priority == p).cloned().collect();
+        let mut group: Vec<SrvRecord> = records
+            .iter()
+            .filter(|r| r.priority == p)
+            .cloned()
+            .collect();
         group.sort_by_key(|r| r.weight != 0);
         while !group.is_empty() {
             let total: u32 = group.iter().map(|r| u32::from(r.weight)).sum();
@@ -164,12 +172,18 @@ mod tests {
         let mut heavy_first = 0;
         for seed in 0..1000 {
             let mut rng = StdRng::seed_from_u64(seed);
-            let got = order_srv(vec![srv(1, 10, 1, "light"), srv(1, 90, 2, "heavy")], &mut rng);
+            let got = order_srv(
+                vec![srv(1, 10, 1, "light"), srv(1, 90, 2, "heavy")],
+                &mut rng,
+            );
             if got.first().map(|r| r.port) == Some(2) {
                 heavy_first += 1;
             }
         }
-        assert!((820..=980).contains(&heavy_first), "heavy first {heavy_first}/1000");
+        assert!(
+            (820..=980).contains(&heavy_first),
+            "heavy first {heavy_first}/1000"
+        );
         assert!(order_srv(vec![srv(0, 0, 0, ".")], &mut rng).is_empty());
     }
 }

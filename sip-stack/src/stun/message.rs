@@ -189,7 +189,9 @@ impl Message {
             let t = be16(data, at).ok_or(StunError::Truncated)?;
             let l = usize::from(be16(data, at + 2).ok_or(StunError::Truncated)?);
             let start = at + 4;
-            let value = data.get(start..start + l).ok_or(StunError::BadAttribute(t))?;
+            let value = data
+                .get(start..start + l)
+                .ok_or(StunError::BadAttribute(t))?;
             let padded = start + l.div_ceil(4) * 4;
             if padded > data.len() {
                 return Err(StunError::BadAttribute(t));
@@ -380,7 +382,12 @@ mod tests {
 
     #[test]
     fn class_bits() {
-        for class in [Class::Request, Class::Indication, Class::Success, Class::Error] {
+        for class in [
+            Class::Request,
+            Class::Indication,
+            Class::Success,
+            Class::Error,
+        ] {
             let m = Message {
                 class,
                 method: 0x0ABC,

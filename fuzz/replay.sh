@@ -35,6 +35,7 @@ shared() {
     srtp_packet) echo "pjsip-fuzz-seeds/srtp pjsip-fuzz-seeds/sdes";;
     zrtp_packet) echo "zrtp-bzrtp/packets";;
     rtcp_packet) echo "pjsip-fuzz-seeds/rtcp asterisk-regressions";;
+    stun_message) echo "stun-rfc5769 stun-browsers pjsip-fuzz-seeds/stun";;
     *_decode) echo "$AUDIO";;
     *) return 1;;
   esac

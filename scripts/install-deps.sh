@@ -14,6 +14,8 @@ PKGS=(
   libgsm-tools libgsm1-dev libspandsp-dev libspeex-dev libspeexdsp-dev libopus-dev
   libasound2-dev alsa-utils
   libsrtp2-dev
+  # RFC 3263 tests: a real DNS server (NAPTR/SRV/A); STUN tests: a real STUN server.
+  dnsmasq-base coturn
 )
 
 # tshark asks whether non-root users may capture; answer "no" up front.

@@ -204,6 +204,17 @@ struct Cli {
     /// Do not register the SIP account.
     #[arg(long, conflicts_with = "mgcp")]
     no_register: bool,
+    /// DNS server for RFC 3263 lookups (NAPTR, SRV, A/AAAA), IP:PORT.
+    #[arg(long, value_name = "IP:PORT", conflicts_with = "mgcp")]
+    dns_server: Option<SocketAddr>,
+    /// STUN server (IP:PORT): the public address of the SIP UDP socket goes
+    /// into Via and Contact.
+    #[arg(long, value_name = "IP:PORT", conflicts_with = "mgcp")]
+    stun: Option<SocketAddr>,
+    /// Keep registrar flows alive every this many seconds (STUN on UDP,
+    /// CRLF on TCP/TLS).
+    #[arg(long, value_name = "SECONDS", conflicts_with = "mgcp")]
+    keepalive: Option<u64>,
     /// SIP over UDP only.
     #[arg(long, conflicts_with = "mgcp")]
     no_tcp: bool,
@@ -558,6 +569,15 @@ async fn run(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         if let Some(ca) = &cli.tls_ca {
             sip = sip.tls_ca_file(ca);
+        }
+        if let Some(server) = cli.dns_server {
+            sip = sip.dns_server(server);
+        }
+        if let Some(server) = cli.stun {
+            sip = sip.stun_server(server);
+        }
+        if let Some(secs) = cli.keepalive {
+            sip = sip.keepalive_interval(std::time::Duration::from_secs(secs.max(1)));
         }
         if let (Some(addr), Some(cert), Some(key)) = (cli.listen_tls, &cli.tls_cert, &cli.tls_key) {
             sip = sip.tls_bind(addr, cert, key);

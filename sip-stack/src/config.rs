@@ -49,6 +49,16 @@ pub struct SipConfig {
     pub max_server_transactions: usize,
     /// Limits on incoming TCP and TLS connections.
     pub stream_limits: StreamLimits,
+    /// The DNS server for RFC 3263 lookups (`None`: the system's
+    /// configuration). Ignored when a resolver is set with
+    /// [`SipStack::with_resolver`](crate::SipStack::with_resolver).
+    pub dns_server: Option<SocketAddr>,
+    /// A STUN server (RFC 5389): at start the stack learns the public address
+    /// of its UDP socket from it and advertises it in Via and Contact.
+    pub stun_server: Option<SocketAddr>,
+    /// Keep-alive interval for flows to registrars (RFC 5626 §4.4): a STUN
+    /// Binding request over UDP, a CRLF "ping" over TCP and TLS. `None`: off.
+    pub keepalive_interval: Option<Duration>,
     /// Reliable provisional responses (100rel/PRACK, RFC 3262).
     pub reliable_provisional: ReliableProvisional,
     /// Session timers (RFC 4028); `None`: not supported.
@@ -181,6 +191,9 @@ impl Default for SipConfig {
             max_calls: DEFAULT_MAX_CALLS,
             max_server_transactions: DEFAULT_MAX_SERVER_TRANSACTIONS,
             stream_limits: StreamLimits::default(),
+            dns_server: None,
+            stun_server: None,
+            keepalive_interval: None,
             reliable_provisional: ReliableProvisional::Off,
             session_timer: None,
         }
@@ -284,6 +297,22 @@ impl SipConfigBuilder {
     /// Sets the limits on incoming TCP and TLS connections.
     pub fn stream_limits(mut self, limits: StreamLimits) -> Self {
         self.0.stream_limits = limits;
+        self
+    }
+    /// Sends RFC 3263 DNS queries to this server instead of the system's.
+    pub fn dns_server(mut self, server: SocketAddr) -> Self {
+        self.0.dns_server = Some(server);
+        self
+    }
+    /// Learns the public address of the UDP socket from this STUN server.
+    pub fn stun_server(mut self, server: SocketAddr) -> Self {
+        self.0.stun_server = Some(server);
+        self
+    }
+    /// Keeps flows to registrars alive at this interval (STUN over UDP,
+    /// CRLF over TCP and TLS).
+    pub fn keepalive_interval(mut self, every: Duration) -> Self {
+        self.0.keepalive_interval = Some(every);
         self
     }
     /// Seeds the random generator (tests).

@@ -23,10 +23,11 @@ use tracing::{debug, info, trace, warn};
 
 use crate::config::{CoreConfig, SipConfig, StreamLimits};
 use crate::core::SipCore;
-use crate::resolver::{Resolve, SystemResolver, LOOKUP_TIMEOUT};
+use crate::resolver::{Resolve, ResolveError, SystemResolver, Target, TargetQuery, LOOKUP_TIMEOUT};
 use crate::stats::TransportStats;
 use crate::transport::{ConnId, TransportKind};
 
+mod nat;
 mod streams;
 
 use streams::{Conn, ConnMsg};
@@ -108,10 +109,15 @@ impl SipStack {
     /// A stack that will bind as `config` says when started.
     pub fn new(config: SipConfig) -> Self {
         SipStack {
-            config,
             addrs: LocalAddrs::default(),
             stats: TransportStats::default(),
-            resolver: Arc::new(SystemResolver),
+            // A configured name server: RFC 3263 through it; otherwise the
+            // system's (getaddrinfo) until `with_resolver` says otherwise.
+            resolver: match config.dns_server {
+                Some(server) => Arc::new(crate::resolver::DnsResolver::with_server(server)),
+                None => Arc::new(SystemResolver),
+            },
+            config,
         }
     }
 
@@ -239,7 +245,16 @@ impl Stack for SipStack {
                 reliable_provisional: cfg.reliable_provisional,
                 session_timer: cfg.session_timer,
             };
-            let core = SipCore::new(core_cfg, Instant::now());
+            let mut core = SipCore::new(core_cfg, Instant::now());
+            let mut udp_mapped = None;
+            if let (Some(server), Some(sock)) = (cfg.stun_server, udp.as_ref()) {
+                udp_mapped = nat::discover(sock, server).await;
+                if let Some(mapped) = udp_mapped {
+                    info!(%mapped, %server, "STUN: public address of the SIP UDP socket");
+                    core.set_udp_mapped(mapped);
+                }
+            }
+            let keepalive = cfg.keepalive_interval.map(nat::KeepAlive::new);
             info!(?listening, "SIP stack started");
             let sockets = Sockets {
                 udp,
@@ -247,7 +262,10 @@ impl Stack for SipStack {
                 tls: tls_listener,
                 limits: cfg.stream_limits,
             };
-            tokio::spawn(Driver::new(core, sockets, tls, self.stats, io, self.resolver).run());
+            let mut driver = Driver::new(core, sockets, tls, self.stats, io, self.resolver);
+            driver.udp_mapped = udp_mapped;
+            driver.keepalive = keepalive;
+            tokio::spawn(driver.run());
             Ok(StackInfo::new(listening))
         })
     }
@@ -286,20 +304,27 @@ struct Driver {
     next_conn: u64,
     stop_at: Option<Instant>,
     resolver: Arc<dyn Resolve>,
-    dns_tx: mpsc::UnboundedSender<(String, Option<IpAddr>)>,
-    dns_rx: mpsc::UnboundedReceiver<(String, Option<IpAddr>)>,
-    /// Names being looked up.
-    looking_up: HashSet<String>,
+    dns_tx: mpsc::UnboundedSender<(TargetQuery, DnsAnswer)>,
+    dns_rx: mpsc::UnboundedReceiver<(TargetQuery, DnsAnswer)>,
+    /// URIs whose RFC 3263 targets are being looked up.
+    looking_up: HashSet<TargetQuery>,
     /// Commands held until the names they (or an earlier held one) need
     /// are resolved, in arrival order.
     held: VecDeque<Held>,
+    /// The public address of the UDP socket, as STUN last reported it.
+    udp_mapped: Option<SocketAddr>,
+    /// Keep-alives on registrar flows, when configured.
+    keepalive: Option<nat::KeepAlive>,
 }
 
 /// A command waiting for host names.
 struct Held {
     cmd: StackCommand,
-    names: Vec<String>,
+    names: Vec<TargetQuery>,
 }
+
+/// What a target lookup gave.
+type DnsAnswer = Result<Vec<Target>, ResolveError>;
 
 impl Driver {
     fn new(
@@ -336,6 +361,8 @@ impl Driver {
             dns_rx,
             looking_up: HashSet::new(),
             held: VecDeque::new(),
+            udp_mapped: None,
+            keepalive: None,
         }
     }
 
@@ -352,10 +379,14 @@ impl Driver {
                     break;
                 }
             }
-            let deadline = [self.core.poll_timeout(), self.stop_at]
-                .into_iter()
-                .flatten()
-                .min();
+            let deadline = [
+                self.core.poll_timeout(),
+                self.stop_at,
+                self.keepalive_deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
@@ -371,6 +402,11 @@ impl Driver {
                         Ok((n, from)) => {
                             let local = udp.and_then(|s| s.local_addr().ok()).unwrap_or(from);
                             let data = buf.get(..n).unwrap_or(&[]);
+                            if crate::stun::is_stun(data) {
+                                let data = data.to_vec();
+                                self.on_stun(from, &data).await;
+                                continue;
+                            }
                             trace!(%from, "UDP in:\n{}", String::from_utf8_lossy(data));
                             if self.core.config().public_address.is_none() {
                                 let data = data.to_vec();
@@ -403,7 +439,7 @@ impl Driver {
                     }
                 }
                 Some(m) = self.conn_rx.recv() => self.on_conn_msg(m),
-                Some((host, ip)) = self.dns_rx.recv() => self.resolved(host, ip).await,
+                Some((query, answer)) = self.dns_rx.recv() => self.resolved(query, answer).await,
                 cmd = self.commands.recv(), if commands_open => {
                     match cmd {
                         Some(cmd) => self.submit(cmd).await,
@@ -414,7 +450,11 @@ impl Driver {
                         }
                     }
                 }
-                _ = sleep => self.core.handle_timeout(Instant::now()),
+                _ = sleep => {
+                    let now = Instant::now();
+                    self.core.handle_timeout(now);
+                    self.keepalive_tick(now).await;
+                }
             }
         }
         info!("SIP stack stopped");
@@ -462,15 +502,14 @@ impl Driver {
         let names = self.names_to_resolve(&cmd).await;
         for name in &names {
             if self.looking_up.insert(name.clone()) {
-                let lookup = self.resolver.resolve(name);
+                let lookup = self.resolver.targets(name);
                 let tx = self.dns_tx.clone();
                 let name = name.clone();
                 tokio::spawn(async move {
-                    let ip = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
+                    let answer = tokio::time::timeout(LOOKUP_TIMEOUT, lookup)
                         .await
-                        .ok()
-                        .flatten();
-                    let _ = tx.send((name, ip));
+                        .unwrap_or_else(|_| Err(ResolveError::NotFound(name.host.clone())));
+                    let _ = tx.send((name, answer));
                 });
             }
         }
@@ -484,19 +523,24 @@ impl Driver {
 
     /// A lookup finished: the core learns the address, and the commands at
     /// the head of the queue that no longer wait are delivered.
-    async fn resolved(&mut self, host: String, ip: Option<IpAddr>) {
-        self.looking_up.remove(&host);
-        match ip {
-            Some(ip) => {
-                self.core.add_host(&host, ip);
-                self.learn_local_ip(ip).await;
+    async fn resolved(&mut self, query: TargetQuery, answer: DnsAnswer) {
+        self.looking_up.remove(&query);
+        match answer {
+            Ok(targets) => {
+                if let Some(first) = targets.first() {
+                    self.core.add_host(&query.host, first.addr.ip());
+                    self.learn_local_ip(first.addr.ip()).await;
+                }
+                if query.port.is_none() {
+                    self.core.add_host_targets(&query.host, targets);
+                }
             }
             // The command goes on: the core reports the unresolvable
             // target (CallEnded, RegistrationState::Failed…).
-            None => debug!(%host, "host name did not resolve"),
+            Err(e) => warn!(host = %query.host, error = %e, "no target for the host"),
         }
         for h in &mut self.held {
-            h.names.retain(|n| *n != host);
+            h.names.retain(|n| *n != query);
         }
         while self.held.front().is_some_and(|h| h.names.is_empty()) {
             if let Some(h) = self.held.pop_front() {
@@ -515,7 +559,7 @@ impl Driver {
 
     /// The host names in a command that need a lookup (IP literals and
     /// `localhost` are known at once).
-    async fn names_to_resolve(&mut self, cmd: &StackCommand) -> Vec<String> {
+    async fn names_to_resolve(&mut self, cmd: &StackCommand) -> Vec<TargetQuery> {
         let mut texts: Vec<String> = Vec::new();
         match cmd {
             StackCommand::Dial { to, .. } => texts.push(to.uri().to_string()),
@@ -537,8 +581,9 @@ impl Driver {
             } else if host.eq_ignore_ascii_case("localhost") {
                 Some(IpAddr::from([127, 0, 0, 1]))
             } else {
-                if !names.contains(&host) {
-                    names.push(host);
+                match target_query(&t) {
+                    Some(q) if !names.contains(&q) => names.push(q),
+                    _ => {}
                 }
                 None
             };
@@ -582,6 +627,42 @@ impl Driver {
             }
         }
     }
+}
+
+/// What RFC 3263 needs of a URI, name-addr or `host:port` text whose host
+/// is a domain name.
+fn target_query(text: &str) -> Option<TargetQuery> {
+    use crate::message::{Host, NameAddr, Uri};
+    let t = text.trim();
+    let uri = if t.contains('<') {
+        NameAddr::parse(t).ok()?.uri
+    } else {
+        Uri::parse(t)
+            .or_else(|_| Uri::parse(&format!("sip:{t}")))
+            .ok()?
+    };
+    let sip = uri.as_sip()?;
+    let host = match sip.maddr().and_then(|m| Host::parse(m).ok()) {
+        Some(h) => h,
+        None => sip.host.clone(),
+    };
+    let Host::Domain(domain) = host else {
+        return None;
+    };
+    let transport = sip
+        .transport()
+        .and_then(|p| match p.to_ascii_lowercase().as_str() {
+            "udp" => Some(TransportKind::Udp),
+            "tcp" => Some(TransportKind::Tcp),
+            "tls" => Some(TransportKind::Tls),
+            _ => None,
+        });
+    Some(TargetQuery {
+        host: domain.trim_end_matches('.').to_ascii_lowercase(),
+        port: sip.port,
+        transport,
+        secure: sip.secure,
+    })
 }
 
 /// The host part of `sip:user@host:port;params`, `<sip:host>` or `host:port`.

@@ -86,6 +86,7 @@ pub mod event;
 pub mod message;
 pub mod resolver;
 mod stats;
+pub mod stun;
 #[cfg(feature = "tls")]
 mod tls;
 pub mod transaction;

@@ -12,6 +12,7 @@ mod calls;
 pub mod cause_map;
 mod commands;
 mod dialog;
+mod failover;
 mod ids;
 mod in_dialog;
 mod incoming;
@@ -41,6 +42,7 @@ use tracing::{debug, warn};
 
 use crate::config::CoreConfig;
 use crate::message::Method;
+use crate::resolver::Target;
 use crate::transaction::{
     ClientTimerAction, ClientTransaction, ResponseVerdict, ServerTimerAction, ServerTransaction,
 };
@@ -135,6 +137,13 @@ pub struct SipCore {
     accounts: Timed<AccountId, Account>,
     streams: HashMap<ConnId, StreamConn>,
     hosts: HashMap<String, IpAddr>,
+    /// RFC 3263 targets of host names (URIs without a port), in order.
+    targets: HashMap<String, Vec<Target>>,
+    /// Targets that failed (refused or timed out): skipped while others remain.
+    dead_targets: std::collections::HashSet<Target>,
+    /// The UDP socket's public address learnt through STUN: Via and Contact
+    /// over UDP carry it.
+    udp_mapped: Option<SocketAddr>,
     /// For each TLS destination, the host of the URI it was resolved from:
     /// the name its certificate must carry (RFC 5922 §4).
     tls_names: HashMap<SocketAddr, String>,
@@ -161,6 +170,9 @@ impl SipCore {
             accounts: Timed::new(|a: &Account| a.refresh_at),
             streams: HashMap::new(),
             hosts: HashMap::new(),
+            targets: HashMap::new(),
+            dead_targets: std::collections::HashSet::new(),
+            udp_mapped: None,
             tls_names: HashMap::new(),
             ev: subscribe::EventTables::new(),
             shutting_down: false,
@@ -181,6 +193,19 @@ impl SipCore {
     /// in commands; the core itself does no DNS).
     pub fn add_host(&mut self, name: &str, ip: IpAddr) {
         self.hosts.insert(name.to_ascii_lowercase(), ip);
+    }
+
+    /// Sets the public address of the UDP socket (learnt through STUN,
+    /// RFC 5389): Via and Contact of requests over UDP carry it.
+    pub fn set_udp_mapped(&mut self, mapped: SocketAddr) {
+        self.udp_mapped = Some(mapped);
+    }
+
+    /// Teaches the core the RFC 3263 targets of a host name, in the order to
+    /// try them (a URI naming the host without a port goes to the first one
+    /// still alive; on failure the request moves to the next).
+    pub fn add_host_targets(&mut self, name: &str, targets: Vec<Target>) {
+        self.targets.insert(name.to_ascii_lowercase(), targets);
     }
 
     /// A datagram arrived on the UDP socket bound to `local` from `from`.
@@ -292,7 +317,7 @@ impl SipCore {
                     crate::transaction::ClientState::Completed
                         | crate::transaction::ClientState::Terminated
                 ) {
-                    self.on_client_failure(e.owner, why.clone());
+                    self.fail_over_or_fail(e, why.clone());
                 }
             }
         }
@@ -414,6 +439,11 @@ impl SipCore {
 
     /// Our advertised address for `transport`.
     fn local_addr(&self, transport: TransportKind) -> SocketAddr {
+        if let (TransportKind::Udp, Some(m)) = (transport, self.udp_mapped) {
+            if self.cfg.udp.is_some() {
+                return m;
+            }
+        }
         let bound = match transport {
             TransportKind::Udp => self.cfg.udp.or(self.cfg.tcp),
             TransportKind::Tcp => self.cfg.tcp.or(self.cfg.udp),
@@ -515,7 +545,7 @@ impl SipCore {
                     if let Some(e) = self.clients.remove(&key) {
                         let why = Reason::new(Cause::Timeout)
                             .with_text(format!("no response to {}", e.req.method));
-                        self.on_client_failure(e.owner, why);
+                        self.fail_over_or_fail(e, why);
                     }
                 }
             }

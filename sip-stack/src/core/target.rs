@@ -52,8 +52,27 @@ impl SipCore {
             Some(h) => h,
             None => sip.host.clone(),
         };
-        let ip = self.host_ip(&host)?;
-        let dst = SocketAddr::new(ip, sip.port.unwrap_or(transport.default_port()));
+        // RFC 3263 targets (a name without a port): transport and port from
+        // NAPTR/SRV; an explicit `transport` or `sips:` limits the choice.
+        let srv = match (&host, sip.port) {
+            (Host::Domain(d), None) => {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                let tls = transport == TransportKind::Tls;
+                let explicit = param.is_some() || tls;
+                self.live_target(&d, |t| !explicit || t == transport)
+            }
+            _ => None,
+        };
+        let (transport, dst) = match srv {
+            Some(t) => (t.transport, t.addr),
+            None => {
+                let ip = self.host_ip(&host)?;
+                (
+                    transport,
+                    SocketAddr::new(ip, sip.port.unwrap_or(transport.default_port())),
+                )
+            }
+        };
         if transport == TransportKind::Tls {
             let name = match &host {
                 Host::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),

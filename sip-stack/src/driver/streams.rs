@@ -99,11 +99,19 @@ pub(super) struct Conn {
     inbound: bool,
 }
 
+impl Conn {
+    /// Queues octets on the connection (a keep-alive ping); `false` once it closed.
+    pub(super) fn send_raw(&self, bytes: Vec<u8>) -> bool {
+        self.writer.send(bytes).is_ok()
+    }
+}
+
 impl Driver {
     /// Sends one message: UDP at once; streams over the existing connection
     /// of that transport to `dst`, or queued while one is opened.
     pub(super) async fn transmit(&mut self, t: Transmit) {
         trace!(dst = %t.dst, transport = ?t.transport, "out:\n{}", String::from_utf8_lossy(&t.bytes));
+        self.note_flow(&t);
         let kind = t.transport;
         if kind == TransportKind::Udp {
             if let Some(s) = &self.udp {

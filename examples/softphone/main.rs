@@ -97,8 +97,8 @@ mod control;
 mod devices;
 mod line;
 mod line_audio;
-mod ringtone;
 mod presence;
+mod ringtone;
 mod state;
 mod triggers;
 

@@ -250,12 +250,10 @@ fn answer_reject_and_alert_need_a_ringing_call() {
 fn commands_not_implemented_yet_fail_as_unsupported() {
     let (mut core, t0) = core();
     let (call, _) = ring(&mut core, t0, "u1", "");
-    let commands = [
-        StackCommand::Alert {
-            call,
-            early_media: Some(media(8000)),
-        },
-    ];
+    let commands = [StackCommand::Alert {
+        call,
+        early_media: Some(media(8000)),
+    }];
     for cmd in commands {
         let op = cmd.operation().unwrap();
         core.handle_command(t0, cmd);

@@ -92,8 +92,9 @@ impl Gatekeeper {
         let mut out = Vec::new();
         let mut buf = [0u8; 4096];
         let deadline = Instant::now() + Duration::from_secs(5);
-        // The answer ends with a line holding a lone ';'.
-        while !String::from_utf8_lossy(&out).contains("\r\n;\r\n") {
+        // GnuGk greets with its version, then answers; each part ends with a
+        // line holding a lone ';'.
+        while String::from_utf8_lossy(&out).matches("\r\n;\r\n").count() < 2 {
             match timeout(deadline - Instant::now(), s.read(&mut buf)).await {
                 Ok(Ok(n)) if n > 0 => out.extend_from_slice(&buf[..n]),
                 _ => break,

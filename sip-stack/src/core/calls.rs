@@ -261,8 +261,22 @@ impl SipCore {
             c.invite_cseq = req.cseq;
             c.got_provisional = false;
         }
-        let owner = entry.owner.clone();
-        let key = self.start_client(owner, req, entry.transport, entry.dst, &headers);
+        self.resend_call_invite(call, entry, req, &headers);
+        true
+    }
+
+    /// Sends a call's INVITE or re-INVITE again as a new client transaction
+    /// to the same destination (after a challenge or a 422) and remembers
+    /// its key, so the call's responses find it.
+    pub(super) fn resend_call_invite(
+        &mut self,
+        call: CallId,
+        entry: &ClientEntry,
+        req: OutRequest,
+        auth: &[(&'static str, String)],
+    ) {
+        let reinvite = matches!(entry.owner, Owner::ReInvite(..));
+        let key = self.start_client(entry.owner.clone(), req, entry.transport, entry.dst, auth);
         if let Some(c) = self.calls.get_mut(&call) {
             if reinvite {
                 c.reinvite_key = Some(key);
@@ -270,7 +284,6 @@ impl SipCore {
                 c.invite_key = Some(key);
             }
         }
-        true
     }
 
     /// Learns the dialog from a response that creates or refreshes it (§12.1.2):

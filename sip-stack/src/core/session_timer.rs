@@ -257,15 +257,7 @@ impl SipCore {
             min_se = asked.as_secs(),
             "422: retrying with the asked Min-SE"
         );
-        let owner = entry.owner.clone();
-        let key = self.start_client(owner, req, entry.transport, entry.dst, &auth);
-        if let Some(c) = self.calls.get_mut(&call) {
-            if reinvite {
-                c.reinvite_key = Some(key);
-            } else {
-                c.invite_key = Some(key);
-            }
-        }
+        self.resend_call_invite(call, entry, req, &auth);
         true
     }
 

@@ -47,19 +47,12 @@ fail() {
   echo "(work dir kept: $W)"; exit 1
 }
 
-tshark -i lo -f "udp port $SP or udp port $BS_SIP or udp port $LP_SIP" -w sip.pcapng -q >tshark.out 2>&1 &
-CAP=$!; PIDS+=($CAP)
-wait_for tshark.out 'Capturing on' 10 || fail "tshark did not start capturing"
+capture_lo sip.pcapng "udp port $SP or udp port $BS_SIP or udp port $LP_SIP" || fail "tshark did not start capturing"
 
-mkfifo sp.in
 SP_ARGS=(--account "sip:alice@127.0.0.1:$SP" --no-register --listen "127.0.0.1:$SP" --no-tcp --no-control
          --tone 1000 --record "$W/alice.wav" --codec pcmu --rtp-ports "$SP_RTP-$((SP_RTP + 39))")
 [ "$ROLE" = transferee ] && SP_ARGS+=(--auto-answer)
-echo "+ $SOFTPHONE ${SP_ARGS[*]}"
-"$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
-PIDS+=($!)
-exec 3>sp.in; FDS+=(3)
-wait_for softphone.log '^listening:' 10 || fail "softphone did not start"
+start_softphone "${SP_ARGS[@]}" || fail "softphone did not start"
 
 sox -n -r 8000 -c 1 -b 16 bob_tone.wav synth 60 sine 600 vol 0.5
 sox -n -r 8000 -c 1 -b 16 carol_tone.wav synth 60 sine 800 vol 0.5

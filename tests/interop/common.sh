@@ -30,6 +30,21 @@ wait_for() { # wait_for FILE REGEX SECONDS
   echo "timeout waiting for /$2/ in $1"; return 1
 }
 
+capture_lo() { # capture_lo PCAP FILTER: tshark on lo until the script ends (CAP is its PID)
+  tshark -i lo -f "$2" -w "$1" -q >tshark.out 2>&1 &
+  CAP=$!; PIDS+=($CAP)
+  wait_for tshark.out 'Capturing on' 10
+}
+
+start_softphone() { # start_softphone ARGS...: the softphone, stdin on fd 3 (FIFO sp.in), log softphone.log
+  mkfifo sp.in
+  echo "+ $SOFTPHONE $*"
+  "$SOFTPHONE" "$@" <sp.in >softphone.log 2>&1 &
+  PIDS+=($!)
+  exec 3>sp.in; FDS+=(3)
+  wait_for softphone.log '^listening:' 10
+}
+
 wait_port() { # wait_port UDPPORT SECONDS: until something listens there
   local i
   for ((i = 0; i < $2 * 10; i++)); do

@@ -40,10 +40,7 @@ fail() {
   echo "(work dir kept: $W)"; exit 1
 }
 
-tshark -i lo -f "udp port $SP or udp port $LP_SIP or udp portrange $SP_RTP-$((SP_RTP + 99)) or udp portrange $LP_RTP-$((LP_RTP + 1))" \
-  -w call.pcapng -q >tshark.out 2>&1 &
-CAP=$!; PIDS+=($CAP)
-wait_for tshark.out 'Capturing on' 10 || fail "tshark did not start capturing"
+capture_lo call.pcapng "udp port $SP or udp port $LP_SIP or udp portrange $SP_RTP-$((SP_RTP + 99)) or udp portrange $LP_RTP-$((LP_RTP + 1))" || fail "tshark did not start capturing"
 
 # The DTMF mode is an account setting: one account, not registered.
 cat > alice.toml <<EOF
@@ -52,14 +49,9 @@ aor = "sip:alice@127.0.0.1:$SP"
 register = false
 dtmf = "$MODE"
 EOF
-mkfifo sp.in
 SP_ARGS=(--config "$W/alice.toml" --listen "127.0.0.1:$SP" --no-tcp --no-control --tone 1000
          --record "$W/alice.wav" --codec pcmu --rtp-ports "$SP_RTP-$((SP_RTP + 99))")
-echo "+ $SOFTPHONE ${SP_ARGS[*]}"
-"$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
-PIDS+=($!)
-exec 3>sp.in; FDS+=(3)
-wait_for softphone.log '^listening:' 10 || fail "softphone did not start"
+start_softphone "${SP_ARGS[@]}" || fail "softphone did not start"
 
 sox -n -r 8000 -c 1 -b 16 bob_tone.wav synth 60 sine 600 vol 0.5
 mkdir -p lp/home/.local/share/linphone lp/rec

@@ -27,18 +27,11 @@ fail() {
   echo "(work dir kept: $W)"; exit 1
 }
 
-tshark -i lo -f "udp port $SP or udp port $LP_SIP" -w sip.pcapng -q >tshark.out 2>&1 &
-CAP=$!; PIDS+=($CAP)
-wait_for tshark.out 'Capturing on' 10 || fail "tshark did not start capturing"
+capture_lo sip.pcapng "udp port $SP or udp port $LP_SIP" || fail "tshark did not start capturing"
 
-mkfifo sp.in
 SP_ARGS=(--account "sip:alice@127.0.0.1:$SP" --no-register --listen "127.0.0.1:$SP" --no-tcp --no-control
          --rtp-ports 26960-26969)
-echo "+ $SOFTPHONE ${SP_ARGS[*]}"
-"$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
-PIDS+=($!)
-exec 3>sp.in; FDS+=(3)
-wait_for softphone.log '^listening:' 10 || fail "softphone did not start"
+start_softphone "${SP_ARGS[@]}" || fail "softphone did not start"
 
 mkdir -p lp/home/.local/share/linphone
 linphone_config lp/lp.rc "$LP_SIP" "$LP_RTP" default_proxy=0

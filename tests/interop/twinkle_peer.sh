@@ -41,20 +41,12 @@ fail() {
   echo "(work dir kept: $W)"; exit 1
 }
 
-tshark -i lo -f "udp port $SP or udp port $TW_SIP or udp portrange $SP_RTP-$((SP_RTP + 49)) or udp portrange $TW_RTP-$((TW_RTP + 9))" \
-  -w call.pcapng -q >tshark.out 2>&1 &
-CAP=$!; PIDS+=($CAP)
-wait_for tshark.out 'Capturing on' 10 || fail "tshark did not start capturing"
+capture_lo call.pcapng "udp port $SP or udp port $TW_SIP or udp portrange $SP_RTP-$((SP_RTP + 49)) or udp portrange $TW_RTP-$((TW_RTP + 9))" || fail "tshark did not start capturing"
 
-mkfifo sp.in
 SP_ARGS=(--account "sip:alice@127.0.0.1:$SP" --no-register --listen "127.0.0.1:$SP" --no-tcp --no-control
          --tone 1000 --record "$W/alice.wav" --codec pcmu --rtp-ports "$SP_RTP-$((SP_RTP + 49))")
 [ "$DIR" = from-peer ] && SP_ARGS+=(--auto-answer)
-echo "+ $SOFTPHONE ${SP_ARGS[*]}"
-"$SOFTPHONE" "${SP_ARGS[@]}" <sp.in >softphone.log 2>&1 &
-PIDS+=($!)
-exec 3>sp.in; FDS+=(3)
-wait_for softphone.log '^listening:' 10 || fail "softphone did not start"
+start_softphone "${SP_ARGS[@]}" || fail "softphone did not start"
 
 # ---------- twinkle (bob): ALSA file PCMs as microphone and speaker ----------
 mkdir -p tw/home/.twinkle

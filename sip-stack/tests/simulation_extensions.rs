@@ -450,22 +450,27 @@ fn no_prack_refuses_the_invite_after_64_t1() {
     );
 }
 
+/// A dials B on a loss-free network; runs until A's call has ended.
+fn dial_until_refused(seed: u64, a: CoreConfig, b: CoreConfig) -> (Sim, Side, Side) {
+    let mut sim = Sim::new(seed, 0.0, a, b);
+    let (mut sa, mut sb) = (Side::default(), Side::default());
+    dial(&mut sim);
+    run_until(&mut sim, &mut sa, &mut sb, secs(40.0), seed, |_, sa, _| {
+        sa.ended.is_some()
+    });
+    (sim, sa, sb)
+}
+
 /// A UAS that requires 100rel refuses an INVITE without it (421); one
 /// without 100rel refuses an INVITE that requires it (420, Unsupported).
 #[test]
 fn option_tag_refusals() {
     let (a, b) = Sim::config();
-    let mut sim = Sim::new(
+    let (sim, _, sb) = dial_until_refused(
         3,
-        0.0,
         a,
         b.with_reliable_provisional(ReliableProvisional::Required),
     );
-    let (mut sa, mut sb) = (Side::default(), Side::default());
-    dial(&mut sim);
-    run_until(&mut sim, &mut sa, &mut sb, secs(40.0), 3, |_, sa, _| {
-        sa.ended.is_some()
-    });
     let r = sim
         .sent_by(B)
         .find(|w| w.status() == Some(421))
@@ -474,17 +479,11 @@ fn option_tag_refusals() {
     assert!(sb.incoming.is_none());
 
     let (a, b) = Sim::config();
-    let mut sim = Sim::new(
+    let (sim, sa, _) = dial_until_refused(
         4,
-        0.0,
         a.with_reliable_provisional(ReliableProvisional::Required),
         b,
     );
-    let (mut sa, mut sb) = (Side::default(), Side::default());
-    dial(&mut sim);
-    run_until(&mut sim, &mut sa, &mut sb, secs(40.0), 4, |_, sa, _| {
-        sa.ended.is_some()
-    });
     let r = sim
         .sent_by(B)
         .find(|w| w.status() == Some(420))
